@@ -1,0 +1,69 @@
+# Wharf — the two commands that matter: `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO ?= cargo
+UI := ui
+
+.PHONY: run run-app test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
+        bindings-check build-debug e2e package clean
+
+## Build and launch the desktop app (installs missing system packages when root).
+run: ui-build
+	.ci/system-deps build
+	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
+	  echo "No display found (DISPLAY/WAYLAND_DISPLAY unset)." >&2; \
+	  echo "The headless receiver (wharf --headless) arrives with the inbox; until then run under a desktop session or xvfb-run." >&2; \
+	  exit 1; \
+	fi
+	$(CARGO) run -p wharf
+
+## Every test: formatting, lints, Rust tests, UI checks and tests, stale bindings, end to end.
+test: fmt-check ui-build clippy cargo-test bindings-check ui-check ui-test e2e
+	@echo "make test: all suites passed"
+
+ui-deps: $(UI)/node_modules/.package-lock.json
+
+$(UI)/node_modules/.package-lock.json: $(UI)/package.json $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+
+# The Rust shell embeds ui/dist at compile time, so it must exist before any cargo build.
+ui-build: ui-deps
+	cd $(UI) && npm run build
+
+ui-check: ui-deps
+	cd $(UI) && npm run check
+
+ui-test: ui-deps
+	cd $(UI) && npm test
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy: ui-build
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Also builds target/debug/wharf (src-tauri has integration tests), which e2e drives.
+cargo-test: ui-build
+	$(CARGO) test --workspace
+
+# ts-rs rewrites ui/src/lib/bindings during `cargo test`; committed copies must match.
+bindings-check:
+	@if ! git diff --quiet -- $(UI)/src/lib/bindings || [[ -n "$$(git ls-files --others --exclude-standard -- $(UI)/src/lib/bindings)" ]]; then \
+	  echo "TypeScript bindings are stale: cargo test regenerated ui/src/lib/bindings; commit them." >&2; \
+	  git status --short -- $(UI)/src/lib/bindings >&2; exit 1; \
+	fi
+
+build-debug: ui-build
+	$(CARGO) test --workspace --no-run
+
+e2e:
+	tests/e2e/run.sh
+
+## A .deb bundle in target/release/bundle/deb/ (AppImage needs downloads from GitHub: not offered).
+package: ui-build
+	.ci/system-deps build
+	cd $(UI) && npx tauri build --bundles deb
+
+clean:
+	$(CARGO) clean
+	rm -rf $(UI)/dist $(UI)/node_modules

@@ -1,0 +1,12 @@
+// Declaring the app's commands makes Tauri generate `allow-<command>` permissions and check every
+// invoke against the capabilities, instead of letting any local page call any command.
+// Keep this list equal to `wharf_lib::COMMANDS` (a test enforces it).
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("failed to run tauri-build");
+}

@@ -1,0 +1,993 @@
+//! Recognition of Quay and DTR deliveries: every shared fixture, route hints, ambiguity, hostile
+//! bodies, and a seeded mutation run that must never panic.
+
+use std::path::PathBuf;
+
+use inbox::recognize::{
+    recognize, EventKind, Recognized, RepoAction, RouteHint, Source, MAX_SUMMARY, MAX_TAGS,
+};
+
+fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures")
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let path = fixtures_dir().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+fn rec(body: &[u8]) -> Recognized {
+    recognize(None, &[], body)
+}
+
+fn rec_hint(hint: &RouteHint, body: &[u8]) -> Recognized {
+    recognize(Some(hint), &[], body)
+}
+
+fn tags(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn repo(r: &Recognized) -> Option<&str> {
+    r.repository.as_deref()
+}
+
+const BUILD_KINDS: [(&str, EventKind); 5] = [
+    ("build_queued", EventKind::BuildQueued),
+    ("build_start", EventKind::BuildStart),
+    ("build_success", EventKind::BuildSuccess),
+    ("build_failure", EventKind::BuildFailure),
+    ("build_cancelled", EventKind::BuildCancelled),
+];
+
+fn unsure_build() -> EventKind {
+    EventKind::Ambiguous {
+        candidates: vec![
+            EventKind::BuildStart,
+            EventKind::BuildSuccess,
+            EventKind::BuildFailure,
+            EventKind::BuildCancelled,
+        ],
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Every fixture file has a test below; this one fails when a fixture is added without one.
+
+const COVERED: &[&str] = &[
+    "dtr/MANIFEST_DELETE.json",
+    "dtr/MANIFEST_PUSH.json",
+    "dtr/REPO_EVENT.json",
+    "dtr/SCANNER_UPDATE_COMPLETED.json",
+    "dtr/SCAN_COMPLETED.json",
+    "dtr/SCAN_FAILED.json",
+    "dtr/TAG_DELETE.json",
+    "dtr/TAG_PUSH.json",
+    "quay/build_cancelled.redhat-docs.json",
+    "quay/build_failure.quayio-docs.json",
+    "quay/build_failure.redhat-docs.json",
+    "quay/build_queued.quayio-docs.json",
+    "quay/build_queued.redhat-docs.json",
+    "quay/build_start.quayio-docs.json",
+    "quay/build_start.redhat-docs.json",
+    "quay/build_success.quayio-docs.json",
+    "quay/build_success.redhat-docs.json",
+    "quay/repo_push.quayio-docs.json",
+    "quay/repo_push.redhat-docs.json",
+    "quay/vulnerability_found.redhat-docs.json",
+];
+
+#[test]
+fn every_fixture_file_is_covered() {
+    let mut found = Vec::new();
+    for dir in ["quay", "dtr"] {
+        for entry in std::fs::read_dir(fixtures_dir().join(dir)).expect("fixture dir") {
+            let name = entry.expect("dir entry").file_name();
+            found.push(format!("{dir}/{}", name.to_string_lossy()));
+        }
+    }
+    found.sort();
+    let mut covered: Vec<String> = COVERED.iter().map(|s| s.to_string()).collect();
+    covered.sort();
+    assert_eq!(found, covered);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Quay fixtures
+
+#[test]
+fn quay_repo_push_list_variant() {
+    let r = rec(&fixture("quay/repo_push.redhat-docs.json"));
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::RepoPush);
+    assert_eq!(repo(&r), Some("dgangaia/test"));
+    assert_eq!(r.tags, tags(&["latest"]));
+    assert_eq!(r.digest, None);
+    assert_eq!(r.summary, "push to dgangaia/test: latest");
+}
+
+#[test]
+fn quay_repo_push_map_variant() {
+    let r = rec(&fixture("quay/repo_push.quayio-docs.json"));
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::RepoPush);
+    assert_eq!(repo(&r), Some("mynamespace/repository"));
+    assert_eq!(r.tags, tags(&["latest"]));
+    assert_eq!(
+        r.digest.as_deref(),
+        Some("b750fe79269d2ec9a3c593ef05b4332b1d1a02a62b4accb2c21d589ff2f5f2dc")
+    );
+    assert_eq!(r.summary, "push to mynamespace/repository: latest");
+}
+
+#[test]
+fn quay_build_queued_both_variants_recognised_without_hint() {
+    for (file, repository, tag_list) in [
+        (
+            "quay/build_queued.redhat-docs.json",
+            "dgangaia/test",
+            &["master", "latest"][..],
+        ),
+        (
+            "quay/build_queued.quayio-docs.json",
+            "mynamespace/repository",
+            &["latest", "foo", "bar"][..],
+        ),
+    ] {
+        let r = rec(&fixture(file));
+        assert_eq!(r.kind, EventKind::BuildQueued, "{file}");
+        assert_eq!(repo(&r), Some(repository));
+        assert_eq!(r.tags, tags(tag_list));
+        assert_eq!(r.summary, format!("build queued on {repository}"));
+    }
+}
+
+#[test]
+fn quay_build_start_redhat_is_ambiguous_without_hint() {
+    let r = rec(&fixture("quay/build_start.redhat-docs.json"));
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, unsure_build());
+    assert_eq!(repo(&r), Some("dgangaia/test"));
+    assert_eq!(r.tags, tags(&["master", "latest"]));
+    assert_eq!(
+        r.summary,
+        "build event on dgangaia/test (one of build_start, build_success, build_failure, build_cancelled)"
+    );
+    let r = rec_hint(
+        &RouteHint::quay("build_start"),
+        &fixture("quay/build_start.redhat-docs.json"),
+    );
+    assert_eq!(r.kind, EventKind::BuildStart);
+    assert_eq!(r.summary, "build started on dgangaia/test");
+}
+
+#[test]
+fn quay_build_start_quayio_numeric_commit_date() {
+    let r = rec(&fixture("quay/build_start.quayio-docs.json"));
+    assert_eq!(r.kind, unsure_build());
+    assert_eq!(r.tags, tags(&["latest", "foo", "bar"]));
+    let r = rec_hint(
+        &RouteHint::quay("build_start"),
+        &fixture("quay/build_start.quayio-docs.json"),
+    );
+    assert_eq!(r.kind, EventKind::BuildStart);
+    assert_eq!(r.summary, "build started on mynamespace/repository");
+}
+
+#[test]
+fn quay_build_success_redhat_has_manifest_digests() {
+    let r = rec(&fixture("quay/build_success.redhat-docs.json"));
+    assert_eq!(r.kind, EventKind::BuildSuccess);
+    assert_eq!(repo(&r), Some("dgangaia/test"));
+    assert_eq!(r.tags, tags(&["master", "latest"]));
+    // Two manifest digests: no single digest to report.
+    assert_eq!(r.digest, None);
+    assert_eq!(r.summary, "build succeeded on dgangaia/test");
+}
+
+#[test]
+fn quay_build_success_single_manifest_digest_is_reported() {
+    let body = br#"{"repository":"a/b","build_id":"x","docker_tags":["v1"],
+        "manifest_digests":["quay.io/a/b@sha256:2a7af5265344cc37"]}"#;
+    let r = rec(body);
+    assert_eq!(r.kind, EventKind::BuildSuccess);
+    assert_eq!(r.digest.as_deref(), Some("sha256:2a7af5265344cc37"));
+}
+
+#[test]
+fn quay_build_success_quayio_needs_hint() {
+    let body = fixture("quay/build_success.quayio-docs.json");
+    assert_eq!(rec(&body).kind, unsure_build());
+    let r = rec_hint(&RouteHint::quay("build_success"), &body);
+    assert_eq!(r.kind, EventKind::BuildSuccess);
+    assert_eq!(r.summary, "build succeeded on mynamespace/repository");
+}
+
+#[test]
+fn quay_build_failure_redhat_summary_carries_error() {
+    let r = rec(&fixture("quay/build_failure.redhat-docs.json"));
+    assert_eq!(r.kind, EventKind::BuildFailure);
+    assert_eq!(repo(&r), Some("dgangaia/test"));
+    assert_eq!(
+        r.summary,
+        "build failed on dgangaia/test: Could not find or parse Dockerfile: unknown instruction: GIT"
+    );
+}
+
+#[test]
+fn quay_build_failure_quayio() {
+    let r = rec(&fixture("quay/build_failure.quayio-docs.json"));
+    assert_eq!(r.kind, EventKind::BuildFailure);
+    assert_eq!(r.tags, tags(&["latest", "foo", "bar"]));
+    assert_eq!(
+        r.summary,
+        "build failed on mynamespace/repository: This is the reason the build failed"
+    );
+}
+
+#[test]
+fn quay_build_cancelled_needs_hint() {
+    let body = fixture("quay/build_cancelled.redhat-docs.json");
+    let r = rec(&body);
+    assert_eq!(r.kind, unsure_build());
+    assert!(r
+        .summary
+        .starts_with("build event on dgangaia/test (one of"));
+    let r = rec_hint(&RouteHint::quay("build_cancelled"), &body);
+    assert_eq!(r.kind, EventKind::BuildCancelled);
+    assert_eq!(r.summary, "build cancelled on dgangaia/test");
+}
+
+#[test]
+fn quay_vulnerability_found() {
+    let r = rec(&fixture("quay/vulnerability_found.redhat-docs.json"));
+    assert_eq!(r.kind, EventKind::VulnerabilityFound);
+    assert_eq!(repo(&r), Some("dgangaia/repository"));
+    assert_eq!(r.tags, tags(&["latest", "othertag"]));
+    assert_eq!(
+        r.summary,
+        "critical vulnerability CVE-1234-5678 in dgangaia/repository"
+    );
+}
+
+#[test]
+fn route_hint_decides_every_build_event_for_every_build_fixture() {
+    let files = [
+        "quay/build_queued.redhat-docs.json",
+        "quay/build_queued.quayio-docs.json",
+        "quay/build_start.redhat-docs.json",
+        "quay/build_start.quayio-docs.json",
+        "quay/build_success.redhat-docs.json",
+        "quay/build_success.quayio-docs.json",
+        "quay/build_failure.redhat-docs.json",
+        "quay/build_failure.quayio-docs.json",
+        "quay/build_cancelled.redhat-docs.json",
+    ];
+    for file in files {
+        let body = fixture(file);
+        for (name, kind) in BUILD_KINDS {
+            let r = rec_hint(&RouteHint::quay(name), &body);
+            assert_eq!(r.kind, kind, "{file} with {name}");
+            assert_eq!(r.source, Source::Quay);
+            assert!(r.summary.starts_with("build "), "{}", r.summary);
+        }
+    }
+}
+
+#[test]
+fn hint_event_without_source_implies_the_registry() {
+    let hint = RouteHint {
+        source: None,
+        event: Some("build_failure".into()),
+    };
+    let r = rec_hint(&hint, &fixture("quay/build_start.redhat-docs.json"));
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::BuildFailure);
+    assert_eq!(r.summary, "build failed on dgangaia/test");
+}
+
+#[test]
+fn hint_source_without_event_still_infers_from_shape() {
+    let hint = RouteHint {
+        source: Some(Source::Quay),
+        event: None,
+    };
+    let r = rec_hint(&hint, &fixture("quay/repo_push.redhat-docs.json"));
+    assert_eq!(r.kind, EventKind::RepoPush);
+    let r = rec_hint(&hint, &fixture("quay/build_start.redhat-docs.json"));
+    assert_eq!(r.kind, unsure_build());
+}
+
+#[test]
+fn unknown_hint_event_is_kept_as_other() {
+    let r = rec_hint(
+        &RouteHint::quay("repo_teleported"),
+        &fixture("quay/repo_push.redhat-docs.json"),
+    );
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(
+        r.kind,
+        EventKind::Other {
+            name: "repo_teleported".into()
+        }
+    );
+    assert_eq!(r.summary, "Quay event repo_teleported on dgangaia/test");
+}
+
+#[test]
+fn commit_date_as_string_or_number_gives_the_same_result() {
+    let with = |date: &str| {
+        format!(
+            r#"{{"repository":"ns/r","build_id":"b","docker_tags":["v1"],"error_message":"boom",
+            "trigger_metadata":{{"commit_info":{{"date":{date},"message":"m"}}}}}}"#
+        )
+    };
+    let a = rec(with("\"2019-03-06T14:18:16+11:00\"").as_bytes());
+    let b = rec(with("2395748365").as_bytes());
+    assert_eq!(a, b);
+    assert_eq!(a.kind, EventKind::BuildFailure);
+    assert_eq!(a.summary, "build failed on ns/r: boom");
+}
+
+#[test]
+fn quay_push_with_many_tags_shortens_the_summary() {
+    let r =
+        rec(br#"{"repository":"ns/r","docker_url":"q/ns/r","updated_tags":["a","b","c","d","e"]}"#);
+    assert_eq!(r.tags, tags(&["a", "b", "c", "d", "e"]));
+    assert_eq!(r.summary, "push to ns/r: a, b, c (+2 more)");
+}
+
+#[test]
+fn quay_map_variant_with_different_digests_reports_no_single_digest() {
+    let r = rec(br#"{"repository":"ns/r","updated_tags":{"a":"sha256:1","b":"sha256:2"}}"#);
+    assert_eq!(r.tags, tags(&["a", "b"]));
+    assert_eq!(r.digest, None);
+}
+
+#[test]
+fn quay_mirror_events_ambiguous_then_hinted() {
+    let body = br#"{"repository":"ns/mirror","namespace":"ns","name":"mirror",
+        "docker_url":"quay.io/ns/mirror","homepage":"https://quay.io/repository/ns/mirror",
+        "message":"'docker.io/library/nginx' with tag pattern 'latest,1.*'"}"#;
+    let r = rec(body);
+    assert_eq!(
+        r.kind,
+        EventKind::Ambiguous {
+            candidates: vec![
+                EventKind::RepoMirrorSyncStarted,
+                EventKind::RepoMirrorSyncSuccess,
+                EventKind::RepoMirrorSyncFailed,
+            ]
+        }
+    );
+    assert_eq!(r.summary, "mirror sync on ns/mirror (one of repo_mirror_sync_started, repo_mirror_sync_success, repo_mirror_sync_failed): 'docker.io/library/nginx' with tag pattern 'latest,1.*'");
+    let r = rec_hint(&RouteHint::quay("repo_mirror_sync_failed"), body);
+    assert_eq!(r.kind, EventKind::RepoMirrorSyncFailed);
+    assert_eq!(
+        r.summary,
+        "mirror sync failed on ns/mirror: 'docker.io/library/nginx' with tag pattern 'latest,1.*'"
+    );
+}
+
+#[test]
+fn quay_image_expiry() {
+    let body = br#"{"repository":"acme/web","namespace":"acme","name":"web",
+        "docker_url":"quay.io/acme/web","tags":["v1","v2"],"expiring_in":"7 days"}"#;
+    let r = rec(body);
+    assert_eq!(r.kind, EventKind::RepoImageExpiry);
+    assert_eq!(r.tags, tags(&["v1", "v2"]));
+    assert_eq!(r.summary, "tags expiring in 7 days in acme/web: v1, v2");
+}
+
+#[test]
+fn quay_quota_ambiguous_then_hinted() {
+    let body = br#"{"namespace":"acme","homepage":"https://quay.io/organization/acme",
+        "threshold_percent":80,"usage_bytes":858993459,"limit_bytes":1073741824,
+        "usage_percent":80}"#;
+    let r = rec(body);
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(
+        r.kind,
+        EventKind::Ambiguous {
+            candidates: vec![EventKind::QuotaWarning, EventKind::QuotaError]
+        }
+    );
+    assert_eq!(r.repository, None);
+    assert_eq!(
+        r.summary,
+        "quota notice for acme: 80% used (one of quota_warning, quota_error)"
+    );
+    let r = rec_hint(&RouteHint::quay("quota_warning"), body);
+    assert_eq!(r.kind, EventKind::QuotaWarning);
+    assert_eq!(r.summary, "quota warning for acme: 80% used");
+    let r = rec_hint(&RouteHint::quay("quota_error"), body);
+    assert_eq!(r.summary, "quota exceeded for acme: 80% used");
+}
+
+#[test]
+fn quay_envelope_only_is_quay_but_unrecognised() {
+    let r =
+        rec(br#"{"repository":"ns/r","namespace":"ns","name":"r","docker_url":"quay.io/ns/r"}"#);
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::Unrecognized);
+    assert_eq!(repo(&r), Some("ns/r"));
+    assert_eq!(r.summary, "Quay event on ns/r (kind not recognised)");
+}
+
+#[test]
+fn quay_repository_falls_back_to_namespace_and_name() {
+    let r = rec(br#"{"namespace":"ns","name":"r","updated_tags":["x"]}"#);
+    assert_eq!(repo(&r), Some("ns/r"));
+    assert_eq!(r.summary, "push to ns/r: x");
+}
+
+// ------------------------------------------------------------------------------------------------
+// DTR fixtures
+
+const DTR_DIGEST: &str = "sha256:3b1f2e6a9c0d4f5b8a7e6d5c4b3a29180716f5e4d3c2b1a09f8e7d6c5b4a39c9";
+
+#[test]
+fn dtr_tag_push() {
+    let r = rec(&fixture("dtr/TAG_PUSH.json"));
+    assert_eq!(r.source, Source::Dtr);
+    assert_eq!(r.kind, EventKind::TagPush);
+    assert_eq!(repo(&r), Some("payments/api"));
+    assert_eq!(r.tags, tags(&["v1.4.2"]));
+    assert_eq!(r.digest.as_deref(), Some(DTR_DIGEST));
+    assert_eq!(r.summary, "push to payments/api: v1.4.2");
+}
+
+#[test]
+fn dtr_tag_delete() {
+    let r = rec(&fixture("dtr/TAG_DELETE.json"));
+    assert_eq!(r.kind, EventKind::TagDelete);
+    assert_eq!(r.tags, tags(&["v1.4.1"]));
+    assert_eq!(r.digest.as_deref(), Some(DTR_DIGEST));
+    assert_eq!(r.summary, "tag deleted from payments/api: v1.4.1");
+}
+
+#[test]
+fn dtr_manifest_push() {
+    let r = rec(&fixture("dtr/MANIFEST_PUSH.json"));
+    assert_eq!(r.kind, EventKind::ManifestPush);
+    assert!(r.tags.is_empty());
+    assert_eq!(r.digest.as_deref(), Some(DTR_DIGEST));
+    assert_eq!(
+        r.summary,
+        "manifest pushed to payments/api: sha256:3b1f2e6a9c0d"
+    );
+}
+
+#[test]
+fn dtr_manifest_delete() {
+    let r = rec(&fixture("dtr/MANIFEST_DELETE.json"));
+    assert_eq!(r.kind, EventKind::ManifestDelete);
+    assert_eq!(r.digest.as_deref(), Some(DTR_DIGEST));
+    assert_eq!(
+        r.summary,
+        "manifest deleted from payments/api: sha256:3b1f2e6a9c0d"
+    );
+}
+
+#[test]
+fn dtr_repo_event_created() {
+    let r = rec(&fixture("dtr/REPO_EVENT.json"));
+    assert_eq!(
+        r.kind,
+        EventKind::RepoEvent {
+            action: Some(RepoAction::Created)
+        }
+    );
+    assert_eq!(repo(&r), Some("payments/worker"));
+    assert_eq!(r.summary, "repository created: payments/worker (by alice)");
+}
+
+#[test]
+fn dtr_scan_completed() {
+    let r = rec(&fixture("dtr/SCAN_COMPLETED.json"));
+    assert_eq!(r.kind, EventKind::ScanCompleted);
+    assert_eq!(repo(&r), Some("payments/api"));
+    assert_eq!(r.tags, tags(&["v1.4.2"]));
+    assert_eq!(
+        r.summary,
+        "scan completed on payments/api:v1.4.2: 1 critical, 4 major, 11 minor"
+    );
+}
+
+#[test]
+fn dtr_scan_failed() {
+    let r = rec(&fixture("dtr/SCAN_FAILED.json"));
+    assert_eq!(r.kind, EventKind::ScanFailed);
+    assert_eq!(r.tags, tags(&["v1.4.2"]));
+    assert_eq!(
+        r.summary,
+        "scan failed on payments/api:v1.4.2: layer sha256:9f3a could not be decompressed"
+    );
+}
+
+#[test]
+fn dtr_scanner_update_completed() {
+    let r = rec(&fixture("dtr/SCANNER_UPDATE_COMPLETED.json"));
+    assert_eq!(r.source, Source::Dtr);
+    assert_eq!(r.kind, EventKind::ScannerUpdateCompleted);
+    assert_eq!(r.repository, None);
+    assert_eq!(r.summary, "scanner database updated to version 481");
+    let failed =
+        br#"{"type":"SCANNER_UPDATE_COMPLETED","contents":{"success":false,"db_version":"482"}}"#;
+    assert_eq!(rec(failed).summary, "scanner database update failed");
+}
+
+#[test]
+fn dtr_repo_event_sub_kinds() {
+    for (sub, action) in [
+        ("REPO_CREATED", Some(RepoAction::Created)),
+        ("REPO_UPDATED", Some(RepoAction::Updated)),
+        ("REPO_DELETED", Some(RepoAction::Deleted)),
+        ("REPO_EXPLODED", None),
+    ] {
+        let body = format!(
+            r#"{{"type":"REPO_EVENT","contents":{{"namespace":"ns","repository":"r","event":"{sub}"}}}}"#
+        );
+        let r = rec(body.as_bytes());
+        assert_eq!(r.kind, EventKind::RepoEvent { action }, "{sub}");
+        assert_eq!(repo(&r), Some("ns/r"));
+    }
+    let r = rec(br#"{"type":"REPO_EVENT","contents":{"namespace":"ns","repository":"r"}}"#);
+    assert_eq!(r.summary, "repository event: ns/r");
+    // Newer docs list the sub-kinds as types of their own.
+    let r = rec(br#"{"type":"REPO_DELETED","contents":{"namespace":"ns","repository":"r"}}"#);
+    assert_eq!(
+        r.kind,
+        EventKind::RepoEvent {
+            action: Some(RepoAction::Deleted)
+        }
+    );
+    assert_eq!(r.summary, "repository deleted: ns/r");
+}
+
+#[test]
+fn dtr_undocumented_types_are_recognised_by_name() {
+    let cases = [
+        ("TAG_PULL", EventKind::TagPull, "pull from ns/r: v1"),
+        (
+            "MANIFEST_PULL",
+            EventKind::ManifestPull,
+            "manifest pulled from ns/r: sha256:0afb00000000",
+        ),
+        ("PROMOTION", EventKind::Promotion, "promotion to ns/r: v1"),
+        (
+            "PUSH_MIRRORING",
+            EventKind::PushMirroring,
+            "push mirroring from ns/r: v1",
+        ),
+        (
+            "POLL_MIRRORING",
+            EventKind::PollMirroring,
+            "poll mirroring into ns/r: v1",
+        ),
+        (
+            "CHART_PUSH",
+            EventKind::Chart {
+                name: "CHART_PUSH".into(),
+            },
+            "CHART_PUSH on ns/r",
+        ),
+        (
+            "CHART_LINTED",
+            EventKind::Chart {
+                name: "CHART_LINTED".into(),
+            },
+            "CHART_LINTED on ns/r",
+        ),
+        (
+            "SOMETHING_NEW",
+            EventKind::Other {
+                name: "SOMETHING_NEW".into(),
+            },
+            "SOMETHING_NEW on ns/r",
+        ),
+    ];
+    for (ty, kind, summary) in cases {
+        let tag = if ty == "MANIFEST_PULL" {
+            ""
+        } else {
+            r#""tag":"v1","#
+        };
+        let body = format!(
+            r#"{{"type":"{ty}","createdAt":"2024-01-01T00:00:00Z","contents":{{"namespace":"ns","repository":"r",{tag}"digest":"sha256:0afb0000000000000000"}}}}"#
+        );
+        let r = rec(body.as_bytes());
+        assert_eq!(r.source, Source::Dtr, "{ty}");
+        assert_eq!(r.kind, kind, "{ty}");
+        assert_eq!(r.summary, summary, "{ty}");
+    }
+}
+
+#[test]
+fn dtr_body_type_wins_over_route_hint() {
+    let r = rec_hint(&RouteHint::dtr("TAG_DELETE"), &fixture("dtr/TAG_PUSH.json"));
+    assert_eq!(r.kind, EventKind::TagPush);
+    // Without a type in the body, the route names it.
+    let body = br#"{"contents":{"namespace":"ns","repository":"r","tag":"v9"}}"#;
+    let r = rec_hint(&RouteHint::dtr("TAG_PULL"), body);
+    assert_eq!(r.source, Source::Dtr);
+    assert_eq!(r.kind, EventKind::TagPull);
+    assert_eq!(r.summary, "pull from ns/r: v9");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Bodies that are not registry payloads
+
+fn assert_unknown(r: &Recognized, summary: &str) {
+    assert_eq!(r.source, Source::Unknown);
+    assert_eq!(r.kind, EventKind::Unrecognized);
+    assert_eq!(r.repository, None);
+    assert!(r.tags.is_empty());
+    assert_eq!(r.summary, summary);
+}
+
+#[test]
+fn empty_and_whitespace_bodies() {
+    assert_unknown(&rec(b""), "empty body");
+    assert_unknown(&rec(b" \r\n\t "), "empty body");
+    assert_unknown(&rec_hint(&RouteHint::quay("repo_push"), b""), "empty body");
+}
+
+#[test]
+fn malformed_json() {
+    assert_unknown(
+        &rec(br#"{"repository":"ns/r","updated_tags":["#),
+        "body is not JSON (37 bytes)",
+    );
+    let headers = vec![(
+        "Content-Type".to_string(),
+        b"text/plain; charset=utf-8".to_vec(),
+    )];
+    assert_unknown(
+        &recognize(None, &headers, b"hello"),
+        "body is not JSON (text/plain; charset=utf-8, 5 bytes)",
+    );
+}
+
+#[test]
+fn non_utf8_body() {
+    assert_unknown(
+        &rec(b"{\"a\":\"\xff\xfe\"}"),
+        "body is not UTF-8 (10 bytes)",
+    );
+    let hostile_header = vec![("content-type".to_string(), b"app\n\x1b[31mred\xff".to_vec())];
+    let r = recognize(None, &hostile_header, b"\xc3\x28");
+    assert_eq!(
+        r.summary,
+        "body is not UTF-8 (app [31mred\u{FFFD}, 2 bytes)"
+    );
+}
+
+#[test]
+fn json_that_is_not_an_object() {
+    assert_unknown(
+        &rec(b"[1,2,3]"),
+        "JSON array of 3 items, not a registry payload",
+    );
+    assert_unknown(&rec(b"42"), "JSON number, not a registry payload");
+    assert_unknown(
+        &rec(br#""repo_push""#),
+        "JSON string, not a registry payload",
+    );
+    assert_unknown(&rec(b"null"), "JSON null, not a registry payload");
+    assert_unknown(&rec(b"true"), "JSON boolean, not a registry payload");
+    // A route hint does not make an array a payload.
+    assert_unknown(
+        &rec_hint(&RouteHint::quay("repo_push"), b"[]"),
+        "JSON array of 0 items, not a registry payload",
+    );
+}
+
+#[test]
+fn unrelated_json_objects() {
+    assert_unknown(&rec(b"{}"), "empty JSON object, not a registry payload");
+    assert_unknown(
+        &rec(br#"{"zen":"Keep it simple","hook_id":1}"#),
+        "unrecognised JSON object (keys: hook_id, zen)",
+    );
+    assert_unknown(
+        &rec(br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}"#),
+        "unrecognised JSON object (keys: a, b, c, d, e, …)",
+    );
+}
+
+#[test]
+fn absurd_nesting_is_rejected_not_overflowed() {
+    let mut body = "[".repeat(100_000);
+    body.push_str(&"]".repeat(100_000));
+    assert_unknown(&rec(body.as_bytes()), "body is not JSON (200000 bytes)");
+}
+
+#[test]
+fn byte_order_mark_is_ignored() {
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend(fixture("dtr/TAG_PUSH.json"));
+    assert_eq!(rec(&body).summary, "push to payments/api: v1.4.2");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Untrusted text
+
+fn assert_display_safe(r: &Recognized) {
+    assert!(!r.summary.is_empty());
+    assert!(r.summary.chars().count() <= MAX_SUMMARY, "{}", r.summary);
+    assert!(!r.summary.chars().any(char::is_control), "{:?}", r.summary);
+    assert!(r.tags.len() <= MAX_TAGS);
+    for field in r.repository.iter().chain(&r.tags).chain(&r.digest) {
+        assert!(!field.chars().any(char::is_control), "{field:?}");
+    }
+}
+
+#[test]
+fn huge_error_message_is_cut_to_one_short_line() {
+    let error = "line one\nline two\r\n\u{1b}[2J\u{202E}evil".repeat(50_000);
+    let body = serde_json::json!({
+        "repository": "ns/r", "build_id": "b", "docker_tags": ["v1"], "error_message": error
+    });
+    let r = rec(body.to_string().as_bytes());
+    assert_eq!(r.kind, EventKind::BuildFailure);
+    assert_display_safe(&r);
+    assert!(
+        r.summary
+            .starts_with("build failed on ns/r: line one line two [2J evilline one"),
+        "{}",
+        r.summary
+    );
+    assert!(r.summary.ends_with('…'));
+    assert!(r.summary.chars().count() < 160);
+}
+
+#[test]
+fn huge_and_hostile_fields_are_capped() {
+    let long_repo = format!("ns/{}", "r".repeat(1_000_000));
+    let many_tags: Vec<String> = (0..10_000).map(|i| format!("t{i}")).collect();
+    let body = serde_json::json!({
+        "repository": long_repo, "docker_url": "x", "updated_tags": many_tags
+    });
+    let r = rec(body.to_string().as_bytes());
+    assert_eq!(r.kind, EventKind::RepoPush);
+    assert_display_safe(&r);
+    assert_eq!(r.repository.as_ref().map(|s| s.chars().count()), Some(255));
+    assert!(r.repository.as_ref().is_some_and(|s| s.ends_with('…')));
+    assert_eq!(r.tags.len(), MAX_TAGS);
+    assert_eq!(r.tags[0], "t0");
+    assert!(
+        r.summary.ends_with("t0, t1, t2 (+9997 more)"),
+        "{}",
+        r.summary
+    );
+
+    let body = serde_json::json!({
+        "type": "TAG_PUSH",
+        "contents": {"namespace": "ns\n", "repository": "r\u{0}\u{200B}x", "tag": "\t v1 \n"}
+    });
+    let r = rec(body.to_string().as_bytes());
+    assert_display_safe(&r);
+    assert_eq!(repo(&r), Some("ns/r x"));
+    assert_eq!(r.tags, tags(&["v1"]));
+    assert_eq!(r.summary, "push to ns/r x: v1");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Names and wire format
+
+#[test]
+fn wire_names_round_trip() {
+    let quay = [
+        "repo_push",
+        "build_queued",
+        "build_start",
+        "build_success",
+        "build_failure",
+        "build_cancelled",
+        "vulnerability_found",
+        "repo_mirror_sync_started",
+        "repo_mirror_sync_success",
+        "repo_mirror_sync_failed",
+        "repo_image_expiry",
+        "quota_warning",
+        "quota_error",
+    ];
+    let dtr = [
+        "TAG_PUSH",
+        "TAG_PULL",
+        "TAG_DELETE",
+        "MANIFEST_PUSH",
+        "MANIFEST_PULL",
+        "MANIFEST_DELETE",
+        "PROMOTION",
+        "PUSH_MIRRORING",
+        "POLL_MIRRORING",
+        "REPO_EVENT",
+        "SCAN_COMPLETED",
+        "SCAN_FAILED",
+        "SCANNER_UPDATE_COMPLETED",
+        "CHART_PUSH",
+    ];
+    for (source, names) in [(Source::Quay, &quay[..]), (Source::Dtr, &dtr[..])] {
+        for name in names {
+            let kind = EventKind::parse(source, name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(kind.wire_name(), Some(*name));
+        }
+    }
+    assert_eq!(EventKind::parse(Source::Quay, "TAG_PUSH"), None);
+    assert_eq!(EventKind::parse(Source::Dtr, "repo_push"), None);
+    assert_eq!(EventKind::parse(Source::Unknown, "repo_push"), None);
+    assert_eq!(
+        EventKind::parse(Source::Dtr, "tag_push"),
+        Some(EventKind::TagPush)
+    );
+    assert_eq!(unsure_build().wire_name(), None);
+}
+
+#[test]
+fn serialises_camel_case_with_tagged_kind() {
+    let r = rec(&fixture("dtr/REPO_EVENT.json"));
+    let json = serde_json::to_value(&r).expect("serialise");
+    assert_eq!(json["source"], "dtr");
+    assert_eq!(
+        json["kind"],
+        serde_json::json!({"type": "repoEvent", "action": "created"})
+    );
+    assert_eq!(json["repository"], "payments/worker");
+    assert!(json.get("digest").is_some());
+    let back: Recognized = serde_json::from_value(json).expect("deserialise");
+    assert_eq!(back, r);
+
+    let r = rec(&fixture("quay/build_start.redhat-docs.json"));
+    let json = serde_json::to_value(&r).expect("serialise");
+    assert_eq!(json["kind"]["type"], "ambiguous");
+    assert_eq!(
+        json["kind"]["candidates"][0],
+        serde_json::json!({"type": "buildStart"})
+    );
+    let back: Recognized = serde_json::from_value(json).expect("deserialise");
+    assert_eq!(back, r);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Seeded random and mutated bodies: never a panic, always a display-safe result.
+
+/// xorshift64*: deterministic, so a failure reproduces from the printed case number.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const TOKENS: &[&[u8]] = &[
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\"",
+    b"null",
+    b"1e999",
+    b"-0",
+    b"\"type\"",
+    b"\"contents\"",
+    b"\"updated_tags\"",
+    b"\"REPO_EVENT\"",
+    b"\"build_id\"",
+    b"\\u0000",
+    b"\\ud800",
+    b"\xff",
+    b"\n",
+    b"\xe2\x80\xae",
+];
+
+fn mutate(rng: &mut Rng, body: &mut Vec<u8>) {
+    for _ in 0..=rng.below(8) {
+        let at = rng.below(body.len() + 1);
+        match rng.below(4) {
+            0 if !body.is_empty() => {
+                let i = at.min(body.len() - 1);
+                body[i] = rng.next() as u8;
+            }
+            1 => body.truncate(at),
+            2 => {
+                let token = TOKENS[rng.below(TOKENS.len())];
+                body.splice(at..at, token.iter().copied());
+            }
+            _ => {
+                let end = (at + rng.below(16)).min(body.len());
+                body.drain(at..end);
+            }
+        }
+    }
+}
+
+/// Replaces one random node of `value` with a value of another type, so the recognisers meet
+/// lists where they expect maps, numbers where they expect strings, and so on.
+fn mutate_value(rng: &mut Rng, value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let children = match value {
+        Value::Object(map) => map.len(),
+        Value::Array(items) => items.len(),
+        _ => 0,
+    };
+    if children > 0 && rng.below(4) != 0 {
+        let i = rng.below(children);
+        let child = match value {
+            Value::Object(map) => map.values_mut().nth(i),
+            Value::Array(items) => items.get_mut(i),
+            _ => None,
+        };
+        if let Some(child) = child {
+            return mutate_value(rng, child);
+        }
+    }
+    *value = match rng.below(7) {
+        0 => Value::Null,
+        1 => serde_json::json!(rng.next() as i64),
+        2 => serde_json::json!(-1.5e300),
+        3 => Value::String("\u{1b}x\n\u{202E}".repeat(rng.below(400))),
+        4 => serde_json::json!(["a", 1, null, {"b": []}]),
+        5 => serde_json::json!({}),
+        _ => serde_json::json!({"sha256:x": "sha256:y", "t": 2}),
+    };
+}
+
+#[test]
+fn random_and_mutated_bodies_never_panic() {
+    let seeds: Vec<Vec<u8>> = COVERED.iter().map(|f| fixture(f)).collect();
+    let hints = [
+        None,
+        Some(RouteHint::quay("build_failure")),
+        Some(RouteHint::dtr("REPO_EVENT")),
+        Some(RouteHint {
+            source: None,
+            event: Some("\u{0}\n".repeat(100)),
+        }),
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut recognised = 0;
+    for case in 0..3_000 {
+        let seed = &seeds[rng.below(seeds.len())];
+        let body = match case % 3 {
+            0 => (0..rng.below(200)).map(|_| rng.next() as u8).collect(),
+            1 => {
+                let mut body = seed.clone();
+                mutate(&mut rng, &mut body);
+                body
+            }
+            _ => {
+                let mut value: serde_json::Value =
+                    serde_json::from_slice(seed).expect("fixture is JSON");
+                for _ in 0..=rng.below(3) {
+                    mutate_value(&mut rng, &mut value);
+                }
+                value.to_string().into_bytes()
+            }
+        };
+        let hint = &hints[case % hints.len()];
+        let r = recognize(hint.as_ref(), &[], &body);
+        assert_display_safe(&r);
+        if r.source == Source::Unknown {
+            assert_eq!(r.kind, EventKind::Unrecognized, "case {case}");
+        } else {
+            recognised += 1;
+        }
+    }
+    // Structured mutations keep most bodies objects, so the recognisers themselves are exercised.
+    assert!(
+        recognised > 500,
+        "only {recognised} bodies reached a recogniser"
+    );
+}

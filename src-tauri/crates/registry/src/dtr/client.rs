@@ -1,0 +1,337 @@
+//! An async client for the DTR routes Wharf uses, built on the pure parts of this module.
+//!
+//! It signs in with basic auth (username + access token) and never follows redirects: DTR
+//! treats failed basic auth as anonymous and eNZi redirects anonymous callers to its sign-in
+//! page, so a followed redirect would turn bad credentials into a confusing success or HTML.
+
+use super::decode::{self, PageCursor, PageStyle, NEXT_PAGE_HEADER};
+use super::error::DtrError;
+use super::models::{namespaces_of, DtrAccount, DtrNamespace, DtrRepository, DtrTag, DtrWebhook};
+use super::paths;
+use super::validate::{
+    validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
+    DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
+};
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// How long one request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Page size for paged lists; DTR's default of 10 means many round trips.
+pub const PAGE_SIZE: u32 = 100;
+
+/// A DTR connection: base URL and credentials. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct DtrClient {
+    http: reqwest::Client,
+    base: String,
+    username: String,
+    token: String,
+}
+
+impl fmt::Debug for DtrClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DtrClient")
+            .field("base", &self.base)
+            .field("username", &self.username)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// One answer, read fully.
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    next_page: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn ok(self) -> Result<Self, DtrError> {
+        decode::expect_success(self.status, self.content_type.as_deref(), &self.body)?;
+        Ok(self)
+    }
+}
+
+impl DtrClient {
+    /// A client for the DTR at `base_url` (such as `https://dtr.example.com`). `ca_pem` adds a
+    /// CA to trust, typically the one DTR serves at `/ca`.
+    pub fn new(
+        base_url: &str,
+        username: &str,
+        token: &str,
+        ca_pem: Option<&str>,
+    ) -> Result<Self, DtrError> {
+        let base = normalize_base_url(base_url)?;
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("Wharf/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|_| DtrValidationError::InvalidTlsCert)?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(network_error)?;
+        Ok(Self {
+            http,
+            base,
+            username: username.to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<Answer, DtrError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .basic_auth(&self.username, Some(&self.token))
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(network_error)?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let status = response.status().as_u16();
+        let content_type = header(reqwest::header::CONTENT_TYPE.as_str());
+        let next_page = header(NEXT_PAGE_HEADER);
+        let body = response.bytes().await.map_err(network_error)?.to_vec();
+        Ok(Answer {
+            status,
+            content_type,
+            next_page,
+            body,
+        })
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, DtrError> {
+        self.send(reqwest::Method::GET, path, query, None::<&()>)
+            .await
+    }
+
+    async fn post(&self, path: &str, body: &impl Serialize) -> Result<Answer, DtrError> {
+        self.send(reqwest::Method::POST, path, &[], Some(body))
+            .await
+    }
+
+    /// Follows `X-Next-Page-Start` (or eNZi's `nextPageStart`) to the last page.
+    async fn all_pages<T>(
+        &self,
+        path: &str,
+        style: PageStyle,
+        what: &'static str,
+        decode_page: impl Fn(&[u8]) -> Result<(Vec<T>, Option<String>), DtrError>,
+    ) -> Result<Vec<T>, DtrError> {
+        let mut cursor = PageCursor::new(style, PAGE_SIZE, what)?;
+        let mut all = Vec::new();
+        loop {
+            let answer = self.get(path, &cursor.query()).await?.ok()?;
+            let (items, body_next) = decode_page(&answer.body)?;
+            all.extend(items);
+            let next = decode::next_page_start(answer.next_page.as_deref()).or(body_next);
+            if !cursor.advance(next.as_deref())? {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Checks the credentials and returns the signed-in account (with `isAdmin`). Uses a route
+    /// that is never answered for anonymous callers, since failed basic auth is anonymous.
+    pub async fn verify(&self) -> Result<DtrAccount, DtrError> {
+        let settings = self
+            .get(&paths::account_settings(&self.username), &[])
+            .await?;
+        decode::verify_settings(
+            settings.status,
+            settings.content_type.as_deref(),
+            &settings.body,
+        )?;
+        let account = self.get(&paths::enzi_account(&self.username), &[]).await?;
+        decode::verify_account(
+            &self.username,
+            account.status,
+            account.content_type.as_deref(),
+            &account.body,
+        )
+    }
+
+    /// The namespaces the user belongs to: their own and their organizations.
+    pub async fn namespaces(&self) -> Result<Vec<DtrNamespace>, DtrError> {
+        let user = self.verify().await?;
+        let orgs = self
+            .all_pages(
+                &paths::enzi_member_orgs(&self.username),
+                PageStyle::Enzi,
+                "organizations",
+                |body| {
+                    let page = decode::decode_member_orgs(body)?;
+                    Ok((page.member_orgs, page.next_page_start))
+                },
+            )
+            .await?;
+        Ok(namespaces_of(&user, &orgs))
+    }
+
+    /// Every repository the user can see, or those of one namespace, across all pages.
+    pub async fn repositories(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Vec<DtrRepository>, DtrError> {
+        let path = match namespace {
+            Some(ns) => {
+                validate_namespace(ns)?;
+                paths::namespace_repositories(ns)
+            }
+            None => paths::REPOSITORIES.to_owned(),
+        };
+        self.all_pages(&path, PageStyle::ApiV0, "repositories", |body| {
+            Ok((decode::decode_repositories(body)?, None))
+        })
+        .await
+    }
+
+    /// Every tag of a repository, across all pages.
+    pub async fn tags(&self, namespace: &str, repository: &str) -> Result<Vec<DtrTag>, DtrError> {
+        validate_repository(namespace, repository)?;
+        self.all_pages(
+            &paths::tags(namespace, repository),
+            PageStyle::ApiV0,
+            "tags",
+            |body| Ok((decode::decode_tags(body)?, None)),
+        )
+        .await
+    }
+
+    /// Every webhook the user may see (all of them for a DTR admin).
+    pub async fn webhooks(&self) -> Result<Vec<DtrWebhook>, DtrError> {
+        let answer = self.get(paths::WEBHOOKS, &[]).await?.ok()?;
+        decode::decode_webhooks(&answer.body)
+    }
+
+    /// The webhooks of one repository, other users' included (needs repository admin).
+    pub async fn repository_webhooks(
+        &self,
+        namespace: &str,
+        repository: &str,
+    ) -> Result<Vec<DtrWebhook>, DtrError> {
+        validate_repository(namespace, repository)?;
+        let path = paths::repository_webhooks(namespace, repository);
+        let answer = self.get(&path, &[]).await?.ok()?;
+        decode::decode_webhooks(&answer.body)
+    }
+
+    /// The webhooks of one namespace (needs namespace admin).
+    pub async fn namespace_webhooks(&self, namespace: &str) -> Result<Vec<DtrWebhook>, DtrError> {
+        validate_namespace(namespace)?;
+        let answer = self
+            .get(&paths::namespace_webhooks(namespace), &[])
+            .await?
+            .ok()?;
+        decode::decode_webhooks(&answer.body)
+    }
+
+    /// Creates a webhook; accepts 2.7's `201` object and 2.5/2.6's `200` array.
+    pub async fn create_webhook(
+        &self,
+        request: &CreateWebhookRequest,
+    ) -> Result<DtrWebhook, DtrError> {
+        let answer = self.post(paths::WEBHOOKS, request).await?.ok()?;
+        decode::decode_created_webhook(&answer.body, request)
+    }
+
+    /// Asks DTR to send its fixed sample of a type to an endpoint.
+    pub async fn test_webhook(&self, request: &TestWebhookRequest) -> Result<(), DtrError> {
+        self.post(paths::WEBHOOK_TEST, request).await?.ok()?;
+        Ok(())
+    }
+
+    /// Pauses, resumes or changes the TLS settings of a webhook; returns it as DTR now has it.
+    pub async fn update_webhook(
+        &self,
+        request: &UpdateWebhookRequest,
+    ) -> Result<DtrWebhook, DtrError> {
+        let answer = self.post(paths::WEBHOOK_UPDATE, request).await?.ok()?;
+        decode::decode_updated_webhook(&answer.body, request.id())
+    }
+
+    /// Deletes a webhook; accepts 2.7's `204` and the older `200`.
+    pub async fn delete_webhook(&self, id: &str) -> Result<(), DtrError> {
+        validate_webhook_id(id)?;
+        self.send(
+            reqwest::Method::DELETE,
+            &paths::webhook(id),
+            &[],
+            None::<&()>,
+        )
+        .await?
+        .ok()?;
+        Ok(())
+    }
+}
+
+/// Checks a DTR address and returns it without a trailing slash.
+pub fn normalize_base_url(base_url: &str) -> Result<String, DtrValidationError> {
+    use DtrValidationError::InvalidServerUrl;
+    let url =
+        reqwest::Url::parse(base_url.trim()).map_err(|_| InvalidServerUrl("it is not a URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(InvalidServerUrl("it must start with https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(InvalidServerUrl("the server name is missing"));
+    }
+    // Credentials belong in their own fields, where they stay out of URLs and messages.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(InvalidServerUrl(
+            "leave the username and token out of the address",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(InvalidServerUrl("remove the ? or # part"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn network_error(err: reqwest::Error) -> DtrError {
+    if err.is_timeout() {
+        return DtrError::Network(format!(
+            "no answer within {} seconds",
+            REQUEST_TIMEOUT.as_secs()
+        ));
+    }
+    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS).
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    DtrError::Network(text)
+}

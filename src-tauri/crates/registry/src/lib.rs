@@ -1,0 +1,13 @@
+//! Registry clients for Wharf: Quay (API v1) and Docker Trusted Registry / Mirantis Secure
+//! Registry (API v0), with their typed models and errors.
+//!
+//! This crate has no Tauri dependency; the desktop shell only calls into it.
+//!
+//! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
+//! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
+//! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
+//!   response decoding.
+
+pub mod dtr;
+pub mod quay;
+pub mod secrets;

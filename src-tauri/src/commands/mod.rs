@@ -1,0 +1,3 @@
+//! Commands the webview calls, one module per domain.
+
+pub mod app;

@@ -1,0 +1,33 @@
+//! The one error shape every command returns, so the UI can switch on `kind` and show `message`.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// An error as the UI receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[ts(export)]
+#[error("{message}")]
+pub struct CommandError {
+    /// A stable machine-readable category, e.g. `io` or `not_found`.
+    pub kind: String,
+    /// A sentence a person can act on. Never contains a secret.
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<tauri::Error> for CommandError {
+    fn from(e: tauri::Error) -> Self {
+        Self::new("internal", e.to_string())
+    }
+}
+
+/// What commands return.
+pub type CommandResult<T> = Result<T, CommandError>;

@@ -1,0 +1,41 @@
+//! Wharf's Tauri shell: wires the core crates (`registry`, `inbox`) to the webview.
+//!
+//! Everything with real logic lives in those crates; this crate only holds commands, state and
+//! events. [`builder`] is shared by [`run`] and the tests, so the tests exercise the same wiring.
+
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use tauri::{Manager, Runtime};
+
+/// Every command the webview may call. `build.rs` declares the same list to Tauri's ACL, and
+/// `capabilities/default.json` grants exactly these.
+pub const COMMANDS: &[&str] = &["app_info"];
+
+/// The application with all state and commands, on any runtime (the real one or the mock).
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .setup(|app| {
+            let paths = state::AppPaths::resolve(app.handle())?;
+            paths.create()?;
+            tracing::info!(data = %paths.data_dir.display(), config = %paths.config_dir.display(), "Wharf starting");
+            app.manage(paths);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    init_tracing();
+    builder(tauri::Builder::default())
+        .run(tauri::generate_context!())
+        .expect("error while running the Wharf application");
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WHARF_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}

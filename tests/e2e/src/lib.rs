@@ -1,0 +1,60 @@
+//! Helpers for Wharf's end-to-end tests: a small W3C WebDriver client and the paths of the
+//! tools those tests need. The tests run inside `tests/e2e/run.sh`, which starts Xvfb, a D-Bus
+//! session, dunst, an unlocked gnome-keyring and tauri-driver first.
+
+pub mod webdriver;
+
+use std::path::PathBuf;
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root exists")
+}
+
+/// The debug app binary the e2e tests drive. Panics (fails the test) when it is missing.
+pub fn app_binary() -> PathBuf {
+    let path = std::env::var_os("WHARF_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug/wharf")
+        });
+    assert!(
+        path.is_file(),
+        "the Wharf binary is missing at {} (build it with `make build-debug`)",
+        path.display()
+    );
+    path
+}
+
+/// Where tauri-driver listens; the harness sets it.
+pub fn webdriver_url() -> String {
+    std::env::var("WHARF_WEBDRIVER_URL").expect(
+        "WHARF_WEBDRIVER_URL is not set: run the e2e tests through tests/e2e/run.sh (make e2e)",
+    )
+}
+
+/// The version in the workspace Cargo.toml, read independently of the app.
+pub fn cargo_version() -> String {
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+    let in_package = manifest
+        .split("[workspace.package]")
+        .nth(1)
+        .expect("[workspace.package] section");
+    in_package
+        .lines()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("version").map(|rest| {
+                rest.trim_start_matches([' ', '='])
+                    .trim_matches('"')
+                    .to_string()
+            })
+        })
+        .expect("version in [workspace.package]")
+}

@@ -1,0 +1,215 @@
+//! A minimal W3C WebDriver client: just the calls Wharf's tests make, over reqwest.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// One WebDriver session, i.e. one running Wharf window.
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+}
+
+/// An element handle from the current page.
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Starts `application` through tauri-driver at `driver_url`.
+    pub async fn start(driver_url: &str, application: &Path) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "tauri:options": {"application": application.to_str().unwrap()}
+        }}});
+        let answer: Value = http
+            .post(format!("{driver_url}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("tauri-driver reachable")
+            .json()
+            .await
+            .expect("session JSON");
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session created: {answer}"))
+            .to_string();
+        Self {
+            http,
+            base: driver_url.to_string(),
+            id,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.id, path);
+        let mut req = self.http.request(method, &url);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let answer: Value = req
+            .send()
+            .await
+            .expect("webdriver call")
+            .json()
+            .await
+            .unwrap();
+        answer["value"].clone()
+    }
+
+    fn is_error(v: &Value) -> bool {
+        v.get("error").is_some()
+    }
+
+    /// The first element matching `css`, if any.
+    pub async fn try_find(&self, css: &str) -> Option<Element> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        if Self::is_error(&v) {
+            return None;
+        }
+        v[ELEMENT_KEY].as_str().map(|s| Element(s.to_string()))
+    }
+
+    /// Waits up to `timeout` for an element matching `css`.
+    pub async fn find(&self, css: &str, timeout: Duration) -> Element {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(e) = self.try_find(css).await {
+                return e;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no element {css} after {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The rendered text of `element`.
+    pub async fn text(&self, element: &Element) -> String {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", element.0),
+                None,
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits until the element matching `css` has text satisfying `pred`; returns that text.
+    pub async fn wait_text(
+        &self,
+        css: &str,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::new();
+        loop {
+            if let Some(e) = self.try_find(css).await {
+                last = self.text(&e).await;
+                if pred(&last) {
+                    return last;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "text of {css} never matched within {timeout:?}; last seen: {last:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks `element`.
+    pub async fn click(&self, element: &Element) {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{}/click", element.0),
+                Some(json!({})),
+            )
+            .await;
+        assert!(!Self::is_error(&v), "click failed: {v}");
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Saves a PNG of the window to `path`.
+    pub async fn screenshot(&self, path: &Path) {
+        use base64_decode::decode;
+        let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = decode(v.as_str().expect("base64 screenshot"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// Closes the window and ends the session.
+    pub async fn quit(self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.id))
+            .send()
+            .await;
+    }
+}
+
+/// Standard base64 decoding, enough for WebDriver screenshots (no extra dependency).
+mod base64_decode {
+    pub fn decode(input: &str) -> Vec<u8> {
+        fn val(c: u8) -> Option<u32> {
+            match c {
+                b'A'..=b'Z' => Some((c - b'A') as u32),
+                b'a'..=b'z' => Some((c - b'a' + 26) as u32),
+                b'0'..=b'9' => Some((c - b'0' + 52) as u32),
+                b'+' => Some(62),
+                b'/' => Some(63),
+                _ => None,
+            }
+        }
+        let mut out = Vec::with_capacity(input.len() * 3 / 4);
+        let (mut acc, mut bits) = (0u32, 0);
+        for v in input.bytes().filter_map(val) {
+            acc = (acc << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn decodes_padded_and_unpadded() {
+            assert_eq!(super::decode("aGVsbG8="), b"hello");
+            assert_eq!(super::decode("aGk"), b"hi");
+        }
+    }
+}

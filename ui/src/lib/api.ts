@@ -1,0 +1,28 @@
+// The only module that talks to the Rust side. Components import from here, never from
+// @tauri-apps/api directly, so the whole IPC surface is visible (and mockable) in one place.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { CommandError } from "./bindings/CommandError";
+
+export type { AppInfo, CommandError };
+
+/** Turns whatever a rejected invoke carried into a CommandError the UI can show. */
+export function toCommandError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "kind" in e && "message" in e) {
+    const { kind, message } = e as Record<string, unknown>;
+    return { kind: String(kind), message: String(message) };
+  }
+  return { kind: "ipc", message: typeof e === "string" ? e : String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toCommandError(e);
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+};

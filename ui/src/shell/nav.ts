@@ -1,0 +1,10 @@
+// The app's top-level places, in the order the sidebar shows them.
+export type View = "connections" | "repositories" | "inbox" | "settings" | "about";
+
+export const NAV: { id: View; label: string; hint: string }[] = [
+  { id: "connections", label: "Connections", hint: "Quay and DTR registries" },
+  { id: "repositories", label: "Repositories", hint: "Namespaces, repositories, notifications" },
+  { id: "inbox", label: "Inbox", hint: "Webhook deliveries received" },
+  { id: "settings", label: "Settings", hint: "Receiver, toasts, theme" },
+  { id: "about", label: "About", hint: "Version and folders" },
+];
