@@ -3,7 +3,7 @@
 
 use registry::dtr::validate::{
     validate_create, validate_endpoint, validate_namespace, validate_repository, validate_test,
-    validate_tls_cert, validate_type, validate_update, validate_webhook_id,
+    loopback_warning, validate_tls_cert, validate_type, validate_update, validate_webhook_id,
 };
 use registry::dtr::{
     DtrValidationError as E, DtrWebhookDraft, DtrWebhookScope, DtrWebhookTestDraft, DtrWebhookType,
@@ -265,7 +265,7 @@ fn messages_never_quote_the_endpoint() {
     for endpoint in [
         format!("https://h.example:0/{secret}"),
         format!("http://h.example/{secret}"),
-        format!("https://127.0.0.1/{secret}"),
+        format!("ftp://h.example/{secret}"),
         format!("https://h.example/{secret} x"),
     ] {
         let e = validate_endpoint(&endpoint, false).unwrap_err();
@@ -275,7 +275,7 @@ fn messages_never_quote_the_endpoint() {
 }
 
 #[test]
-fn loopback_endpoints_are_refused() {
+fn loopback_endpoints_are_accepted_with_a_warning() {
     for host in [
         "localhost",
         "LOCALHOST.",
@@ -285,13 +285,15 @@ fn loopback_endpoints_are_refused() {
         "[::1]",
         "0.0.0.0",
     ] {
-        let e = validate_endpoint(&format!("http://{host}:8080/hook"), true).unwrap_err();
-        assert_eq!(e, E::LoopbackEndpoint, "{host}");
+        let endpoint = format!("http://{host}:8080/hook");
+        assert!(validate_endpoint(&endpoint, true).is_ok(), "{host}");
+        let warning = loopback_warning(&endpoint).unwrap_or_else(|| panic!("no warning for {host}"));
+        assert!(warning.starts_with("DTR sends webhooks from its own server"));
     }
-    assert!(msg(E::LoopbackEndpoint).starts_with("DTR sends webhooks from its own server"));
-    // Look-alikes are fine.
-    assert!(validate_endpoint("https://localhost.example.com/", false).is_ok());
-    assert!(validate_endpoint("https://128.0.0.1/", false).is_ok());
+    // Look-alikes get no warning.
+    assert_eq!(loopback_warning("https://localhost.example.com/"), None);
+    assert_eq!(loopback_warning("https://128.0.0.1/"), None);
+    assert_eq!(loopback_warning("https://user@hooks.example.com:8443/x"), None);
 }
 
 #[test]

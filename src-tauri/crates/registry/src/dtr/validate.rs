@@ -69,9 +69,6 @@ pub enum DtrValidationError {
     /// The endpoint is not a usable URL.
     #[error("The endpoint must be a full https:// or http:// URL, such as https://hooks.example.com/dtr: {0}.")]
     InvalidEndpoint(&'static str),
-    /// The endpoint names the loopback interface.
-    #[error("DTR sends webhooks from its own server, so a localhost or 127.x endpoint points at DTR itself, not at this computer. Use an address the DTR server can reach, such as this computer's network address or a tunnel.")]
-    LoopbackEndpoint,
     /// `http://` without `skipTLSVerification`.
     #[error("DTR only delivers to an http:// endpoint when \"Skip TLS verification\" is on. Turn it on, or use an https:// endpoint.")]
     HttpNeedsSkipTls,
@@ -362,9 +359,6 @@ pub fn validate_endpoint(
             return Err(InvalidEndpoint("the port must be a number from 1 to 65535"));
         }
     }
-    if is_loopback(host) {
-        return Err(DtrValidationError::LoopbackEndpoint);
-    }
     if is_http(endpoint) && !skip_tls_verification {
         return Err(DtrValidationError::HttpNeedsSkipTls);
     }
@@ -398,6 +392,22 @@ fn split_host_port(host_port: &str) -> Result<(&str, Option<&str>), DtrValidatio
         Some((host, port)) => (host, Some(port)),
         None => (host_port, None),
     })
+}
+
+/// A warning for endpoints on the loopback interface, `None` otherwise.
+///
+/// DTR itself accepts them (unlike Quay), and a DTR running on this very machine can reach them,
+/// so this is advice for the UI rather than a validation error.
+pub fn loopback_warning(endpoint: &str) -> Option<&'static str> {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, _) = split_host_port(host_port).ok()?;
+    is_loopback(host).then_some(
+        "DTR sends webhooks from its own server, so a localhost or 127.x endpoint points at the DTR \
+         server itself, not at this computer, unless DTR runs here. Use an address the DTR server \
+         can reach, such as this computer's network address or a tunnel.",
+    )
 }
 
 fn is_loopback(host: &str) -> bool {
