@@ -4,18 +4,20 @@ SHELL := bash
 CARGO ?= cargo
 UI := ui
 
-.PHONY: run run-app test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
+.PHONY: run system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
         bindings-check build-debug e2e package clean
 
 ## Build and launch the desktop app (installs missing system packages when root).
-run: ui-build
-	.ci/system-deps build
+run: system-deps ui-build
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
 	  echo "No display found (DISPLAY/WAYLAND_DISPLAY unset)." >&2; \
 	  echo "The headless receiver (wharf --headless) arrives with the inbox; until then run under a desktop session or xvfb-run." >&2; \
 	  exit 1; \
 	fi
 	$(CARGO) run -p wharf
+
+system-deps:
+	.ci/system-deps build
 
 ## Every test: formatting, lints, Rust tests, UI checks and tests, stale bindings, end to end.
 test: fmt-check ui-build clippy cargo-test bindings-check ui-check ui-test e2e
@@ -64,8 +66,7 @@ e2e:
 	tests/e2e/run.sh
 
 ## A .deb bundle in target/release/bundle/deb/ (AppImage needs downloads from GitHub: not offered).
-package: ui-build
-	.ci/system-deps build
+package: system-deps ui-build
 	cd $(UI) && npx tauri build --bundles deb
 
 clean:

@@ -2,8 +2,8 @@
 //! actionable message.
 
 use registry::dtr::validate::{
-    validate_create, validate_endpoint, validate_namespace, validate_repository, validate_test,
-    loopback_warning, validate_tls_cert, validate_type, validate_update, validate_webhook_id,
+    loopback_warning, validate_create, validate_endpoint, validate_namespace, validate_repository,
+    validate_test, validate_tls_cert, validate_type, validate_update, validate_webhook_id,
 };
 use registry::dtr::{
     DtrValidationError as E, DtrWebhookDraft, DtrWebhookScope, DtrWebhookTestDraft, DtrWebhookType,
@@ -287,13 +287,17 @@ fn loopback_endpoints_are_accepted_with_a_warning() {
     ] {
         let endpoint = format!("http://{host}:8080/hook");
         assert!(validate_endpoint(&endpoint, true).is_ok(), "{host}");
-        let warning = loopback_warning(&endpoint).unwrap_or_else(|| panic!("no warning for {host}"));
+        let warning =
+            loopback_warning(&endpoint).unwrap_or_else(|| panic!("no warning for {host}"));
         assert!(warning.starts_with("DTR sends webhooks from its own server"));
     }
     // Look-alikes get no warning.
     assert_eq!(loopback_warning("https://localhost.example.com/"), None);
     assert_eq!(loopback_warning("https://128.0.0.1/"), None);
-    assert_eq!(loopback_warning("https://user@hooks.example.com:8443/x"), None);
+    assert_eq!(
+        loopback_warning("https://user@hooks.example.com:8443/x"),
+        None
+    );
 }
 
 #[test]
