@@ -25,6 +25,8 @@ fn app() -> tauri::App<tauri::test::MockRuntime> {
         .build(tauri::generate_context!(test = true))
         .expect("app builds");
     // Setup (state, directories, the configured "main" window) runs on the first iteration.
+    // Deprecated because looping on it busy-waits; one call is exactly what a test needs.
+    #[allow(deprecated)]
     app.run_iteration(|_, _| {});
     app
 }
