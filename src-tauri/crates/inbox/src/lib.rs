@@ -1,9 +1,15 @@
 //! Wharf's local webhook inbox: the receiver, its durable store, payload recognition and the
 //! toast policy. No Tauri dependency.
 //!
+//! - [`receiver`]: the local HTTP receiver (axum) on `/hooks/{token}`: bounded body reads, a 2xx
+//!   only after the store committed, and a broadcast of every stored delivery.
 //! - [`recognize`]: Quay/DTR payload recognition, a pure function from a delivery to a typed
 //!   event with a one-line summary.
+//! - [`store`]: the durable SQLite store of deliveries and route tokens, with group commit so a
+//!   webhook is acknowledged only after its row is committed.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
 
+pub mod receiver;
 pub mod recognize;
+pub mod store;
 pub mod toast;

@@ -5,6 +5,9 @@
 //!
 //! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
 //! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
+//! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
+//!   response decoding.
 
 pub mod dtr;
+pub mod quay;
 pub mod secrets;

@@ -464,7 +464,7 @@ pub struct DtrManifest {
     pub config_media_type: String,
     /// One entry per layer; `null` becomes empty.
     #[serde(with = "null_as_empty")]
-    #[ts(type = "Array<DtrLayer>")]
+    #[ts(as = "Vec<DtrLayer>")]
     pub dockerfile: Vec<DtrLayer>,
 }
 

@@ -1,0 +1,341 @@
+//! The local HTTP receiver: accepts webhooks on `/hooks/{token}` (any method, any sub-path),
+//! stores every delivery before acknowledging it, and publishes each stored delivery to
+//! subscribers.
+//!
+//! Order of work for one request: look up the token, check the declared size, read the body
+//! (bounded in size and time), recognise it, commit it to the [`Store`], publish it, wait the
+//! route's delay, answer. A 2xx therefore always means "on disk"; when the store fails the sender
+//! gets a 503 and retries instead of the delivery being silently lost.
+
+use std::future::poll_fn;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::time::Duration;
+
+use axum::body::{Body, HttpBody};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::recognize::recognize;
+use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
+
+/// Default port; fixed so receiver URLs registered in Quay/DTR stay valid across restarts.
+pub const DEFAULT_PORT: u16 = 47_820;
+/// Default body limit: 10 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
+/// Default time allowed for reading a body.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Per-route response delays are capped here so one route cannot hold connections forever.
+pub const MAX_DELAY: Duration = Duration::from_secs(30);
+/// How many published deliveries a slow subscriber may lag behind before it misses some.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// Receiver settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiverConfig {
+    /// Where to listen; 127.0.0.1 by default. Port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Bodies larger than this are answered 413 without being read further.
+    pub body_limit: usize,
+    /// The whole body must arrive within this time, else 408 (stops slow-loris senders).
+    pub read_timeout: Duration,
+    /// Also store requests to paths outside `/hooks/` (answered 200) instead of answering 404.
+    pub catch_all: bool,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
+            body_limit: DEFAULT_BODY_LIMIT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            catch_all: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    store: Store,
+    config: ReceiverConfig,
+    events: broadcast::Sender<DeliverySummary>,
+}
+
+/// A running receiver. Dropping it stops the server too, like [`Receiver::shutdown`] without
+/// waiting.
+pub struct Receiver {
+    local_addr: SocketAddr,
+    events: broadcast::Sender<DeliverySummary>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Receiver {
+    /// Binds `config.addr` and starts serving on the current tokio runtime.
+    pub async fn start(config: ReceiverConfig, store: Store) -> std::io::Result<Receiver> {
+        let listener = TcpListener::bind(config.addr).await?;
+        Self::serve(listener, config, store)
+    }
+
+    /// Serves on an already bound listener (`config.addr` is ignored).
+    pub fn serve(
+        listener: TcpListener,
+        config: ReceiverConfig,
+        store: Store,
+    ) -> std::io::Result<Receiver> {
+        let local_addr = listener.local_addr()?;
+        let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let state = AppState {
+            store,
+            config,
+            events: events.clone(),
+        };
+        let app = router(state);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(Receiver {
+            local_addr,
+            events,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A stream of every delivery stored from now on, rejected ones included (see
+    /// [`DeliverySummary::status`]).
+    pub fn subscribe(&self) -> broadcast::Receiver<DeliverySummary> {
+        self.events.subscribe()
+    }
+
+    /// Stops accepting connections and waits for requests in flight to finish.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/hooks/{token}", any(handle))
+        .route("/hooks/{token}/{*rest}", any(handle))
+        .fallback(handle)
+        .with_state(state)
+}
+
+/// What the path says about the route, before looking it up.
+enum Target {
+    /// `/hooks/{token}...`
+    Hook(String),
+    /// Any other path.
+    Other,
+}
+
+fn target(path: &str) -> Target {
+    match path.strip_prefix("/hooks/") {
+        Some(rest) => {
+            let token = rest.split('/').next().unwrap_or_default();
+            if token.is_empty() {
+                Target::Other
+            } else {
+                Target::Hook(token.to_owned())
+            }
+        }
+        None => Target::Other,
+    }
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let received_at = now_ms();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+
+    let (route_token, route) = match target(&path) {
+        Target::Hook(token) => {
+            let store = state.store.clone();
+            let lookup = token.clone();
+            let found = tokio::task::spawn_blocking(move || store.get_route(&lookup)).await;
+            match found {
+                Ok(Ok(route)) => (Some(token), route),
+                Ok(Err(e)) => {
+                    tracing::error!("inbox receiver: route lookup failed: {e}");
+                    return unavailable();
+                }
+                Err(e) => {
+                    tracing::error!("inbox receiver: route lookup panicked: {e}");
+                    return unavailable();
+                }
+            }
+        }
+        Target::Other if state.config.catch_all => (None, None),
+        Target::Other => return StatusCode::NOT_FOUND.into_response(),
+    };
+
+    let mut delivery = NewDelivery {
+        received_at,
+        method: parts.method.to_string(),
+        path,
+        query: parts.uri.query().map(str::to_owned),
+        headers: raw_headers(&parts.headers),
+        remote_addr: Some(remote.to_string()),
+        route_token: route_token.clone(),
+        ..NewDelivery::default()
+    };
+
+    // Unknown tokens are answered 404 but kept, so a misconfigured notification shows up.
+    let (status, reply_body, delay) = match (&route_token, &route) {
+        (Some(_), None) => (StatusCode::NOT_FOUND, None, Duration::ZERO),
+        (_, Some(r)) => (
+            StatusCode::from_u16(r.route.response.status).unwrap_or(StatusCode::OK),
+            r.route.response.body.clone(),
+            Duration::from_millis(r.route.response.delay_ms).min(MAX_DELAY),
+        ),
+        (None, None) => (StatusCode::OK, None, Duration::ZERO),
+    };
+
+    let limit = state.config.body_limit;
+    let declared = declared_length(&parts.headers);
+    let read = match declared {
+        // Refuse before reading a byte when the sender already says it is too large.
+        Some(n) if n > limit as u64 => Err(ReadError::TooLarge(n)),
+        _ => tokio::time::timeout(state.config.read_timeout, read_body(body, limit))
+            .await
+            .unwrap_or(Err(ReadError::Timeout)),
+    };
+    let status = match read {
+        Ok(bytes) => {
+            delivery.size = bytes.len() as u64;
+            delivery.body = bytes;
+            status
+        }
+        Err(ReadError::TooLarge(seen)) => {
+            delivery.size = declared.unwrap_or(seen).max(seen);
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        // Nothing useful to keep: the client is gone or too slow; it will not see a reply.
+        Err(ReadError::Timeout) => return StatusCode::REQUEST_TIMEOUT.into_response(),
+        Err(ReadError::Broken) => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    delivery.status = status.as_u16();
+    let hint = route.as_ref().map(HookRoute::hint);
+    delivery.recognized = Some(recognize(hint.as_ref(), &delivery.headers, &delivery.body));
+
+    let summary = summary_of(&delivery);
+    let id = match state.store.insert_async(delivery).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!("inbox receiver: storing a delivery failed: {e}");
+            return unavailable();
+        }
+    };
+    // No subscribers is normal (UI closed), so a send error is ignored.
+    let _ = state.events.send(DeliverySummary { id, ..summary });
+
+    if status == StatusCode::PAYLOAD_TOO_LARGE || route.is_none() && route_token.is_some() {
+        return status.into_response();
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match reply_body {
+        Some(text) => (status, text).into_response(),
+        None => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            format!("{{\"id\":{id}}}"),
+        )
+            .into_response(),
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        "store unavailable",
+    )
+        .into_response()
+}
+
+/// `HeaderMap::iter` yields repeated headers once per value, in arrival order per name.
+fn raw_headers(headers: &HeaderMap) -> Vec<(String, Vec<u8>)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+        .collect()
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+enum ReadError {
+    /// More than the limit: the declared length or the bytes read before stopping.
+    TooLarge(u64),
+    Timeout,
+    Broken,
+}
+
+/// Reads data frames until the end or until more than `limit` bytes arrived, then stops, so a
+/// chunked body never costs more than `limit` plus one frame of memory.
+async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|_| ReadError::Broken)?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(ReadError::TooLarge((buf.len() + data.len()) as u64));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf)
+}
+
+fn summary_of(d: &NewDelivery) -> DeliverySummary {
+    let rec = d.recognized.as_ref();
+    DeliverySummary {
+        id: 0,
+        received_at: d.received_at,
+        method: d.method.clone(),
+        path: d.path.clone(),
+        size: d.size,
+        route_token: d.route_token.clone(),
+        status: d.status,
+        source: rec.map(|r| r.source),
+        event: rec.and_then(|r| r.kind.wire_name().map(str::to_owned)),
+        repository: rec.and_then(|r| r.repository.clone()),
+        summary: rec.map(|r| r.summary.clone()),
+    }
+}

@@ -1,0 +1,682 @@
+//! The durable delivery store: one SQLite file in WAL mode.
+//!
+//! Deliveries are written by one writer thread that batches whatever is queued into a single
+//! transaction (group commit) and answers each waiter only after `COMMIT` returned, so the
+//! receiver can acknowledge a webhook knowing the row is on disk. Everything else (reads, routes,
+//! pruning) goes through a second connection behind a mutex; WAL lets it read while the writer
+//! writes, and `busy_timeout` serialises the rare concurrent writes.
+//!
+//! Header values and bodies are stored as raw bytes (BLOB), so non-UTF-8 content and repeated
+//! headers survive exactly as they arrived.
+
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use ts_rs::TS;
+
+use crate::recognize::{Recognized, RouteHint, Source};
+
+/// The schema version this code writes, kept in `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i32 = 1;
+/// [`Query::limit`] is capped at this many rows.
+pub const MAX_LIST: usize = 1000;
+/// At most this many queued inserts share one transaction.
+const MAX_BATCH: usize = 256;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer Wharf with a schema this version does not know.
+    #[error("database schema version {0} is newer than supported ({SCHEMA_VERSION})")]
+    NewerSchema(i32),
+    /// The group commit failed, so no delivery of that batch was stored.
+    #[error("commit failed: {0}")]
+    Commit(String),
+    /// The writer thread could not be started.
+    #[error("starting the writer thread: {0}")]
+    Io(#[from] std::io::Error),
+    /// The writer thread has stopped; nothing more can be inserted.
+    #[error("the store's writer has stopped")]
+    Closed,
+}
+
+/// Store result.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One request header: name and the value's raw bytes.
+pub type Header = (String, Vec<u8>);
+
+/// A delivery to insert, as the receiver captured it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// When it arrived, unix milliseconds.
+    pub received_at: i64,
+    /// HTTP method.
+    pub method: String,
+    /// Request path, without the query.
+    pub path: String,
+    /// Raw query string without `?`, if any.
+    pub query: Option<String>,
+    /// All headers in arrival order, repeated ones kept.
+    pub headers: Vec<Header>,
+    /// Peer address, `ip:port`.
+    pub remote_addr: Option<String>,
+    /// The body exactly as received (empty when rejected before reading it).
+    pub body: Vec<u8>,
+    /// Body size in bytes; may exceed `body.len()` when the body was refused as too large.
+    pub size: u64,
+    /// The `/hooks/{token}` token, if the path had one (known or not).
+    pub route_token: Option<String>,
+    /// The HTTP status the receiver answers with (404 for unknown tokens, 413 for too large).
+    pub status: u16,
+    /// Recognition result, stored in columns so the list can be searched.
+    pub recognized: Option<Recognized>,
+}
+
+/// A stored delivery with everything that was captured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// Row id; grows with insertion order.
+    pub id: i64,
+    /// Columns shared with the list.
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// All headers in arrival order, repeated ones kept, values as raw bytes.
+    pub headers: Vec<Header>,
+    /// Peer address.
+    pub remote_addr: Option<String>,
+    /// Raw body bytes.
+    pub body: Vec<u8>,
+}
+
+/// A delivery as the list and live events show it (no headers, no body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverySummary {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub received_at: i64,
+    /// HTTP method.
+    pub method: String,
+    /// Request path.
+    pub path: String,
+    /// Body size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Route token from the path, if any.
+    pub route_token: Option<String>,
+    /// Status the receiver answered with.
+    pub status: u16,
+    /// Recognised registry, if recognition ran.
+    pub source: Option<Source>,
+    /// Event wire name (`repo_push`, `TAG_PUSH`, ...).
+    pub event: Option<String>,
+    /// `namespace/name`.
+    pub repository: Option<String>,
+    /// One-line summary.
+    pub summary: Option<String>,
+}
+
+/// Filters for [`Store::list`]; all set fields must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// Case-insensitive substring of summary, path, query, repository, event or body.
+    pub text: Option<String>,
+    /// Recognised registry.
+    pub source: Option<Source>,
+    /// Event wire name, exact (ASCII case ignored).
+    pub event: Option<String>,
+    /// Repository, exact.
+    pub repository: Option<String>,
+    /// Route token, exact.
+    pub route: Option<String>,
+    /// Response status, exact.
+    pub status: Option<u16>,
+    /// At most this many rows (default 100, capped at [`MAX_LIST`]).
+    pub limit: Option<usize>,
+    /// Only rows with an id below this one (paging newest first).
+    pub before: Option<i64>,
+}
+
+/// How a route answers deliveries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteResponse {
+    /// HTTP status sent after the delivery is stored.
+    pub status: u16,
+    /// Response body; `None` sends a small JSON acknowledgement.
+    pub body: Option<String>,
+    /// Wait this long after storing before answering (to test the sender's timeouts).
+    #[ts(type = "number")]
+    pub delay_ms: u64,
+}
+
+impl Default for RouteResponse {
+    fn default() -> Self {
+        Self {
+            status: 200,
+            body: None,
+            delay_ms: 0,
+        }
+    }
+}
+
+/// What a route token stands for, when creating it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct NewHookRoute {
+    /// The app's registry connection id.
+    pub connection_id: Option<String>,
+    /// `namespace/name`.
+    pub repository: Option<String>,
+    /// The registry's notification/webhook id.
+    pub notification_id: Option<String>,
+    /// Registry the notification belongs to.
+    pub source: Option<Source>,
+    /// Event or webhook type as the registry spells it.
+    pub event: Option<String>,
+    /// Free label shown in the UI.
+    pub label: String,
+    /// How deliveries are answered.
+    pub response: RouteResponse,
+}
+
+/// A stored route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct HookRoute {
+    /// The random token in `/hooks/{token}`.
+    pub token: String,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    /// What it stands for and how it answers.
+    #[serde(flatten)]
+    pub route: NewHookRoute,
+}
+
+impl HookRoute {
+    /// The hint given to [`crate::recognize::recognize`] for deliveries on this route.
+    pub fn hint(&self) -> RouteHint {
+        RouteHint {
+            source: self.route.source,
+            event: self.route.event.clone(),
+        }
+    }
+}
+
+/// Current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+struct Job {
+    delivery: NewDelivery,
+    reply: oneshot::Sender<Result<i64>>,
+}
+
+/// Handle to the store; cheap to clone, shareable between threads.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reader: Mutex<Connection>,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, migrating the schema, and starts the
+    /// writer thread.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        let reader = connect(path)?;
+        migrate(&reader)?;
+        let writer = connect(path)?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("inbox-store-writer".into())
+            .spawn(move || writer_loop(writer, rx))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                reader: Mutex::new(reader),
+                writer: Mutex::new(Some(tx)),
+            }),
+        })
+    }
+
+    /// Stops the writer thread after it finishes the queued inserts; later inserts fail with
+    /// [`StoreError::Closed`]. Dropping every clone of the store does the same.
+    pub fn close(&self) {
+        lock(&self.inner.writer).take();
+    }
+
+    fn submit(&self, delivery: NewDelivery) -> Result<oneshot::Receiver<Result<i64>>> {
+        let (reply, rx) = oneshot::channel();
+        let sender = lock(&self.inner.writer).clone().ok_or(StoreError::Closed)?;
+        sender
+            .send(Job { delivery, reply })
+            .map_err(|_| StoreError::Closed)?;
+        Ok(rx)
+    }
+
+    /// Inserts a delivery and returns its id once the row is committed. Blocks the calling
+    /// thread; from async code use [`Store::insert_async`].
+    ///
+    /// # Panics
+    /// When called from inside a tokio runtime (tokio forbids blocking there).
+    pub fn insert(&self, delivery: &NewDelivery) -> Result<i64> {
+        self.submit(delivery.clone())?
+            .blocking_recv()
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Like [`Store::insert`], awaiting the commit without blocking the runtime.
+    pub async fn insert_async(&self, delivery: NewDelivery) -> Result<i64> {
+        self.submit(delivery)?
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.inner.reader)
+    }
+
+    /// The delivery with `id`, if it exists.
+    pub fn get(&self, id: i64) -> Result<Option<Delivery>> {
+        let conn = self.reader();
+        let row = conn
+            .query_row(
+                &format!(
+                    "SELECT {SUMMARY_COLS}, query, remote_addr, body FROM deliveries WHERE id = ?1"
+                ),
+                [id],
+                |r| Ok((summary_from_row(r)?, r.get(11)?, r.get(12)?, r.get(13)?)),
+            )
+            .optional()?;
+        let Some((summary, query, remote_addr, body)) = row else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT name, value FROM headers WHERE delivery_id = ?1 ORDER BY pos",
+        )?;
+        let headers = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<Header>>>()?;
+        Ok(Some(Delivery {
+            id,
+            summary,
+            query,
+            headers,
+            remote_addr,
+            body,
+        }))
+    }
+
+    /// Deliveries matching `q`, newest first.
+    pub fn list(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
+        let mut sql = format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1");
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
+            // LIKE with an escape so `%` and `_` typed by the user match literally.
+            let pattern = format!(
+                "%{}%",
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            sql.push_str(
+                " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
+                 OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
+                 OR event LIKE ?1 ESCAPE '\\' OR CAST(body AS TEXT) LIKE ?1 ESCAPE '\\')",
+            );
+            args.push(Value::Text(pattern));
+        }
+        // `cond` holds `{}` where the parameter goes.
+        let mut exact = |cond: &str, v: Value| {
+            args.push(v);
+            sql.push_str(" AND ");
+            sql.push_str(&cond.replace("{}", &format!("?{}", args.len())));
+        };
+        if let Some(source) = q.source {
+            exact("source = {}", Value::Text(source_name(source).into()));
+        }
+        if let Some(event) = &q.event {
+            exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
+        }
+        if let Some(repo) = &q.repository {
+            exact("repository = {}", Value::Text(repo.clone()));
+        }
+        if let Some(route) = &q.route {
+            exact("route_token = {}", Value::Text(route.clone()));
+        }
+        if let Some(status) = q.status {
+            exact("status = {}", Value::Integer(status.into()));
+        }
+        if let Some(before) = q.before {
+            exact("id < {}", Value::Integer(before));
+        }
+        let limit = q.limit.unwrap_or(100).min(MAX_LIST);
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(args), summary_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Number of stored deliveries.
+    pub fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .reader()
+            .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Deletes deliveries older than `max_age` and all but the newest `max_count`; returns how
+    /// many were deleted. Keeps long sessions from growing without bound.
+    pub fn prune(&self, max_count: Option<u64>, max_age: Option<Duration>) -> Result<u64> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let mut deleted = 0;
+        if let Some(age) = max_age {
+            let cutoff = now_ms().saturating_sub(age.as_millis() as i64);
+            deleted += tx.execute("DELETE FROM deliveries WHERE received_at < ?1", [cutoff])?;
+        }
+        if let Some(max) = max_count {
+            deleted += tx.execute(
+                "DELETE FROM deliveries WHERE id NOT IN \
+                 (SELECT id FROM deliveries ORDER BY id DESC LIMIT ?1)",
+                [max as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(deleted as u64)
+    }
+
+    /// Deletes every delivery (routes are kept).
+    pub fn clear(&self) -> Result<u64> {
+        Ok(self.reader().execute("DELETE FROM deliveries", [])? as u64)
+    }
+
+    /// Creates a route with a fresh random token.
+    pub fn create_route(&self, route: &NewHookRoute) -> Result<HookRoute> {
+        let stored = HookRoute {
+            token: uuid::Uuid::new_v4().simple().to_string(),
+            created_at: now_ms(),
+            route: route.clone(),
+        };
+        self.reader().execute(
+            "INSERT INTO routes (token, created_at, connection_id, repository, notification_id, \
+             source, event, label, response_status, response_body, response_delay_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                stored.token,
+                stored.created_at,
+                route.connection_id,
+                route.repository,
+                route.notification_id,
+                route.source.map(source_name),
+                route.event,
+                route.label,
+                route.response.status,
+                route.response.body,
+                route.response.delay_ms as i64,
+            ],
+        )?;
+        Ok(stored)
+    }
+
+    /// The route for `token`, if it exists.
+    pub fn get_route(&self, token: &str) -> Result<Option<HookRoute>> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {ROUTE_COLS} FROM routes WHERE token = ?1"))?;
+        Ok(stmt.query_row([token], route_from_row).optional()?)
+    }
+
+    /// All routes, oldest first.
+    pub fn list_routes(&self) -> Result<Vec<HookRoute>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ROUTE_COLS} FROM routes ORDER BY created_at, token"
+        ))?;
+        let routes = stmt
+            .query_map([], route_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(routes)
+    }
+
+    /// Deletes the route; returns whether it existed. Its deliveries stay.
+    pub fn delete_route(&self, token: &str) -> Result<bool> {
+        Ok(self
+            .reader()
+            .execute("DELETE FROM routes WHERE token = ?1", [token])?
+            > 0)
+    }
+}
+
+/// A poisoned mutex only means another thread panicked mid-call; the connection is still
+/// usable (SQLite rolls back unfinished transactions), so carry on.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a committed delivery survives power loss, which is what the 2xx promises.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema(version));
+    }
+    if version < 1 {
+        conn.execute_batch(
+            "BEGIN;
+             CREATE TABLE deliveries (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 received_at INTEGER NOT NULL,
+                 method TEXT NOT NULL,
+                 path TEXT NOT NULL,
+                 query TEXT,
+                 remote_addr TEXT,
+                 body BLOB NOT NULL,
+                 size INTEGER NOT NULL,
+                 route_token TEXT,
+                 status INTEGER NOT NULL,
+                 source TEXT,
+                 event TEXT,
+                 repository TEXT,
+                 summary TEXT
+             );
+             CREATE INDEX deliveries_received_at ON deliveries(received_at);
+             CREATE INDEX deliveries_route ON deliveries(route_token);
+             CREATE TABLE headers (
+                 delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                 pos INTEGER NOT NULL,
+                 name TEXT NOT NULL,
+                 value BLOB NOT NULL,
+                 PRIMARY KEY (delivery_id, pos)
+             ) WITHOUT ROWID;
+             CREATE TABLE routes (
+                 token TEXT PRIMARY KEY,
+                 created_at INTEGER NOT NULL,
+                 connection_id TEXT,
+                 repository TEXT,
+                 notification_id TEXT,
+                 source TEXT,
+                 event TEXT,
+                 label TEXT NOT NULL,
+                 response_status INTEGER NOT NULL,
+                 response_body TEXT,
+                 response_delay_ms INTEGER NOT NULL
+             );
+             PRAGMA user_version = 1;
+             COMMIT;",
+        )?;
+    }
+    Ok(())
+}
+
+const SUMMARY_COLS: &str =
+    "id, received_at, method, path, size, route_token, status, source, event, repository, summary";
+
+fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
+    Ok(DeliverySummary {
+        id: r.get(0)?,
+        received_at: r.get(1)?,
+        method: r.get(2)?,
+        path: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        route_token: r.get(5)?,
+        status: r.get(6)?,
+        source: r.get::<_, Option<String>>(7)?.as_deref().map(parse_source),
+        event: r.get(8)?,
+        repository: r.get(9)?,
+        summary: r.get(10)?,
+    })
+}
+
+const ROUTE_COLS: &str = "token, created_at, connection_id, repository, notification_id, source, \
+                          event, label, response_status, response_body, response_delay_ms";
+
+fn route_from_row(r: &Row<'_>) -> rusqlite::Result<HookRoute> {
+    Ok(HookRoute {
+        token: r.get(0)?,
+        created_at: r.get(1)?,
+        route: NewHookRoute {
+            connection_id: r.get(2)?,
+            repository: r.get(3)?,
+            notification_id: r.get(4)?,
+            source: r.get::<_, Option<String>>(5)?.as_deref().map(parse_source),
+            event: r.get(6)?,
+            label: r.get(7)?,
+            response: RouteResponse {
+                status: r.get(8)?,
+                body: r.get(9)?,
+                delay_ms: r.get::<_, i64>(10)?.max(0) as u64,
+            },
+        },
+    })
+}
+
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Quay => "quay",
+        Source::Dtr => "dtr",
+        Source::Unknown => "unknown",
+    }
+}
+
+fn parse_source(s: &str) -> Source {
+    match s {
+        "quay" => Source::Quay,
+        "dtr" => Source::Dtr,
+        _ => Source::Unknown,
+    }
+}
+
+/// Group commit: block for one job, take whatever else is queued, and commit them together.
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&mut conn, &batch) {
+            Ok(ids) => {
+                for (job, id) in batch.into_iter().zip(ids) {
+                    let _ = job.reply.send(id);
+                }
+            }
+            Err(e) => {
+                tracing::error!("inbox store: batch of {} failed: {e}", batch.len());
+                let msg = e.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Commit(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Inserts each job under its own savepoint so one bad row does not fail its neighbours; the
+/// outer `Err` means the transaction itself (begin/commit) failed and nothing was stored.
+fn write_batch(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Result<i64>>> {
+    let mut tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let sp = tx.savepoint()?;
+        let result = insert_one(&sp, &job.delivery);
+        if result.is_ok() {
+            sp.commit()?;
+        }
+        results.push(result);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
+    let rec = d.recognized.as_ref();
+    conn.prepare_cached(
+        "INSERT INTO deliveries (received_at, method, path, query, remote_addr, body, size, \
+         route_token, status, source, event, repository, summary) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        d.received_at,
+        d.method,
+        d.path,
+        d.query,
+        d.remote_addr,
+        d.body,
+        d.size as i64,
+        d.route_token,
+        d.status,
+        rec.map(|r| source_name(r.source)),
+        rec.and_then(|r| r.kind.wire_name()),
+        rec.and_then(|r| r.repository.as_deref()),
+        rec.map(|r| r.summary.as_str()),
+    ])?;
+    let id = conn.last_insert_rowid();
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO headers (delivery_id, pos, name, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (pos, (name, value)) in d.headers.iter().enumerate() {
+        stmt.execute(params![id, pos as i64, name, value])?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,361 @@
+//! The delivery store on real SQLite files: round trip of raw bytes and repeated headers,
+//! durability across reopen, pruning, search, routes and schema versioning.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use inbox::recognize::{recognize, RouteHint, Source};
+use inbox::store::{
+    now_ms, NewDelivery, NewHookRoute, Query, RouteResponse, Store, StoreError, SCHEMA_VERSION,
+};
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "wharf-inbox-store-{tag}-{}-{}",
+            std::process::id(),
+            now_ms()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.join("inbox.sqlite")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const QUAY_PUSH: &[u8] = br#"{"repository":"payments/api","namespace":"payments","name":"api","docker_url":"quay.example/payments/api","homepage":"https://quay.example/repository/payments/api","updated_tags":["v1.4.2"]}"#;
+
+fn delivery(path: &str, body: &[u8], hint: Option<RouteHint>) -> NewDelivery {
+    let headers = vec![("content-type".to_owned(), b"application/json".to_vec())];
+    NewDelivery {
+        received_at: now_ms(),
+        method: "POST".into(),
+        path: path.into(),
+        query: None,
+        recognized: Some(recognize(hint.as_ref(), &headers, body)),
+        headers,
+        remote_addr: Some("127.0.0.1:5555".into()),
+        body: body.to_vec(),
+        size: body.len() as u64,
+        route_token: None,
+        status: 200,
+    }
+}
+
+#[test]
+fn round_trip_keeps_raw_bytes_and_repeated_headers_in_order() {
+    let dir = TempDir::new("roundtrip");
+    let store = Store::open(dir.db()).unwrap();
+    let body = vec![0xff, 0xfe, 0x00, b'{', 0x80];
+    let new = NewDelivery {
+        received_at: 1_700_000_000_123,
+        method: "PUT".into(),
+        path: "/hooks/abc/x".into(),
+        query: Some("a=1&a=2".into()),
+        headers: vec![
+            ("x-dup".into(), b"first".to_vec()),
+            ("content-type".into(), b"application/octet-stream".to_vec()),
+            ("x-dup".into(), vec![0xc3, 0x28, 0xff]),
+            ("x-dup".into(), b"third".to_vec()),
+        ],
+        remote_addr: Some("127.0.0.1:40000".into()),
+        body: body.clone(),
+        size: body.len() as u64,
+        route_token: Some("abc".into()),
+        status: 202,
+        recognized: None,
+    };
+    let id = store.insert(&new).unwrap();
+    let got = store.get(id).unwrap().expect("stored row");
+    assert_eq!(got.id, id);
+    assert_eq!(got.body, body);
+    assert_eq!(got.headers, new.headers);
+    assert_eq!(got.query.as_deref(), Some("a=1&a=2"));
+    assert_eq!(got.remote_addr.as_deref(), Some("127.0.0.1:40000"));
+    assert_eq!(got.summary.received_at, 1_700_000_000_123);
+    assert_eq!(got.summary.method, "PUT");
+    assert_eq!(got.summary.status, 202);
+    assert_eq!(got.summary.size, 5);
+    assert_eq!(got.summary.route_token.as_deref(), Some("abc"));
+    assert_eq!(got.summary.source, None);
+    assert!(store.get(id + 1).unwrap().is_none());
+}
+
+#[test]
+fn recognition_columns_are_stored() {
+    let dir = TempDir::new("recognized");
+    let store = Store::open(dir.db()).unwrap();
+    let id = store
+        .insert(&delivery(
+            "/hooks/t",
+            QUAY_PUSH,
+            Some(RouteHint::quay("repo_push")),
+        ))
+        .unwrap();
+    let got = store.get(id).unwrap().unwrap().summary;
+    assert_eq!(got.source, Some(Source::Quay));
+    assert_eq!(got.event.as_deref(), Some("repo_push"));
+    assert_eq!(got.repository.as_deref(), Some("payments/api"));
+    assert!(got.summary.unwrap().contains("payments/api"));
+}
+
+#[test]
+fn data_survives_drop_and_reopen() {
+    let dir = TempDir::new("reopen");
+    let route;
+    let id;
+    {
+        let store = Store::open(dir.db()).unwrap();
+        id = store.insert(&delivery("/hooks/a", b"{}", None)).unwrap();
+        route = store.create_route(&NewHookRoute::default()).unwrap();
+    }
+    let store = Store::open(dir.db()).unwrap();
+    assert_eq!(store.count().unwrap(), 1);
+    assert_eq!(store.get(id).unwrap().unwrap().body, b"{}");
+    assert_eq!(store.get_route(&route.token).unwrap(), Some(route));
+}
+
+#[test]
+fn concurrent_inserts_are_all_committed() {
+    let dir = TempDir::new("concurrent");
+    let store = Store::open(dir.db()).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| {
+                        store
+                            .insert(&delivery(&format!("/hooks/{t}/{i}"), b"x", None))
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids: Vec<i64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200);
+    assert_eq!(store.count().unwrap(), 200);
+}
+
+#[test]
+fn prune_by_count_keeps_newest() {
+    let dir = TempDir::new("prune-count");
+    let store = Store::open(dir.db()).unwrap();
+    let ids: Vec<i64> = (0..10)
+        .map(|i| {
+            store
+                .insert(&delivery(&format!("/p/{i}"), b"", None))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(store.prune(Some(3), None).unwrap(), 7);
+    let left: Vec<i64> = store
+        .list(&Query::default())
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(left, vec![ids[9], ids[8], ids[7]]);
+    // Deleted rows take their headers with them.
+    assert!(store.get(ids[0]).unwrap().is_none());
+}
+
+#[test]
+fn prune_by_age_removes_old_rows_only() {
+    let dir = TempDir::new("prune-age");
+    let store = Store::open(dir.db()).unwrap();
+    let mut old = delivery("/old", b"", None);
+    old.received_at = now_ms() - 3 * 24 * 3600 * 1000;
+    let old_id = store.insert(&old).unwrap();
+    let new_id = store.insert(&delivery("/new", b"", None)).unwrap();
+    let deleted = store
+        .prune(None, Some(Duration::from_secs(24 * 3600)))
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert!(store.get(old_id).unwrap().is_none());
+    assert!(store.get(new_id).unwrap().is_some());
+    assert_eq!(store.clear().unwrap(), 1);
+    assert_eq!(store.count().unwrap(), 0);
+}
+
+#[test]
+fn search_filters_by_text_source_event_repo_route_status() {
+    let dir = TempDir::new("search");
+    let store = Store::open(dir.db()).unwrap();
+    let quay = store
+        .insert(&NewDelivery {
+            route_token: Some("tok-quay".into()),
+            ..delivery(
+                "/hooks/tok-quay",
+                QUAY_PUSH,
+                Some(RouteHint::quay("repo_push")),
+            )
+        })
+        .unwrap();
+    let dtr_body = br#"{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"ops","repository":"tools","tag":"1.0","digest":"sha256:abc","imageName":"dtr.example/ops/tools:1.0"}}"#;
+    let dtr = store
+        .insert(&NewDelivery {
+            status: 404,
+            ..delivery("/hooks/other", dtr_body, None)
+        })
+        .unwrap();
+    let plain = store
+        .insert(&delivery("/misc", b"needle 100%_done", None))
+        .unwrap();
+
+    let ids = |q: Query| -> Vec<i64> { store.list(&q).unwrap().iter().map(|d| d.id).collect() };
+    assert_eq!(ids(Query::default()), vec![plain, dtr, quay]);
+    assert_eq!(
+        ids(Query {
+            source: Some(Source::Dtr),
+            ..Query::default()
+        }),
+        vec![dtr]
+    );
+    assert_eq!(
+        ids(Query {
+            event: Some("REPO_PUSH".into()),
+            ..Query::default()
+        }),
+        vec![quay]
+    );
+    assert_eq!(
+        ids(Query {
+            repository: Some("ops/tools".into()),
+            ..Query::default()
+        }),
+        vec![dtr]
+    );
+    assert_eq!(
+        ids(Query {
+            route: Some("tok-quay".into()),
+            ..Query::default()
+        }),
+        vec![quay]
+    );
+    assert_eq!(
+        ids(Query {
+            status: Some(404),
+            ..Query::default()
+        }),
+        vec![dtr]
+    );
+    // Text matches the body, case-insensitively, with `%`/`_` taken literally.
+    assert_eq!(
+        ids(Query {
+            text: Some("NEEDLE".into()),
+            ..Query::default()
+        }),
+        vec![plain]
+    );
+    assert_eq!(
+        ids(Query {
+            text: Some("0%_d".into()),
+            ..Query::default()
+        }),
+        vec![plain]
+    );
+    assert_eq!(
+        ids(Query {
+            text: Some("1%0".into()),
+            ..Query::default()
+        }),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(Query {
+            text: Some("payments/api".into()),
+            ..Query::default()
+        }),
+        vec![quay]
+    );
+    // Paging: newest first, `before` continues below an id.
+    assert_eq!(
+        ids(Query {
+            limit: Some(1),
+            before: Some(plain),
+            ..Query::default()
+        }),
+        vec![dtr]
+    );
+}
+
+#[test]
+fn routes_crud() {
+    let dir = TempDir::new("routes");
+    let store = Store::open(dir.db()).unwrap();
+    let new = NewHookRoute {
+        connection_id: Some("conn-1".into()),
+        repository: Some("payments/api".into()),
+        notification_id: Some("uuid-1".into()),
+        source: Some(Source::Quay),
+        event: Some("build_failure".into()),
+        label: "builds".into(),
+        response: RouteResponse {
+            status: 202,
+            body: Some("thanks".into()),
+            delay_ms: 50,
+        },
+    };
+    let a = store.create_route(&new).unwrap();
+    let b = store.create_route(&NewHookRoute::default()).unwrap();
+    assert_ne!(a.token, b.token);
+    assert!(a.token.len() >= 32, "token must be hard to guess");
+    assert_eq!(store.get_route(&a.token).unwrap().unwrap().route, new);
+    assert_eq!(a.hint(), RouteHint::quay("build_failure"));
+    assert_eq!(store.list_routes().unwrap().len(), 2);
+    assert!(store.delete_route(&a.token).unwrap());
+    assert!(!store.delete_route(&a.token).unwrap());
+    assert!(store.get_route(&a.token).unwrap().is_none());
+    assert_eq!(store.list_routes().unwrap(), vec![b]);
+}
+
+#[test]
+fn closed_store_refuses_inserts() {
+    let dir = TempDir::new("closed");
+    let store = Store::open(dir.db()).unwrap();
+    store.close();
+    assert!(matches!(
+        store.insert(&delivery("/x", b"", None)),
+        Err(StoreError::Closed)
+    ));
+}
+
+#[test]
+fn newer_schema_is_refused_and_version_is_set() {
+    let dir = TempDir::new("schema");
+    drop(Store::open(dir.db()).unwrap());
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let v: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(conn);
+    assert!(matches!(
+        Store::open(dir.db()),
+        Err(StoreError::NewerSchema(v)) if v == SCHEMA_VERSION + 1
+    ));
+}

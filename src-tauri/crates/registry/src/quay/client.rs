@@ -1,0 +1,380 @@
+//! An async client for the Quay API v1 routes Wharf uses, built on the pure parts of this
+//! module.
+//!
+//! It sends the OAuth token as `Authorization: Bearer` (Quay's API takes no basic auth), always
+//! adds `X-Requested-With: XMLHttpRequest` (Quay refuses browser-like GETs without it), and
+//! never follows redirects, so the token is never replayed to another host and a redirect
+//! shows up as [`QuayError::Redirected`].
+
+use super::decode::{self, next_tag_page, RepositoryPaging};
+use super::error::{QuayError, QuayOperation as Op};
+use super::models::{
+    namespaces_of, QuayAuthorizedEmail, QuayNamespace, QuayNotification, QuayNotificationDraft,
+    QuayNotificationList, QuayRepoRef, QuayRepository, QuayRepositoryDetail, QuayRepositoryPage,
+    QuayTag, QuayTagPage, QuayUser,
+};
+use super::paths;
+use super::validate::{validate_create, QuayValidationError};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
+use reqwest::Method;
+use std::fmt;
+use std::time::Duration;
+
+/// How long one request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Tags per page; Quay's largest.
+pub const TAG_PAGE_SIZE: u32 = 100;
+
+/// A Quay connection: base URL and token. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct QuayClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl fmt::Debug for QuayClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QuayClient")
+            .field("base", &self.base)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// One answer, read fully.
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn ok(self, operation: Op) -> Result<Self, QuayError> {
+        decode::expect_success(
+            operation,
+            self.status,
+            self.content_type.as_deref(),
+            &self.body,
+        )?;
+        Ok(self)
+    }
+}
+
+impl QuayClient {
+    /// A client for the Quay at `base_url` (such as `https://quay.io`) with an OAuth token.
+    pub fn new(base_url: &str, token: &str) -> Result<Self, QuayError> {
+        let base = normalize_base_url(base_url)?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(QuayValidationError::MissingToken.into());
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
+            .ok()
+            .filter(|_| !token.contains(char::is_whitespace))
+            .ok_or(QuayValidationError::MalformedToken)?;
+        // Keeps the value out of reqwest's and hyper's Debug output.
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(
+            "X-Requested-With",
+            HeaderValue::from_static("XMLHttpRequest"),
+        );
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("Wharf/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(network_error)?;
+        Ok(Self { http, base })
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&super::validate::CreateNotificationRequest>,
+    ) -> Result<Answer, QuayError> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            // Sets Content-Type: application/json, without which Quay answers 415.
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(network_error)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(network_error)?.to_vec();
+        Ok(Answer {
+            status,
+            content_type,
+            body,
+        })
+    }
+
+    async fn get(
+        &self,
+        operation: Op,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Answer, QuayError> {
+        self.send(Method::GET, path, query, None)
+            .await?
+            .ok(operation)
+    }
+
+    /// Checks the token and returns its user. Quay answers `GET /user/` with the same 401 for
+    /// a rejected token and for one without `user:read`, so a harmless write probe then tells
+    /// [`QuayError::TokenRejected`] from [`QuayError::NoUserReadScope`].
+    pub async fn verify(&self) -> Result<QuayUser, QuayError> {
+        let answer = self.send(Method::GET, paths::USER, &[], None).await?;
+        match decode::verify_answer(answer.status, answer.content_type.as_deref(), &answer.body) {
+            Err(QuayError::TokenRejectedOrNoUserRead) => {
+                let probe = self
+                    .send(Method::POST, &paths::token_probe(), &[], None)
+                    .await?;
+                Err(decode::token_probe_answer(
+                    probe.status,
+                    probe.content_type.as_deref(),
+                    &probe.body,
+                ))
+            }
+            other => other,
+        }
+    }
+
+    /// The caller's namespaces: their own and their organizations.
+    pub async fn namespaces(&self) -> Result<Vec<QuayNamespace>, QuayError> {
+        Ok(namespaces_of(&self.verify().await?))
+    }
+
+    /// Every repository of a namespace, across all pages.
+    pub async fn repositories(&self, namespace: &str) -> Result<Vec<QuayRepository>, QuayError> {
+        let mut paging = RepositoryPaging::new();
+        let mut cursor: Option<String> = None;
+        let mut all = Vec::new();
+        loop {
+            let query = paths::repositories_query(namespace, cursor.as_deref())?;
+            let answer = self
+                .get(Op::ListRepositories, paths::REPOSITORIES, &query)
+                .await?;
+            let page: QuayRepositoryPage =
+                decode::decode_json(&answer.body, "the repository list")?;
+            cursor = paging.next(&page)?;
+            all.extend(page.repositories);
+            if cursor.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// A repository's detail, without embedded tags; `can_admin` tells whether the
+    /// notification calls will be allowed.
+    pub async fn repository(&self, repo: &QuayRepoRef) -> Result<QuayRepositoryDetail, QuayError> {
+        let query = paths::repository_query().map(|(k, v)| (k, v.to_owned()));
+        let answer = self
+            .get(Op::GetRepository, &paths::repository(repo)?, &query)
+            .await?;
+        decode::decode_json(&answer.body, "the repository")
+    }
+
+    /// Every live tag of a repository, newest first, across all pages.
+    pub async fn tags(&self, repo: &QuayRepoRef) -> Result<Vec<QuayTag>, QuayError> {
+        let path = paths::tags(repo)?;
+        let mut page_number = 1;
+        let mut all = Vec::new();
+        loop {
+            let query = paths::tags_query(page_number, TAG_PAGE_SIZE)?;
+            let answer = self.get(Op::ListTags, &path, &query).await?;
+            let page: QuayTagPage = decode::decode_json(&answer.body, "the tag list")?;
+            let next = next_tag_page(&page);
+            all.extend(page.tags);
+            match next {
+                Some(n) if n > page_number => page_number = n,
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// All notifications of a repository.
+    pub async fn notifications(
+        &self,
+        repo: &QuayRepoRef,
+    ) -> Result<Vec<QuayNotification>, QuayError> {
+        let answer = self
+            .get(Op::ListNotifications, &paths::notifications(repo)?, &[])
+            .await?;
+        let list: QuayNotificationList =
+            decode::decode_json(&answer.body, "the notification list")?;
+        Ok(list.notifications)
+    }
+
+    /// One notification. Quay looks it up by UUID alone, so this does not prove it belongs to
+    /// `repo`; compare with [`QuayClient::notifications`] for that.
+    pub async fn notification(
+        &self,
+        repo: &QuayRepoRef,
+        uuid: &str,
+    ) -> Result<QuayNotification, QuayError> {
+        let answer = self
+            .get(Op::GetNotification, &paths::notification(repo, uuid)?, &[])
+            .await?;
+        decode::decode_json(&answer.body, "the notification")
+    }
+
+    /// Validates a draft and creates the notification; Quay allows duplicates, so the caller
+    /// decides whether one with the same title already exists.
+    pub async fn create_notification(
+        &self,
+        repo: &QuayRepoRef,
+        draft: &QuayNotificationDraft,
+    ) -> Result<QuayNotification, QuayError> {
+        let request = validate_create(repo, draft)?;
+        let answer = self
+            .send(
+                Method::POST,
+                &paths::notifications(repo)?,
+                &[],
+                Some(&request),
+            )
+            .await?
+            .ok(Op::CreateNotification)?;
+        decode::decode_json(&answer.body, "the new notification")
+    }
+
+    /// Queues a test delivery with sample data. Quay only queues it: a disabled notification
+    /// silently sends nothing, and a failed test counts as a failure.
+    pub async fn test_notification(&self, repo: &QuayRepoRef, uuid: &str) -> Result<(), QuayError> {
+        let path = paths::notification_test(repo, uuid)?;
+        self.send(Method::POST, &path, &[], None)
+            .await?
+            .ok(Op::TestNotification)?;
+        Ok(())
+    }
+
+    /// Sets the failure count to 0, which enables a disabled notification. Events missed while
+    /// it was disabled are not replayed.
+    pub async fn reset_notification_failures(
+        &self,
+        repo: &QuayRepoRef,
+        uuid: &str,
+    ) -> Result<(), QuayError> {
+        let path = paths::notification(repo, uuid)?;
+        self.send(Method::POST, &path, &[], None)
+            .await?
+            .ok(Op::ResetNotification)?;
+        Ok(())
+    }
+
+    /// Deletes a notification.
+    pub async fn delete_notification(
+        &self,
+        repo: &QuayRepoRef,
+        uuid: &str,
+    ) -> Result<(), QuayError> {
+        let path = paths::notification(repo, uuid)?;
+        self.send(Method::DELETE, &path, &[], None)
+            .await?
+            .ok(Op::DeleteNotification)?;
+        Ok(())
+    }
+
+    /// Whether Quay may e-mail `email` for `repo`; `None` when no confirmation was ever asked.
+    pub async fn authorized_email(
+        &self,
+        repo: &QuayRepoRef,
+        email: &str,
+    ) -> Result<Option<QuayAuthorizedEmail>, QuayError> {
+        let answer = self
+            .send(
+                Method::GET,
+                &paths::authorized_email(repo, email)?,
+                &[],
+                None,
+            )
+            .await?;
+        if answer.status == 404 {
+            return Ok(None);
+        }
+        let answer = answer.ok(Op::AuthorizeEmail)?;
+        decode::decode_json(&answer.body, "the e-mail authorization").map(Some)
+    }
+
+    /// Has Quay send the confirmation e-mail (unless already confirmed); the recipient must
+    /// click its link before an e-mail notification can be created.
+    pub async fn authorize_email(
+        &self,
+        repo: &QuayRepoRef,
+        email: &str,
+    ) -> Result<QuayAuthorizedEmail, QuayError> {
+        let path = paths::authorized_email(repo, email)?;
+        let answer = self
+            .send(Method::POST, &path, &[], None)
+            .await?
+            .ok(Op::AuthorizeEmail)?;
+        decode::decode_json(&answer.body, "the e-mail authorization")
+    }
+}
+
+/// Checks a Quay address and returns it without a trailing slash (or a pasted `/api/v1`).
+pub fn normalize_base_url(base_url: &str) -> Result<String, QuayValidationError> {
+    use QuayValidationError::InvalidServerUrl;
+    let url =
+        reqwest::Url::parse(base_url.trim()).map_err(|_| InvalidServerUrl("it is not a URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(InvalidServerUrl("it must start with https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(InvalidServerUrl("the server name is missing"));
+    }
+    // The token has its own field, where it stays out of URLs and messages.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(InvalidServerUrl(
+            "leave the user name and token out of the address",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(InvalidServerUrl("remove the ? or # part"));
+    }
+    let base = url.as_str().trim_end_matches('/');
+    Ok(base
+        .strip_suffix(paths::API_PREFIX)
+        .unwrap_or(base)
+        .to_owned())
+}
+
+fn network_error(err: reqwest::Error) -> QuayError {
+    if err.is_timeout() {
+        return QuayError::Network(format!(
+            "no answer within {} seconds",
+            REQUEST_TIMEOUT.as_secs()
+        ));
+    }
+    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS).
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    QuayError::Network(text)
+}

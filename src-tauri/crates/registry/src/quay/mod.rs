@@ -1,0 +1,25 @@
+//! Quay and quay.io, API v1: repository notifications and the repository browsing around them.
+//! Models, client-side validation, error mapping and decoding, all testable without HTTP.
+//!
+//! - [`models`]: notifications, events and methods, the UI's draft, user, namespaces,
+//!   repositories, tags.
+//! - [`validate`]: the rules checked before sending, producing the only create body the client
+//!   accepts.
+//! - [`error`]: [`QuayError`], [`error_from_response`] and [`error_for`].
+//! - [`decode`]: success bodies, the token check, paging guards.
+//! - [`paths`]: route paths and queries with checked, encoded names.
+//! - [`client`]: the async HTTP client on top of all that.
+//!
+//! Quay quietly treats a bad token as anonymous: see [`QuayError::TokenRejected`] and
+//! [`decode::verify_answer`] and [`decode::token_probe_answer`].
+
+pub mod client;
+pub mod decode;
+pub mod error;
+pub mod models;
+pub mod paths;
+pub mod validate;
+
+pub use error::{error_for, error_from_response, QuayError, QuayOperation, QuayScope};
+pub use models::*;
+pub use validate::{validate_create, CreateNotificationRequest, QuayValidationError};
