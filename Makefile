@@ -7,14 +7,15 @@ UI := ui
 .PHONY: run system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
         bindings-check build-debug e2e package clean
 
-## Build and launch the desktop app (installs missing system packages when root).
+## Build and launch the desktop app (installs missing system packages when root). Without a
+## display it runs the headless receiver instead: `wharf --headless`.
 run: system-deps ui-build
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
-	  echo "No display found (DISPLAY/WAYLAND_DISPLAY unset)." >&2; \
-	  echo "The headless receiver (wharf --headless) arrives with the inbox; until then run under a desktop session or xvfb-run." >&2; \
-	  exit 1; \
+	  echo "No display (DISPLAY/WAYLAND_DISPLAY unset): starting the headless receiver." >&2; \
+	  $(CARGO) run -p wharf -- --headless $(ARGS); \
+	else \
+	  $(CARGO) run -p wharf; \
 	fi
-	$(CARGO) run -p wharf
 
 system-deps:
 	.ci/system-deps build

@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod headless;
 pub mod state;
 
 use tauri::{Manager, Runtime};
