@@ -1,7 +1,7 @@
 // Declaring the app's commands makes Tauri generate `allow-<command>` permissions and check every
 // invoke against the capabilities, instead of letting any local page call any command.
 // Keep this list equal to `wharf_lib::COMMANDS` (a test enforces it).
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &["app_info", "inbox_status", "inbox_list", "inbox_subscribe"];
 
 fn main() {
     tauri_build::try_build(

@@ -6,13 +6,14 @@
 pub mod commands;
 pub mod error;
 pub mod headless;
+pub mod inbox_state;
 pub mod state;
 
 use tauri::{Manager, Runtime};
 
 /// Every command the webview may call. `build.rs` declares the same list to Tauri's ACL, and
 /// `capabilities/default.json` grants exactly these.
-pub const COMMANDS: &[&str] = &["app_info"];
+pub const COMMANDS: &[&str] = &["app_info", "inbox_status", "inbox_list", "inbox_subscribe"];
 
 /// The application with all state and commands, on any runtime (the real one or the mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -21,10 +22,25 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             let paths = state::AppPaths::resolve(app.handle())?;
             paths.create()?;
             tracing::info!(data = %paths.data_dir.display(), config = %paths.config_dir.display(), "Wharf starting");
+            let inbox = tauri::async_runtime::block_on(inbox_state::InboxState::start(&paths.data_dir));
+            if let Some(mut deliveries) = inbox.subscribe() {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    while let Ok(delivery) = deliveries.recv().await {
+                        handle.state::<inbox_state::InboxState>().forward(delivery);
+                    }
+                });
+            }
+            app.manage(inbox);
             app.manage(paths);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::inbox::inbox_status,
+            commands::inbox::inbox_list,
+            commands::inbox::inbox_subscribe,
+        ])
 }
 
 /// Starts the desktop app.

@@ -15,6 +15,8 @@ fn isolated_home() -> &'static std::path::Path {
         // Set once, before any app exists; later tests only read it.
         std::env::set_var("XDG_DATA_HOME", dir.join("data"));
         std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
+        // Each app in this process gets its own free receiver port.
+        std::env::set_var("WHARF_RECEIVER_PORT", "0");
         dir
     })
 }
@@ -36,6 +38,15 @@ fn invoke(
     window: &str,
     cmd: &str,
 ) -> Result<serde_json::Value, serde_json::Value> {
+    invoke_with(app, window, cmd, serde_json::json!({}))
+}
+
+fn invoke_with(
+    app: &tauri::App<tauri::test::MockRuntime>,
+    window: &str,
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
     let webview = match tauri::Manager::get_webview_window(app, window) {
         Some(w) => w,
         None => WebviewWindowBuilder::new(app, window, Default::default())
@@ -54,7 +65,7 @@ fn invoke(
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: origin.parse().unwrap(),
-            body: InvokeBody::Json(serde_json::json!({})),
+            body: InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
@@ -125,4 +136,44 @@ fn the_capability_grants_exactly_the_declared_commands() {
             "build.rs does not declare {cmd}"
         );
     }
+}
+
+#[test]
+fn the_receiver_runs_and_its_deliveries_are_listed() {
+    let app = app();
+    let status = invoke(&app, "main", "inbox_status").expect("inbox_status allowed");
+    assert_eq!(status["error"], serde_json::Value::Null, "{status}");
+    let base = status["baseUrl"].as_str().expect("listening").to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    // A real HTTP request to the app's receiver; an unknown route is refused but still stored.
+    let path = format!("/hooks/unknown-{}", std::process::id());
+    let answer = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "POST",
+            "-d",
+            "{}",
+        ])
+        .arg(format!("{base}{path}"))
+        .output()
+        .expect("curl runs");
+    assert_eq!(String::from_utf8_lossy(&answer.stdout), "404");
+
+    let listed = invoke_with(
+        &app,
+        "main",
+        "inbox_list",
+        serde_json::json!({"query": {"text": path.trim_start_matches("/hooks/")}}),
+    )
+    .expect("inbox_list allowed");
+    let rows = listed.as_array().expect("a list");
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(rows[0]["path"], path);
+    assert_eq!(rows[0]["status"], 404);
 }

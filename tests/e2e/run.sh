@@ -49,6 +49,8 @@ chmod 700 "$WORK/run"
 # A private home for the app's data, config and keyring, so the run leaves no trace elsewhere.
 export XDG_RUNTIME_DIR=$WORK/run XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache
 export WHARF_APP=$APP WHARF_E2E_WORK=$WORK
+# The app's receiver picks a free port, so parallel runs and a running Wharf do not collide.
+export WHARF_RECEIVER_PORT=${WHARF_RECEIVER_PORT:-0}
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null || true' EXIT

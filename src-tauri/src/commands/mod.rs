@@ -1,3 +1,4 @@
 //! Commands the webview calls, one module per domain.
 
 pub mod app;
+pub mod inbox;

@@ -168,12 +168,26 @@ impl Session {
     }
 
     /// Closes the window and ends the session.
-    pub async fn quit(self) {
+    pub async fn quit(mut self) {
         let _ = self
             .http
             .delete(format!("{}/session/{}", self.base, self.id))
             .send()
             .await;
+        self.id.clear();
+    }
+}
+
+impl Drop for Session {
+    /// A failed test never reaches `quit`; without this the driver refuses every later session
+    /// ("Maximum number of active sessions"). Drop cannot await, so ask curl.
+    fn drop(&mut self) {
+        if !self.id.is_empty() {
+            let _ = std::process::Command::new("curl")
+                .args(["-s", "-m", "10", "-X", "DELETE"])
+                .arg(format!("{}/session/{}", self.base, self.id))
+                .output();
+        }
     }
 }
 

@@ -12,10 +12,10 @@ const WAIT: Duration = Duration::from_secs(20);
 async fn navigation_renders_and_about_shows_the_cargo_version() {
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
 
+    // The inbox is left out here: other tests in this run fill it.
     for (nav, heading) in [
         ("connections", "Connections"),
         ("repositories", "Repositories"),
-        ("inbox", "Inbox"),
         ("settings", "Settings"),
     ] {
         let button = session.find(&format!("#nav-{nav}"), WAIT).await;
@@ -30,6 +30,15 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
             .screenshot(&e2e::workspace_root().join(format!("docs/screenshots/{nav}-empty.png")))
             .await;
     }
+
+    let inbox = session.find("#nav-inbox", WAIT).await;
+    session.click(&inbox).await;
+    session.wait_text("main h1", WAIT, |t| t == "Inbox").await;
+    session
+        .wait_text("#inbox-receiver", WAIT, |t| {
+            t.contains("Receiver listening on http://")
+        })
+        .await;
 
     let about = session.find("#nav-about", WAIT).await;
     session.click(&about).await;
@@ -76,5 +85,55 @@ async fn the_page_runs_under_the_strict_csp_and_frozen_prototype() {
         serde_json::json!(false),
         "inline script executed despite the CSP"
     );
+    session.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn a_hostile_delivery_arrives_live_and_is_shown_as_text() {
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    let inbox = session.find("#nav-inbox", WAIT).await;
+    session.click(&inbox).await;
+    let base = session
+        .wait_text("#inbox-base-url", WAIT, |t| t.starts_with("http://"))
+        .await;
+    session.find("[data-testid=empty-state]", WAIT).await;
+
+    let hostile = "<img src=x onerror=window.__pwned=1><script>window.__pwned=2</script>";
+    let payload = serde_json::json!({
+        "repository": format!("ns/{hostile}"),
+        "namespace": "ns",
+        "name": hostile,
+        "docker_url": "quay.example/ns/x",
+        "homepage": "javascript:window.__pwned=3",
+        "updated_tags": ["latest"],
+    });
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/hooks/not-a-route"))
+        .json(&payload)
+        .send()
+        .await
+        .expect("the app's receiver answers");
+    assert_eq!(answer.status(), 404, "unknown route is refused but stored");
+
+    let list = session
+        .wait_text("#inbox-list", WAIT, |t| t.contains("<img src=x onerror="))
+        .await;
+    assert!(
+        list.contains("<script>"),
+        "the payload text is shown literally: {list}"
+    );
+    assert!(
+        session.try_find("#inbox-list img").await.is_none(),
+        "markup from the payload was rendered"
+    );
+    assert!(session.try_find("#inbox-list script").await.is_none());
+    let pwned = session
+        .execute("return window.__pwned === undefined;", vec![])
+        .await;
+    assert_eq!(pwned, serde_json::json!(true), "payload script ran");
+    session
+        .screenshot(&e2e::workspace_root().join("docs/screenshots/inbox-hostile.png"))
+        .await;
     session.quit().await;
 }

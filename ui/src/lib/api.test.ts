@@ -45,3 +45,35 @@ describe("toCommandError", () => {
     expect(toCommandError(42)).toEqual({ kind: "ipc", message: "42" });
   });
 });
+
+describe("api.inboxSubscribe", () => {
+  it("hands Rust a channel whose messages reach the callback", async () => {
+    const got: unknown[] = [];
+    let channelId: number | undefined;
+    mockIPC((cmd, args) => {
+      if (cmd !== "inbox_subscribe") throw new Error(`unexpected ${cmd}`);
+      channelId = (args as { onDelivery: { id: number } }).onDelivery.id;
+    });
+
+    await api.inboxSubscribe((d) => got.push(d));
+    expect(channelId).toBeTypeOf("number");
+
+    const delivery = { id: 1, summary: "push to ns/r: latest" };
+    // What Tauri does when Rust sends on the channel.
+    (window as any).__TAURI_INTERNALS__.runCallback(channelId, { index: 0, message: delivery });
+    expect(got).toEqual([delivery]);
+  });
+});
+
+describe("api.inboxList", () => {
+  it("sends the query under the `query` key", async () => {
+    let seen: unknown;
+    mockIPC((cmd, args) => {
+      seen = { cmd, args };
+      return [];
+    });
+    const query = { text: "push", event: null, repository: null, route: null, limit: 10, before: null };
+    await api.inboxList(query);
+    expect(seen).toEqual({ cmd: "inbox_list", args: { query } });
+  });
+});

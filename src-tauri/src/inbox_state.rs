@@ -1,0 +1,112 @@
+//! The inbox as the app runs it: the store, the receiver, and the UI subscriber it feeds.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Mutex;
+
+use inbox::receiver::{Receiver, ReceiverConfig, DEFAULT_PORT};
+use inbox::store::{DeliverySummary, Store};
+use serde::Serialize;
+use tauri::ipc::Channel;
+use ts_rs::TS;
+
+use crate::state::database_path;
+
+/// Whether the receiver is listening, and where, or why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiverStatus {
+    /// `http://address:port` when listening.
+    pub base_url: Option<String>,
+    /// Why it is not listening (port taken, database unreadable...).
+    pub error: Option<String>,
+}
+
+/// Managed state: the open store, the running receiver and the current UI subscriber.
+pub struct InboxState {
+    pub store: Option<Store>,
+    pub status: ReceiverStatus,
+    /// Kept so the server runs as long as the app.
+    _receiver: Option<Receiver>,
+    /// The live feed of the webview; replaced on every subscribe (a reload drops the old one).
+    pub subscriber: Mutex<Option<Channel<DeliverySummary>>>,
+}
+
+/// Receiver address from the environment (`WHARF_RECEIVER_BIND`, `WHARF_RECEIVER_PORT`),
+/// 127.0.0.1:47820 by default. Settings will take this over.
+pub fn receiver_addr_from_env() -> Result<SocketAddr, String> {
+    let ip: IpAddr = match std::env::var("WHARF_RECEIVER_BIND") {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("WHARF_RECEIVER_BIND={v:?} is not an IP address"))?,
+        Err(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let port: u16 = match std::env::var("WHARF_RECEIVER_PORT") {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("WHARF_RECEIVER_PORT={v:?} is not a port number"))?,
+        Err(_) => DEFAULT_PORT,
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+impl InboxState {
+    /// Opens the store in `data_dir` and starts the receiver on the current tokio runtime.
+    /// Failures are kept in the status for the UI rather than stopping the app.
+    pub async fn start(data_dir: &Path) -> Self {
+        let db = database_path(data_dir);
+        let store = match Store::open(&db) {
+            Ok(store) => store,
+            Err(e) => return Self::failed(None, format!("cannot open {}: {e}", db.display())),
+        };
+        let addr = match receiver_addr_from_env() {
+            Ok(addr) => addr,
+            Err(e) => return Self::failed(Some(store), e),
+        };
+        let config = ReceiverConfig {
+            addr,
+            ..ReceiverConfig::default()
+        };
+        match Receiver::start(config, store.clone()).await {
+            Ok(receiver) => Self {
+                status: ReceiverStatus {
+                    base_url: Some(format!("http://{}", receiver.local_addr())),
+                    error: None,
+                },
+                store: Some(store),
+                _receiver: Some(receiver),
+                subscriber: Mutex::new(None),
+            },
+            Err(e) => Self::failed(Some(store), format!("cannot listen on {addr}: {e}")),
+        }
+    }
+
+    fn failed(store: Option<Store>, error: String) -> Self {
+        tracing::error!(%error, "inbox receiver not running");
+        Self {
+            store,
+            status: ReceiverStatus {
+                base_url: None,
+                error: Some(error),
+            },
+            _receiver: None,
+            subscriber: Mutex::new(None),
+        }
+    }
+
+    /// Deliveries stored from now on, if the receiver runs.
+    pub fn subscribe(&self) -> Option<tokio::sync::broadcast::Receiver<DeliverySummary>> {
+        self._receiver.as_ref().map(Receiver::subscribe)
+    }
+
+    /// Sends `delivery` to the webview's feed, if one is subscribed.
+    pub fn forward(&self, delivery: DeliverySummary) {
+        let subscriber = self.subscriber.lock().expect("subscriber lock");
+        if let Some(channel) = subscriber.as_ref() {
+            if let Err(e) = channel.send(delivery) {
+                tracing::warn!(error = %e, "could not forward a delivery to the UI");
+            }
+        }
+    }
+}
