@@ -68,7 +68,8 @@ e2e:
 
 ## A .deb bundle in target/release/bundle/deb/ (AppImage needs downloads from GitHub: not offered).
 package: system-deps ui-build
-	cd $(UI) && npx tauri build --bundles deb
+	# The CLI finds src-tauri by searching below the current folder, so run it from the root.
+	$(UI)/node_modules/.bin/tauri build --bundles deb
 
 clean:
 	$(CARGO) clean

@@ -2,10 +2,12 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use inbox::receiver::{Receiver, ReceiverConfig, DEFAULT_PORT};
 use inbox::store::{DeliverySummary, Store};
+use inbox::toast::{DesktopToaster, Toaster};
+use inbox::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use ts_rs::TS;
@@ -21,12 +23,17 @@ pub struct ReceiverStatus {
     pub base_url: Option<String>,
     /// Why it is not listening (port taken, database unreadable...).
     pub error: Option<String>,
+    /// The notification daemon's first error, if toasts failed (shown once; the inbox goes on).
+    pub toast_error: Option<String>,
 }
 
 /// Managed state: the open store, the running receiver and the current UI subscriber.
 pub struct InboxState {
     pub store: Option<Store>,
-    pub status: ReceiverStatus,
+    status: ReceiverStatus,
+    toast_error: Arc<Mutex<Option<String>>>,
+    /// Toast rules in force; Settings will send new ones here.
+    _rules: Option<tokio::sync::watch::Sender<ToastRules>>,
     /// Kept so the server runs as long as the app.
     _receiver: Option<Receiver>,
     /// The live feed of the webview; replaced on every subscribe (a reload drops the old one).
@@ -69,15 +76,34 @@ impl InboxState {
             ..ReceiverConfig::default()
         };
         match Receiver::start(config, store.clone()).await {
-            Ok(receiver) => Self {
-                status: ReceiverStatus {
-                    base_url: Some(format!("http://{}", receiver.local_addr())),
-                    error: None,
-                },
-                store: Some(store),
-                _receiver: Some(receiver),
-                subscriber: Mutex::new(None),
-            },
+            Ok(receiver) => {
+                let toast_error = Arc::new(Mutex::new(None));
+                let (rules, rules_rx) = tokio::sync::watch::channel(ToastRules::default());
+                let toaster: Arc<dyn Toaster> = Arc::new(DesktopToaster::new("Wharf"));
+                let sink = toast_error.clone();
+                spawn_toaster(
+                    receiver.subscribe(),
+                    toaster,
+                    rules_rx,
+                    DEFAULT_WINDOW,
+                    move |e| {
+                        tracing::warn!(error = %e, "desktop notification failed");
+                        *sink.lock().expect("toast error lock") = Some(e.to_string());
+                    },
+                );
+                Self {
+                    status: ReceiverStatus {
+                        base_url: Some(format!("http://{}", receiver.local_addr())),
+                        error: None,
+                        toast_error: None,
+                    },
+                    toast_error,
+                    _rules: Some(rules),
+                    store: Some(store),
+                    _receiver: Some(receiver),
+                    subscriber: Mutex::new(None),
+                }
+            }
             Err(e) => Self::failed(Some(store), format!("cannot listen on {addr}: {e}")),
         }
     }
@@ -89,10 +115,29 @@ impl InboxState {
             status: ReceiverStatus {
                 base_url: None,
                 error: Some(error),
+                toast_error: None,
             },
+            toast_error: Arc::new(Mutex::new(None)),
+            _rules: None,
             _receiver: None,
             subscriber: Mutex::new(None),
         }
+    }
+
+    /// The receiver's state, with the toast error if one happened.
+    pub fn status(&self) -> ReceiverStatus {
+        ReceiverStatus {
+            toast_error: self.toast_error.lock().expect("toast error lock").clone(),
+            ..self.status.clone()
+        }
+    }
+
+    /// Why the inbox cannot be used, for commands that need the store.
+    pub fn unavailable_reason(&self) -> String {
+        self.status
+            .error
+            .clone()
+            .unwrap_or_else(|| "the inbox database is not open".into())
     }
 
     /// Deliveries stored from now on, if the receiver runs.

@@ -32,7 +32,7 @@ pub struct InboxQuery {
 
 #[tauri::command]
 pub fn inbox_status(inbox: State<'_, InboxState>) -> ReceiverStatus {
-    inbox.status.clone()
+    inbox.status()
 }
 
 #[tauri::command(async)]
@@ -40,16 +40,10 @@ pub fn inbox_list(
     inbox: State<'_, InboxState>,
     query: InboxQuery,
 ) -> CommandResult<Vec<DeliverySummary>> {
-    let store = inbox.store.as_ref().ok_or_else(|| {
-        CommandError::new(
-            "unavailable",
-            inbox
-                .status
-                .error
-                .clone()
-                .unwrap_or_else(|| "the inbox database is not open".into()),
-        )
-    })?;
+    let store = inbox
+        .store
+        .as_ref()
+        .ok_or_else(|| CommandError::new("unavailable", inbox.unavailable_reason()))?;
     store
         .list(&Query {
             text: query.text,

@@ -97,7 +97,6 @@ async fn a_hostile_delivery_arrives_live_and_is_shown_as_text() {
     let base = session
         .wait_text("#inbox-base-url", WAIT, |t| t.starts_with("http://"))
         .await;
-    session.find("[data-testid=empty-state]", WAIT).await;
 
     let hostile = "<img src=x onerror=window.__pwned=1><script>window.__pwned=2</script>";
     let payload = serde_json::json!({
@@ -135,5 +134,68 @@ async fn a_hostile_delivery_arrives_live_and_is_shown_as_text() {
     session
         .screenshot(&e2e::workspace_root().join("docs/screenshots/inbox-hostile.png"))
         .await;
+    session.quit().await;
+}
+
+fn dunst_history_with(marker: &str) -> usize {
+    std::process::Command::new("dunstctl")
+        .arg("close-all")
+        .status()
+        .expect("dunstctl runs");
+    std::thread::sleep(Duration::from_millis(300));
+    let out = std::process::Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl runs");
+    // dunstctl history: {"data": [[{"summary": {"data": ..}, "body": {"data": ..}, ..}, ..]]}
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history JSON");
+    history["data"][0]
+        .as_array()
+        .map(|toasts| {
+            toasts
+                .iter()
+                .filter(|t| {
+                    let text = format!("{} {}", t["summary"]["data"], t["body"]["data"]);
+                    text.contains(marker)
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn a_burst_of_deliveries_raises_few_coalesced_toasts_in_dunst() {
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    let inbox = session.find("#nav-inbox", WAIT).await;
+    session.click(&inbox).await;
+    let base = session
+        .wait_text("#inbox-base-url", WAIT, |t| t.starts_with("http://"))
+        .await;
+
+    let marker = format!("burst{}", std::process::id());
+    assert_eq!(dunst_history_with(&marker), 0);
+    let client = reqwest::Client::new();
+    let payload = serde_json::json!({
+        "repository": format!("{marker}/app"), "namespace": marker, "name": "app",
+        "docker_url": "quay.example/x/app", "homepage": "https://quay.example/x/app",
+        "updated_tags": ["latest"],
+    });
+    for _ in 0..200 {
+        let answer = client
+            .post(format!("{base}/hooks/burst"))
+            .json(&payload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 404);
+    }
+    // The policy's window is 2 s: the first toast is immediate, the summary follows it.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let toasts = dunst_history_with(&marker);
+    assert!(
+        (1..=3).contains(&toasts),
+        "200 deliveries should raise 1 to 3 toasts in dunst, got {toasts}"
+    );
     session.quit().await;
 }

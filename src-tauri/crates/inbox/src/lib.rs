@@ -8,8 +8,11 @@
 //! - [`store`]: the durable SQLite store of deliveries and route tokens, with group commit so a
 //!   webhook is acknowledged only after its row is committed.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
+//! - [`toast_policy`]: which deliveries toast (per-repository and per-event rules), burst
+//!   coalescing, and the async driver that shows toasts without blocking the receiver.
 
 pub mod receiver;
 pub mod recognize;
 pub mod store;
 pub mod toast;
+pub mod toast_policy;

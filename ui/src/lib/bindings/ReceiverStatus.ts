@@ -11,4 +11,8 @@ baseUrl: string | null,
 /**
  * Why it is not listening (port taken, database unreadable...).
  */
-error: string | null, };
+error: string | null, 
+/**
+ * The notification daemon's first error, if toasts failed (shown once; the inbox goes on).
+ */
+toastError: string | null, };
