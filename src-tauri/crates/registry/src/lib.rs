@@ -3,11 +3,17 @@
 //!
 //! This crate has no Tauri dependency; the desktop shell only calls into it.
 //!
+//! - [`connection`]: saved connections (Quay or DTR, address, username, TLS settings) and their
+//!   JSON config file; tokens stay in [`secrets`].
+//! - [`tls`]: per-connection TLS options, the HTTP client built from them and actionable TLS
+//!   error messages.
 //! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
 //! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
 //! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
 //!   response decoding.
 
+pub mod connection;
 pub mod dtr;
 pub mod quay;
 pub mod secrets;
+pub mod tls;

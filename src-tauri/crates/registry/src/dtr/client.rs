@@ -12,6 +12,7 @@ use super::validate::{
     validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
     DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
 };
+use crate::tls::{TlsError, TlsOptions};
 use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
@@ -65,17 +66,30 @@ impl DtrClient {
         token: &str,
         ca_pem: Option<&str>,
     ) -> Result<Self, DtrError> {
+        let tls = TlsOptions {
+            ca_pem: ca_pem.map(str::to_owned),
+            accept_invalid_certs: false,
+        };
+        Self::with_tls(base_url, username, token, &tls)
+    }
+
+    /// Like [`DtrClient::new`], with a connection's TLS settings (custom CA bundle, or
+    /// accepting invalid certificates).
+    pub fn with_tls(
+        base_url: &str,
+        username: &str,
+        token: &str,
+        tls: &TlsOptions,
+    ) -> Result<Self, DtrError> {
         let base = normalize_base_url(base_url)?;
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let http = crate::tls::client_builder(tls)
+            .map_err(|e| match e {
+                TlsError::InvalidCa(_) => DtrError::from(DtrValidationError::InvalidTlsCert),
+                TlsError::Client(text) => DtrError::Network(text),
+            })?
             .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("Wharf/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
-            let cert = reqwest::Certificate::from_pem(pem.as_bytes())
-                .map_err(|_| DtrValidationError::InvalidTlsCert)?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let http = builder.build().map_err(network_error)?;
+            .build()
+            .map_err(network_error)?;
         Ok(Self {
             http,
             base,
@@ -322,16 +336,7 @@ fn network_error(err: reqwest::Error) -> DtrError {
             REQUEST_TIMEOUT.as_secs()
         ));
     }
-    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS).
-    let err = err.without_url();
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
-        source = cause.source();
-    }
-    DtrError::Network(text)
+    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS),
+    // and an untrusted certificate gets a message saying what to change.
+    DtrError::Network(crate::tls::describe_error(err))
 }

@@ -15,6 +15,7 @@ use super::models::{
 };
 use super::paths;
 use super::validate::{validate_create, QuayValidationError};
+use crate::tls::TlsOptions;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Method;
 use std::fmt;
@@ -62,8 +63,15 @@ impl Answer {
 }
 
 impl QuayClient {
-    /// A client for the Quay at `base_url` (such as `https://quay.io`) with an OAuth token.
+    /// A client for the Quay at `base_url` (such as `https://quay.io`) with an OAuth token,
+    /// verifying the server's certificate against the system's CAs.
     pub fn new(base_url: &str, token: &str) -> Result<Self, QuayError> {
+        Self::with_tls(base_url, token, &TlsOptions::default())
+    }
+
+    /// Like [`QuayClient::new`], with a connection's TLS settings (custom CA, or accepting
+    /// invalid certificates).
+    pub fn with_tls(base_url: &str, token: &str, tls: &TlsOptions) -> Result<Self, QuayError> {
         let base = normalize_base_url(base_url)?;
         let token = token.trim();
         if token.is_empty() {
@@ -82,11 +90,10 @@ impl QuayClient {
             HeaderValue::from_static("XMLHttpRequest"),
         );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder(tls)
+            .map_err(|e| QuayError::Network(e.to_string()))?
             .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
             .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("Wharf/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(network_error)?;
         Ok(Self { http, base })
@@ -365,16 +372,7 @@ fn network_error(err: reqwest::Error) -> QuayError {
             REQUEST_TIMEOUT.as_secs()
         ));
     }
-    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS).
-    let err = err.without_url();
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
-        source = cause.source();
-    }
-    QuayError::Network(text)
+    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS),
+    // and an untrusted certificate gets a message saying what to change.
+    QuayError::Network(crate::tls::describe_error(err))
 }
