@@ -280,6 +280,56 @@ pub(crate) fn now_epoch() -> i64 {
         .unwrap_or(0)
 }
 
+/// The fault-injection part of both fakes' `/__fake/` control routes: `POST fault` (JSON
+/// [`Fault`] plus an optional `count`), `POST latency?ms=`, `POST clear-faults`. `None` for any
+/// other route.
+pub(crate) fn fault_control(
+    faults: &mut Faults,
+    method: &str,
+    rest: &str,
+    query: &str,
+    body: &[u8],
+) -> Option<Response> {
+    let response = match (method, rest) {
+        ("POST", "fault") => {
+            let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+                return Some(json(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"error": "body must be JSON"}),
+                ));
+            };
+            let count = value
+                .get("count")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(1) as usize;
+            match serde_json::from_value::<Fault>(value) {
+                Ok(fault) => {
+                    faults.push(fault, count);
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Err(err) => json(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"error": err.to_string()}),
+                ),
+            }
+        }
+        ("POST", "latency") => {
+            let ms = query_param(query, "ms")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            faults.latency = Duration::from_millis(ms);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "clear-faults") => {
+            faults.queue.clear();
+            faults.latency = Duration::ZERO;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => return None,
+    };
+    Some(response)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

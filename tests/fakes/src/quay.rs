@@ -14,8 +14,8 @@
 //! configurable number of times, and nothing is sent once `number_of_failures >= 3`.
 
 use crate::common::{
-    apply_body_fault, hash, header_text, html_status, json, now_epoch, percent_decode, query_param,
-    rfc2822, Delivery, Fault, Faults, RecordedRequest,
+    apply_body_fault, fault_control, hash, header_text, html_status, json, now_epoch,
+    percent_decode, query_param, rfc2822, Delivery, Fault, Faults, RecordedRequest,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -1470,36 +1470,17 @@ async fn control(
                 Err(err) => json(StatusCode::NOT_FOUND, j!({"error": err.to_string()})),
             }
         }
-        ("POST", "fault") => {
-            let Ok(value) = serde_json::from_slice::<Value>(body) else {
-                return json(StatusCode::BAD_REQUEST, j!({"error": "body must be JSON"}));
-            };
-            let count = value.get("count").and_then(Value::as_u64).unwrap_or(1) as usize;
-            match serde_json::from_value::<Fault>(value) {
-                Ok(fault) => {
-                    shared.lock().faults.push(fault, count);
-                    StatusCode::NO_CONTENT.into_response()
-                }
-                Err(err) => json(StatusCode::BAD_REQUEST, j!({"error": err.to_string()})),
-            }
-        }
-        ("POST", "latency") => {
-            let ms = query_param(query, "ms")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            shared.lock().faults.latency = Duration::from_millis(ms);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        ("POST", "clear-faults") => {
+        _ => {
             let mut state = shared.lock();
-            state.faults.queue.clear();
-            state.faults.latency = Duration::ZERO;
-            StatusCode::NO_CONTENT.into_response()
+            fault_control(&mut state.faults, method.as_str(), rest, query, body).unwrap_or_else(
+                || {
+                    json(
+                        StatusCode::NOT_FOUND,
+                        j!({"error": "unknown fake control route"}),
+                    )
+                },
+            )
         }
-        _ => json(
-            StatusCode::NOT_FOUND,
-            j!({"error": "unknown fake control route"}),
-        ),
     }
 }
 
