@@ -12,13 +12,9 @@ use super::validate::{
     validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
     DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
 };
-use crate::tls::{TlsError, TlsOptions};
+use crate::tls::{TlsError, TlsOptions, REQUEST_TIMEOUT};
 use serde::Serialize;
 use std::fmt;
-use std::time::Duration;
-
-/// How long one request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Page size for paged lists; DTR's default of 10 means many round trips.
 pub const PAGE_SIZE: u32 = 100;
@@ -87,7 +83,6 @@ impl DtrClient {
                 TlsError::InvalidCa(_) => DtrError::from(DtrValidationError::InvalidTlsCert),
                 TlsError::Client(text) => DtrError::Network(text),
             })?
-            .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(network_error)?;
         Ok(Self {

@@ -15,14 +15,10 @@ use super::models::{
 };
 use super::paths;
 use super::validate::{validate_create, QuayValidationError};
-use crate::tls::TlsOptions;
+use crate::tls::{TlsOptions, REQUEST_TIMEOUT};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Method;
 use std::fmt;
-use std::time::Duration;
-
-/// How long one request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Tags per page; Quay's largest.
 pub const TAG_PAGE_SIZE: u32 = 100;
@@ -93,7 +89,6 @@ impl QuayClient {
         let http = crate::tls::client_builder(tls)
             .map_err(|e| QuayError::Network(e.to_string()))?
             .default_headers(headers)
-            .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(network_error)?;
         Ok(Self { http, base })
