@@ -26,12 +26,9 @@ test: fmt-check ui-build clippy cargo-test bindings-check ui-check ui-test e2e
 
 ui-deps: $(UI)/node_modules/.package-lock.json
 
-# `npm ci` refuses this lock file: the npm mirror reachable here lacks @tauri-apps/cli's binaries
-# for other platforms, so they are absent from the lock. `npm install` follows the lock as it is,
-# and the check after it fails if it had to change the lock.
+# `npm ci` installs exactly the lock file and never rewrites it.
 $(UI)/node_modules/.package-lock.json: $(UI)/package.json $(UI)/package-lock.json
-	cd $(UI) && npm install --no-audit --no-fund
-	git diff --exit-code -- $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
 
 # The Rust shell embeds ui/dist at compile time, so it must exist before any cargo build.
 ui-build: ui-deps
