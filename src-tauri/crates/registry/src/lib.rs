@@ -8,12 +8,14 @@
 //! - [`tls`]: per-connection TLS options, the HTTP client built from them and actionable TLS
 //!   error messages.
 //! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
+//! - [`listing`]: bounded-concurrency fan-out over many repositories, with progress.
 //! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
 //! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
 //!   response decoding.
 
 pub mod connection;
 pub mod dtr;
+pub mod listing;
 pub mod quay;
 pub mod secrets;
 pub mod tls;

@@ -2,7 +2,8 @@
 //!
 //! [`SecretStore`] is the small seam: [`KeyringStore`] is the production store (Secret Service on
 //! Linux, Keychain on macOS, Credential Manager on Windows) and [`MemoryStore`] keeps tokens for
-//! this process only. Keyring calls can block forever on a locked keyring waiting for an unlock
+//! this process only; [`FallbackStore`] is what the app uses: the keyring, or memory when the
+//! machine has none. Keyring calls can block forever on a locked keyring waiting for an unlock
 //! prompt, so async code goes through [`get_secret`] / [`set_secret`] / [`delete_secret`], which
 //! run the call on a blocking thread with a timeout.
 
@@ -146,6 +147,76 @@ impl SecretStore for MemoryStore {
     }
 }
 
+/// The keyring while there is one; memory for this session once it turns out there is none.
+///
+/// A headless machine or a desktop without a Secret Service must still let the admin work, so an
+/// [`SecretError::Unavailable`] from the keyring moves every later call to memory, and
+/// [`FallbackStore::fallback_reason`] tells the UI to say so. A locked keyring is not missing: its
+/// errors are passed on, since silently keeping the token in memory would lose it at exit.
+pub struct FallbackStore {
+    keyring: Arc<dyn SecretStore>,
+    memory: MemoryStore,
+    fallback_reason: Mutex<Option<String>>,
+}
+
+impl FallbackStore {
+    /// Wraps `keyring` (a [`KeyringStore`] in the app).
+    pub fn new(keyring: Arc<dyn SecretStore>) -> Self {
+        Self {
+            keyring,
+            memory: MemoryStore::new(),
+            fallback_reason: Mutex::new(None),
+        }
+    }
+
+    /// Why tokens are kept in memory, once the keyring was found missing; `None` while the
+    /// keyring serves.
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.reason().clone()
+    }
+
+    fn reason(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.fallback_reason
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `call` on the keyring unless it is known missing; `None` means "use memory".
+    fn on_keyring<T>(
+        &self,
+        call: impl FnOnce(&dyn SecretStore) -> Result<T, SecretError>,
+    ) -> Option<Result<T, SecretError>> {
+        if self.reason().is_some() {
+            return None;
+        }
+        match call(self.keyring.as_ref()) {
+            Err(SecretError::Unavailable(why)) => {
+                tracing::warn!(reason = %why, "no system keyring: tokens are kept in memory for this session");
+                *self.reason() = Some(why);
+                None
+            }
+            other => Some(other),
+        }
+    }
+}
+
+impl SecretStore for FallbackStore {
+    fn set(&self, account: &str, secret: &str) -> Result<(), SecretError> {
+        self.on_keyring(|k| k.set(account, secret))
+            .unwrap_or_else(|| self.memory.set(account, secret))
+    }
+
+    fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
+        self.on_keyring(|k| k.get(account))
+            .unwrap_or_else(|| self.memory.get(account))
+    }
+
+    fn delete(&self, account: &str) -> Result<(), SecretError> {
+        self.memory.delete(account)?;
+        self.on_keyring(|k| k.delete(account)).unwrap_or(Ok(()))
+    }
+}
+
 async fn off_thread<T: Send + 'static>(
     timeout: Duration,
     f: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
@@ -205,6 +276,57 @@ mod tests {
         fn delete(&self, _: &str) -> Result<(), SecretError> {
             Ok(())
         }
+    }
+
+    /// A keyring that answers like a desktop without a Secret Service, or like a locked one.
+    struct Refusing(SecretError);
+
+    impl SecretStore for Refusing {
+        fn set(&self, _: &str, _: &str) -> Result<(), SecretError> {
+            Err(self.0.clone())
+        }
+        fn get(&self, _: &str) -> Result<Option<String>, SecretError> {
+            Err(self.0.clone())
+        }
+        fn delete(&self, _: &str) -> Result<(), SecretError> {
+            Err(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn fallback_keeps_tokens_in_memory_and_says_why_when_no_keyring_exists() {
+        let store = FallbackStore::new(Arc::new(Refusing(SecretError::Unavailable(
+            "org.freedesktop.secrets was not provided by any .service files".into(),
+        ))));
+        assert_eq!(store.fallback_reason(), None);
+        store.set("conn-1", "tok").unwrap();
+        assert_eq!(store.get("conn-1").unwrap().as_deref(), Some("tok"));
+        let reason = store.fallback_reason().unwrap();
+        assert!(reason.contains("org.freedesktop.secrets"), "{reason}");
+        store.delete("conn-1").unwrap();
+        assert_eq!(store.get("conn-1").unwrap(), None);
+    }
+
+    #[test]
+    fn fallback_uses_the_keyring_while_it_serves() {
+        let keyring = Arc::new(MemoryStore::new());
+        let store = FallbackStore::new(keyring.clone());
+        store.set("conn-1", "tok").unwrap();
+        assert_eq!(keyring.get("conn-1").unwrap().as_deref(), Some("tok"));
+        assert_eq!(store.fallback_reason(), None);
+        store.delete("conn-1").unwrap();
+        assert_eq!(keyring.get("conn-1").unwrap(), None);
+    }
+
+    #[test]
+    fn a_locked_keyring_is_reported_not_replaced_by_memory() {
+        let store = FallbackStore::new(Arc::new(Refusing(SecretError::Locked("denied".into()))));
+        assert_eq!(
+            store.set("conn-1", "tok"),
+            Err(SecretError::Locked("denied".into()))
+        );
+        assert_eq!(store.fallback_reason(), None);
+        assert!(store.get("conn-1").is_err());
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ use super::validate::{
     validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
     DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
 };
+use crate::listing::{self, Progress};
 use crate::tls::{TlsError, TlsOptions, REQUEST_TIMEOUT};
 use serde::Serialize;
 use std::fmt;
@@ -153,6 +154,7 @@ impl DtrClient {
         style: PageStyle,
         what: &'static str,
         decode_page: impl Fn(&[u8]) -> Result<(Vec<T>, Option<String>), DtrError>,
+        mut progress: impl FnMut(Progress),
     ) -> Result<Vec<T>, DtrError> {
         let mut cursor = PageCursor::new(style, PAGE_SIZE, what)?;
         let mut all = Vec::new();
@@ -160,6 +162,10 @@ impl DtrClient {
             let answer = self.get(path, &cursor.query()).await?.ok()?;
             let (items, body_next) = decode_page(&answer.body)?;
             all.extend(items);
+            progress(Progress {
+                done: u32::try_from(all.len()).unwrap_or(u32::MAX),
+                total: None,
+            });
             let next = decode::next_page_start(answer.next_page.as_deref()).or(body_next);
             if !cursor.advance(next.as_deref())? {
                 return Ok(all);
@@ -199,6 +205,7 @@ impl DtrClient {
                     let page = decode::decode_member_orgs(body)?;
                     Ok((page.member_orgs, page.next_page_start))
                 },
+                |_| {},
             )
             .await?;
         Ok(namespaces_of(&user, &orgs))
@@ -209,6 +216,15 @@ impl DtrClient {
         &self,
         namespace: Option<&str>,
     ) -> Result<Vec<DtrRepository>, DtrError> {
+        self.repositories_with_progress(namespace, |_| {}).await
+    }
+
+    /// [`DtrClient::repositories`], reporting the repositories fetched so far after each page.
+    pub async fn repositories_with_progress(
+        &self,
+        namespace: Option<&str>,
+        progress: impl FnMut(Progress),
+    ) -> Result<Vec<DtrRepository>, DtrError> {
         let path = match namespace {
             Some(ns) => {
                 validate_namespace(ns)?;
@@ -216,9 +232,13 @@ impl DtrClient {
             }
             None => paths::REPOSITORIES.to_owned(),
         };
-        self.all_pages(&path, PageStyle::ApiV0, "repositories", |body| {
-            Ok((decode::decode_repositories(body)?, None))
-        })
+        self.all_pages(
+            &path,
+            PageStyle::ApiV0,
+            "repositories",
+            |body| Ok((decode::decode_repositories(body)?, None)),
+            progress,
+        )
         .await
     }
 
@@ -230,6 +250,7 @@ impl DtrClient {
             PageStyle::ApiV0,
             "tags",
             |body| Ok((decode::decode_tags(body)?, None)),
+            |_| {},
         )
         .await
     }
@@ -250,6 +271,25 @@ impl DtrClient {
         let path = paths::repository_webhooks(namespace, repository);
         let answer = self.get(&path, &[]).await?.ok()?;
         decode::decode_webhooks(&answer.body)
+    }
+
+    /// The webhooks of many `(namespace, repository)` pairs, at most `concurrency` requests at
+    /// a time, in the order given; each repository keeps its own error.
+    pub async fn webhooks_of(
+        &self,
+        repos: Vec<(String, String)>,
+        concurrency: usize,
+        progress: impl FnMut(Progress),
+    ) -> Vec<((String, String), Result<Vec<DtrWebhook>, DtrError>)> {
+        listing::bounded(
+            repos,
+            concurrency,
+            |(namespace, repository)| async move {
+                self.repository_webhooks(&namespace, &repository).await
+            },
+            progress,
+        )
+        .await
     }
 
     /// The webhooks of one namespace (needs namespace admin).

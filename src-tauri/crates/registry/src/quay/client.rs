@@ -15,6 +15,7 @@ use super::models::{
 };
 use super::paths;
 use super::validate::{validate_create, QuayValidationError};
+use crate::listing::{self, Progress};
 use crate::tls::{TlsOptions, REQUEST_TIMEOUT};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Method;
@@ -167,6 +168,16 @@ impl QuayClient {
 
     /// Every repository of a namespace, across all pages.
     pub async fn repositories(&self, namespace: &str) -> Result<Vec<QuayRepository>, QuayError> {
+        self.repositories_with_progress(namespace, |_| {}).await
+    }
+
+    /// [`QuayClient::repositories`], reporting the repositories fetched so far after each page
+    /// (Quay never tells the total, so [`Progress::total`] stays `None`).
+    pub async fn repositories_with_progress(
+        &self,
+        namespace: &str,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Vec<QuayRepository>, QuayError> {
         let mut paging = RepositoryPaging::new();
         let mut cursor: Option<String> = None;
         let mut all = Vec::new();
@@ -179,6 +190,10 @@ impl QuayClient {
                 decode::decode_json(&answer.body, "the repository list")?;
             cursor = paging.next(&page)?;
             all.extend(page.repositories);
+            progress(Progress {
+                done: u32::try_from(all.len()).unwrap_or(u32::MAX),
+                total: None,
+            });
             if cursor.is_none() {
                 return Ok(all);
             }
@@ -224,6 +239,23 @@ impl QuayClient {
         let list: QuayNotificationList =
             decode::decode_json(&answer.body, "the notification list")?;
         Ok(list.notifications)
+    }
+
+    /// The notifications of many repositories, at most `concurrency` requests at a time, in
+    /// the order given; each repository keeps its own error (a 403 on one hides no other).
+    pub async fn notifications_of(
+        &self,
+        repos: Vec<QuayRepoRef>,
+        concurrency: usize,
+        progress: impl FnMut(Progress),
+    ) -> Vec<(QuayRepoRef, Result<Vec<QuayNotification>, QuayError>)> {
+        listing::bounded(
+            repos,
+            concurrency,
+            |repo| async move { self.notifications(&repo).await },
+            progress,
+        )
+        .await
     }
 
     /// One notification. Quay looks it up by UUID alone, so this does not prove it belongs to

@@ -1,0 +1,115 @@
+//! Listings that fan out over many repositories, with bounded concurrency and progress.
+//!
+//! A registry admin's "show me every notification" means one request per repository. Sending
+//! them one after another takes minutes on a large registry; sending them all at once trips rate
+//! limits. [`bounded`] keeps at most `concurrency` requests in flight and reports
+//! [`Progress`] after each one, so the UI can show "312 / 1000".
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use std::future::Future;
+use ts_rs::TS;
+
+/// Requests in flight at once when the caller does not choose.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// How far a listing has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Progress {
+    /// Items (repositories or pages) finished so far.
+    pub done: u32,
+    /// How many there are in all, when known (paged listings do not know until the end).
+    pub total: Option<u32>,
+}
+
+/// Runs `fetch` on a copy of every item with at most `concurrency` (at least 1) running at once, calling
+/// `progress` after each finishes. Results come back in the order of `items`, each with its own
+/// outcome: one failing repository does not hide the others.
+pub async fn bounded<I, T, E, Fut>(
+    items: Vec<I>,
+    concurrency: usize,
+    fetch: impl Fn(I) -> Fut,
+    mut progress: impl FnMut(Progress),
+) -> Vec<(I, Result<T, E>)>
+where
+    I: Clone,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let total = u32::try_from(items.len()).ok();
+    let mut results: Vec<Option<Result<T, E>>> = items.iter().map(|_| None).collect();
+    {
+        let mut running = stream::iter(items.iter().enumerate().map(|(index, item)| {
+            let request = fetch(item.clone());
+            async move { (index, request.await) }
+        }))
+        .buffer_unordered(concurrency.max(1));
+        let mut done = 0u32;
+        while let Some((index, result)) = running.next().await {
+            results[index] = Some(result);
+            done += 1;
+            progress(Progress { done, total });
+        }
+    }
+    items
+        .into_iter()
+        .zip(results)
+        .map(|(item, result)| (item, result.expect("every item was fetched")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn never_exceeds_the_bound_and_keeps_input_order() {
+        let in_flight = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        let results = bounded(
+            (0..40u64).collect(),
+            5,
+            |n| {
+                let (in_flight, peak) = (&in_flight, &peak);
+                async move {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    // Later items finish first, so completion order differs from input order.
+                    tokio::time::sleep(Duration::from_millis(40 - n)).await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    if n % 7 == 3 {
+                        Err(format!("repo {n} refused"))
+                    } else {
+                        Ok(n * 10)
+                    }
+                }
+            },
+            |p| seen.push(p),
+        )
+        .await;
+        assert_eq!(peak.load(Ordering::SeqCst), 5);
+        assert_eq!(results.len(), 40);
+        for (i, (item, result)) in results.iter().enumerate() {
+            assert_eq!(*item, i as u64);
+            match result {
+                Ok(v) => assert_eq!(*v, item * 10),
+                Err(e) => assert_eq!(*e, format!("repo {item} refused")),
+            }
+        }
+        assert_eq!(results.iter().filter(|(_, r)| r.is_err()).count(), 6);
+        let done: Vec<u32> = seen.iter().map(|p| p.done).collect();
+        assert_eq!(done, (1..=40).collect::<Vec<_>>());
+        assert!(seen.iter().all(|p| p.total == Some(40)));
+    }
+
+    #[tokio::test]
+    async fn a_zero_bound_still_makes_progress() {
+        let results = bounded(vec![1, 2, 3], 0, |n| async move { Ok::<_, ()>(n) }, |_| {}).await;
+        let values: Vec<i32> = results.into_iter().map(|(_, r)| r.unwrap()).collect();
+        assert_eq!(values, vec![1, 2, 3]);
+    }
+}
