@@ -31,3 +31,39 @@ impl From<tauri::Error> for CommandError {
 
 /// What commands return.
 pub type CommandResult<T> = Result<T, CommandError>;
+
+impl From<registry::quay::QuayError> for CommandError {
+    fn from(e: registry::quay::QuayError) -> Self {
+        Self::new("quay", e.to_string())
+    }
+}
+
+impl From<registry::quay::QuayValidationError> for CommandError {
+    fn from(e: registry::quay::QuayValidationError) -> Self {
+        Self::new("invalid", e.to_string())
+    }
+}
+
+impl From<registry::dtr::DtrError> for CommandError {
+    fn from(e: registry::dtr::DtrError) -> Self {
+        Self::new("dtr", e.to_string())
+    }
+}
+
+impl From<registry::dtr::DtrValidationError> for CommandError {
+    fn from(e: registry::dtr::DtrValidationError) -> Self {
+        Self::new("invalid", e.to_string())
+    }
+}
+
+impl From<registry::connection::ConnectionError> for CommandError {
+    fn from(e: registry::connection::ConnectionError) -> Self {
+        Self::new("connection", e.to_string())
+    }
+}
+
+impl From<registry::secrets::SecretError> for CommandError {
+    fn from(e: registry::secrets::SecretError) -> Self {
+        Self::new("keyring", e.to_string())
+    }
+}

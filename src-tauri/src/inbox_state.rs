@@ -40,6 +40,9 @@ pub struct InboxState {
     pub subscriber: Mutex<Option<Channel<DeliverySummary>>>,
 }
 
+/// Overrides the base URL of "Send to Wharf" routes, e.g. `https://hooks.example.com`.
+pub const PUBLIC_BASE_URL_ENV: &str = "WHARF_PUBLIC_BASE_URL";
+
 /// Receiver address from the environment (`WHARF_RECEIVER_BIND`, `WHARF_RECEIVER_PORT`),
 /// 127.0.0.1:47820 by default. Settings will take this over.
 pub fn receiver_addr_from_env() -> Result<SocketAddr, String> {
@@ -130,6 +133,15 @@ impl InboxState {
             toast_error: self.toast_error.lock().expect("toast error lock").clone(),
             ..self.status.clone()
         }
+    }
+
+    /// The base URL a registry should deliver to: `WHARF_PUBLIC_BASE_URL` (a tunnel or proxy in
+    /// front of the receiver) or the address the receiver listens on.
+    pub fn public_base_url(&self) -> Option<String> {
+        std::env::var(PUBLIC_BASE_URL_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| self.status.base_url.clone())
     }
 
     /// Why the inbox cannot be used, for commands that need the store.

@@ -7,13 +7,36 @@ pub mod commands;
 pub mod error;
 pub mod headless;
 pub mod inbox_state;
+pub mod registry_state;
 pub mod state;
 
 use tauri::{Manager, Runtime};
 
 /// Every command the webview may call. `build.rs` declares the same list to Tauri's ACL, and
 /// `capabilities/default.json` grants exactly these.
-pub const COMMANDS: &[&str] = &["app_info", "inbox_status", "inbox_list", "inbox_subscribe"];
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "inbox_status",
+    "inbox_list",
+    "inbox_subscribe",
+    "inbox_route_create",
+    "connections_list",
+    "connection_save",
+    "connection_remove",
+    "connection_verify",
+    "registry_namespaces",
+    "registry_repositories",
+    "quay_notifications",
+    "quay_notification_create",
+    "quay_notification_test",
+    "quay_notification_reset",
+    "quay_notification_delete",
+    "dtr_webhooks",
+    "dtr_webhook_create",
+    "dtr_webhook_test",
+    "dtr_webhook_update",
+    "dtr_webhook_delete",
+];
 
 /// The application with all state and commands, on any runtime (the real one or the mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -32,6 +55,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 });
             }
             app.manage(inbox);
+            app.manage(registry_state::RegistryState::open(&paths.config_dir));
             app.manage(paths);
             Ok(())
         })
@@ -40,6 +64,23 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::inbox::inbox_status,
             commands::inbox::inbox_list,
             commands::inbox::inbox_subscribe,
+            commands::inbox::inbox_route_create,
+            commands::connections::connections_list,
+            commands::connections::connection_save,
+            commands::connections::connection_remove,
+            commands::connections::connection_verify,
+            commands::browse::registry_namespaces,
+            commands::browse::registry_repositories,
+            commands::quay::quay_notifications,
+            commands::quay::quay_notification_create,
+            commands::quay::quay_notification_test,
+            commands::quay::quay_notification_reset,
+            commands::quay::quay_notification_delete,
+            commands::dtr::dtr_webhooks,
+            commands::dtr::dtr_webhook_create,
+            commands::dtr::dtr_webhook_test,
+            commands::dtr::dtr_webhook_update,
+            commands::dtr::dtr_webhook_delete,
         ])
 }
 

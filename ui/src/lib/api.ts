@@ -6,8 +6,47 @@ import type { CommandError } from "./bindings/CommandError";
 import type { DeliverySummary } from "./bindings/DeliverySummary";
 import type { InboxQuery } from "./bindings/InboxQuery";
 import type { ReceiverStatus } from "./bindings/ReceiverStatus";
+import type { Connection } from "./bindings/Connection";
+import type { ConnectionInput } from "./bindings/ConnectionInput";
+import type { ConnectionsOverview } from "./bindings/ConnectionsOverview";
+import type { Verified } from "./bindings/Verified";
+import type { NamespaceItem } from "./bindings/NamespaceItem";
+import type { RepositoryItem } from "./bindings/RepositoryItem";
+import type { Progress } from "./bindings/Progress";
+import type { QuayNotification } from "./bindings/QuayNotification";
+import type { QuayNotificationDraft } from "./bindings/QuayNotificationDraft";
+import type { DtrWebhook } from "./bindings/DtrWebhook";
+import type { DtrWebhookDraft } from "./bindings/DtrWebhookDraft";
+import type { DtrWebhookTestDraft } from "./bindings/DtrWebhookTestDraft";
+import type { DtrWebhookUpdate } from "./bindings/DtrWebhookUpdate";
+import type { NewHookRoute } from "./bindings/NewHookRoute";
+import type { MintedRoute } from "./bindings/MintedRoute";
 
-export type { AppInfo, CommandError, DeliverySummary, InboxQuery, ReceiverStatus };
+export type {
+  AppInfo,
+  CommandError,
+  Connection,
+  ConnectionInput,
+  ConnectionsOverview,
+  DeliverySummary,
+  DtrWebhook,
+  DtrWebhookDraft,
+  DtrWebhookTestDraft,
+  DtrWebhookUpdate,
+  InboxQuery,
+  MintedRoute,
+  NamespaceItem,
+  NewHookRoute,
+  Progress,
+  QuayNotification,
+  QuayNotificationDraft,
+  ReceiverStatus,
+  RepositoryItem,
+  Verified,
+};
+
+/** A repository of a connection, as every repository-scoped call takes it. */
+export type RepoAddress = { connectionId: string; namespace: string; name: string };
 
 /** Turns whatever a rejected invoke carried into a CommandError the UI can show. */
 export function toCommandError(e: unknown): CommandError {
@@ -36,4 +75,48 @@ export const api = {
     channel.onmessage = onDelivery;
     return call<void>("inbox_subscribe", { onDelivery: channel });
   },
+  /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */
+  inboxRouteCreate: (route: NewHookRoute) => call<MintedRoute>("inbox_route_create", { route }),
+
+  connectionsList: () => call<ConnectionsOverview>("connections_list"),
+  /** Creates (no id) or updates a connection; a blank token keeps the stored one. */
+  connectionSave: (input: ConnectionInput) => call<Connection>("connection_save", { input }),
+  connectionRemove: (id: string) => call<void>("connection_remove", { id }),
+  connectionVerify: (id: string) => call<Verified>("connection_verify", { id }),
+
+  namespaces: (connectionId: string) =>
+    call<NamespaceItem[]>("registry_namespaces", { connectionId }),
+  /** Every repository of a namespace (all pages); `onProgress` gets the count after each page. */
+  repositories: (connectionId: string, namespace: string, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return call<RepositoryItem[]>("registry_repositories", {
+      connectionId,
+      namespace,
+      onProgress: channel,
+    });
+  },
+
+  quayNotifications: (repo: RepoAddress) => call<QuayNotification[]>("quay_notifications", repo),
+  quayNotificationCreate: (repo: RepoAddress, draft: QuayNotificationDraft) =>
+    call<QuayNotification>("quay_notification_create", { ...repo, draft }),
+  quayNotificationTest: (repo: RepoAddress, uuid: string) =>
+    call<void>("quay_notification_test", { ...repo, uuid }),
+  quayNotificationReset: (repo: RepoAddress, uuid: string) =>
+    call<void>("quay_notification_reset", { ...repo, uuid }),
+  quayNotificationDelete: (repo: RepoAddress, uuid: string) =>
+    call<void>("quay_notification_delete", { ...repo, uuid }),
+
+  /** Webhooks of a repository, or of the namespace when `repository` is null. */
+  dtrWebhooks: (connectionId: string, namespace: string, repository: string | null) =>
+    call<DtrWebhook[]>("dtr_webhooks", { connectionId, namespace, repository }),
+  dtrWebhookCreate: (connectionId: string, draft: DtrWebhookDraft) =>
+    call<DtrWebhook>("dtr_webhook_create", { connectionId, draft }),
+  dtrWebhookTest: (connectionId: string, draft: DtrWebhookTestDraft) =>
+    call<void>("dtr_webhook_test", { connectionId, draft }),
+  /** Pause/resume or TLS change; `endpoint` is the webhook's current endpoint. */
+  dtrWebhookUpdate: (connectionId: string, update: DtrWebhookUpdate, endpoint: string) =>
+    call<DtrWebhook>("dtr_webhook_update", { connectionId, update, endpoint }),
+  dtrWebhookDelete: (connectionId: string, id: string) =>
+    call<void>("dtr_webhook_delete", { connectionId, id }),
 };
