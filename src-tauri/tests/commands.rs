@@ -1,79 +1,17 @@
 //! Command tests on Tauri's mock runtime, with the app's real config and capabilities, so the
 //! ACL that guards the real window is the one being exercised.
 
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
+mod common;
 
-/// A private XDG home for the whole test process, so tests never touch the real one.
+use common::{invoke, invoke_with};
+
 fn isolated_home() -> &'static std::path::Path {
-    static HOME: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    HOME.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("wharf-commands-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        // Set once, before any app exists; later tests only read it.
-        std::env::set_var("XDG_DATA_HOME", dir.join("data"));
-        std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
-        // Each app in this process gets its own free receiver port.
-        std::env::set_var("WHARF_RECEIVER_PORT", "0");
-        dir
-    })
+    common::isolated_home("commands", &[])
 }
 
 fn app() -> tauri::App<tauri::test::MockRuntime> {
     isolated_home();
-    let mut app = wharf_lib::builder(mock_builder())
-        .build(tauri::generate_context!(test = true))
-        .expect("app builds");
-    // Setup (state, directories, the configured "main" window) runs on the first iteration.
-    // Deprecated because looping on it busy-waits; one call is exactly what a test needs.
-    #[allow(deprecated)]
-    app.run_iteration(|_, _| {});
-    app
-}
-
-fn invoke(
-    app: &tauri::App<tauri::test::MockRuntime>,
-    window: &str,
-    cmd: &str,
-) -> Result<serde_json::Value, serde_json::Value> {
-    invoke_with(app, window, cmd, serde_json::json!({}))
-}
-
-fn invoke_with(
-    app: &tauri::App<tauri::test::MockRuntime>,
-    window: &str,
-    cmd: &str,
-    args: serde_json::Value,
-) -> Result<serde_json::Value, serde_json::Value> {
-    let webview = match tauri::Manager::get_webview_window(app, window) {
-        Some(w) => w,
-        None => WebviewWindowBuilder::new(app, window, Default::default())
-            .build()
-            .expect("window builds"),
-    };
-    let origin = if cfg!(windows) {
-        "http://tauri.localhost"
-    } else {
-        "tauri://localhost"
-    };
-    get_ipc_response(
-        &webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: origin.parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| {
-        body.deserialize::<serde_json::Value>()
-            .expect("json answer")
-    })
+    common::app()
 }
 
 #[test]

@@ -1,0 +1,267 @@
+//! The registry commands end to end on the mock runtime: a connection to the fake Quay or fake
+//! DTR (token in the secret store, never in the config file), browsing, a "Send to Wharf"
+//! route, a notification or webhook pointing at the app's own receiver, Test, the delivery
+//! arriving in the inbox recognised, and Delete.
+//!
+//! The receiver binds 127.0.0.2: the fake Quay, like Quay, refuses 127.0.0.1 and localhost.
+
+mod common;
+
+use common::invoke_with;
+use fakes::dtr::{DtrVersion, FakeDtr};
+use fakes::quay::{FakeQuay, Scope};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const QUAY_TOKEN: &str = "qTok-FlowSecret-0123456789";
+const DTR_TOKEN: &str = "dtrTok-FlowSecret-0123456789";
+
+type App = tauri::App<tauri::test::MockRuntime>;
+
+/// One app for the whole file: apps in one process share the XDG home and so the inbox
+/// database, which one running app holds.
+fn app() -> App {
+    common::isolated_home(
+        "registry-flow",
+        &[
+            ("WHARF_RECEIVER_BIND", "127.0.0.2"),
+            ("WHARF_SECRET_STORE", "memory"),
+        ],
+    );
+    common::app()
+}
+
+fn call(app: &App, cmd: &str, args: Value) -> Value {
+    invoke_with(app, "main", cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+}
+
+/// Polls the inbox for a delivery on `token` (deliveries are asynchronous), for at most 10 s.
+fn wait_for_delivery(app: &App, token: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = call(app, "inbox_list", json!({"query": {"route": token}}));
+        if let Some(row) = rows.as_array().and_then(|r| r.first()) {
+            return row.clone();
+        }
+        assert!(Instant::now() < deadline, "no delivery on route {token}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn config_files_hold_no_token(app: &App, token: &str) {
+    let info = call(app, "app_info", json!({}));
+    for key in ["configDir", "dataDir"] {
+        let dir = std::path::PathBuf::from(info[key].as_str().unwrap());
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(token), "token found in {}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn registry_flows_against_both_fakes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = app();
+    quay_connection_to_delivery_and_back(&rt, &app);
+    quay_errors_reach_the_ui_as_sentences(&rt, &app);
+    dtr_connection_to_delivery_and_back(&rt, &app, DtrVersion::V2_7);
+    dtr_connection_to_delivery_and_back(&rt, &app, DtrVersion::V2_6);
+}
+
+fn ids(app: &App) -> Vec<String> {
+    call(app, "connections_list", json!({}))["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App) {
+    let fake = rt.block_on(FakeQuay::start()).unwrap();
+    fake.add_user("alice");
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    fake.add_repo("acme", "api", false);
+
+    let saved = call(
+        app,
+        "connection_save",
+        json!({"input": {"id": null, "name": "Fake Quay", "kind": "quay", "baseUrl": fake.base_url(),
+                         "username": null, "tls": {"acceptInvalidCerts": false}, "token": QUAY_TOKEN}}),
+    );
+    let id = saved["id"].as_str().unwrap().to_owned();
+    assert!(ids(app).contains(&id));
+    config_files_hold_no_token(app, QUAY_TOKEN);
+
+    let verified = call(app, "connection_verify", json!({"id": id}));
+    assert_eq!(verified["account"], "alice");
+    assert!(verified["detail"].as_str().unwrap().contains("acme"));
+    let namespaces = call(app, "registry_namespaces", json!({"connectionId": id}));
+    let names: Vec<&str> = namespaces
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"acme"), "{namespaces}");
+
+    let minted = call(
+        app,
+        "inbox_route_create",
+        json!({"route": {"connectionId": id, "repository": "acme/api", "notificationId": null,
+                         "source": "quay", "event": "build_failure", "label": "CI failures",
+                         "response": {"status": 200, "body": null, "delayMs": 0}}}),
+    );
+    let url = minted["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.2:"), "{url}");
+    let token = minted["route"]["token"].as_str().unwrap().to_owned();
+
+    let repo = json!({"connectionId": id, "namespace": "acme", "name": "api"});
+    let mut create = repo.clone();
+    create["draft"] = json!({"title": "CI failures", "event": {"kind": "build_failure", "ref_regex": ""},
+                             "method": {"kind": "webhook", "url": url, "template": ""}});
+    let created = call(app, "quay_notification_create", create);
+    let uuid = created["uuid"].as_str().unwrap().to_owned();
+    let mut one = repo.clone();
+    one["uuid"] = json!(uuid);
+
+    call(app, "quay_notification_test", one.clone());
+    let delivery = wait_for_delivery(app, &token);
+    assert_eq!(delivery["status"], 200);
+    assert_eq!(delivery["source"], "quay");
+    assert_eq!(delivery["event"], "build_failure");
+    let summary = delivery["summary"].as_str().unwrap();
+    assert!(summary.contains("build failed"), "{summary}");
+
+    let listed = call(app, "quay_notifications", repo.clone());
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    call(app, "quay_notification_delete", one);
+    assert!(fake.notification(&uuid).is_none(), "deleted on the fake");
+    assert_eq!(call(app, "quay_notifications", repo), json!([]));
+
+    call(app, "connection_remove", json!({"id": id}));
+    assert!(!ids(app).contains(&id));
+}
+
+fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App) {
+    let fake = rt.block_on(FakeQuay::start()).unwrap();
+    fake.add_user("alice");
+    let saved = call(
+        app,
+        "connection_save",
+        json!({"input": {"id": null, "name": "Bad token", "kind": "quay", "baseUrl": fake.base_url(),
+                         "username": null, "tls": {"acceptInvalidCerts": false}, "token": "qTok-not-known-anywhere"}}),
+    );
+    let err =
+        invoke_with(app, "main", "connection_verify", json!({"id": saved["id"]})).unwrap_err();
+    assert_eq!(err["kind"], "quay", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.to_lowercase().contains("token"), "{message}");
+    assert!(!message.contains("qTok-not-known-anywhere"), "{message}");
+
+    let missing_token = invoke_with(
+        app,
+        "main",
+        "connection_save",
+        json!({"input": {"id": null, "name": "No token", "kind": "quay", "baseUrl": fake.base_url(),
+                         "username": null, "tls": {"acceptInvalidCerts": false}, "token": "  "}}),
+    )
+    .unwrap_err();
+    assert_eq!(missing_token["kind"], "invalid");
+}
+
+fn dtr_connection_to_delivery_and_back(
+    rt: &tokio::runtime::Runtime,
+    app: &App,
+    version: DtrVersion,
+) {
+    let fake = rt.block_on(FakeDtr::start(version)).unwrap();
+    fake.add_user("alice", DTR_TOKEN, false);
+    fake.add_org("payments", &["alice"], &[]);
+    fake.add_repo("payments", "api", false, &["v1"]);
+    let saved = call(
+        app,
+        "connection_save",
+        json!({"input": {"id": null, "name": "Fake DTR", "kind": "dtr", "baseUrl": fake.base_url(),
+                         "username": "alice", "tls": {"acceptInvalidCerts": false}, "token": DTR_TOKEN}}),
+    );
+    let id = saved["id"].as_str().unwrap().to_owned();
+    config_files_hold_no_token(app, DTR_TOKEN);
+    assert_eq!(
+        call(app, "connection_verify", json!({"id": id}))["account"],
+        "alice"
+    );
+
+    for (scope, event, repository) in [
+        (
+            json!({"kind": "repository", "namespace": "payments", "repository": "api"}),
+            "TAG_PUSH",
+            json!("api"),
+        ),
+        (
+            json!({"kind": "namespace", "namespace": "payments"}),
+            "REPO_EVENT",
+            Value::Null,
+        ),
+    ] {
+        let minted = call(
+            app,
+            "inbox_route_create",
+            json!({"route": {"connectionId": id, "repository": "payments/api", "notificationId": null,
+                             "source": "dtr", "event": event, "label": event,
+                             "response": {"status": 200, "body": null, "delayMs": 0}}}),
+        );
+        let url = minted["url"].as_str().unwrap().to_owned();
+        let token = minted["route"]["token"].as_str().unwrap().to_owned();
+        let created = call(
+            app,
+            "dtr_webhook_create",
+            json!({"connectionId": id, "draft": {"type": event, "scope": scope, "endpoint": url,
+                                                 "tlsCert": "", "skipTLSVerification": true}}),
+        );
+        let hook_id = created["id"].as_str().unwrap().to_owned();
+        let listed = call(
+            app,
+            "dtr_webhooks",
+            json!({"connectionId": id, "namespace": "payments", "repository": repository}),
+        );
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["id"] == hook_id.as_str()),
+            "{listed}"
+        );
+
+        call(
+            app,
+            "dtr_webhook_test",
+            json!({"connectionId": id, "draft": {"type": event, "endpoint": url, "tlsCert": "",
+                                                 "skipTLSVerification": true}}),
+        );
+        let delivery = wait_for_delivery(app, &token);
+        assert_eq!(delivery["source"], "dtr", "{delivery}");
+        assert_eq!(delivery["event"], event, "{delivery}");
+
+        let paused = call(
+            app,
+            "dtr_webhook_update",
+            json!({"connectionId": id, "endpoint": url,
+                   "update": {"id": hook_id, "inactive": true, "tlsCert": "", "skipTLSVerification": true}}),
+        );
+        assert_eq!(paused["inactive"], true);
+        call(
+            app,
+            "dtr_webhook_delete",
+            json!({"connectionId": id, "id": hook_id}),
+        );
+        assert!(fake.webhooks().iter().all(|h| h["id"] != hook_id.as_str()));
+    }
+}
