@@ -5,7 +5,7 @@ CARGO ?= cargo
 UI := ui
 
 .PHONY: run system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
-        bindings-check build-debug e2e package clean
+        bindings-check docs-check build-debug e2e package clean
 
 ## Build and launch the desktop app (installs missing system packages when root). Without a
 ## display it runs the headless receiver instead: `wharf --headless`.
@@ -21,7 +21,7 @@ system-deps:
 	.ci/system-deps build
 
 ## Every test: formatting, lints, Rust tests, UI checks and tests, stale bindings, end to end.
-test: fmt-check ui-build clippy cargo-test bindings-check ui-check ui-test e2e
+test: fmt-check ui-build clippy docs-check cargo-test bindings-check ui-check ui-test e2e
 	@echo "make test: all suites passed"
 
 ui-deps: $(UI)/node_modules/.package-lock.json
@@ -49,6 +49,11 @@ clippy: ui-build
 # Also builds target/debug/wharf (src-tauri has integration tests), which e2e drives.
 cargo-test: ui-build
 	$(CARGO) test --workspace
+
+# The core crates are libraries other code reads: every public item has a doc line
+# (`missing_docs` in lib.rs) and rustdoc's own warnings (broken links) fail the build.
+docs-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p wharf-registry -p wharf-inbox
 
 # ts-rs rewrites ui/src/lib/bindings during `cargo test`; committed copies must match.
 bindings-check:

@@ -11,6 +11,8 @@
 //! - [`toast_policy`]: which deliveries toast (per-repository and per-event rules), burst
 //!   coalescing, and the async driver that shows toasts without blocking the receiver.
 
+#![warn(missing_docs)]
+
 pub mod receiver;
 pub mod recognize;
 pub mod store;

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 /// One notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
+    /// The bold first line, such as "push to payments/api".
     pub title: String,
+    /// The text under it.
     pub body: String,
 }
 
@@ -62,6 +64,7 @@ pub struct RecordingToaster {
 }
 
 impl RecordingToaster {
+    /// A toaster that has shown nothing yet.
     pub fn new() -> Self {
         Self::default()
     }

@@ -13,6 +13,8 @@
 //! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
 //!   response decoding.
 
+#![warn(missing_docs)]
+
 pub mod connection;
 pub mod dtr;
 pub mod listing;
