@@ -1,0 +1,114 @@
+// The connection form's values, checks and the ConnectionInput it sends. The checks mirror
+// `Connection::validate` on the Rust side so mistakes show before a round trip.
+import type { Connection, ConnectionInput } from "../../lib/api";
+
+export type ConnectionKind = ConnectionInput["kind"];
+
+export const KINDS: { value: ConnectionKind; label: string }[] = [
+  { value: "quay", label: "Quay" },
+  { value: "dtr", label: "DTR / MSR" },
+];
+
+export const kindLabel = (kind: ConnectionKind): string =>
+  KINDS.find((k) => k.value === kind)?.label ?? kind;
+
+/** What the form holds. The token lives here only, and only until the form is saved or closed. */
+export type ConnectionForm = {
+  id: string | null;
+  name: string;
+  kind: ConnectionKind;
+  baseUrl: string;
+  username: string;
+  token: string;
+  caPem: string;
+  acceptInvalidCerts: boolean;
+};
+
+export type ConnectionField = "name" | "baseUrl" | "username" | "token" | "caPem";
+export type ConnectionErrors = Partial<Record<ConnectionField, string>>;
+
+export function emptyForm(): ConnectionForm {
+  return {
+    id: null,
+    name: "",
+    kind: "quay",
+    baseUrl: "",
+    username: "",
+    token: "",
+    caPem: "",
+    acceptInvalidCerts: false,
+  };
+}
+
+/** The form for editing `c`; the token starts blank, which keeps the stored one. */
+export function formFromConnection(c: Connection): ConnectionForm {
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    baseUrl: c.baseUrl,
+    username: c.username ?? "",
+    token: "",
+    caPem: c.tls.caPem ?? "",
+    acceptInvalidCerts: c.tls.acceptInvalidCerts,
+  };
+}
+
+/** Why the server address cannot be used, or null. */
+export function baseUrlProblem(raw: string): string | null {
+  const text = raw.trim();
+  if (!text) return "Enter the server address, such as https://quay.io.";
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "The address is not a URL; it must look like https://registry.example.com.";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return "The address must start with https:// or http://.";
+  if (!url.hostname) return "The server name is missing from the address.";
+  if (url.username || url.password)
+    return "Leave the user name and token out of the address.";
+  if (url.search || url.hash || /[?#]/.test(text)) return "Remove the ? or # part of the address.";
+  return null;
+}
+
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
+/** Field errors; empty when the form can be sent. */
+export function validateConnection(f: ConnectionForm): ConnectionErrors {
+  const errors: ConnectionErrors = {};
+  if (!f.name.trim()) errors.name = "Enter a name for this connection.";
+  const url = baseUrlProblem(f.baseUrl);
+  if (url) errors.baseUrl = url;
+  if (f.kind === "dtr" && !f.username.trim())
+    errors.username = "Enter the DTR user name the token belongs to.";
+  const token = f.token.trim();
+  if (f.id === null && !token) errors.token = "Enter the token for this connection.";
+  else if (/\s/.test(token))
+    errors.token = "The token contains spaces; copy it again without surrounding text.";
+  const pem = f.caPem.trim();
+  if (pem && !(pem.includes(PEM_BEGIN) && pem.includes(PEM_END)))
+    errors.caPem = `Paste PEM text from ${PEM_BEGIN} to ${PEM_END}, or leave it empty.`;
+  return errors;
+}
+
+export const hasErrors = (errors: object): boolean => Object.keys(errors).length > 0;
+
+/** The input for `api.connectionSave`. A blank token becomes null (keep the stored one). */
+export function toInput(f: ConnectionForm): ConnectionInput {
+  const token = f.token.trim();
+  const caPem = f.caPem.trim();
+  return {
+    id: f.id,
+    name: f.name.trim(),
+    kind: f.kind,
+    baseUrl: f.baseUrl.trim().replace(/\/+$/, ""),
+    username: f.kind === "dtr" ? f.username.trim() || null : null,
+    tls: caPem
+      ? { caPem, acceptInvalidCerts: f.acceptInvalidCerts }
+      : { acceptInvalidCerts: f.acceptInvalidCerts },
+    token: token || null,
+  };
+}
