@@ -1,0 +1,141 @@
+// "Test and wait": send a registry's test delivery and watch Wharf's live feed for it.
+import type { CommandError, DeliverySummary } from "../../lib/api";
+import { toCommandError } from "../../lib/api";
+import type { DeliveryListener, Listening } from "../inbox/feed";
+
+/** How long to wait for a test delivery before saying why it may not have come. */
+export const WAIT_MS = 30_000;
+
+/** Failures after which Quay stops sending a notification. */
+export const QUAY_DISABLED_AFTER = 3;
+
+/**
+ * The route token of a Wharf receiver URL (`<base>/hooks/<token>`), or null when `url` is not
+ * one. The base may carry a path of its own (`https://hooks.example.com/wharf`).
+ */
+export function routeToken(url: string | null | undefined): string | null {
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+  const segments = parsed.pathname.split("/");
+  for (let i = segments.length - 2; i >= 0; i--) {
+    if (segments[i] === "hooks" && segments[i + 1]) {
+      try {
+        return decodeURIComponent(segments[i + 1]);
+      } catch {
+        return segments[i + 1];
+      }
+    }
+  }
+  return null;
+}
+
+export const NOT_A_ROUTE =
+  "the endpoint is not a Wharf route, so Wharf cannot see its deliveries. Use “Send to Wharf” to get a URL Wharf watches.";
+
+/** Why a Quay test delivery did not arrive, from the notification as it was when tested. */
+export function diagnoseQuay(n: { failures: number; token: string | null }): string {
+  if (n.failures >= QUAY_DISABLED_AFTER)
+    return `disabled: Quay stops sending after ${QUAY_DISABLED_AFTER} failed deliveries (this one has ${n.failures}). Reset failures, then test again.`;
+  if (!n.token) return NOT_A_ROUTE;
+  return "the registry could not reach the receiver (Quay refuses localhost/127.0.0.1; check the bind address).";
+}
+
+/** Why a DTR test delivery did not arrive. */
+export function diagnoseDtr(w: { token: string | null }): string {
+  if (!w.token) return NOT_A_ROUTE;
+  return "the registry could not reach the receiver (the DTR server must reach Wharf's address; check the bind address, firewalls and the TLS settings).";
+}
+
+export type WaitState =
+  | { phase: "idle" }
+  | { phase: "sending" }
+  | { phase: "waiting"; since: number }
+  | { phase: "arrived"; ms: number; delivery: DeliverySummary }
+  /** No delivery within the wait, or none can be seen (not a Wharf route). */
+  | { phase: "diagnosis"; text: string }
+  | { phase: "failed"; error: CommandError };
+
+export type TestAndWait = {
+  /** The token in the endpoint, or null when it is not a Wharf route. */
+  token: string | null;
+  /** Asks the registry to send its test delivery. */
+  send: () => Promise<void>;
+  /** Sentence shown when nothing arrives (computed before sending). */
+  diagnosis: string;
+  /** The live feed. */
+  listen: (listener: DeliveryListener) => Listening;
+  onState: (state: WaitState) => void;
+  now?: () => number;
+  timeoutMs?: number;
+};
+
+/**
+ * Runs one test: listens first (a fast registry may deliver before its test call returns),
+ * sends, then waits for a delivery to the token's route. Returns a function that cancels the
+ * wait; no state is reported after it is called.
+ */
+export function testAndWait(t: TestAndWait): () => void {
+  const now = t.now ?? Date.now;
+  let done = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let listening: Listening | null = null;
+  let since = 0;
+
+  const finish = (state: WaitState) => {
+    if (done) return;
+    done = true;
+    if (timer !== null) clearTimeout(timer);
+    listening?.stop();
+    t.onState(state);
+  };
+
+  const run = async () => {
+    t.onState({ phase: "sending" });
+    if (t.token) {
+      const token = t.token;
+      listening = t.listen((d) => {
+        if (d.routeToken === token)
+          finish({ phase: "arrived", ms: Math.max(0, d.receivedAt - since), delivery: d });
+      });
+      try {
+        await listening.ready;
+      } catch (e) {
+        const err = toCommandError(e);
+        finish({
+          phase: "failed",
+          error: { kind: err.kind, message: `Wharf's live delivery feed is not available: ${err.message}` },
+        });
+        return;
+      }
+    }
+    if (done) return;
+    since = now();
+    try {
+      await t.send();
+    } catch (e) {
+      finish({ phase: "failed", error: toCommandError(e) });
+      return;
+    }
+    if (done) return;
+    if (!t.token) {
+      finish({ phase: "diagnosis", text: t.diagnosis });
+      return;
+    }
+    t.onState({ phase: "waiting", since });
+    timer = setTimeout(() => finish({ phase: "diagnosis", text: t.diagnosis }), t.timeoutMs ?? WAIT_MS);
+  };
+
+  void run();
+  return () => {
+    if (done) return;
+    done = true;
+    if (timer !== null) clearTimeout(timer);
+    listening?.stop();
+  };
+}
