@@ -1,0 +1,250 @@
+import { describe, expect, it } from "vitest";
+import type { QuayNotification } from "../../lib/api";
+import eventBinding from "../../lib/bindings/QuayEventSpec.ts?raw";
+import methodBinding from "../../lib/bindings/QuayMethodSpec.ts?raw";
+import severityBinding from "../../lib/bindings/QuaySeverity.ts?raw";
+import {
+  EVENTS,
+  METHODS,
+  SEVERITIES,
+  buildDraft,
+  describeEventConfig,
+  describeTarget,
+  emailProblem,
+  emptyNotificationForm,
+  isBuildEvent,
+  isDisabled,
+  notificationUrl,
+  routeLabel,
+  templateProblem,
+  validateNotification,
+  type NotificationForm,
+} from "./draft";
+
+const form = (over: Partial<NotificationForm> = {}): NotificationForm => ({
+  ...emptyNotificationForm(),
+  url: "https://hooks.example.com/quay",
+  ...over,
+});
+
+const kindsIn = (source: string) =>
+  [...source.matchAll(/"kind": "([a-z_]+)"/g)].map((m) => m[1]).sort();
+
+describe("choices", () => {
+  it("cover every event and method kind of the bindings", () => {
+    expect(EVENTS.map((e) => e.value).sort()).toEqual(kindsIn(eventBinding));
+    expect(METHODS.map((m) => m.value).sort()).toEqual(kindsIn(methodBinding));
+  });
+  it("cover every severity of the binding, worst first", () => {
+    const inBinding = [...severityBinding.matchAll(/"([A-Za-z]+)"/g)].map((m) => m[1]);
+    expect(SEVERITIES).toEqual(inBinding);
+  });
+  it("know the five build events", () => {
+    expect(EVENTS.filter((e) => isBuildEvent(e.value)).map((e) => e.value)).toEqual([
+      "build_queued",
+      "build_start",
+      "build_success",
+      "build_failure",
+      "build_cancelled",
+    ]);
+  });
+});
+
+describe("validateNotification", () => {
+  it("accepts a plain webhook on push", () => {
+    expect(validateNotification(form(), "acme")).toEqual({});
+  });
+
+  it("checks webhook URLs like Quay, localhost included", () => {
+    expect(validateNotification(form({ url: "" }), "acme").url).toBe("Enter the webhook URL.");
+    expect(validateNotification(form({ url: "hooks.example.com" }), "acme").url).toMatch(
+      /https:\/\/ or http:\/\//,
+    );
+    expect(validateNotification(form({ url: "http://localhost:1/x" }), "acme").url).toMatch(
+      /localhost/,
+    );
+  });
+
+  it("needs a JSON template without empty expressions", () => {
+    expect(validateNotification(form({ template: "{not json" }), "acme").template).toMatch(
+      /must be a JSON document/,
+    );
+    expect(templateProblem('{"a": "${ }"}')).toMatch(/empty \$\{\}/);
+    expect(templateProblem('{"text": "${repository} pushed"}')).toBeNull();
+    expect(templateProblem("  ")).toBeNull();
+  });
+
+  it("needs 1 to 3650 whole days for image expiry only", () => {
+    const exp = (days: number | null) =>
+      validateNotification(form({ event: "repo_image_expiry", days }), "acme").days;
+    expect(exp(0)).toBeTruthy();
+    expect(exp(null)).toBeTruthy();
+    expect(exp(1.5)).toBeTruthy();
+    expect(exp(3651)).toBeTruthy();
+    expect(exp(1)).toBeUndefined();
+    expect(validateNotification(form({ days: 0 }), "acme").days).toBeUndefined();
+  });
+
+  it("checks the fields of each method", () => {
+    const v = (over: Partial<NotificationForm>) => validateNotification(form(over), "acme");
+    expect(v({ method: "email", email: "ops" }).email).toMatch(/no @/);
+    expect(v({ method: "email", email: "ops@example.com" })).toEqual({});
+    expect(v({ method: "slack", url: "" }).url).toBe("Enter the Slack webhook URL.");
+    expect(v({ method: "quay_notification", targetName: "" }).targetName).toBeTruthy();
+    expect(v({ method: "quay_notification", targetName: "acme+robot" }).targetName).toMatch(
+      /robot/,
+    );
+    expect(
+      v({ method: "quay_notification", targetKind: "org", targetName: "other" }).targetName,
+    ).toMatch(/"acme"/);
+    expect(v({ method: "quay_notification", targetKind: "org", targetName: "acme" })).toEqual({});
+    expect(v({ method: "flowdock" }).flowToken).toBeTruthy();
+    expect(v({ method: "hipchat", roomId: "abc", roomToken: "" })).toEqual({
+      roomId: "The HipChat room ID must be a number, such as 1234567.",
+      roomToken: "Enter the HipChat room notification token.",
+    });
+    expect(v({ method: "hipchat", roomId: "42", roomToken: "t" })).toEqual({});
+  });
+
+  it("ignores the fields of other methods", () => {
+    expect(validateNotification(form({ method: "email", email: "a@b.co", url: "" }), "acme")).toEqual(
+      {},
+    );
+  });
+
+  it("limits the title to 255 characters", () => {
+    expect(validateNotification(form({ title: "x".repeat(256) }), "acme").title).toBeTruthy();
+    expect(validateNotification(form({ title: "x".repeat(255) }), "acme").title).toBeUndefined();
+  });
+});
+
+describe("emailProblem", () => {
+  it.each([
+    ["a@example.com", null],
+    ["", "Enter"],
+    ["a b@example.com", "spaces"],
+    ["@example.com", "before the @"],
+    ["a@example", "domain"],
+    ["a@.example.com", "domain"],
+    ["a@example..com", "domain"],
+  ])("%s", (email, problem) => {
+    const got = emailProblem(email);
+    if (problem === null) expect(got).toBeNull();
+    else expect(got).toContain(problem);
+  });
+});
+
+describe("buildDraft", () => {
+  it("builds each event spec with its option", () => {
+    expect(buildDraft(form({ event: "build_failure", refRegex: " refs/heads/main " })).event).toEqual(
+      { kind: "build_failure", ref_regex: "refs/heads/main" },
+    );
+    expect(buildDraft(form({ event: "vulnerability_found", level: "Medium" })).event).toEqual({
+      kind: "vulnerability_found",
+      level: "Medium",
+    });
+    expect(buildDraft(form({ event: "repo_image_expiry", days: 14 })).event).toEqual({
+      kind: "repo_image_expiry",
+      days: 14,
+    });
+    expect(buildDraft(form({ event: "repo_mirror_sync_failed" })).event).toEqual({
+      kind: "repo_mirror_sync_failed",
+    });
+  });
+
+  it("builds each method spec with only its own fields", () => {
+    const m = (over: Partial<NotificationForm>) => buildDraft(form(over)).method;
+    expect(m({ template: ' {"a":1} ' })).toEqual({
+      kind: "webhook",
+      url: "https://hooks.example.com/quay",
+      template: '{"a":1}',
+    });
+    expect(m({ method: "email", email: " ops@example.com " })).toEqual({
+      kind: "email",
+      email: "ops@example.com",
+    });
+    expect(m({ method: "slack" })).toEqual({ kind: "slack", url: "https://hooks.example.com/quay" });
+    expect(m({ method: "quay_notification", targetKind: "team", targetName: " devs " })).toEqual({
+      kind: "quay_notification",
+      target: { kind: "team", name: "devs" },
+    });
+    expect(m({ method: "flowdock", flowToken: "ft" })).toEqual({
+      kind: "flowdock",
+      flow_api_token: "ft",
+    });
+    expect(m({ method: "hipchat", roomId: "12", roomToken: "rt" })).toEqual({
+      kind: "hipchat",
+      room_id: "12",
+      notification_token: "rt",
+    });
+  });
+
+  it("trims the title and labels routes by title or event", () => {
+    expect(buildDraft(form({ title: "  CI  " })).title).toBe("CI");
+    expect(routeLabel(form({ title: " CI " }))).toBe("CI");
+    expect(routeLabel(form({ title: "", event: "build_start" }))).toBe("build_start");
+  });
+});
+
+const notification = (over: Partial<QuayNotification>): QuayNotification => ({
+  uuid: "0b6f3c1e-2d4a-4f7e-9a51-7c2e8d3b4f10",
+  title: null,
+  event: "repo_push",
+  method: "webhook",
+  config: { url: "https://h.example/hooks/tok" },
+  event_config: {},
+  number_of_failures: 0,
+  disabled: false,
+  ...over,
+});
+
+describe("stored notifications", () => {
+  it("give the webhook URL for token matching, and nothing for other methods", () => {
+    expect(notificationUrl(notification({}))).toBe("https://h.example/hooks/tok");
+    expect(
+      notificationUrl(notification({ method: "slack", config: { url: "https://x/hooks/t" } })),
+    ).toBeNull();
+    expect(notificationUrl(notification({ config: null }))).toBeNull();
+  });
+
+  it("describe targets without secrets", () => {
+    expect(describeTarget(notification({}))).toBe("https://h.example/hooks/tok");
+    expect(
+      describeTarget(
+        notification({ method: "slack", config: { url: "https://hooks.slack.com/services/S" } }),
+      ),
+    ).toBe("https://hooks.slack.com/…");
+    expect(
+      describeTarget(
+        notification({ method: "quay_notification", config: { target: { kind: "team", name: "ops" } } }),
+      ),
+    ).toBe("Team ops");
+    expect(
+      describeTarget(notification({ method: "flowdock", config: { flow_api_token: "secret" } })),
+    ).not.toContain("secret");
+    expect(
+      describeTarget(
+        notification({ method: "hipchat", config: { room_id: "7", notification_token: "secret" } }),
+      ),
+    ).toBe("room 7");
+    expect(describeTarget(notification({ method: "carrier_pigeon", config: "x" }))).toBe("");
+  });
+
+  it("describe event options", () => {
+    expect(describeEventConfig(notification({ event_config: { "ref-regex": "refs/heads/main" } }))).toBe(
+      "refs matching refs/heads/main",
+    );
+    expect(describeEventConfig(notification({ event_config: { days: 7 } }))).toBe("within 7 days");
+    expect(
+      describeEventConfig(
+        notification({ event_config: { level: "1", vulnerability: { priority: "High" } } }),
+      ),
+    ).toBe("High or worse");
+    expect(describeEventConfig(notification({}))).toBeNull();
+  });
+
+  it("count as disabled from 3 failures", () => {
+    expect(isDisabled(notification({ number_of_failures: 2 }))).toBe(false);
+    expect(isDisabled(notification({ number_of_failures: 3 }))).toBe(true);
+  });
+});

@@ -1,0 +1,331 @@
+// The Quay notification form: choices, checks (mirroring the Rust validators) and the draft
+// it sends, plus how to describe a stored notification.
+import type { QuayNotification, QuayNotificationDraft } from "../../lib/api";
+import { deliveryUrlProblem, maskUrl } from "../delivery/url";
+import { QUAY_DISABLED_AFTER } from "../delivery/wait";
+
+export type EventSpec = QuayNotificationDraft["event"];
+export type MethodSpec = QuayNotificationDraft["method"];
+export type EventKind = EventSpec["kind"];
+export type MethodKind = MethodSpec["kind"];
+export type Severity = Extract<EventSpec, { kind: "vulnerability_found" }>["level"];
+export type TargetKind = Extract<MethodSpec, { kind: "quay_notification" }>["target"]["kind"];
+
+// Records keyed by the binding's unions: a kind added on the Rust side fails the type check here.
+const EVENT_LABELS: Record<EventKind, string> = {
+  repo_push: "Push to repository",
+  build_queued: "Build queued",
+  build_start: "Build started",
+  build_success: "Build succeeded",
+  build_failure: "Build failed",
+  build_cancelled: "Build cancelled",
+  vulnerability_found: "Vulnerability found",
+  repo_mirror_sync_started: "Mirror sync started",
+  repo_mirror_sync_success: "Mirror sync succeeded",
+  repo_mirror_sync_failed: "Mirror sync failed",
+  repo_image_expiry: "Image expiring soon",
+};
+
+const METHOD_LABELS: Record<MethodKind, string> = {
+  webhook: "Webhook POST",
+  email: "E-mail",
+  slack: "Slack",
+  quay_notification: "Quay notification",
+  flowdock: "Flowdock",
+  hipchat: "HipChat",
+};
+
+const SEVERITY_SET: Record<Severity, true> = {
+  Critical: true,
+  High: true,
+  Medium: true,
+  Low: true,
+  Negligible: true,
+  Unknown: true,
+};
+
+const TARGET_LABELS: Record<TargetKind, string> = {
+  user: "User",
+  team: "Team",
+  org: "Organization",
+};
+
+const options = <K extends string>(labels: Record<K, string>) =>
+  (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
+
+export const EVENTS = options(EVENT_LABELS);
+export const METHODS = options(METHOD_LABELS);
+export const TARGET_KINDS = options(TARGET_LABELS);
+/** Worst first, as Quay lists them. */
+export const SEVERITIES = Object.keys(SEVERITY_SET) as Severity[];
+
+export const BUILD_EVENTS: readonly EventKind[] = [
+  "build_queued",
+  "build_start",
+  "build_success",
+  "build_failure",
+  "build_cancelled",
+];
+export const isBuildEvent = (kind: EventKind): boolean => BUILD_EVENTS.includes(kind);
+
+export const eventLabel = (kind: string): string =>
+  (EVENT_LABELS as Record<string, string>)[kind] ?? kind;
+export const methodLabel = (kind: string): string =>
+  (METHOD_LABELS as Record<string, string>)[kind] ?? kind;
+
+export const MAX_TITLE_CHARS = 255;
+export const MAX_EXPIRY_DAYS = 3650;
+
+export type NotificationForm = {
+  title: string;
+  event: EventKind;
+  refRegex: string;
+  level: Severity;
+  days: number | null;
+  method: MethodKind;
+  /** Webhook or Slack URL. */
+  url: string;
+  template: string;
+  email: string;
+  targetKind: TargetKind;
+  targetName: string;
+  flowToken: string;
+  roomId: string;
+  roomToken: string;
+};
+
+export type NotificationField =
+  | "title"
+  | "days"
+  | "url"
+  | "template"
+  | "email"
+  | "targetName"
+  | "flowToken"
+  | "roomId"
+  | "roomToken";
+export type NotificationErrors = Partial<Record<NotificationField, string>>;
+
+export function emptyNotificationForm(): NotificationForm {
+  return {
+    title: "",
+    event: "repo_push",
+    refRegex: "",
+    level: "High",
+    days: 7,
+    method: "webhook",
+    url: "",
+    template: "",
+    email: "",
+    targetKind: "user",
+    targetName: "",
+    flowToken: "",
+    roomId: "",
+    roomToken: "",
+  };
+}
+
+/** Why a webhook body template cannot be used, or null (empty means "send the event"). */
+export function templateProblem(raw: string): string | null {
+  const template = raw.trim();
+  if (!template) return null;
+  try {
+    JSON.parse(template);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return `The body template must be a JSON document, such as {"text": "\${repository} was pushed"}, or empty to send the event itself: ${why}.`;
+  }
+  let rest = template;
+  for (let start = rest.indexOf("${"); start >= 0; start = rest.indexOf("${")) {
+    rest = rest.slice(start + 2);
+    const end = rest.indexOf("}");
+    if (end < 0) break;
+    if (!rest.slice(0, end).trim())
+      return "The body template contains an empty ${} expression; put a path inside, such as ${repository} or ${updated_tags[0]}.";
+    rest = rest.slice(end + 1);
+  }
+  return null;
+}
+
+/** Why an e-mail address cannot be used, or null. */
+export function emailProblem(raw: string): string | null {
+  const email = raw.trim();
+  if (!email) return "Enter the e-mail address to notify.";
+  if (/[\s\u0000-\u001f\u007f]/.test(email)) return "The e-mail address is not valid: it contains spaces.";
+  const at = email.lastIndexOf("@");
+  if (at < 0) return "The e-mail address is not valid: it has no @.";
+  if (at === 0) return "The e-mail address is not valid: nothing comes before the @.";
+  const domain = email.slice(at + 1);
+  const ok =
+    domain.includes(".") &&
+    !domain.startsWith(".") &&
+    !domain.endsWith(".") &&
+    !domain.includes("..") &&
+    !/[@/]/.test(domain);
+  return ok
+    ? null
+    : "The e-mail address is not valid: the part after the @ is not a domain such as example.com.";
+}
+
+function targetProblem(kind: TargetKind, raw: string, namespace: string): string | null {
+  const name = raw.trim();
+  if (!name) return "Choose the user, team or organization to notify.";
+  if (/[\s\u0000-\u001f\u007f/]/.test(name))
+    return `"${name}" is not a valid Quay user, team or organization name: it contains spaces, "/" or control characters.`;
+  if (kind === "user" && name.includes("+"))
+    return `"${name}" is a robot account; robots cannot receive Quay notifications. Choose a person, a team or the organization.`;
+  if (kind === "org" && name !== namespace)
+    return `Quay can only notify the organization that owns the repository ("${namespace}"), not "${name}".`;
+  return null;
+}
+
+/** Field errors for a notification of a repository in `namespace`; empty when it can be sent. */
+export function validateNotification(f: NotificationForm, namespace: string): NotificationErrors {
+  const e: NotificationErrors = {};
+  const titleChars = [...f.title.trim()].length;
+  if (titleChars > MAX_TITLE_CHARS)
+    e.title = `The title is ${titleChars} characters long; Quay stores at most ${MAX_TITLE_CHARS}.`;
+  if (f.event === "repo_image_expiry") {
+    const d = f.days;
+    if (d === null || !Number.isInteger(d) || d < 1 || d > MAX_EXPIRY_DAYS)
+      e.days = `Enter a whole number of days from 1 to ${MAX_EXPIRY_DAYS}.`;
+  }
+  switch (f.method) {
+    case "webhook": {
+      const url = deliveryUrlProblem(f.url, "webhook", true);
+      if (url) e.url = url;
+      const template = templateProblem(f.template);
+      if (template) e.template = template;
+      break;
+    }
+    case "slack": {
+      const url = deliveryUrlProblem(f.url, "Slack webhook", true);
+      if (url) e.url = url;
+      break;
+    }
+    case "email": {
+      const email = emailProblem(f.email);
+      if (email) e.email = email;
+      break;
+    }
+    case "quay_notification": {
+      const target = targetProblem(f.targetKind, f.targetName, namespace);
+      if (target) e.targetName = target;
+      break;
+    }
+    case "flowdock":
+      if (!f.flowToken.trim()) e.flowToken = "Enter the Flowdock flow API token.";
+      break;
+    case "hipchat":
+      if (!f.roomId.trim()) e.roomId = "Enter the HipChat room ID.";
+      else if (!/^\d+$/.test(f.roomId.trim()))
+        e.roomId = "The HipChat room ID must be a number, such as 1234567.";
+      if (!f.roomToken.trim()) e.roomToken = "Enter the HipChat room notification token.";
+      break;
+  }
+  return e;
+}
+
+export function eventSpec(f: NotificationForm): EventSpec {
+  switch (f.event) {
+    case "build_queued":
+    case "build_start":
+    case "build_success":
+    case "build_failure":
+    case "build_cancelled":
+      return { kind: f.event, ref_regex: f.refRegex.trim() };
+    case "vulnerability_found":
+      return { kind: f.event, level: f.level };
+    case "repo_image_expiry":
+      return { kind: f.event, days: f.days ?? 0 };
+    case "repo_push":
+    case "repo_mirror_sync_started":
+    case "repo_mirror_sync_success":
+    case "repo_mirror_sync_failed":
+      return { kind: f.event };
+  }
+}
+
+export function methodSpec(f: NotificationForm): MethodSpec {
+  switch (f.method) {
+    case "webhook":
+      return { kind: "webhook", url: f.url.trim(), template: f.template.trim() };
+    case "email":
+      return { kind: "email", email: f.email.trim() };
+    case "slack":
+      return { kind: "slack", url: f.url.trim() };
+    case "quay_notification":
+      return { kind: "quay_notification", target: { kind: f.targetKind, name: f.targetName.trim() } };
+    case "flowdock":
+      return { kind: "flowdock", flow_api_token: f.flowToken.trim() };
+    case "hipchat":
+      return {
+        kind: "hipchat",
+        room_id: f.roomId.trim(),
+        notification_token: f.roomToken.trim(),
+      };
+  }
+}
+
+/** The draft for `api.quayNotificationCreate`. */
+export function buildDraft(f: NotificationForm): QuayNotificationDraft {
+  return { title: f.title.trim(), event: eventSpec(f), method: methodSpec(f) };
+}
+
+/** The label of a "Send to Wharf" route: the title, or the event. */
+export const routeLabel = (f: NotificationForm): string => f.title.trim() || f.event;
+
+const field = (v: unknown, key: string): unknown =>
+  v !== null && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)[key]
+    : undefined;
+const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/** The URL a webhook notification posts to, or null for other methods. */
+export function notificationUrl(n: QuayNotification): string | null {
+  return n.method === "webhook" ? text(field(n.config, "url")) : null;
+}
+
+/** Where a notification goes, with secrets masked (Slack URLs, tokens). */
+export function describeTarget(n: QuayNotification): string {
+  const c = n.config;
+  switch (n.method) {
+    case "webhook":
+      return text(field(c, "url")) ?? "";
+    case "slack": {
+      const url = text(field(c, "url"));
+      return url ? maskUrl(url) : "";
+    }
+    case "email":
+      return text(field(c, "email")) ?? "";
+    case "quay_notification": {
+      const target = field(c, "target");
+      const kind = text(field(target, "kind")) ?? "";
+      const name = text(field(target, "name")) ?? "";
+      return `${(TARGET_LABELS as Record<string, string>)[kind] ?? kind} ${name}`.trim();
+    }
+    case "flowdock":
+      return "flow API token ••••";
+    case "hipchat": {
+      const room = field(c, "room_id");
+      return room === undefined ? "" : `room ${String(room)}`;
+    }
+    default:
+      return "";
+  }
+}
+
+/** The event option Quay stored, in words (`refs/heads/main`, `High or worse`, `7 days`). */
+export function describeEventConfig(n: QuayNotification): string | null {
+  const c = n.event_config;
+  const regex = text(field(c, "ref-regex"));
+  if (regex) return `refs matching ${regex}`;
+  const days = field(c, "days");
+  if (typeof days === "number" || typeof days === "string") return `within ${days} days`;
+  const priority = text(field(field(c, "vulnerability"), "priority"));
+  if (priority) return `${priority} or worse`;
+  return null;
+}
+
+export const isDisabled = (n: QuayNotification): boolean =>
+  n.number_of_failures >= QUAY_DISABLED_AFTER || n.disabled;
