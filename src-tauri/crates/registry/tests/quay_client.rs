@@ -11,7 +11,7 @@ use axum::Router;
 use registry::quay::client::{normalize_base_url, QuayClient};
 use registry::quay::{
     QuayError, QuayEventSpec, QuayMethodSpec, QuayNamespaceKind, QuayNotificationDraft,
-    QuayOperation, QuayRepoRef, QuaySeverity, QuayValidationError,
+    QuayOperation, QuayRepoRef, QuaySeverity, QuayTeamRole, QuayValidationError,
 };
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -167,6 +167,30 @@ async fn handle(
                 StatusCode::BAD_REQUEST,
                 json!({"message": "namespace, starred or public are required for this API call"}),
             ),
+        };
+    }
+    if let Some(org) = rest.strip_prefix("organization/") {
+        let team = |name: &str, role: &str, members: u32| {
+            json!({"name": name, "description": "", "role": role,
+                   "avatar": {"name": name, "hash": "0f", "color": "#9edae5", "kind": "team"},
+                   "can_view": true, "repo_count": 0, "member_count": members, "is_synced": false})
+        };
+        return match org {
+            // Quay orders teams by creation, not by name.
+            "acme" => json_response(
+                StatusCode::OK,
+                json!({"name": "acme", "is_admin": true, "is_member": true,
+                       "teams": {"owners": team("owners", "admin", 1), "ops": team("ops", "member", 2),
+                                 "builders": team("builders", "creator", 0),
+                                 "legacy": team("legacy", "superhero", 0)},
+                       "ordered_teams": ["owners", "ops", "builders"]}),
+            ),
+            // Not a member: no teams at all.
+            "beta" => json_response(
+                StatusCode::OK,
+                json!({"name": "beta", "email": "", "is_admin": false, "is_member": false}),
+            ),
+            _ => api_error(StatusCode::NOT_FOUND, "not_found", "Not Found"),
         };
     }
     let Some(repo_rest) = rest.strip_prefix("repository/") else {
@@ -625,4 +649,60 @@ fn server_address_and_token_are_checked() {
             QuayError::Invalid(QuayValidationError::MalformedToken)
         );
     }
+}
+
+#[tokio::test]
+async fn teams_come_in_quays_order_and_a_user_namespace_is_not_found() {
+    let (base, fake) = fake_quay().await;
+    let client = QuayClient::new(&base, TOKEN).unwrap();
+    let teams = client.teams("acme").await.unwrap();
+    let listed: Vec<_> = teams
+        .iter()
+        .map(|t| (t.name.as_str(), t.role.clone(), t.member_count))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("owners", QuayTeamRole::Admin, 1),
+            ("ops", QuayTeamRole::Member, 2),
+            ("builders", QuayTeamRole::Creator, 0),
+            // Left out of ordered_teams: after the others, and an unknown role is kept.
+            ("legacy", QuayTeamRole::Other("superhero".into()), 0),
+        ]
+    );
+    assert_eq!(teams[1].avatar.as_ref().unwrap().kind, "team");
+    assert!(teams[1].can_view);
+
+    assert!(client.teams("beta").await.unwrap().is_empty());
+    let missing = client.teams("alice").await.unwrap_err();
+    assert_eq!(
+        missing,
+        QuayError::NotFound {
+            what: "organization"
+        }
+    );
+    assert!(
+        missing.to_string().contains("no such organization"),
+        "{missing}"
+    );
+
+    let before = fake.seen.lock().unwrap().len();
+    assert!(matches!(
+        client.teams("acme/web").await.unwrap_err(),
+        QuayError::Invalid(QuayValidationError::InvalidNamespace { .. })
+    ));
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), before, "an invalid name is never sent");
+    let paths: Vec<_> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/organization/acme",
+            "/api/v1/organization/beta",
+            "/api/v1/organization/alice"
+        ]
+    );
+    assert!(seen
+        .iter()
+        .all(|s| s.xhr == "XMLHttpRequest" && s.method == "GET"));
 }

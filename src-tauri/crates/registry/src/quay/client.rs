@@ -10,8 +10,8 @@ use super::decode::{self, next_tag_page, RepositoryPaging};
 use super::error::{QuayError, QuayOperation as Op};
 use super::models::{
     namespaces_of, QuayAuthorizedEmail, QuayNamespace, QuayNotification, QuayNotificationDraft,
-    QuayNotificationList, QuayRepoRef, QuayRepository, QuayRepositoryDetail, QuayRepositoryPage,
-    QuayTag, QuayTagPage, QuayUser,
+    QuayNotificationList, QuayOrganization, QuayRepoRef, QuayRepository, QuayRepositoryDetail,
+    QuayRepositoryPage, QuayTag, QuayTagPage, QuayTeam, QuayUser,
 };
 use super::paths;
 use super::validate::{validate_create, QuayValidationError};
@@ -164,6 +164,26 @@ impl QuayClient {
     /// The caller's namespaces: their own and their organizations.
     pub async fn namespaces(&self) -> Result<Vec<QuayNamespace>, QuayError> {
         Ok(namespaces_of(&self.verify().await?))
+    }
+
+    /// The teams of an organization in Quay's order (oldest first), for choosing the team a
+    /// `quay_notification` goes to. Quay shows teams only to members of the organization, so
+    /// the list is empty for anyone else (such as an admin of a single repository); a user's
+    /// namespace is [`QuayError::NotFound`].
+    pub async fn teams(&self, org: &str) -> Result<Vec<QuayTeam>, QuayError> {
+        let path = paths::organization(org)?;
+        // The namespace-level read closest to this one maps the errors; a 404 is about the
+        // organization, not a namespace's repository list.
+        let answer = match self.get(Op::ListRepositories, &path, &[]).await {
+            Err(QuayError::NotFound { .. }) => {
+                return Err(QuayError::NotFound {
+                    what: "organization",
+                })
+            }
+            other => other?,
+        };
+        let org: QuayOrganization = decode::decode_json(&answer.body, "the organization")?;
+        Ok(org.teams_in_order())
     }
 
     /// Every repository of a namespace, across all pages.

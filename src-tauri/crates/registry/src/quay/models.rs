@@ -608,6 +608,95 @@ pub struct QuayUser {
     pub organizations: Vec<QuayUserOrganization>,
 }
 
+/// A team's organization-wide role. Unknown names are kept as `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum QuayTeamRole {
+    /// Members see only what the team was granted on repositories.
+    Member,
+    /// Members may also create repositories in the organization.
+    Creator,
+    /// Members administer the organization and all its repositories (like `owners`).
+    Admin,
+    /// Any other role, kept as written.
+    #[serde(untagged)]
+    Other(String),
+}
+
+/// A team of an organization, from `GET /api/v1/organization/{org}`; a `quay_notification`
+/// with a team target notifies each of its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QuayTeam {
+    /// The team name, unique within its organization.
+    pub name: String,
+    /// Free text; empty (or `null`) when never set.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The role every member has in the organization.
+    pub role: QuayTeamRole,
+    /// Its avatar.
+    #[serde(default)]
+    pub avatar: Option<QuayAvatar>,
+    /// The caller may open the team (an organization admin, or a member of the team).
+    #[serde(default)]
+    pub can_view: bool,
+    /// Repositories the team has permissions on.
+    #[serde(default)]
+    pub repo_count: u32,
+    /// Members of the team (pending invitations not counted).
+    #[serde(default)]
+    pub member_count: u32,
+    /// Membership is synced from an external group (LDAP, Keystone, OIDC).
+    #[serde(default)]
+    pub is_synced: bool,
+}
+
+/// The parts of `GET /api/v1/organization/{org}` Wharf reads. Quay adds `teams` and
+/// `ordered_teams` only for members of the organization; a user's namespace answers 404.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuayOrganization {
+    /// The organization name.
+    pub name: String,
+    /// The caller administers the organization (and the token has `org:admin`).
+    #[serde(default)]
+    pub is_admin: bool,
+    /// The caller is in one of its teams.
+    #[serde(default)]
+    pub is_member: bool,
+    /// Teams by name; absent when the caller is not a member.
+    #[serde(default)]
+    pub teams: Option<BTreeMap<String, QuayTeam>>,
+    /// Team names in Quay's order (oldest first); absent with `teams`.
+    #[serde(default)]
+    pub ordered_teams: Option<Vec<String>>,
+}
+
+impl QuayOrganization {
+    /// The teams in `ordered_teams` order, then any it leaves out by name; empty when Quay
+    /// hid them (the caller is not a member).
+    pub fn teams_in_order(&self) -> Vec<QuayTeam> {
+        let Some(teams) = &self.teams else {
+            return Vec::new();
+        };
+        let mut out: Vec<QuayTeam> = Vec::with_capacity(teams.len());
+        for name in self.ordered_teams.iter().flatten() {
+            if let Some(team) = teams.get(name) {
+                if !out.iter().any(|t| t.name == team.name) {
+                    out.push(team.clone());
+                }
+            }
+        }
+        for team in teams.values() {
+            if !out.iter().any(|t| t.name == team.name) {
+                out.push(team.clone());
+            }
+        }
+        out
+    }
+}
+
 /// Whether a namespace is a user's or an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

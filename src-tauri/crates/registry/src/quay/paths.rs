@@ -75,6 +75,12 @@ pub fn authorized_email(repo: &QuayRepoRef, email: &str) -> Result<String, QuayV
     ))
 }
 
+/// `/api/v1/organization/{org}`: an organization, with its teams when the caller is a member.
+pub fn organization(org: &str) -> Result<String, QuayValidationError> {
+    validate_namespace(org)?;
+    Ok(format!("{API_PREFIX}/organization/{}", encode(org)))
+}
+
 /// The write the token check sends after an ambiguous 401 from [`USER`]: a failure reset of
 /// the nil UUID in a repository that does not exist.
 pub fn token_probe() -> String {
