@@ -7,11 +7,27 @@
 //! elsewhere, an unknown event or method an HTML 500, and webhook URLs on `localhost` or
 //! `127.0.0.1` a 400 `Invalid webhook URL`.
 //!
-//! Webhook delivery (for test and [`FakeQuay::simulate_event`]) posts the event's sample
-//! payload (the fixtures in `tests/fixtures/quay`, with the repository envelope keys set to the
-//! real repository) with `Content-Type: application/json` and a `python-requests` User-Agent.
-//! A non-2xx answer or no answer increments `number_of_failures`; the attempt is retried a
-//! configurable number of times, and nothing is sent once `number_of_failures >= 3`.
+//! Organizations have teams (`owners`, holding the admins, plus [`FakeQuay::add_team`]):
+//! `GET /organization/{org}` lists them to members only, and a `quay_notification` team target
+//! must name a team of the repository's own namespace.
+//!
+//! Delivery (for test and [`FakeQuay::simulate_event`]) runs like Quay's notification worker.
+//! A disabled notification (`number_of_failures >= 3`) is skipped; then the event's filter may
+//! drop it silently (`ref-regex` on build events, `level` on `vulnerability_found`); then the
+//! method runs with the event's sample payload (the fixtures in `tests/fixtures/quay`, with the
+//! repository envelope keys set to the real repository and, as in Quay's samples, the ref
+//! `refs/heads/somebranch` on builds and the configured level's priority on vulnerabilities):
+//! - `webhook` POSTs the payload, or its `template` with the `${…}` expressions filled in, with
+//!   `Content-Type: application/json` and a `python-requests` User-Agent;
+//! - `slack` POSTs Slack's message shape (summary, colour) to its URL;
+//! - `hipchat` and `flowdock` fail every time, without sending: both services are gone;
+//! - `email` is accepted by the fake's mail server ([`FakeQuay::sent_emails`]);
+//! - `quay_notification` creates in-app notifications for the user, the organization (its
+//!   admins see it) or each team member ([`FakeQuay::user_notifications`]).
+//!
+//! A failed attempt (non-2xx, no answer, a dead service) increments `number_of_failures` and is
+//! retried a configurable number of times; a success sets the count to 0. Nothing is ever sent
+//! outside 127.0.0.0/8 (redirects included): such an attempt fails as unreachable.
 
 use crate::common::{
     apply_body_fault, fault_control, hash, header_text, html_status, json, now_epoch,
@@ -22,9 +38,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use serde::Serialize;
 use serde_json::{json as j, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -161,6 +178,70 @@ pub enum FakeQuayError {
     /// The event is not one of [`EVENTS`].
     #[error("no event {0}")]
     UnknownEvent(String),
+    /// No such organization was seeded.
+    #[error("no organization {0}")]
+    UnknownOrganization(String),
+}
+
+/// A team's organization-wide role, as Quay names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRole {
+    /// `member`: nothing beyond what the team is granted on repositories (none in the fake).
+    Member,
+    /// `creator`: may also create repositories.
+    Creator,
+    /// `admin`: administers the organization and all its repositories, like `owners`.
+    Admin,
+}
+
+impl TeamRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Creator => "creator",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// An in-app notification (Quay's bell icon) that a `quay_notification` delivery created.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InAppNotification {
+    /// Its id (a UUID).
+    pub id: String,
+    /// The user it is for, or the organization when `target_is_org`.
+    pub target: String,
+    /// Made for an organization: its admins see it.
+    pub target_is_org: bool,
+    /// Quay's notification kind: the event name, such as `repo_push`.
+    pub kind: String,
+    /// The event data.
+    pub metadata: Value,
+}
+
+/// An e-mail the fake's mail server accepted for an `email` notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentEmail {
+    /// The repository notification it was sent for.
+    pub notification: String,
+    /// The recipient.
+    pub to: String,
+    /// The subject: the event's one-line summary.
+    pub subject: String,
+}
+
+/// What a simulated event carries instead of the sample data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimulatedEvent {
+    /// Build events: the build's git ref (`trigger_metadata.ref`), such as `refs/heads/main`;
+    /// `None` keeps the sample's `refs/heads/somebranch`.
+    pub git_ref: Option<String>,
+    /// Build events: a manual (non-git) build, with empty `trigger_metadata` and no trigger;
+    /// it wins over `git_ref`.
+    pub manual_build: bool,
+    /// `vulnerability_found`: the vulnerability's priority, such as `High`; `None` keeps the
+    /// sample's, which Quay derives from each notification's `level` (so it always passes).
+    pub priority: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -213,10 +294,39 @@ impl Notification {
     }
 }
 
+#[derive(Debug, Clone)]
+struct Team {
+    name: String,
+    role: TeamRole,
+    members: BTreeSet<String>,
+}
+
 #[derive(Debug, Default)]
 struct Org {
     admins: BTreeSet<String>,
     members: BTreeSet<String>,
+    /// In creation order, which is Quay's `ordered_teams` order.
+    teams: Vec<Team>,
+}
+
+impl Org {
+    fn team(&self, name: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.name == name)
+    }
+
+    fn is_admin(&self, user: &str) -> bool {
+        self.admins.contains(user)
+            || self
+                .teams
+                .iter()
+                .any(|t| t.role == TeamRole::Admin && t.members.contains(user))
+    }
+
+    fn is_member(&self, user: &str) -> bool {
+        self.is_admin(user)
+            || self.members.contains(user)
+            || self.teams.iter().any(|t| t.members.contains(user))
+    }
 }
 
 #[derive(Debug)]
@@ -226,6 +336,8 @@ struct QuayState {
     orgs: BTreeMap<String, Org>,
     repos: Vec<Repo>,
     notifications: Vec<Notification>,
+    in_app: Vec<InAppNotification>,
+    emails: Vec<SentEmail>,
     authorized_emails: HashSet<(String, String, String)>,
     cursors: HashMap<String, usize>,
     repo_page_size: usize,
@@ -245,6 +357,8 @@ impl Default for QuayState {
             orgs: BTreeMap::new(),
             repos: Vec::new(),
             notifications: Vec::new(),
+            in_app: Vec::new(),
+            emails: Vec::new(),
             authorized_emails: HashSet::new(),
             cursors: HashMap::new(),
             repo_page_size: 100,
@@ -270,7 +384,7 @@ impl QuayState {
             None => Role::None,
             Some(c) if c.user == repo.namespace => Role::Admin,
             Some(c) => match self.orgs.get(&repo.namespace) {
-                Some(org) if org.admins.contains(&c.user) => Role::Admin,
+                Some(org) if org.is_admin(&c.user) => Role::Admin,
                 Some(org) if org.members.contains(&c.user) => Role::Read,
                 _ => Role::None,
             },
@@ -352,6 +466,16 @@ impl FakeQuay {
         let http = reqwest::Client::builder()
             .no_proxy()
             .user_agent(DELIVERY_USER_AGENT)
+            // Redirects are followed like `requests` does, but never off 127.0.0.0/8.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= 10 {
+                    attempt.error("too many redirects")
+                } else if is_loopback(attempt.url().as_str()) {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
             .build()
             .map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
@@ -391,15 +515,49 @@ impl FakeQuay {
         );
     }
 
-    /// Adds an organization: `admins` administer all its repositories, `members` read them.
+    /// Adds an organization: `admins` administer all its repositories (and make up its
+    /// `owners` team, as in Quay), `members` read them.
     pub fn add_org(&self, name: &str, admins: &[&str], members: &[&str]) {
+        let admins: BTreeSet<String> = admins.iter().map(|s| (*s).to_owned()).collect();
         self.shared.lock().orgs.insert(
             name.to_owned(),
             Org {
-                admins: admins.iter().map(|s| (*s).to_owned()).collect(),
+                teams: vec![Team {
+                    name: "owners".to_owned(),
+                    role: TeamRole::Admin,
+                    members: admins.clone(),
+                }],
+                admins,
                 members: members.iter().map(|s| (*s).to_owned()).collect(),
             },
         );
+    }
+
+    /// Adds a team to an organization, or replaces the one of that name (keeping its place in
+    /// `ordered_teams`). Its members become members of the organization; an `admin` team's
+    /// members administer it, other teams grant no repository access by themselves.
+    pub fn add_team(
+        &self,
+        org: &str,
+        team: &str,
+        role: TeamRole,
+        members: &[&str],
+    ) -> Result<(), FakeQuayError> {
+        let mut state = self.shared.lock();
+        let org = state
+            .orgs
+            .get_mut(org)
+            .ok_or_else(|| FakeQuayError::UnknownOrganization(org.to_owned()))?;
+        let team = Team {
+            name: team.to_owned(),
+            role,
+            members: members.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        match org.teams.iter_mut().find(|t| t.name == team.name) {
+            Some(existing) => *existing = team,
+            None => org.teams.push(team),
+        }
+        Ok(())
     }
 
     /// Adds an empty repository; `public` ones are readable by anyone.
@@ -510,23 +668,82 @@ impl FakeQuay {
         }
     }
 
-    /// Fires `event` on a repository: every webhook notification of that repository for that
-    /// event (and not disabled) gets the sample payload. Returns the attempts made.
+    /// Fires `event` on a repository with the sample data: every notification of that
+    /// repository for that event that is enabled and passes the event's filter (`ref-regex` for
+    /// builds, `level` for vulnerabilities) is performed by its method. Returns the HTTP
+    /// attempts made (webhook and Slack, and the HipChat and Flowdock ones, which always fail).
     pub async fn simulate_event(
         &self,
         namespace: &str,
         name: &str,
         event: &str,
     ) -> Result<Vec<Delivery>, FakeQuayError> {
-        simulate(self.shared.clone(), namespace, name, event).await
+        self.simulate_event_with(namespace, name, event, &SimulatedEvent::default())
+            .await
+    }
+
+    /// [`FakeQuay::simulate_event`] with the build's ref or the vulnerability's priority set.
+    pub async fn simulate_event_with(
+        &self,
+        namespace: &str,
+        name: &str,
+        event: &str,
+        options: &SimulatedEvent,
+    ) -> Result<Vec<Delivery>, FakeQuayError> {
+        simulate(self.shared.clone(), namespace, name, event, options).await
+    }
+
+    /// The in-app notifications `user` sees: those made for them (as the target or as a member
+    /// of the target team) and those made for an organization they administer.
+    pub fn user_notifications(&self, user: &str) -> Vec<InAppNotification> {
+        visible_notifications(&self.shared.lock(), user)
+    }
+
+    /// The e-mails `email` notifications sent so far.
+    pub fn sent_emails(&self) -> Vec<SentEmail> {
+        self.shared.lock().emails.clone()
     }
 }
+
+fn visible_notifications(state: &QuayState, user: &str) -> Vec<InAppNotification> {
+    state
+        .in_app
+        .iter()
+        .filter(|n| {
+            if n.target_is_org {
+                state.orgs.get(&n.target).is_some_and(|o| o.is_admin(user))
+            } else {
+                n.target == user
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+/// The build events, whose `ref-regex` filters on the build's git ref.
+const BUILD_EVENTS: [&str; 5] = [
+    "build_queued",
+    "build_start",
+    "build_success",
+    "build_failure",
+    "build_cancelled",
+];
+
+/// The ref of every build event's sample data in Quay.
+const SAMPLE_REF: &str = "refs/heads/somebranch";
+
+/// Vulnerability severities by Quay's index (`eventConfig.level`): 0 is the worst.
+const PRIORITIES: [&str; 6] = ["Critical", "High", "Medium", "Low", "Negligible", "Unknown"];
+
+/// Why nothing reached a host the fake will not contact.
+const NOT_LOOPBACK: &str = "not sent: the fake only delivers to 127.0.0.0/8";
 
 async fn simulate(
     shared: Arc<Shared>,
     namespace: &str,
     name: &str,
     event: &str,
+    options: &SimulatedEvent,
 ) -> Result<Vec<Delivery>, FakeQuayError> {
     if !EVENTS.contains(&event) {
         return Err(FakeQuayError::UnknownEvent(event.to_owned()));
@@ -547,13 +764,27 @@ async fn simulate(
     };
     let mut made = Vec::new();
     for (uuid, event_config) in targets {
-        let payload = sample_payload(event, namespace, name, &event_config, &shared.host);
+        let mut payload = sample_payload(event, namespace, name, &event_config, &shared.host);
+        if BUILD_EVENTS.contains(&event) {
+            if options.manual_build {
+                payload["trigger_metadata"] = j!({});
+                payload["trigger_id"] = Value::Null;
+                payload["trigger_kind"] = Value::Null;
+            } else if let Some(git_ref) = &options.git_ref {
+                payload["trigger_metadata"]["ref"] = j!(git_ref);
+            }
+        }
+        if let (Some(priority), "vulnerability_found") = (&options.priority, event) {
+            payload["vulnerability"]["priority"] = j!(priority);
+        }
         made.extend(deliver(shared.clone(), uuid, payload).await);
     }
     Ok(made)
 }
 
-/// The documented sample payload of `event` for a repository.
+/// The documented sample payload of `event` for a repository, as Quay's test call sends it:
+/// build events carry the ref `refs/heads/somebranch`, and `vulnerability_found` the priority
+/// named by the configured `level` (`Unknown` without one).
 pub fn sample_payload(
     event: &str,
     namespace: &str,
@@ -615,11 +846,163 @@ pub fn sample_payload(
                 "http://{server_hostname}/repository/{namespace}/{name}"
             )),
         );
+        if BUILD_EVENTS.contains(&event) {
+            if let Some(Value::Object(meta)) = map.get_mut("trigger_metadata") {
+                meta.insert("ref".into(), j!(SAMPLE_REF));
+            }
+        }
+        if let Some(Value::Object(vulnerability)) = map.get_mut("vulnerability") {
+            // Quay's default level ("Critical") is not an index, so no level gives "Unknown".
+            let index = event_config.get("level").and_then(python_int);
+            let priority = index
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| PRIORITIES.get(i))
+                .unwrap_or(&"Unknown");
+            vulnerability.insert("priority".into(), j!(priority));
+        }
     }
     payload
 }
 
-/// Delivers `payload` for one notification, with retries; returns the attempts made.
+/// Python's `int()` of a JSON value, where it would succeed.
+fn python_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+/// Python's `str()` of a JSON value.
+fn py_str(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => py_repr(other),
+    }
+}
+
+/// The event's `should_perform`: `Some(false)` drops the delivery silently, `None` is an error
+/// Quay's worker does not count (nothing is sent either).
+fn should_perform(event: &str, event_config: &Value, data: &Value) -> Option<bool> {
+    let config = event_config.as_object();
+    if BUILD_EVENTS.contains(&event) {
+        // An empty or falsy `ref-regex` fires for every build.
+        let regex = match config.and_then(|c| c.get("ref-regex")) {
+            None | Some(Value::Null | Value::Bool(false)) => return Some(true),
+            Some(Value::String(s)) if s.is_empty() => return Some(true),
+            Some(Value::Number(n)) if n.as_f64() == Some(0.0) => return Some(true),
+            Some(Value::Array(a)) if a.is_empty() => return Some(true),
+            Some(Value::Object(o)) if o.is_empty() => return Some(true),
+            Some(other) => py_str(other),
+        };
+        // Manual and non-git builds carry no ref, so a regex never lets them through; an
+        // invalid regex never fires either.
+        let Some(git_ref) = data
+            .get("trigger_metadata")
+            .and_then(|m| m.get("ref"))
+            .and_then(Value::as_str)
+        else {
+            return Some(false);
+        };
+        return Some(pyre::Regex::new(&regex).is_some_and(|r| r.matches_start(git_ref)));
+    }
+    if event == "vulnerability_found" {
+        let Some(level) = config.and_then(|c| c.get("level")) else {
+            return Some(true);
+        };
+        // New index reports are filtered by a global setting instead.
+        if data.get("vulnerable_index_report_created").is_some() {
+            return Some(true);
+        }
+        let Some(vulnerability) = data.get("vulnerability") else {
+            return Some(false);
+        };
+        let priority = match vulnerability.as_object()?.get("priority") {
+            None => "Unknown",
+            Some(Value::String(p)) => p.as_str(),
+            Some(_) => return Some(false),
+        };
+        let Some(actual) = PRIORITIES.iter().position(|p| *p == priority) else {
+            return Some(false);
+        };
+        return Some(actual as i64 <= python_int(level)?);
+    }
+    Some(true)
+}
+
+/// The event's one-line summary (Slack text, e-mail subject); `None` where Quay's would raise
+/// a `KeyError`.
+fn summary(event: &str, data: &Value) -> Option<String> {
+    let key = |k: &str| data.get(k).map(py_str);
+    let repo = key("repository");
+    let build = |what: &str| -> Option<String> {
+        let id: String = key("build_id")?.chars().take(7).collect();
+        Some(format!("{what} for repository {} [{id}]", repo.clone()?))
+    };
+    match event {
+        "repo_push" => Some(format!("Repository {} updated", repo?)),
+        "repo_mirror_sync_started" => {
+            Some(format!("Repository Mirror started for {}", key("message")?))
+        }
+        "repo_mirror_sync_success" => {
+            Some(format!("Repository Mirror success for {}", key("message")?))
+        }
+        "repo_mirror_sync_failed" => {
+            Some(format!("Repository Mirror failed for {}", key("message")?))
+        }
+        "vulnerability_found" => {
+            let priority = py_str(data.get("vulnerability")?.get("priority")?);
+            let tags = match data.get("tags")? {
+                Value::Array(a) => a.len(),
+                Value::Object(o) => o.len(),
+                Value::String(s) => s.chars().count(),
+                _ => return None,
+            };
+            Some(format!(
+                "{priority} vulnerability detected in repository {} in {tags} tags",
+                repo?
+            ))
+        }
+        "build_queued" => build("Build queued"),
+        "build_start" => build("Build started"),
+        "build_success" => build("Build succeeded"),
+        "build_failure" => build("Build failure"),
+        "build_cancelled" => build("Build cancelled"),
+        "repo_image_expiry" => Some(format!("Repository {} image(s) expiring", repo?)),
+        _ => None,
+    }
+}
+
+/// The event's level (Slack colour); `None` where Quay's would raise a `KeyError`.
+fn level(event: &str, data: &Value) -> Option<&'static str> {
+    Some(match event {
+        "repo_push" => "primary",
+        "vulnerability_found" => match data.get("vulnerability")?.get("priority")?.as_str() {
+            Some("Critical") => "error",
+            Some("Medium" | "High") => "warning",
+            _ => "info",
+        },
+        "build_success" | "repo_mirror_sync_success" => "success",
+        "build_failure" | "repo_mirror_sync_failed" | "quota_error" => "error",
+        "quota_warning" => "warning",
+        _ => "info",
+    })
+}
+
+/// What one attempt of a method did, as Quay's notification worker counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Performed: the failure count goes back to 0.
+    Done,
+    /// A delivery error (or a `KeyError`): the count goes up and the attempt is retried.
+    Failed,
+    /// Any other exception: nothing is counted, and retrying would change nothing.
+    Uncaught,
+}
+
+/// Delivers `payload` for one notification, with retries; returns the HTTP attempts made.
 async fn deliver(shared: Arc<Shared>, uuid: String, payload: Value) -> Vec<Delivery> {
     let (retries, delay, timeout) = {
         let state = shared.lock();
@@ -629,71 +1012,779 @@ async fn deliver(shared: Arc<Shared>, uuid: String, payload: Value) -> Vec<Deliv
             state.delivery_timeout,
         )
     };
-    let body = payload.to_string();
     let mut made = Vec::new();
     for attempt in 0..=retries {
         if attempt > 0 {
             tokio::time::sleep(delay).await;
         }
-        let (url, event, method) = {
-            let state = shared.lock();
-            // The worker loads only enabled notifications; a deleted one is gone too.
-            match state
-                .notifications
-                .iter()
-                .find(|n| n.uuid == uuid && n.number_of_failures < DISABLED_AT)
-            {
-                Some(n) => (
-                    n.config
-                        .get("url")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    n.event.clone(),
-                    n.method.clone(),
-                ),
-                None => break,
-            }
+        // The worker loads only enabled notifications; a deleted one is gone too.
+        let Some(notification) = shared
+            .lock()
+            .notifications
+            .iter()
+            .find(|n| n.uuid == uuid && n.number_of_failures < DISABLED_AT)
+            .cloned()
+        else {
+            break;
         };
-        if method != "webhook" {
+        // Filtered out: dropped without a trace, the failure count untouched.
+        if should_perform(&notification.event, &notification.event_config, &payload) != Some(true) {
             break;
         }
-        let result = shared
-            .http
-            .post(&url)
-            .header("Content-type", "application/json")
-            .header("Accept", "*/*")
-            .timeout(timeout)
-            .body(body.clone())
-            .send()
-            .await;
-        let (status, error) = match result {
-            Ok(response) => (Some(response.status().as_u16()), None),
-            Err(err) if err.is_timeout() => (None, Some("timed out".to_owned())),
-            Err(err) if err.is_connect() => (None, Some("connection failed".to_owned())),
-            Err(_) => (None, Some("request failed".to_owned())),
-        };
-        let delivery = Delivery {
-            subscription_id: uuid.clone(),
-            event,
-            url,
-            status,
-            error,
-        };
-        let ok = delivery.succeeded();
+        let (outcome, delivery) = perform(&shared, &notification, &payload, timeout).await;
         {
             let mut state = shared.lock();
             if let Some(n) = state.notifications.iter_mut().find(|n| n.uuid == uuid) {
-                n.number_of_failures = if ok { 0 } else { n.number_of_failures + 1 };
+                match outcome {
+                    Outcome::Done => n.number_of_failures = 0,
+                    Outcome::Failed => n.number_of_failures += 1,
+                    Outcome::Uncaught => {}
+                }
             }
-            state.deliveries.push(delivery.clone());
+            if let Some(delivery) = &delivery {
+                state.deliveries.push(delivery.clone());
+            }
         }
-        made.push(delivery);
-        if ok {
+        made.extend(delivery);
+        if outcome != Outcome::Failed {
             break;
         }
     }
     made
+}
+
+/// Runs the notification's method once, like Quay's `perform`.
+async fn perform(
+    shared: &Arc<Shared>,
+    n: &Notification,
+    payload: &Value,
+    timeout: Duration,
+) -> (Outcome, Option<Delivery>) {
+    let text = |key: &str| {
+        n.config
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let unsent = |url: String, why: &str| Delivery {
+        subscription_id: n.uuid.clone(),
+        event: n.event.clone(),
+        url,
+        status: None,
+        error: Some(why.to_owned()),
+    };
+    match n.method.as_str() {
+        "webhook" => {
+            let url = text("url");
+            if url.is_empty() {
+                return (Outcome::Done, None);
+            }
+            let body = match n.config.get("template") {
+                Some(Value::String(t)) if !t.is_empty() => match apply_template(t, payload) {
+                    Ok(body) => body,
+                    Err(TemplateError::Parse(_)) => return (Outcome::Failed, None),
+                    Err(TemplateError::Uncaught(why)) => {
+                        tracing::warn!("fake Quay: template not applied: {why}");
+                        return (Outcome::Uncaught, None);
+                    }
+                },
+                _ => payload.clone(),
+            };
+            post(shared, n, &url, &body, timeout).await
+        }
+        "slack" => {
+            let url = text("url");
+            if url.is_empty() {
+                return (Outcome::Done, None);
+            }
+            let (Some(summary), Some(level)) =
+                (summary(&n.event, payload), level(&n.event, payload))
+            else {
+                return (Outcome::Failed, None);
+            };
+            let color = match level {
+                "warning" => "warning",
+                "error" => "danger",
+                "success" | "primary" => "good",
+                _ => "#ffffff",
+            };
+            // Quay renders an HTML message per event for the attachment; the fake repeats the
+            // summary there.
+            let body = j!({"text": summary, "username": "quayiobot", "attachments": [
+                {"fallback": summary, "text": summary, "color": color, "mrkdwn_in": ["text"]}]});
+            post(shared, n, &url, &body, timeout).await
+        }
+        // Both services are gone: every attempt fails (and nothing leaves the machine).
+        "hipchat" => {
+            let room = text("room_id");
+            if room.is_empty() || text("notification_token").is_empty() {
+                return (Outcome::Done, None);
+            }
+            let url =
+                format!("https://api.hipchat.com/v2/room/{room}/notification?auth_token=<hidden>");
+            (
+                Outcome::Failed,
+                Some(unsent(url, "not sent: HipChat has shut down")),
+            )
+        }
+        "flowdock" => {
+            if text("flow_api_token").is_empty() {
+                return (Outcome::Done, None);
+            }
+            let url = "https://api.flowdock.com/v1/messages/team_inbox/<hidden>".to_owned();
+            (
+                Outcome::Failed,
+                Some(unsent(url, "not sent: Flowdock has shut down")),
+            )
+        }
+        // The fake's mail server accepts everything.
+        "email" => {
+            let to = text("email");
+            if to.is_empty() {
+                return (Outcome::Done, None);
+            }
+            let Some(subject) = summary(&n.event, payload) else {
+                return (Outcome::Failed, None);
+            };
+            shared.lock().emails.push(SentEmail {
+                notification: n.uuid.clone(),
+                to,
+                subject,
+            });
+            (Outcome::Done, None)
+        }
+        "quay_notification" => (in_app(&mut shared.lock(), n, payload), None),
+        _ => (Outcome::Uncaught, None),
+    }
+}
+
+/// Quay's `quay_notification` method: targets are resolved again at delivery (teams in the
+/// repository's namespace), and a target that has gone away is skipped without an error.
+fn in_app(state: &mut QuayState, n: &Notification, payload: &Value) -> Outcome {
+    let target = n.config.get("target");
+    let name = target
+        .and_then(|t| t.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let recipients: Vec<(String, bool)> = match target.and_then(|t| t.get("kind")) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(kind)) if kind.is_empty() => Vec::new(),
+        Some(Value::String(kind)) if kind == "user" => {
+            if state.users.contains(name) {
+                vec![(name.to_owned(), false)]
+            } else {
+                Vec::new()
+            }
+        }
+        Some(Value::String(kind)) if kind == "org" => match state.orgs.get(name) {
+            None => Vec::new(),
+            // Quay's check returns a malformed tuple here.
+            Some(_) if name != n.namespace => return Outcome::Uncaught,
+            Some(_) => vec![(name.to_owned(), true)],
+        },
+        Some(Value::String(kind)) if kind == "team" => state
+            .orgs
+            .get(&n.namespace)
+            .and_then(|org| org.team(name))
+            .map(|team| team.members.iter().map(|m| (m.clone(), false)).collect())
+            .unwrap_or_default(),
+        Some(_) => return Outcome::Uncaught,
+    };
+    if recipients.is_empty() {
+        return Outcome::Done;
+    }
+    // Quay has no in-app notification kind for image expiry: creating one is a database error.
+    if n.event == "repo_image_expiry" {
+        return Outcome::Uncaught;
+    }
+    for (target, target_is_org) in recipients {
+        state.in_app.push(InAppNotification {
+            id: uuid::Uuid::new_v4().to_string(),
+            target,
+            target_is_org,
+            kind: n.event.clone(),
+            metadata: payload.clone(),
+        });
+    }
+    Outcome::Done
+}
+
+/// Whether `url` points at 127.0.0.0/8, the only hosts the fake ever contacts.
+fn is_loopback(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().and_then(|h| h.parse::<Ipv4Addr>().ok()))
+        .is_some_and(|ip| ip.is_loopback())
+}
+
+/// POSTs `body` as JSON, like Quay's `requests.post`; anything but a loopback URL is refused.
+async fn post(
+    shared: &Arc<Shared>,
+    n: &Notification,
+    url: &str,
+    body: &Value,
+    timeout: Duration,
+) -> (Outcome, Option<Delivery>) {
+    let (status, error) = if !is_loopback(url) {
+        (None, Some(NOT_LOOPBACK.to_owned()))
+    } else {
+        let result = shared
+            .http
+            .post(url)
+            .header("Content-type", "application/json")
+            .header("Accept", "*/*")
+            .timeout(timeout)
+            .body(body.to_string())
+            .send()
+            .await;
+        match result {
+            Ok(response) => (Some(response.status().as_u16()), None),
+            Err(err) if err.is_timeout() => (None, Some("timed out".to_owned())),
+            Err(err) if err.is_connect() => (None, Some("connection failed".to_owned())),
+            Err(_) => (None, Some("request failed".to_owned())),
+        }
+    };
+    let delivery = Delivery {
+        subscription_id: n.uuid.clone(),
+        event: n.event.clone(),
+        url: url.to_owned(),
+        status,
+        error,
+    };
+    let outcome = if delivery.succeeded() {
+        Outcome::Done
+    } else {
+        Outcome::Failed
+    };
+    (outcome, Some(delivery))
+}
+
+/// Why a webhook template could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TemplateError {
+    /// Quay's `JSONTemplateParseException`: a 400 at creation, a counted failure at delivery.
+    Parse(String),
+    /// Another error Quay would raise, or an expression beyond the fake's JSONPath subset.
+    Uncaught(String),
+}
+
+/// Quay's `JSONTemplate(template).apply(data)`: every string of the template (keys too) has
+/// its `${path}` expressions filled from `data`. A string that is exactly one expression takes
+/// the value with its JSON type (`null` when missing); inside text a missing value reads
+/// `(none)`, several values are joined with `,`, and anything else is printed as Python would.
+fn apply_template(template: &str, data: &Value) -> Result<Value, TemplateError> {
+    let parsed: Value = serde_json::from_str(template)
+        .map_err(|e| TemplateError::Parse(format!("Could not parse template: {e}")))?;
+    fill(&parsed, data)
+}
+
+fn fill(node: &Value, data: &Value) -> Result<Value, TemplateError> {
+    Ok(match node {
+        Value::String(s) => fill_string(s, data)?,
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| fill(i, data))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                // `json.dumps` turns scalar keys into text and refuses the rest.
+                let key = match fill_string(key, data)? {
+                    Value::String(s) => s,
+                    Value::Null => "null".to_owned(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return Err(TemplateError::Uncaught("a key became a list".into())),
+                };
+                out.insert(key, fill(value, data)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+fn fill_string(text: &str, data: &Value) -> Result<Value, TemplateError> {
+    if let Some(expression) = text
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .filter(|e| !e.contains('}'))
+    {
+        return Ok(evaluate(expression, data)?.unwrap_or(Value::Null));
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.push_str(&rest[..start]);
+        out.push_str(&match evaluate(&after[..end], data)? {
+            None | Some(Value::Null) => "(none)".to_owned(),
+            Some(Value::Array(items)) if items.len() > 1 => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Ok(s.as_str()),
+                    _ => Err(TemplateError::Uncaught(
+                        "joined a value that is not text".into(),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(","),
+            Some(value) => py_str(&value),
+        });
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(Value::String(out))
+}
+
+/// One JSONPath expression against `data`: `None` when nothing matches, the value for one
+/// match, a list for several.
+fn evaluate(expression: &str, data: &Value) -> Result<Option<Value>, TemplateError> {
+    if expression.is_empty() {
+        return Err(TemplateError::Parse("Empty expression found".into()));
+    }
+    let steps = parse_path(expression).ok_or_else(|| {
+        TemplateError::Uncaught(format!(
+            "the fake cannot read the expression `{expression}`"
+        ))
+    })?;
+    let mut found = vec![data];
+    for step in &steps {
+        let mut next = Vec::new();
+        for value in found {
+            match (step, value) {
+                (PathStep::Field(name), Value::Object(map)) => next.extend(map.get(name)),
+                (PathStep::AnyField, Value::Object(map)) => next.extend(map.values()),
+                (PathStep::Index(i), Value::Array(items)) => next.extend(items.get(*i)),
+                (PathStep::AllItems, Value::Array(items)) => next.extend(items),
+                // jsonpath_rw wraps a non-list in a list for `[*]`.
+                (PathStep::AllItems, other) => next.push(other),
+                _ => {}
+            }
+        }
+        found = next;
+    }
+    Ok(match found.as_slice() {
+        [] => None,
+        [one] => Some((*one).clone()),
+        many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
+    })
+}
+
+/// One step of the JSONPath subset the fake reads: `a.b`, `'quoted'`, `*`, `[0]`, `[*]`, `$`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathStep {
+    Field(String),
+    AnyField,
+    Index(usize),
+    AllItems,
+}
+
+fn parse_path(expression: &str) -> Option<Vec<PathStep>> {
+    let c: Vec<char> = expression.trim().chars().collect();
+    let mut i = 0;
+    let mut steps = Vec::new();
+    if c.first() == Some(&'$') {
+        i = 1;
+        match c.get(1) {
+            None => return Some(steps),
+            Some('.') => i = 2,
+            Some('[') => {}
+            _ => return None,
+        }
+    }
+    let mut need_field = c.get(i) != Some(&'[');
+    loop {
+        if need_field {
+            match *c.get(i)? {
+                '*' => {
+                    steps.push(PathStep::AnyField);
+                    i += 1;
+                }
+                quote @ ('\'' | '"') => {
+                    let end = c[i + 1..].iter().position(|&x| x == quote)? + i + 1;
+                    steps.push(PathStep::Field(c[i + 1..end].iter().collect()));
+                    i = end + 1;
+                }
+                first if first.is_ascii_alphabetic() || matches!(first, '_' | '@') => {
+                    let start = i;
+                    while c
+                        .get(i)
+                        .is_some_and(|&x| x.is_ascii_alphanumeric() || matches!(x, '_' | '@' | '-'))
+                    {
+                        i += 1;
+                    }
+                    steps.push(PathStep::Field(c[start..i].iter().collect()));
+                }
+                _ => return None,
+            }
+        }
+        while c.get(i) == Some(&'[') {
+            let end = c[i..].iter().position(|&x| x == ']')? + i;
+            let inner: String = c[i + 1..end].iter().collect();
+            steps.push(match inner.trim() {
+                "*" => PathStep::AllItems,
+                index => PathStep::Index(index.parse().ok()?),
+            });
+            i = end + 1;
+        }
+        match c.get(i) {
+            None => return Some(steps),
+            Some('.') => {
+                i += 1;
+                need_field = true;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Python's `re.match` for `ref-regex` filters: a small backtracking matcher for the syntax
+/// such filters use (literals, `.`, classes, `\d` `\w` `\s`, groups, `|`, greedy and lazy
+/// quantifiers, `^`, `$`, `\A`, `\Z`, `\b`). Anything else (look-arounds, back-references,
+/// inline flags) counts as an invalid pattern, which in Quay never fires.
+mod pyre {
+    #[derive(Debug)]
+    enum Node {
+        Char(char),
+        Any,
+        Class(Vec<Item>, bool),
+        Start,
+        End,
+        EndAbs,
+        Boundary(bool),
+        Group(Box<Node>),
+        Concat(Vec<Node>),
+        Alt(Vec<Node>),
+        Repeat {
+            node: Box<Node>,
+            min: usize,
+            max: Option<usize>,
+            greedy: bool,
+        },
+    }
+
+    #[derive(Debug)]
+    enum Item {
+        Range(char, char),
+        Digit(bool),
+        Word(bool),
+        Space(bool),
+    }
+
+    enum Escape {
+        Char(char),
+        Item(Item),
+        Node(Node),
+    }
+
+    /// A compiled pattern.
+    #[derive(Debug)]
+    pub(super) struct Regex(Node);
+
+    impl Regex {
+        /// The pattern, or `None` when Python would refuse it (or the fake cannot read it).
+        pub(super) fn new(pattern: &str) -> Option<Self> {
+            let chars: Vec<char> = pattern.chars().collect();
+            let mut parser = Parser { c: &chars, i: 0 };
+            let node = parser.alt()?;
+            (parser.i == chars.len()).then_some(Self(node))
+        }
+
+        /// Whether the pattern matches at the start of `text`; the end is not anchored.
+        pub(super) fn matches_start(&self, text: &str) -> bool {
+            let s: Vec<char> = text.chars().collect();
+            matches(&self.0, &s, 0, &mut |_| true)
+        }
+    }
+
+    struct Parser<'a> {
+        c: &'a [char],
+        i: usize,
+    }
+
+    impl Parser<'_> {
+        fn peek(&self) -> Option<char> {
+            self.c.get(self.i).copied()
+        }
+
+        fn next(&mut self) -> Option<char> {
+            let c = self.peek()?;
+            self.i += 1;
+            Some(c)
+        }
+
+        fn alt(&mut self) -> Option<Node> {
+            let mut branches = vec![self.concat()?];
+            while self.peek() == Some('|') {
+                self.i += 1;
+                branches.push(self.concat()?);
+            }
+            Some(if branches.len() == 1 {
+                branches.pop()?
+            } else {
+                Node::Alt(branches)
+            })
+        }
+
+        fn concat(&mut self) -> Option<Node> {
+            let mut items = Vec::new();
+            while let Some(c) = self.peek() {
+                if c == '|' || c == ')' {
+                    break;
+                }
+                let atom = self.atom()?;
+                items.push(self.quantified(atom)?);
+            }
+            Some(Node::Concat(items))
+        }
+
+        fn atom(&mut self) -> Option<Node> {
+            Some(match self.next()? {
+                '(' => {
+                    if self.peek() == Some('?') {
+                        if self.c.get(self.i + 1) != Some(&':') {
+                            return None;
+                        }
+                        self.i += 2;
+                    }
+                    let inner = self.alt()?;
+                    if self.next()? != ')' {
+                        return None;
+                    }
+                    Node::Group(Box::new(inner))
+                }
+                '[' => self.class()?,
+                '.' => Node::Any,
+                '^' => Node::Start,
+                '$' => Node::End,
+                '\\' => match self.escape()? {
+                    Escape::Char(c) => Node::Char(c),
+                    Escape::Item(item) => Node::Class(vec![item], false),
+                    Escape::Node(node) => node,
+                },
+                // Nothing to repeat.
+                '*' | '+' | '?' => return None,
+                c => Node::Char(c),
+            })
+        }
+
+        fn escape(&mut self) -> Option<Escape> {
+            Some(match self.next()? {
+                'd' => Escape::Item(Item::Digit(true)),
+                'D' => Escape::Item(Item::Digit(false)),
+                'w' => Escape::Item(Item::Word(true)),
+                'W' => Escape::Item(Item::Word(false)),
+                's' => Escape::Item(Item::Space(true)),
+                'S' => Escape::Item(Item::Space(false)),
+                'b' => Escape::Node(Node::Boundary(true)),
+                'B' => Escape::Node(Node::Boundary(false)),
+                'A' => Escape::Node(Node::Start),
+                'Z' => Escape::Node(Node::EndAbs),
+                'n' => Escape::Char('\n'),
+                't' => Escape::Char('\t'),
+                'r' => Escape::Char('\r'),
+                'f' => Escape::Char('\u{c}'),
+                'v' => Escape::Char('\u{b}'),
+                'a' => Escape::Char('\u{7}'),
+                // Back-references and escapes Python does not know.
+                c if c.is_ascii_alphanumeric() => return None,
+                c => Escape::Char(c),
+            })
+        }
+
+        fn class_char(&mut self) -> Option<Result<char, Item>> {
+            match self.next()? {
+                '\\' if self.peek() == Some('b') => {
+                    self.i += 1;
+                    Some(Ok('\u{8}'))
+                }
+                '\\' => match self.escape()? {
+                    Escape::Char(c) => Some(Ok(c)),
+                    Escape::Item(item) => Some(Err(item)),
+                    Escape::Node(_) => None,
+                },
+                c => Some(Ok(c)),
+            }
+        }
+
+        fn class(&mut self) -> Option<Node> {
+            let negated = self.peek() == Some('^');
+            if negated {
+                self.i += 1;
+            }
+            let mut items = Vec::new();
+            let mut first = true;
+            loop {
+                if self.peek()? == ']' && !first {
+                    self.i += 1;
+                    return Some(Node::Class(items, negated));
+                }
+                first = false;
+                let low = match self.class_char()? {
+                    Ok(c) => c,
+                    Err(item) => {
+                        items.push(item);
+                        continue;
+                    }
+                };
+                if self.peek() == Some('-') && self.c.get(self.i + 1).is_some_and(|&n| n != ']') {
+                    self.i += 1;
+                    let high = self.class_char()?.ok()?;
+                    if high < low {
+                        return None;
+                    }
+                    items.push(Item::Range(low, high));
+                } else {
+                    items.push(Item::Range(low, low));
+                }
+            }
+        }
+
+        fn quantified(&mut self, atom: Node) -> Option<Node> {
+            let (min, max) = match self.peek() {
+                Some('*') => (0, None),
+                Some('+') => (1, None),
+                Some('?') => (0, Some(1)),
+                Some('{') => match self.braces() {
+                    Some(bounds) => bounds,
+                    None => return Some(atom),
+                },
+                _ => return Some(atom),
+            };
+            // The `*`, `+` or `?`, or the `}` that `braces` stopped on.
+            self.i += 1;
+            if matches!(
+                atom,
+                Node::Start | Node::End | Node::EndAbs | Node::Boundary(_)
+            ) {
+                return None;
+            }
+            let greedy = if self.peek() == Some('?') {
+                self.i += 1;
+                false
+            } else {
+                true
+            };
+            // A repeat of a repeat.
+            if matches!(self.peek(), Some('*' | '+' | '?')) {
+                return None;
+            }
+            Some(Node::Repeat {
+                node: Box::new(atom),
+                min,
+                max,
+                greedy,
+            })
+        }
+
+        /// `{m}`, `{m,}`, `{,n}` or `{m,n}`, leaving `i` on the `}`; `None`, with nothing
+        /// consumed, when the brace is a literal.
+        fn braces(&mut self) -> Option<(usize, Option<usize>)> {
+            let close = self.c[self.i..].iter().position(|&c| c == '}')? + self.i;
+            let inner: String = self.c[self.i + 1..close].iter().collect();
+            if !inner.chars().all(|c| c.is_ascii_digit() || c == ',') {
+                return None;
+            }
+            let bounds = match inner.split_once(',') {
+                None => {
+                    let n = inner.parse().ok()?;
+                    (n, Some(n))
+                }
+                Some((low, high)) if !high.contains(',') => (
+                    if low.is_empty() { 0 } else { low.parse().ok()? },
+                    if high.is_empty() {
+                        None
+                    } else {
+                        Some(high.parse().ok()?)
+                    },
+                ),
+                Some(_) => return None,
+            };
+            self.i = close;
+            Some(bounds)
+        }
+    }
+
+    fn is_word(c: char) -> bool {
+        c.is_alphanumeric() || c == '_'
+    }
+
+    fn in_class(items: &[Item], c: char) -> bool {
+        items.iter().any(|item| match *item {
+            Item::Range(low, high) => (low..=high).contains(&c),
+            Item::Digit(yes) => c.is_numeric() == yes,
+            Item::Word(yes) => is_word(c) == yes,
+            Item::Space(yes) => c.is_whitespace() == yes,
+        })
+    }
+
+    /// Matches `node` at `i`, then hands the end to `k`, backtracking while `k` refuses.
+    fn matches(node: &Node, s: &[char], i: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
+        match node {
+            Node::Char(c) => s.get(i) == Some(c) && k(i + 1),
+            Node::Any => s.get(i).is_some_and(|&c| c != '\n') && k(i + 1),
+            Node::Class(items, negated) => {
+                s.get(i).is_some_and(|&c| in_class(items, c) != *negated) && k(i + 1)
+            }
+            Node::Start => i == 0 && k(i),
+            // Python's `$`: the end, or just before a final newline.
+            Node::End => (i == s.len() || (i + 1 == s.len() && s[i] == '\n')) && k(i),
+            Node::EndAbs => i == s.len() && k(i),
+            Node::Boundary(want) => {
+                let before = i > 0 && is_word(s[i - 1]);
+                let after = s.get(i).is_some_and(|&c| is_word(c));
+                ((before != after) == *want) && k(i)
+            }
+            Node::Group(inner) => matches(inner, s, i, k),
+            Node::Concat(nodes) => concat(nodes, s, i, k),
+            Node::Alt(branches) => branches.iter().any(|b| matches(b, s, i, &mut *k)),
+            Node::Repeat {
+                node,
+                min,
+                max,
+                greedy,
+            } => repeat(node, (*min, *max, *greedy), s, i, 0, k),
+        }
+    }
+
+    fn concat(nodes: &[Node], s: &[char], i: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
+        match nodes.split_first() {
+            None => k(i),
+            Some((first, rest)) => matches(first, s, i, &mut |j| concat(rest, s, j, &mut *k)),
+        }
+    }
+
+    fn repeat(
+        node: &Node,
+        bounds: (usize, Option<usize>, bool),
+        s: &[char],
+        i: usize,
+        count: usize,
+        k: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
+        let (min, max, greedy) = bounds;
+        let more = max.is_none_or(|m| count < m);
+        // Another round must move forward once the minimum is met, or it would loop.
+        let again = |k: &mut dyn FnMut(usize) -> bool| {
+            more && matches(node, s, i, &mut |j| {
+                (j != i || count < min) && repeat(node, bounds, s, j, count + 1, &mut *k)
+            })
+        };
+        // Greedy tries one more round first, lazy tries stopping first.
+        let first_more = greedy;
+        if first_more && again(&mut *k) {
+            return true;
+        }
+        if count >= min && k(i) {
+            return true;
+        }
+        !first_more && again(&mut *k)
+    }
 }
 
 fn avatar(name: &str, kind: &str) -> Value {
@@ -848,9 +1939,10 @@ fn validate_method(
             match config.get("template") {
                 None | Some(Value::Null) => Ok(()),
                 Some(Value::String(t)) if t.is_empty() => Ok(()),
-                Some(Value::String(t)) => match serde_json::from_str::<Value>(t) {
-                    Ok(_) => Ok(()),
-                    Err(err) => Err(Some(format!("Could not parse template: {err}"))),
+                // Quay applies the template to `{}`: only syntax errors show.
+                Some(Value::String(t)) => match apply_template(t, &j!({})) {
+                    Err(TemplateError::Parse(detail)) => Err(Some(detail)),
+                    _ => Ok(()),
                 },
                 Some(_) => Err(None),
             }
@@ -897,6 +1989,15 @@ fn validate_method(
                     Err(Some(format!("Unknown organization {target_name}")))
                 }
                 Some("org") if target_name == namespace => Ok(()),
+                // Looked up in the repository's namespace, whatever the target says.
+                Some("team")
+                    if state
+                        .orgs
+                        .get(namespace)
+                        .is_some_and(|org| org.team(target_name).is_some()) =>
+                {
+                    Ok(())
+                }
                 Some("team") => Err(Some(format!("Unknown team {target_name}"))),
                 _ => Err(None),
             }
@@ -1053,9 +2154,9 @@ fn api(
         let orgs: Vec<Value> = state
             .orgs
             .iter()
-            .filter(|(_, o)| o.admins.contains(&c.user) || o.members.contains(&c.user))
+            .filter(|(_, o)| o.is_member(&c.user))
             .map(|(name, o)| {
-                let admin = o.admins.contains(&c.user);
+                let admin = o.is_admin(&c.user);
                 j!({"name": name, "avatar": avatar(name, "org"), "can_create_repo": admin,
                     "public": false, "is_org_admin": admin, "preferred_namespace": false})
             })
@@ -1079,11 +2180,11 @@ fn api(
             return api_error(base, StatusCode::NOT_FOUND, "not_found", "Not Found");
         };
         let user = who.as_ref().map(|c| c.user.as_str()).unwrap_or_default();
-        let is_admin = org.admins.contains(user)
+        let is_admin = org.is_admin(user)
             && who
                 .as_ref()
                 .is_some_and(|c| c.scopes.contains(&Scope::OrgAdmin));
-        let is_member = org.admins.contains(user) || org.members.contains(user);
+        let is_member = org.is_member(user);
         let mut out = j!({"name": org_name, "avatar": avatar(&org_name, "org"),
             "is_admin": is_admin, "is_member": is_member});
         if is_admin {
@@ -1092,8 +2193,19 @@ fn api(
             out["is_free_account"] = j!(true);
         }
         if is_member {
-            out["teams"] = j!({});
-            out["ordered_teams"] = j!([]);
+            // Quay's team_view; an admin may open every team, anyone else only their own.
+            let mut teams = Map::new();
+            for t in &org.teams {
+                teams.insert(
+                    t.name.clone(),
+                    j!({"name": t.name, "description": "", "role": t.role.as_str(),
+                        "avatar": avatar(&t.name, "team"),
+                        "can_view": is_admin || t.members.contains(user),
+                        "repo_count": 0, "member_count": t.members.len(), "is_synced": false}),
+                );
+            }
+            out["teams"] = Value::Object(teams);
+            out["ordered_teams"] = j!(org.teams.iter().map(|t| &t.name).collect::<Vec<_>>());
         }
         return json(StatusCode::OK, out);
     }
@@ -1454,6 +2566,14 @@ async fn control(
     match (method.as_str(), rest) {
         ("GET", "requests") => json(StatusCode::OK, j!(shared.lock().requests)),
         ("GET", "deliveries") => json(StatusCode::OK, j!(shared.lock().deliveries)),
+        ("GET", "emails") => json(StatusCode::OK, j!(shared.lock().emails)),
+        ("GET", "user-notifications") => match query_param(query, "user") {
+            Some(user) => json(
+                StatusCode::OK,
+                j!(visible_notifications(&shared.lock(), &user)),
+            ),
+            None => json(StatusCode::BAD_REQUEST, j!({"error": "user is required"})),
+        },
         ("POST", "simulate") => {
             let (Some(ns), Some(repo), Some(event)) = (
                 query_param(query, "namespace"),
@@ -1465,7 +2585,12 @@ async fn control(
                     j!({"error": "namespace, repository and event are required"}),
                 );
             };
-            match simulate(shared, &ns, &repo, &event).await {
+            let options = SimulatedEvent {
+                git_ref: query_param(query, "ref"),
+                manual_build: truthy(query_param(query, "manual"), false),
+                priority: query_param(query, "priority"),
+            };
+            match simulate(shared, &ns, &repo, &event, &options).await {
                 Ok(made) => json(StatusCode::OK, j!(made)),
                 Err(err) => json(StatusCode::NOT_FOUND, j!({"error": err.to_string()})),
             }
@@ -1540,5 +2665,163 @@ mod tests {
         assert_eq!(p["pruned_image_count"], 3);
         let p = sample_payload("repo_image_expiry", "acme", "web", &j!({"days": 7}), "h");
         assert_eq!(p["expiring_in"], "7 days");
+        // Quay's samples: every build on `refs/heads/somebranch`, the priority from the level.
+        let p = sample_payload("build_cancelled", "acme", "web", &j!({}), "h");
+        assert_eq!(p["trigger_metadata"]["ref"], "refs/heads/somebranch");
+        let p = sample_payload(
+            "vulnerability_found",
+            "acme",
+            "web",
+            &j!({"level": "2"}),
+            "h",
+        );
+        assert_eq!(p["vulnerability"]["priority"], "Medium");
+        let p = sample_payload("vulnerability_found", "acme", "web", &j!({"level": 0}), "h");
+        assert_eq!(p["vulnerability"]["priority"], "Critical");
+        for config in [j!({}), j!({"level": "High"}), j!({"level": "9"})] {
+            let p = sample_payload("vulnerability_found", "acme", "web", &config, "h");
+            assert_eq!(p["vulnerability"]["priority"], "Unknown", "{config}");
+        }
+    }
+
+    #[test]
+    fn ref_regex_is_python_re_match() {
+        let m =
+            |pattern: &str, text: &str| pyre::Regex::new(pattern).map(|r| r.matches_start(text));
+        assert_eq!(m("refs/heads/main", "refs/heads/main"), Some(true));
+        // Anchored at the start only.
+        assert_eq!(m("refs/heads/main", "refs/heads/mainline"), Some(true));
+        assert_eq!(m("refs/heads/main$", "refs/heads/mainline"), Some(false));
+        assert_eq!(m("heads/main", "refs/heads/main"), Some(false));
+        let either = "(refs/heads/main)|(refs/tags/v.*)";
+        assert_eq!(m(either, "refs/tags/v1.2"), Some(true));
+        assert_eq!(m(either, "refs/heads/dev"), Some(false));
+        assert_eq!(m(r"refs/tags/v\d+\.\d+$", "refs/tags/v10.2"), Some(true));
+        assert_eq!(m(r"refs/tags/v\d+\.\d+$", "refs/tags/v10.2b"), Some(false));
+        let branch = "refs/heads/(?:feature|fix)/[a-z-]{3,}";
+        assert_eq!(m(branch, "refs/heads/fix/ab-c"), Some(true));
+        assert_eq!(m(branch, "refs/heads/fix/ab"), Some(false));
+        assert_eq!(m("refs/heads/[^m]", "refs/heads/main"), Some(false));
+        assert_eq!(m(r".*?-rc\Z", "refs/tags/v1-rc"), Some(true));
+        assert_eq!(m("a{2}b", "aab"), Some(true));
+        assert_eq!(m("a{2}b", "ab"), Some(false));
+        assert_eq!(m("a{b", "a{b"), Some(true));
+        assert_eq!(m(r"\bv", "v1"), Some(true));
+        // Python refuses these, so such a filter never fires.
+        for bad in [
+            "(",
+            "refs/(heads",
+            "*main",
+            "[z-a]",
+            r"\1",
+            "a**",
+            "[abc",
+            "a)",
+        ] {
+            assert!(pyre::Regex::new(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn event_filters_follow_quays_should_perform() {
+        let build = |r: &str| j!({"trigger_metadata": {"ref": r}});
+        let main = build("refs/heads/main");
+        assert_eq!(should_perform("build_start", &j!({}), &main), Some(true));
+        assert_eq!(
+            should_perform("build_start", &j!({"ref-regex": ""}), &main),
+            Some(true)
+        );
+        assert_eq!(
+            should_perform("build_start", &j!({"ref-regex": "refs/heads/ma"}), &main),
+            Some(true)
+        );
+        assert_eq!(
+            should_perform("build_queued", &j!({"ref-regex": "main"}), &main),
+            Some(false)
+        );
+        assert_eq!(
+            should_perform("build_failure", &j!({"ref-regex": "("}), &build("(")),
+            Some(false)
+        );
+        // A manual build has no ref: a regex, even `.*`, never lets it through.
+        let manual = j!({"trigger_metadata": {}});
+        assert_eq!(
+            should_perform("build_success", &j!({"ref-regex": ".*"}), &manual),
+            Some(false)
+        );
+
+        let vuln = |p: &str| j!({"vulnerability": {"priority": p}});
+        let high = j!({"level": "1"});
+        assert_eq!(
+            should_perform("vulnerability_found", &j!({}), &vuln("Low")),
+            Some(true)
+        );
+        assert_eq!(
+            should_perform("vulnerability_found", &high, &vuln("Critical")),
+            Some(true)
+        );
+        assert_eq!(
+            should_perform("vulnerability_found", &high, &vuln("High")),
+            Some(true)
+        );
+        assert_eq!(
+            should_perform("vulnerability_found", &high, &vuln("Medium")),
+            Some(false)
+        );
+        assert_eq!(
+            should_perform("vulnerability_found", &high, &vuln("Severe")),
+            Some(false)
+        );
+        assert_eq!(
+            should_perform("vulnerability_found", &j!({"level": 2}), &vuln("Medium")),
+            Some(true)
+        );
+        // `int("High")` raises: nothing is sent and nothing counted.
+        assert_eq!(
+            should_perform("vulnerability_found", &j!({"level": "High"}), &vuln("High")),
+            None
+        );
+        let new_index = j!({"vulnerable_index_report_created": "true",
+            "vulnerability": {"priority": "Low"}});
+        assert_eq!(
+            should_perform("vulnerability_found", &high, &new_index),
+            Some(true)
+        );
+        assert_eq!(
+            should_perform("repo_push", &j!({"level": "0", "ref-regex": "x"}), &j!({})),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn templates_fill_like_quays_jsontemplate() {
+        let data = j!({"repository": "acme/web", "docker_tags": ["latest", "v1"], "one": ["latest"],
+            "n": 3, "nested": {"ref": "refs/heads/x"}, "flag": true, "nothing": null});
+        let template = r#"{"repo": "${repository}", "tags": "${docker_tags}",
+            "first": "${docker_tags[0]}", "all": "${docker_tags[*]}", "missing": "${nope}",
+            "count": "${n}", "text": "tags ${docker_tags} one ${one} n=${n} ${nope} ${flag} ${nothing}",
+            "${nested.ref}": ["${$.nested.ref}", 1, null], "quoted": "${nested.'ref'}"}"#;
+        assert_eq!(
+            apply_template(template, &data).unwrap(),
+            j!({"repo": "acme/web", "tags": ["latest", "v1"], "first": "latest",
+                "all": ["latest", "v1"], "missing": null, "count": 3,
+                "text": "tags latest,v1 one ['latest'] n=3 (none) True (none)",
+                "refs/heads/x": ["refs/heads/x", 1, null], "quoted": "refs/heads/x"})
+        );
+        assert_eq!(
+            apply_template(r#"{"a": "x ${}"}"#, &j!({})),
+            Err(TemplateError::Parse("Empty expression found".into()))
+        );
+        assert!(matches!(apply_template("{", &j!({})),
+            Err(TemplateError::Parse(e)) if e.starts_with("Could not parse template: ")));
+        // `",".join` of numbers raises in Python.
+        assert!(matches!(
+            apply_template(r#"{"a": "x ${ns}"}"#, &j!({"ns": [1, 2]})),
+            Err(TemplateError::Uncaught(_))
+        ));
+        assert!(matches!(
+            apply_template(r#"{"a": "${a..b}"}"#, &j!({})),
+            Err(TemplateError::Uncaught(_))
+        ));
     }
 }

@@ -5,11 +5,15 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Router;
-use fakes::quay::{FakeQuay, FakeTag, Scope, DELIVERY_USER_AGENT};
+use fakes::quay::{
+    FakeQuay, FakeQuayError, FakeTag, Scope, SentEmail, SimulatedEvent, TeamRole,
+    DELIVERY_USER_AGENT,
+};
 use fakes::Fault;
 use registry::quay::client::QuayClient;
 use registry::quay::{
-    QuayError, QuayEventSpec, QuayMethodSpec, QuayNotificationDraft, QuayRepoRef,
+    QuayError, QuayEventSpec, QuayMethodSpec, QuayNotificationDraft, QuayRepoRef, QuaySeverity,
+    QuayTeamRole,
 };
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -19,6 +23,8 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "qTok-Admin-0123456789abcdef";
 const READ_TOKEN: &str = "qTok-ReadOnly-0123456789";
 const NO_USER_READ: &str = "qTok-NoUserRead-01234567";
+const CAROL: &str = "qTok-Carol-0123456789abcd";
+const DAVE: &str = "qTok-Dave-0123456789abcde";
 
 async fn seeded() -> FakeQuay {
     let fake = FakeQuay::start().await.unwrap();
@@ -734,4 +740,583 @@ async fn the_binary_prints_its_base_url_and_serves_the_demo_seed() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(repos.unwrap(), 2);
+}
+
+async fn get_json(fake: &FakeQuay, path: &str, token: &str) -> (u16, Value) {
+    let answer = http()
+        .get(format!("{}{path}", fake.base_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+/// Creates a notification on acme/web with a raw body; returns its UUID.
+async fn create_raw(fake: &FakeQuay, body: Value) -> String {
+    let answer = post_json(
+        fake,
+        "/api/v1/repository/acme/web/notification/",
+        TOKEN,
+        body,
+    )
+    .await;
+    assert_eq!(answer.status(), 201);
+    let created: Value = answer.json().await.unwrap();
+    created["uuid"].as_str().unwrap().to_owned()
+}
+
+fn failures(fake: &FakeQuay, uuid: &str) -> u64 {
+    fake.notification(uuid).unwrap()["number_of_failures"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn organization_lists_teams_to_members_only() {
+    let fake = seeded().await;
+    for (user, token) in [("carol", CAROL), ("dave", DAVE)] {
+        fake.add_user(user);
+        fake.add_token(token, user, &Scope::ALL);
+    }
+    fake.add_team("acme", "ops", TeamRole::Member, &["bob", "carol"])
+        .unwrap();
+    fake.add_team("acme", "builders", TeamRole::Creator, &[])
+        .unwrap();
+    assert_eq!(
+        fake.add_team("nope", "ops", TeamRole::Member, &[]),
+        Err(FakeQuayError::UnknownOrganization("nope".into()))
+    );
+
+    let (status, admin) = get_json(&fake, "/api/v1/organization/acme", TOKEN).await;
+    assert_eq!(status, 200);
+    assert_eq!(admin["is_admin"], true);
+    // Creation order, `owners` (the admins) first.
+    assert_eq!(admin["ordered_teams"], json!(["owners", "ops", "builders"]));
+    let ops = &admin["teams"]["ops"];
+    assert_eq!(ops["avatar"]["kind"], "team");
+    let mut ops = ops.clone();
+    ops.as_object_mut().unwrap().remove("avatar");
+    assert_eq!(
+        ops,
+        json!({"name": "ops", "description": "", "role": "member", "can_view": true,
+               "repo_count": 0, "member_count": 2, "is_synced": false})
+    );
+    assert_eq!(admin["teams"]["owners"]["role"], "admin");
+    assert_eq!(admin["teams"]["owners"]["member_count"], 1);
+    assert_eq!(admin["teams"]["builders"]["role"], "creator");
+
+    // In a team only: a member, who may open their own team alone.
+    let (_, carol) = get_json(&fake, "/api/v1/organization/acme", CAROL).await;
+    assert_eq!(
+        (carol["is_member"].clone(), carol["is_admin"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(carol["teams"]["ops"]["can_view"], true);
+    assert_eq!(carol["teams"]["owners"]["can_view"], false);
+    let (_, user) = get_json(&fake, "/api/v1/user/", CAROL).await;
+    assert_eq!(user["organizations"][0]["name"], "acme");
+    // A team grants no repository access by itself.
+    let (status, _) = get_json(&fake, "/api/v1/repository/acme/web", CAROL).await;
+    assert_eq!(status, 403);
+
+    // Not a member: no teams at all.
+    let (_, dave) = get_json(&fake, "/api/v1/organization/acme", DAVE).await;
+    assert_eq!(dave["is_member"], false);
+    assert!(dave.get("teams").is_none() && dave.get("ordered_teams").is_none());
+    // Until in an admin team, which administers every repository.
+    fake.add_team("acme", "leads", TeamRole::Admin, &["dave"])
+        .unwrap();
+    let (status, _) = get_json(&fake, "/api/v1/repository/acme/web/notification/", DAVE).await;
+    assert_eq!(status, 200);
+    let (_, dave) = get_json(&fake, "/api/v1/organization/acme", DAVE).await;
+    assert_eq!(dave["teams"]["ops"]["can_view"], true);
+
+    let (status, missing) = get_json(&fake, "/api/v1/organization/alice", TOKEN).await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["error_type"], "not_found");
+}
+
+#[tokio::test]
+async fn team_targets_are_looked_up_in_the_repositorys_namespace() {
+    let fake = seeded().await;
+    fake.add_team("acme", "ops", TeamRole::Member, &["bob"])
+        .unwrap();
+    fake.add_team("beta", "qa", TeamRole::Member, &["alice"])
+        .unwrap();
+    fake.add_repo("alice", "own", false);
+    let team = |name: &str| {
+        json!({"event": "repo_push", "method": "quay_notification",
+               "config": {"target": {"kind": "team", "name": name, "is_robot": false}},
+               "eventConfig": {}})
+    };
+    for (repo, name, expected) in [
+        ("acme/web", "ops", None),
+        ("acme/web", "owners", None),
+        ("acme/web", "qa", Some("Unknown team qa")),
+        ("acme/web", "nobody", Some("Unknown team nobody")),
+        ("alice/own", "owners", Some("Unknown team owners")),
+    ] {
+        let path = format!("/api/v1/repository/{repo}/notification/");
+        let answer = post_json(&fake, &path, TOKEN, team(name)).await;
+        match expected {
+            None => assert_eq!(answer.status(), 201, "{repo} {name}"),
+            Some(detail) => {
+                assert_eq!(answer.status(), 400, "{repo} {name}");
+                let body: Value = answer.json().await.unwrap();
+                assert_eq!(body["detail"], detail);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_client_reads_teams_from_the_fake() {
+    let fake = seeded().await;
+    fake.add_user("dave");
+    fake.add_token(DAVE, "dave", &Scope::ALL);
+    fake.add_team("acme", "ops", TeamRole::Member, &["bob", "alice"])
+        .unwrap();
+    let client = QuayClient::new(fake.base_url(), TOKEN).unwrap();
+    let teams = client.teams("acme").await.unwrap();
+    let listed: Vec<_> = teams
+        .iter()
+        .map(|t| (t.name.as_str(), t.role.clone(), t.member_count, t.can_view))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("owners", QuayTeamRole::Admin, 1, true),
+            ("ops", QuayTeamRole::Member, 2, true)
+        ]
+    );
+    assert_eq!(
+        client.teams("alice").await.unwrap_err(),
+        QuayError::NotFound {
+            what: "organization"
+        }
+    );
+    let outsider = QuayClient::new(fake.base_url(), DAVE).unwrap();
+    assert!(outsider.teams("acme").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn build_events_fire_only_when_the_ref_regex_matches() {
+    let fake = seeded().await;
+    let filtered = receiver().await;
+    let every = receiver().await;
+    let client = QuayClient::new(fake.base_url(), TOKEN).unwrap();
+    let main = client
+        .create_notification(
+            &web(),
+            &webhook_draft(
+                &filtered.url,
+                QuayEventSpec::BuildSuccess {
+                    ref_regex: "refs/heads/main".into(),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(main.event_config, json!({"ref-regex": "refs/heads/main"}));
+    client
+        .create_notification(
+            &web(),
+            &webhook_draft(
+                &every.url,
+                QuayEventSpec::BuildSuccess {
+                    ref_regex: String::new(),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+
+    let run = |options: SimulatedEvent| {
+        let fake = &fake;
+        async move {
+            fake.simulate_event_with("acme", "web", "build_success", &options)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let with_ref = |r: &str| SimulatedEvent {
+        git_ref: Some(r.into()),
+        ..SimulatedEvent::default()
+    };
+    // The sample's ref is refs/heads/somebranch.
+    assert_eq!(run(SimulatedEvent::default()).await, 1);
+    assert_eq!(run(with_ref("refs/heads/main")).await, 2);
+    // Python's re.match: anchored at the start only.
+    assert_eq!(run(with_ref("refs/heads/maintenance")).await, 2);
+    assert_eq!(run(with_ref("xrefs/heads/main")).await, 1);
+    let manual = SimulatedEvent {
+        manual_build: true,
+        git_ref: Some("refs/heads/main".into()),
+        ..SimulatedEvent::default()
+    };
+    assert_eq!(run(manual).await, 1);
+    let hits = filtered.hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0].body["trigger_metadata"]["ref"], "refs/heads/main");
+    assert_eq!(
+        hits[1].body["trigger_metadata"]["ref"],
+        "refs/heads/maintenance"
+    );
+    assert_eq!(every.hits.lock().unwrap().len(), 5);
+
+    // Test sends the sample too, so the filter drops it: nothing sent, nothing counted.
+    client.test_notification(&web(), &main.uuid).await.unwrap();
+    fake.wait_for_deliveries().await;
+    assert_eq!(filtered.hits.lock().unwrap().len(), 2);
+    assert_eq!(failures(&fake, &main.uuid), 0);
+
+    // The control route takes the ref as well.
+    let answer: Value = http()
+        .post(format!(
+            "{}/__fake/simulate?namespace=acme&repository=web&event=build_success&ref=refs%2Fheads%2Fmain",
+            fake.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer.as_array().unwrap().len(), 2);
+    assert_eq!(filtered.hits.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn vulnerability_found_fires_at_or_above_the_level() {
+    let fake = seeded().await;
+    let high = receiver().await;
+    let any = receiver().await;
+    let client = QuayClient::new(fake.base_url(), TOKEN).unwrap();
+    let high_id = client
+        .create_notification(
+            &web(),
+            &webhook_draft(
+                &high.url,
+                QuayEventSpec::VulnerabilityFound {
+                    level: QuaySeverity::High,
+                },
+            ),
+        )
+        .await
+        .unwrap()
+        .uuid;
+    let any_id = create_raw(
+        &fake,
+        json!({"event": "vulnerability_found", "method": "webhook",
+               "config": {"url": any.url, "template": ""}, "eventConfig": {}}),
+    )
+    .await;
+
+    let mut sent = Vec::new();
+    for priority in ["Critical", "High", "Medium", "Negligible", "Severe"] {
+        let options = SimulatedEvent {
+            priority: Some(priority.into()),
+            ..SimulatedEvent::default()
+        };
+        let made = fake
+            .simulate_event_with("acme", "web", "vulnerability_found", &options)
+            .await
+            .unwrap();
+        sent.push((priority, made.len()));
+    }
+    assert_eq!(
+        sent,
+        [
+            ("Critical", 2),
+            ("High", 2),
+            ("Medium", 1),
+            ("Negligible", 1),
+            // A priority Quay does not know never passes a level.
+            ("Severe", 1)
+        ]
+    );
+    let priorities = |r: &Receiver| -> Vec<Value> {
+        r.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|h| h.body["vulnerability"]["priority"].clone())
+            .collect()
+    };
+    assert_eq!(priorities(&high), [json!("Critical"), json!("High")]);
+    assert_eq!(priorities(&any).len(), 5);
+
+    // Test's sample is generated at the notification's level, so it always passes.
+    client.test_notification(&web(), &high_id).await.unwrap();
+    client.test_notification(&web(), &any_id).await.unwrap();
+    fake.wait_for_deliveries().await;
+    assert_eq!(priorities(&high)[2], "High");
+    assert_eq!(priorities(&any)[5], "Unknown");
+
+    let answer: Value = http()
+        .post(format!(
+            "{}/__fake/simulate?namespace=acme&repository=web&event=vulnerability_found&priority=Low",
+            fake.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn webhook_templates_are_filled_from_the_event() {
+    let fake = seeded().await;
+    let hook = receiver().await;
+    let template = json!({
+        "text": "Built ${repository} (${docker_tags}) from ${trigger_metadata.ref}, by ${nobody}",
+        "tags": "${docker_tags}",
+        "first": "${docker_tags[0]}",
+        "missing": "${nobody}",
+        "${name}": true,
+    })
+    .to_string();
+    let uuid = create_raw(
+        &fake,
+        json!({"event": "build_start", "method": "webhook",
+               "config": {"url": hook.url, "template": template}, "eventConfig": {}}),
+    )
+    .await;
+    let client = QuayClient::new(fake.base_url(), TOKEN).unwrap();
+    client.test_notification(&web(), &uuid).await.unwrap();
+    fake.wait_for_deliveries().await;
+    let options = SimulatedEvent {
+        git_ref: Some("refs/tags/v2".into()),
+        ..SimulatedEvent::default()
+    };
+    fake.simulate_event_with("acme", "web", "build_start", &options)
+        .await
+        .unwrap();
+    let hits = hook.hits.lock().unwrap().clone();
+    assert_eq!(
+        hits[0].body,
+        json!({"text": "Built acme/web (latest,foo,bar) from refs/heads/somebranch, by (none)",
+               "tags": ["latest", "foo", "bar"], "first": "latest", "missing": null,
+               "web": true})
+    );
+    assert_eq!(
+        hits[1].body["text"],
+        "Built acme/web (latest,foo,bar) from refs/tags/v2, by (none)"
+    );
+    assert_eq!(hits.len(), 2);
+
+    // Quay applies a new template to `{}`, which catches an empty expression.
+    let answer = post_json(
+        &fake,
+        "/api/v1/repository/acme/web/notification/",
+        TOKEN,
+        json!({"event": "repo_push", "method": "webhook",
+               "config": {"url": hook.url, "template": "{\"a\": \"${}\"}"}, "eventConfig": {}}),
+    )
+    .await;
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["detail"], "Empty expression found");
+}
+
+#[tokio::test]
+async fn other_methods_perform_like_quay_without_leaving_the_machine() {
+    let fake = seeded().await;
+    fake.add_team("acme", "ops", TeamRole::Member, &["bob", "alice"])
+        .unwrap();
+    fake.authorize_email("acme", "web", "ops@example.com");
+    let hook = receiver().await;
+    let note = |method: &str, config: Value| json!({"event": "repo_push", "method": method, "config": config, "eventConfig": {}});
+    let target = |kind: &str, name: &str| json!({"target": {"kind": kind, "name": name}});
+    let to_bob = create_raw(&fake, note("quay_notification", target("user", "bob"))).await;
+    let to_ops = create_raw(&fake, note("quay_notification", target("team", "ops"))).await;
+    let to_org = create_raw(&fake, note("quay_notification", target("org", "acme"))).await;
+    let slack = create_raw(&fake, note("slack", json!({"url": hook.url}))).await;
+    let slack_out = create_raw(
+        &fake,
+        note(
+            "slack",
+            json!({"url": "https://hooks.slack.com/services/T0AAA/B0BBB/cccccccccccccccc"}),
+        ),
+    )
+    .await;
+    let webhook_out = create_raw(
+        &fake,
+        note("webhook", json!({"url": "http://192.0.2.10/hook"})),
+    )
+    .await;
+    let hipchat = create_raw(
+        &fake,
+        note(
+            "hipchat",
+            json!({"room_id": "123", "notification_token": "hipSecret"}),
+        ),
+    )
+    .await;
+    let flowdock = create_raw(
+        &fake,
+        note("flowdock", json!({"flow_api_token": "flowSecret"})),
+    )
+    .await;
+    let email = create_raw(&fake, note("email", json!({"email": "ops@example.com"}))).await;
+
+    let made = fake
+        .simulate_event("acme", "web", "repo_push")
+        .await
+        .unwrap();
+    let attempts = |uuid: &str| made.iter().filter(|d| d.subscription_id == uuid).count();
+    // Slack to a loopback URL is the only HTTP that happens.
+    assert_eq!(attempts(&slack), 1);
+    let hits = hook.hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].body,
+        json!({"text": "Repository acme/web updated", "username": "quayiobot",
+               "attachments": [{"fallback": "Repository acme/web updated",
+                                "text": "Repository acme/web updated", "color": "good",
+                                "mrkdwn_in": ["text"]}]})
+    );
+    // Dead services and hosts off this machine fail every attempt until disabled.
+    for uuid in [&slack_out, &webhook_out, &hipchat, &flowdock] {
+        assert_eq!(attempts(uuid), 3, "{uuid}");
+        assert_eq!(failures(&fake, uuid), 3, "{uuid}");
+    }
+    assert!(made
+        .iter()
+        .all(|d| d.subscription_id == slack || d.status.is_none()));
+    let hipchat_url = &made
+        .iter()
+        .find(|d| d.subscription_id == hipchat)
+        .unwrap()
+        .url;
+    assert_eq!(
+        hipchat_url,
+        "https://api.hipchat.com/v2/room/123/notification?auth_token=<hidden>"
+    );
+    let recorded = serde_json::to_string(&fake.deliveries()).unwrap();
+    assert!(!recorded.contains("Secret"), "{recorded}");
+    assert!(made
+        .iter()
+        .find(|d| d.subscription_id == webhook_out)
+        .unwrap()
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("127.0.0.0/8"));
+
+    assert_eq!(
+        fake.sent_emails(),
+        [SentEmail {
+            notification: email.clone(),
+            to: "ops@example.com".into(),
+            subject: "Repository acme/web updated".into(),
+        }]
+    );
+    // bob: his own and his team's; alice: her team's and the organization's (she is its admin).
+    let kinds = |user: &str| -> Vec<(String, bool)> {
+        fake.user_notifications(user)
+            .into_iter()
+            .map(|n| (n.target, n.target_is_org))
+            .collect()
+    };
+    assert_eq!(kinds("bob"), [("bob".into(), false), ("bob".into(), false)]);
+    assert_eq!(
+        kinds("alice"),
+        [("alice".into(), false), ("acme".into(), true)]
+    );
+    let note_for_bob = &fake.user_notifications("bob")[0];
+    assert_eq!(note_for_bob.kind, "repo_push");
+    assert_eq!(note_for_bob.metadata["repository"], "acme/web");
+    for uuid in [&to_bob, &to_ops, &to_org, &slack, &email] {
+        assert_eq!(failures(&fake, uuid), 0, "{uuid}");
+    }
+
+    // Test takes the same path.
+    let client = QuayClient::new(fake.base_url(), TOKEN).unwrap();
+    client.test_notification(&web(), &to_bob).await.unwrap();
+    fake.wait_for_deliveries().await;
+    assert_eq!(fake.user_notifications("bob").len(), 3);
+
+    // Quay has no in-app kind for image expiry: nothing arrives, and nothing is counted.
+    let expiry = create_raw(
+        &fake,
+        json!({"event": "repo_image_expiry", "method": "quay_notification",
+               "config": target("user", "bob"), "eventConfig": {"days": 7}}),
+    )
+    .await;
+    fake.simulate_event("acme", "web", "repo_image_expiry")
+        .await
+        .unwrap();
+    assert_eq!(fake.user_notifications("bob").len(), 3);
+    assert_eq!(failures(&fake, &expiry), 0);
+
+    let base = fake.base_url();
+    let (_, bobs): (u16, Value) = {
+        let answer = http()
+            .get(format!("{base}/__fake/user-notifications?user=bob"))
+            .send()
+            .await
+            .unwrap();
+        (answer.status().as_u16(), answer.json().await.unwrap())
+    };
+    assert_eq!(bobs.as_array().unwrap().len(), 3);
+    let emails: Value = http()
+        .get(format!("{base}/__fake/emails"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(emails[0]["subject"], "Repository acme/web updated");
+}
+
+#[tokio::test]
+async fn redirects_are_followed_only_within_loopback() {
+    async fn redirecting(location: String) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = Router::new().fallback(move || {
+            let location = location.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", location)]) }
+        });
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        format!("http://{addr}/hook")
+    }
+    let fake = seeded().await;
+    fake.set_delivery_retries(0);
+    let hook = receiver().await;
+    let inside = create_raw(
+        &fake,
+        json!({"event": "repo_push", "method": "webhook",
+               "config": {"url": redirecting(hook.url.clone()).await}, "eventConfig": {}}),
+    )
+    .await;
+    let outside = create_raw(
+        &fake,
+        json!({"event": "repo_push", "method": "webhook",
+               "config": {"url": redirecting("http://192.0.2.10/hook".into()).await},
+               "eventConfig": {}}),
+    )
+    .await;
+    let made = fake
+        .simulate_event("acme", "web", "repo_push")
+        .await
+        .unwrap();
+    let status = |uuid: &str| {
+        made.iter()
+            .find(|d| d.subscription_id == uuid)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&inside), Some(200));
+    assert_eq!(hook.hits.lock().unwrap().len(), 1);
+    // Not followed: the redirect itself is the (failed) answer.
+    assert_eq!(status(&outside), Some(307));
+    assert_eq!(failures(&fake, &outside), 1);
 }
