@@ -1,0 +1,158 @@
+// The DTR webhook form: types and their scopes, checks (mirroring the Rust validators) and the
+// drafts sent for create, test and pause/resume.
+import type {
+  DtrWebhook,
+  DtrWebhookDraft,
+  DtrWebhookTestDraft,
+  DtrWebhookUpdate,
+} from "../../lib/api";
+import { deliveryUrlProblem, isHttp } from "../delivery/url";
+
+export type WebhookType = DtrWebhookDraft["type"];
+export type WebhookScope = DtrWebhookDraft["scope"];
+export type ScopeKind = WebhookScope["kind"];
+
+/** The 13 types of DTR's server enum, as the binding lists them. */
+export const WEBHOOK_TYPES: { value: WebhookType; label: string; scope: ScopeKind }[] = [
+  { value: "TAG_PUSH", label: "Tag pushed", scope: "repository" },
+  { value: "TAG_PULL", label: "Tag pulled (DTR 2.6+)", scope: "repository" },
+  { value: "TAG_DELETE", label: "Tag deleted", scope: "repository" },
+  { value: "MANIFEST_PUSH", label: "Manifest pushed", scope: "repository" },
+  { value: "MANIFEST_PULL", label: "Manifest pulled (DTR 2.6+)", scope: "repository" },
+  { value: "MANIFEST_DELETE", label: "Manifest deleted", scope: "repository" },
+  { value: "SCAN_COMPLETED", label: "Security scan completed", scope: "repository" },
+  { value: "SCAN_FAILED", label: "Security scan failed", scope: "repository" },
+  { value: "PROMOTION", label: "Image promoted", scope: "repository" },
+  { value: "PUSH_MIRRORING", label: "Image push-mirrored", scope: "repository" },
+  { value: "POLL_MIRRORING", label: "Image poll-mirrored", scope: "repository" },
+  { value: "REPO_EVENT", label: "Repository created, updated or deleted", scope: "namespace" },
+  {
+    value: "SCANNER_UPDATE_COMPLETED",
+    label: "Vulnerability database updated (admins)",
+    scope: "global",
+  },
+];
+
+export const SCOPE_GROUPS: { scope: ScopeKind; label: string }[] = [
+  { scope: "repository", label: "Repository events" },
+  { scope: "namespace", label: "Namespace events" },
+  { scope: "global", label: "Whole-DTR events" },
+];
+
+/** The scope a type belongs to; null for a name Wharf does not know. */
+export function scopeOf(type: string): ScopeKind | null {
+  const known = WEBHOOK_TYPES.find((t) => t.value === type);
+  if (known) return known.scope;
+  return type.startsWith("CHART_") ? "repository" : null;
+}
+
+export const typeLabel = (type: string): string =>
+  WEBHOOK_TYPES.find((t) => t.value === type)?.label ?? type;
+
+/** `acme/web` or `acme`: the key DTR stores for a scope. */
+export function scopeKey(scope: WebhookScope): string {
+  switch (scope.kind) {
+    case "repository":
+      return `${scope.namespace}/${scope.repository}`;
+    case "namespace":
+      return scope.namespace;
+    case "global":
+      return "";
+  }
+}
+
+export type WebhookForm = {
+  type: WebhookType;
+  endpoint: string;
+  tlsCert: string;
+  skipTLSVerification: boolean;
+};
+
+export type WebhookField = "type" | "endpoint" | "tlsCert" | "skipTLSVerification";
+export type WebhookErrors = Partial<Record<WebhookField, string>>;
+
+export function emptyWebhookForm(scope: WebhookScope): WebhookForm {
+  return {
+    type: scope.kind === "namespace" ? "REPO_EVENT" : "TAG_PUSH",
+    endpoint: "",
+    tlsCert: "",
+    skipTLSVerification: false,
+  };
+}
+
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
+/** Why a TLS certificate field cannot be used, or null (empty means the DTR server's CAs). */
+export function tlsCertProblem(raw: string): string | null {
+  const pem = raw.trim();
+  if (!pem) return null;
+  const ok = pem.startsWith(PEM_BEGIN) && pem.endsWith(PEM_END) && pem.length > PEM_BEGIN.length + PEM_END.length;
+  return ok
+    ? null
+    : `The TLS certificate must be PEM text from ${PEM_BEGIN} to ${PEM_END}, or empty to use the trusted CAs of the DTR server.`;
+}
+
+export const HTTP_NEEDS_SKIP =
+  "DTR only delivers to an http:// endpoint when “Skip TLS verification” is on. Turn it on, or use an https:// endpoint.";
+
+function typeProblem(type: string, scope: WebhookScope): string | null {
+  if (!type) return "Choose a webhook type.";
+  const kind = scopeOf(type);
+  if (kind === null || kind === scope.kind) return null;
+  if (kind === "global")
+    return `${type} is a global event of the whole DTR: it cannot be limited to a repository or namespace.`;
+  if (kind === "repository")
+    return `${type} webhooks belong to one repository: add it from a repository, not a whole namespace.`;
+  return `${type} webhooks belong to a namespace: add it from the namespace's Webhooks view, not a repository.`;
+}
+
+/** Field errors for a webhook attached to `scope`; empty when it can be sent. */
+export function validateWebhook(f: WebhookForm, scope: WebhookScope): WebhookErrors {
+  const e: WebhookErrors = {};
+  const type = typeProblem(f.type, scope);
+  if (type) e.type = type;
+  const endpoint = deliveryUrlProblem(f.endpoint, "endpoint", false);
+  if (endpoint) e.endpoint = endpoint;
+  else if (isHttp(f.endpoint) && !f.skipTLSVerification) e.skipTLSVerification = HTTP_NEEDS_SKIP;
+  const cert = tlsCertProblem(f.tlsCert);
+  if (cert) e.tlsCert = cert;
+  return e;
+}
+
+/** The draft for `api.dtrWebhookCreate`. */
+export function buildDraft(f: WebhookForm, scope: WebhookScope): DtrWebhookDraft {
+  return {
+    type: f.type,
+    scope,
+    endpoint: f.endpoint.trim(),
+    tlsCert: f.tlsCert.trim(),
+    skipTLSVerification: f.skipTLSVerification,
+  };
+}
+
+/**
+ * DTR 2.5 has no TLS fields (null). Sending `skipTLSVerification` for an http:// endpoint
+ * keeps Wharf's update check happy and is ignored by a server without the field.
+ */
+const skipOf = (w: DtrWebhook): boolean => w.skipTLSVerification ?? isHttp(w.endpoint);
+
+/** The test delivery of an existing webhook, with its own endpoint and TLS settings. */
+export function testDraftOf(w: DtrWebhook): DtrWebhookTestDraft {
+  return {
+    type: w.type,
+    endpoint: w.endpoint,
+    tlsCert: w.tlsCert ?? "",
+    skipTLSVerification: skipOf(w),
+  };
+}
+
+/** Pause an active webhook or resume a paused one, keeping its TLS settings. */
+export function toggleUpdate(w: DtrWebhook): DtrWebhookUpdate {
+  return {
+    id: w.id,
+    inactive: !w.inactive,
+    tlsCert: w.tlsCert ?? "",
+    skipTLSVerification: skipOf(w),
+  };
+}
