@@ -7,14 +7,18 @@
 //!   event with a one-line summary.
 //! - [`store`]: the durable SQLite store of deliveries and route tokens, with group commit so a
 //!   webhook is acknowledged only after its row is committed.
+//! - [`export`]: JSON lines, HAR and `curl` output of stored deliveries, credentials redacted.
+//! - [`replay`]: sends a stored delivery again to another URL.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
 //! - [`toast_policy`]: which deliveries toast (per-repository and per-event rules), burst
 //!   coalescing, and the async driver that shows toasts without blocking the receiver.
 
 #![warn(missing_docs)]
 
+pub mod export;
 pub mod receiver;
 pub mod recognize;
+pub mod replay;
 pub mod store;
 pub mod toast;
 pub mod toast_policy;

@@ -1,0 +1,291 @@
+//! Stored deliveries leave the app in three shapes: JSON lines, HAR 1.2 and a `curl` command.
+//!
+//! All three redact credentials in headers (and in the query string), because an exported file
+//! or a copied command ends up in tickets and chat. Bodies are exported as received: they are
+//! the point of an export, and registries put no credentials in them. Non-UTF-8 bodies are
+//! base64-encoded (JSON, HAR) or byte-escaped (curl) so nothing is lost.
+
+use serde_json::{json, Value};
+
+use crate::store::Delivery;
+
+/// What replaces a redacted value.
+pub const REDACTED: &str = "[redacted]";
+
+/// Whether a header or query parameter name carries a credential.
+pub fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "api-key",
+        "apikey",
+        "api_key",
+        "auth",
+        "signature",
+        "credential",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+}
+
+/// The header value as text, or [`REDACTED`] for credentials. Invalid UTF-8 is replaced, since
+/// text formats cannot carry it (the stored bytes stay exact).
+fn header_text(name: &str, value: &[u8]) -> String {
+    if is_secret_name(name) {
+        REDACTED.to_owned()
+    } else {
+        String::from_utf8_lossy(value).into_owned()
+    }
+}
+
+/// The raw query with credential parameters' values replaced.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret_name(name) => format!("{name}={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn url_of(delivery: &Delivery, base_url: &str) -> String {
+    let base = base_url.trim_end_matches('/');
+    match delivery.query.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => format!("{base}{}?{}", delivery.summary.path, redact_query(q)),
+        None => format!("{base}{}", delivery.summary.path),
+    }
+}
+
+/// The body as a JSON string, with `"base64"` as its encoding when it is not UTF-8.
+fn body_fields(body: &[u8]) -> (String, Option<&'static str>) {
+    match std::str::from_utf8(body) {
+        Ok(text) => (text.to_owned(), None),
+        Err(_) => (base64(body), Some("base64")),
+    }
+}
+
+/// One JSON object per delivery, one per line, oldest first as given.
+pub fn to_json_lines(deliveries: &[Delivery], base_url: &str) -> String {
+    let mut out = String::new();
+    for d in deliveries {
+        let (body, encoding) = body_fields(&d.body);
+        let headers: Vec<Value> = d
+            .headers
+            .iter()
+            .map(|(n, v)| json!([n, header_text(n, v)]))
+            .collect();
+        let line = json!({
+            "id": d.id,
+            "receivedAt": d.summary.received_at,
+            "method": d.summary.method,
+            "url": url_of(d, base_url),
+            "headers": headers,
+            "remoteAddr": d.remote_addr,
+            "status": d.summary.status,
+            "source": d.summary.source,
+            "event": d.summary.event,
+            "repository": d.summary.repository,
+            "summary": d.summary.summary,
+            "body": body,
+            "bodyEncoding": encoding,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// A HAR 1.2 log of the requests (responses carry only the status the receiver sent).
+pub fn to_har(deliveries: &[Delivery], base_url: &str) -> Value {
+    let entries: Vec<Value> = deliveries
+        .iter()
+        .map(|d| {
+            let headers: Vec<Value> = d
+                .headers
+                .iter()
+                .map(|(n, v)| json!({"name": n, "value": header_text(n, v)}))
+                .collect();
+            let query: Vec<Value> = d
+                .query
+                .as_deref()
+                .filter(|q| !q.is_empty())
+                .map(|q| {
+                    redact_query(q)
+                        .split('&')
+                        .map(|pair| {
+                            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                            json!({"name": name, "value": value})
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mime = d
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_default();
+            let (text, encoding) = body_fields(&d.body);
+            let mut post_data = json!({"mimeType": mime, "text": text});
+            if let Some(encoding) = encoding {
+                post_data["encoding"] = json!(encoding);
+            }
+            let mut request = json!({
+                "method": d.summary.method,
+                "url": url_of(d, base_url),
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": headers,
+                "queryString": query,
+                "headersSize": -1,
+                "bodySize": d.summary.size,
+            });
+            if !d.body.is_empty() {
+                request["postData"] = post_data;
+            }
+            json!({
+                "startedDateTime": iso8601(d.summary.received_at),
+                "time": 0,
+                "request": request,
+                "response": {
+                    "status": d.summary.status,
+                    "statusText": "",
+                    "httpVersion": "HTTP/1.1",
+                    "cookies": [],
+                    "headers": [],
+                    "content": {"size": 0, "mimeType": ""},
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": -1,
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": 0, "receive": 0},
+                "comment": d.summary.summary.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "Wharf", "version": env!("CARGO_PKG_VERSION")},
+        "entries": entries,
+    }})
+}
+
+/// A `curl` command (for bash) that sends the delivery again to `base_url`, credentials
+/// redacted. Hop-by-hop and length headers are left to curl. A body that is not printable text
+/// is piped in through `printf`, since a shell argument cannot hold a NUL byte.
+pub fn to_curl(delivery: &Delivery, base_url: &str) -> String {
+    let mut parts = vec![
+        "curl".to_owned(),
+        "--globoff".to_owned(),
+        "-X".to_owned(),
+        single_quote(&delivery.summary.method),
+        single_quote(&url_of(delivery, base_url)),
+    ];
+    for (name, value) in &delivery.headers {
+        let lower = name.to_ascii_lowercase();
+        if matches!(
+            lower.as_str(),
+            "host" | "content-length" | "connection" | "transfer-encoding" | "expect"
+        ) {
+            continue;
+        }
+        parts.push("-H".to_owned());
+        parts.push(single_quote(&format!(
+            "{name}: {}",
+            header_text(name, value)
+        )));
+    }
+    let printable = std::str::from_utf8(&delivery.body)
+        .ok()
+        .filter(|s| !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+    match printable {
+        _ if delivery.body.is_empty() => parts.join(" "),
+        Some(text) => {
+            parts.push("--data-binary".to_owned());
+            parts.push(single_quote(text));
+            parts.join(" ")
+        }
+        None => {
+            parts.push("--data-binary".to_owned());
+            parts.push("@-".to_owned());
+            format!(
+                "printf '%b' {} | {}",
+                printf_escaped(&delivery.body),
+                parts.join(" ")
+            )
+        }
+    }
+}
+
+/// POSIX single quotes.
+fn single_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Bytes as a single-quoted argument for `printf '%b'`: `\xHH` for anything not printable ASCII.
+fn printf_escaped(bytes: &[u8]) -> String {
+    let mut out = String::from("'");
+    for &b in bytes {
+        match b {
+            b'\'' => out.push_str(r"'\''"),
+            b'\\' => out.push_str(r"\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn iso8601(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let ms = unix_ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

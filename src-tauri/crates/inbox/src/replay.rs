@@ -1,0 +1,102 @@
+//! Sends a stored delivery again, to any URL: to re-run a consumer after fixing it, or to
+//! forward what the registry sent to the service that should have had it.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::store::Delivery;
+
+/// How long a replayed request may take.
+pub const REPLAY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the target answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayOutcome {
+    /// The target's HTTP status.
+    pub status: u16,
+    /// From sending to the end of the answer, in milliseconds.
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+    /// The first 2 KiB of the answer, as text.
+    pub body_preview: String,
+}
+
+/// Why a replay did not get an answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// The target is not an http(s) URL.
+    #[error("Enter an http:// or https:// URL to send the delivery to.")]
+    InvalidUrl,
+    /// Connecting, sending or reading failed.
+    #[error("The target did not answer: {0}")]
+    Network(String),
+}
+
+/// Headers that describe one hop, not the request; the client sets its own.
+fn is_hop_header(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "host"
+            | "content-length"
+            | "connection"
+            | "keep-alive"
+            | "transfer-encoding"
+            | "te"
+            | "trailer"
+            | "upgrade"
+            | "proxy-connection"
+            | "expect"
+    )
+}
+
+/// Sends `delivery` (method, headers in order, raw body) to `target` and reads the answer.
+/// Redirects are not followed, so headers never go to a host the user did not name.
+pub async fn replay(delivery: &Delivery, target: &str) -> Result<ReplayOutcome, ReplayError> {
+    let url = reqwest::Url::parse(target.trim()).map_err(|_| ReplayError::InvalidUrl)?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ReplayError::InvalidUrl);
+    }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REPLAY_TIMEOUT)
+        .build()
+        .map_err(|e| ReplayError::Network(e.to_string()))?;
+    let method = reqwest::Method::from_bytes(delivery.summary.method.as_bytes())
+        .unwrap_or(reqwest::Method::POST);
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &delivery.headers {
+        if is_hop_header(name) {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    let started = Instant::now();
+    let response = client
+        .request(method, url)
+        .headers(headers)
+        .body(delivery.body.clone())
+        .send()
+        .await
+        .map_err(|e| ReplayError::Network(e.to_string()))?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| ReplayError::Network(e.to_string()))?;
+    let preview = &body[..body.len().min(2048)];
+    Ok(ReplayOutcome {
+        status,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        body_preview: String::from_utf8_lossy(preview).into_owned(),
+    })
+}
