@@ -906,7 +906,7 @@ fn should_perform(event: &str, event_config: &Value, data: &Value) -> Option<boo
         else {
             return Some(false);
         };
-        return Some(pyre::Regex::new(&regex).is_some_and(|r| r.matches_start(git_ref)));
+        return Some(ref_regex_matches(&regex, git_ref) == Some(true));
     }
     if event == "vulnerability_found" {
         let Some(level) = config.and_then(|c| c.get("level")) else {
@@ -1443,348 +1443,24 @@ fn parse_path(expression: &str) -> Option<Vec<PathStep>> {
     }
 }
 
-/// Python's `re.match` for `ref-regex` filters: a small backtracking matcher for the syntax
-/// such filters use (literals, `.`, classes, `\d` `\w` `\s`, groups, `|`, greedy and lazy
-/// quantifiers, `^`, `$`, `\A`, `\Z`, `\b`). Anything else (look-arounds, back-references,
-/// inline flags) counts as an invalid pattern, which in Quay never fires.
-mod pyre {
-    #[derive(Debug)]
-    enum Node {
-        Char(char),
-        Any,
-        Class(Vec<Item>, bool),
-        Start,
-        End,
-        EndAbs,
-        Boundary(bool),
-        Group(Box<Node>),
-        Concat(Vec<Node>),
-        Alt(Vec<Node>),
-        Repeat {
-            node: Box<Node>,
-            min: usize,
-            max: Option<usize>,
-            greedy: bool,
-        },
-    }
-
-    #[derive(Debug)]
-    enum Item {
-        Range(char, char),
-        Digit(bool),
-        Word(bool),
-        Space(bool),
-    }
-
-    enum Escape {
-        Char(char),
-        Item(Item),
-        Node(Node),
-    }
-
-    /// A compiled pattern.
-    #[derive(Debug)]
-    pub(super) struct Regex(Node);
-
-    impl Regex {
-        /// The pattern, or `None` when Python would refuse it (or the fake cannot read it).
-        pub(super) fn new(pattern: &str) -> Option<Self> {
-            let chars: Vec<char> = pattern.chars().collect();
-            let mut parser = Parser { c: &chars, i: 0 };
-            let node = parser.alt()?;
-            (parser.i == chars.len()).then_some(Self(node))
-        }
-
-        /// Whether the pattern matches at the start of `text`; the end is not anchored.
-        pub(super) fn matches_start(&self, text: &str) -> bool {
-            let s: Vec<char> = text.chars().collect();
-            matches(&self.0, &s, 0, &mut |_| true)
+/// Python's `re.match` for `ref-regex` filters: anchored at the start of `text`, not the end.
+/// `None` when the pattern does not compile, which in Quay means the filter never fires. The
+/// `regex` crate refuses some Python syntax (look-arounds, back-references, a `{` that is no
+/// quantifier, `{,n}`) and so counts it as invalid too; Python's `\Z` is spelled `\z` there.
+fn ref_regex_matches(pattern: &str, text: &str) -> Option<bool> {
+    let mut rust = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        rust.push(c);
+        if c == '\\' {
+            rust.extend(chars.next().map(|e| if e == 'Z' { 'z' } else { e }));
         }
     }
-
-    struct Parser<'a> {
-        c: &'a [char],
-        i: usize,
-    }
-
-    impl Parser<'_> {
-        fn peek(&self) -> Option<char> {
-            self.c.get(self.i).copied()
-        }
-
-        fn next(&mut self) -> Option<char> {
-            let c = self.peek()?;
-            self.i += 1;
-            Some(c)
-        }
-
-        fn alt(&mut self) -> Option<Node> {
-            let mut branches = vec![self.concat()?];
-            while self.peek() == Some('|') {
-                self.i += 1;
-                branches.push(self.concat()?);
-            }
-            Some(if branches.len() == 1 {
-                branches.pop()?
-            } else {
-                Node::Alt(branches)
-            })
-        }
-
-        fn concat(&mut self) -> Option<Node> {
-            let mut items = Vec::new();
-            while let Some(c) = self.peek() {
-                if c == '|' || c == ')' {
-                    break;
-                }
-                let atom = self.atom()?;
-                items.push(self.quantified(atom)?);
-            }
-            Some(Node::Concat(items))
-        }
-
-        fn atom(&mut self) -> Option<Node> {
-            Some(match self.next()? {
-                '(' => {
-                    if self.peek() == Some('?') {
-                        if self.c.get(self.i + 1) != Some(&':') {
-                            return None;
-                        }
-                        self.i += 2;
-                    }
-                    let inner = self.alt()?;
-                    if self.next()? != ')' {
-                        return None;
-                    }
-                    Node::Group(Box::new(inner))
-                }
-                '[' => self.class()?,
-                '.' => Node::Any,
-                '^' => Node::Start,
-                '$' => Node::End,
-                '\\' => match self.escape()? {
-                    Escape::Char(c) => Node::Char(c),
-                    Escape::Item(item) => Node::Class(vec![item], false),
-                    Escape::Node(node) => node,
-                },
-                // Nothing to repeat.
-                '*' | '+' | '?' => return None,
-                c => Node::Char(c),
-            })
-        }
-
-        fn escape(&mut self) -> Option<Escape> {
-            Some(match self.next()? {
-                'd' => Escape::Item(Item::Digit(true)),
-                'D' => Escape::Item(Item::Digit(false)),
-                'w' => Escape::Item(Item::Word(true)),
-                'W' => Escape::Item(Item::Word(false)),
-                's' => Escape::Item(Item::Space(true)),
-                'S' => Escape::Item(Item::Space(false)),
-                'b' => Escape::Node(Node::Boundary(true)),
-                'B' => Escape::Node(Node::Boundary(false)),
-                'A' => Escape::Node(Node::Start),
-                'Z' => Escape::Node(Node::EndAbs),
-                'n' => Escape::Char('\n'),
-                't' => Escape::Char('\t'),
-                'r' => Escape::Char('\r'),
-                'f' => Escape::Char('\u{c}'),
-                'v' => Escape::Char('\u{b}'),
-                'a' => Escape::Char('\u{7}'),
-                // Back-references and escapes Python does not know.
-                c if c.is_ascii_alphanumeric() => return None,
-                c => Escape::Char(c),
-            })
-        }
-
-        fn class_char(&mut self) -> Option<Result<char, Item>> {
-            match self.next()? {
-                '\\' if self.peek() == Some('b') => {
-                    self.i += 1;
-                    Some(Ok('\u{8}'))
-                }
-                '\\' => match self.escape()? {
-                    Escape::Char(c) => Some(Ok(c)),
-                    Escape::Item(item) => Some(Err(item)),
-                    Escape::Node(_) => None,
-                },
-                c => Some(Ok(c)),
-            }
-        }
-
-        fn class(&mut self) -> Option<Node> {
-            let negated = self.peek() == Some('^');
-            if negated {
-                self.i += 1;
-            }
-            let mut items = Vec::new();
-            let mut first = true;
-            loop {
-                if self.peek()? == ']' && !first {
-                    self.i += 1;
-                    return Some(Node::Class(items, negated));
-                }
-                first = false;
-                let low = match self.class_char()? {
-                    Ok(c) => c,
-                    Err(item) => {
-                        items.push(item);
-                        continue;
-                    }
-                };
-                if self.peek() == Some('-') && self.c.get(self.i + 1).is_some_and(|&n| n != ']') {
-                    self.i += 1;
-                    let high = self.class_char()?.ok()?;
-                    if high < low {
-                        return None;
-                    }
-                    items.push(Item::Range(low, high));
-                } else {
-                    items.push(Item::Range(low, low));
-                }
-            }
-        }
-
-        fn quantified(&mut self, atom: Node) -> Option<Node> {
-            let (min, max) = match self.peek() {
-                Some('*') => (0, None),
-                Some('+') => (1, None),
-                Some('?') => (0, Some(1)),
-                Some('{') => match self.braces() {
-                    Some(bounds) => bounds,
-                    None => return Some(atom),
-                },
-                _ => return Some(atom),
-            };
-            // The `*`, `+` or `?`, or the `}` that `braces` stopped on.
-            self.i += 1;
-            if matches!(
-                atom,
-                Node::Start | Node::End | Node::EndAbs | Node::Boundary(_)
-            ) {
-                return None;
-            }
-            let greedy = if self.peek() == Some('?') {
-                self.i += 1;
-                false
-            } else {
-                true
-            };
-            // A repeat of a repeat.
-            if matches!(self.peek(), Some('*' | '+' | '?')) {
-                return None;
-            }
-            Some(Node::Repeat {
-                node: Box::new(atom),
-                min,
-                max,
-                greedy,
-            })
-        }
-
-        /// `{m}`, `{m,}`, `{,n}` or `{m,n}`, leaving `i` on the `}`; `None`, with nothing
-        /// consumed, when the brace is a literal.
-        fn braces(&mut self) -> Option<(usize, Option<usize>)> {
-            let close = self.c[self.i..].iter().position(|&c| c == '}')? + self.i;
-            let inner: String = self.c[self.i + 1..close].iter().collect();
-            if !inner.chars().all(|c| c.is_ascii_digit() || c == ',') {
-                return None;
-            }
-            let bounds = match inner.split_once(',') {
-                None => {
-                    let n = inner.parse().ok()?;
-                    (n, Some(n))
-                }
-                Some((low, high)) if !high.contains(',') => (
-                    if low.is_empty() { 0 } else { low.parse().ok()? },
-                    if high.is_empty() {
-                        None
-                    } else {
-                        Some(high.parse().ok()?)
-                    },
-                ),
-                Some(_) => return None,
-            };
-            self.i = close;
-            Some(bounds)
-        }
-    }
-
-    fn is_word(c: char) -> bool {
-        c.is_alphanumeric() || c == '_'
-    }
-
-    fn in_class(items: &[Item], c: char) -> bool {
-        items.iter().any(|item| match *item {
-            Item::Range(low, high) => (low..=high).contains(&c),
-            Item::Digit(yes) => c.is_numeric() == yes,
-            Item::Word(yes) => is_word(c) == yes,
-            Item::Space(yes) => c.is_whitespace() == yes,
-        })
-    }
-
-    /// Matches `node` at `i`, then hands the end to `k`, backtracking while `k` refuses.
-    fn matches(node: &Node, s: &[char], i: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
-        match node {
-            Node::Char(c) => s.get(i) == Some(c) && k(i + 1),
-            Node::Any => s.get(i).is_some_and(|&c| c != '\n') && k(i + 1),
-            Node::Class(items, negated) => {
-                s.get(i).is_some_and(|&c| in_class(items, c) != *negated) && k(i + 1)
-            }
-            Node::Start => i == 0 && k(i),
-            // Python's `$`: the end, or just before a final newline.
-            Node::End => (i == s.len() || (i + 1 == s.len() && s[i] == '\n')) && k(i),
-            Node::EndAbs => i == s.len() && k(i),
-            Node::Boundary(want) => {
-                let before = i > 0 && is_word(s[i - 1]);
-                let after = s.get(i).is_some_and(|&c| is_word(c));
-                ((before != after) == *want) && k(i)
-            }
-            Node::Group(inner) => matches(inner, s, i, k),
-            Node::Concat(nodes) => concat(nodes, s, i, k),
-            Node::Alt(branches) => branches.iter().any(|b| matches(b, s, i, &mut *k)),
-            Node::Repeat {
-                node,
-                min,
-                max,
-                greedy,
-            } => repeat(node, (*min, *max, *greedy), s, i, 0, k),
-        }
-    }
-
-    fn concat(nodes: &[Node], s: &[char], i: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
-        match nodes.split_first() {
-            None => k(i),
-            Some((first, rest)) => matches(first, s, i, &mut |j| concat(rest, s, j, &mut *k)),
-        }
-    }
-
-    fn repeat(
-        node: &Node,
-        bounds: (usize, Option<usize>, bool),
-        s: &[char],
-        i: usize,
-        count: usize,
-        k: &mut dyn FnMut(usize) -> bool,
-    ) -> bool {
-        let (min, max, greedy) = bounds;
-        let more = max.is_none_or(|m| count < m);
-        // Another round must move forward once the minimum is met, or it would loop.
-        let again = |k: &mut dyn FnMut(usize) -> bool| {
-            more && matches(node, s, i, &mut |j| {
-                (j != i || count < min) && repeat(node, bounds, s, j, count + 1, &mut *k)
-            })
-        };
-        // Greedy tries one more round first, lazy tries stopping first.
-        let first_more = greedy;
-        if first_more && again(&mut *k) {
-            return true;
-        }
-        if count >= min && k(i) {
-            return true;
-        }
-        !first_more && again(&mut *k)
-    }
+    // The bare pattern must compile on its own, so that something like `a)|(b` cannot pass
+    // by closing the wrapping group early.
+    regex::Regex::new(&rust).ok()?;
+    let anchored = regex::Regex::new(&format!("^(?:{rust})")).ok()?;
+    Some(anchored.is_match(text))
 }
 
 fn avatar(name: &str, kind: &str) -> Value {
@@ -2686,8 +2362,7 @@ mod tests {
 
     #[test]
     fn ref_regex_is_python_re_match() {
-        let m =
-            |pattern: &str, text: &str| pyre::Regex::new(pattern).map(|r| r.matches_start(text));
+        let m = ref_regex_matches;
         assert_eq!(m("refs/heads/main", "refs/heads/main"), Some(true));
         // Anchored at the start only.
         assert_eq!(m("refs/heads/main", "refs/heads/mainline"), Some(true));
@@ -2705,7 +2380,8 @@ mod tests {
         assert_eq!(m(r".*?-rc\Z", "refs/tags/v1-rc"), Some(true));
         assert_eq!(m("a{2}b", "aab"), Some(true));
         assert_eq!(m("a{2}b", "ab"), Some(false));
-        assert_eq!(m("a{b", "a{b"), Some(true));
+        assert_eq!(m(r"v\\Z", "v\\Z"), Some(true));
+        assert_eq!(m(r"refs/heads/\w+\Z", "refs/heads/main/x"), Some(false));
         assert_eq!(m(r"\bv", "v1"), Some(true));
         // Python refuses these, so such a filter never fires.
         for bad in [
@@ -2714,11 +2390,15 @@ mod tests {
             "*main",
             "[z-a]",
             r"\1",
-            "a**",
             "[abc",
             "a)",
+            "a)|(b",
         ] {
-            assert!(pyre::Regex::new(bad).is_none(), "{bad}");
+            assert_eq!(m(bad, "a"), None, "{bad}");
+        }
+        // Python syntax the `regex` crate refuses counts as invalid too.
+        for unsupported in ["(?=refs/)", r"(?<!x)main", r"(a)\1", "a{b", "a{,3}"] {
+            assert_eq!(m(unsupported, "a"), None, "{unsupported}");
         }
     }
 
