@@ -1,8 +1,8 @@
 //! Wharf's local webhook inbox: the receiver, its durable store, payload recognition and the
 //! toast policy. No Tauri dependency.
 //!
-//! - [`receiver`]: the local HTTP receiver (axum) on `/hooks/{token}`: bounded body reads, a 2xx
-//!   only after the store committed, and a broadcast of every stored delivery.
+//! - [`receiver`]: the local HTTP receiver (hyper) on `/hooks/{token}`: bounded header and body
+//!   reads, a 2xx only after the store committed, and a broadcast of every stored delivery.
 //! - [`recognize`]: Quay/DTR payload recognition, a pure function from a delivery to a typed
 //!   event with a one-line summary.
 //! - [`store`]: the durable SQLite store of deliveries and route tokens, with group commit so a

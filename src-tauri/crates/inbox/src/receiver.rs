@@ -6,23 +6,33 @@
 //! (bounded in size and time), recognise it, commit it to the [`Store`], publish it, wait the
 //! route's delay, answer. A 2xx therefore always means "on disk"; when the store fails the sender
 //! gets a 503 and retries instead of the delivery being silently lost.
+//!
+//! Connections are served by hyper's HTTP/1 server directly (not `axum::serve`, which sets no
+//! timer) so every limit is bounded in time: request headers must arrive within
+//! [`ReceiverConfig::header_timeout`] (which also closes idle keep-alive connections), bodies
+//! within [`ReceiverConfig::read_timeout`], route delays are capped at [`MAX_DELAY`]. A request
+//! whose header section is too large (more than [`MAX_HEADERS`] fields, or about 400 KiB) is
+//! answered 431 by hyper and recorded in the store as a rejected delivery.
 
+use std::convert::Infallible;
 use std::future::poll_fn;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
-use axum::Router;
-use tokio::net::TcpListener;
-use tokio::sync::{broadcast, oneshot};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::recognize::recognize;
+use crate::recognize::{recognize, EventKind, Recognized, Source};
 use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
 
 /// Default port; fixed so receiver URLs registered in Quay/DTR stay valid across restarts.
@@ -31,6 +41,11 @@ pub const DEFAULT_PORT: u16 = 47_820;
 pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 /// Default time allowed for reading a body.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time allowed for a request's headers to arrive.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// hyper's limit on header fields per request (its default, stated here because the receiver
+/// relies on it): a request with more is answered 431 and recorded as rejected.
+pub const MAX_HEADERS: usize = 100;
 /// Per-route response delays are capped here so one route cannot hold connections forever.
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
 /// How many published deliveries a slow subscriber may lag behind before it misses some.
@@ -45,6 +60,10 @@ pub struct ReceiverConfig {
     pub body_limit: usize,
     /// The whole body must arrive within this time, else 408 (stops slow-loris senders).
     pub read_timeout: Duration,
+    /// The request line and headers must arrive within this time of the connection being ready
+    /// for a request, else the connection is closed without an answer (stops senders that
+    /// dribble headers). Also how long an idle keep-alive connection stays open.
+    pub header_timeout: Duration,
     /// Also store requests to paths outside `/hooks/` (answered 200) instead of answering 404.
     pub catch_all: bool,
 }
@@ -55,6 +74,7 @@ impl Default for ReceiverConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
             body_limit: DEFAULT_BODY_LIMIT,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
             catch_all: false,
         }
     }
@@ -96,18 +116,8 @@ impl Receiver {
             config,
             events: events.clone(),
         };
-        let app = router(state);
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-        });
+        let task = tokio::spawn(accept_loop(listener, state, stopped));
         Ok(Receiver {
             local_addr,
             events,
@@ -136,12 +146,132 @@ impl Receiver {
     }
 }
 
-fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/hooks/{token}", any(handle))
-        .route("/hooks/{token}/{*rest}", any(handle))
-        .fallback(handle)
-        .with_state(state)
+/// Accepts connections until `stop` fires (or its sender is dropped), then asks every open
+/// connection to finish its request in flight and waits for all of them.
+async fn accept_loop(
+    listener: TcpListener,
+    state: AppState,
+    stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    // Connections watch `shutdown` and hold a clone of `open`; `open_tx.closed()` resolves
+    // once the last one has finished.
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let (open_tx, open) = watch::channel(());
+    let mut stop = pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, remote)) => {
+                let conn = serve_connection(stream, remote, state.clone(), shutdown.clone());
+                let open = open.clone();
+                tokio::spawn(async move {
+                    conn.await;
+                    drop(open);
+                });
+            }
+            Err(e) if is_connection_error(&e) => {}
+            Err(e) => {
+                // Typically EMFILE: out of file descriptors. Accepting again at once would spin,
+                // so pause briefly (still listening for stop) and let connections close.
+                tracing::error!("inbox receiver: accept failed: {e}");
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
+        }
+    }
+    drop(listener);
+    let _ = shutdown_tx.send(true);
+    drop(open);
+    open_tx.closed().await;
+    Ok(())
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves one connection until the peer closes it, a timeout cuts it off, or shutdown has let
+/// its request in flight finish.
+async fn serve_connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    state: AppState,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let header_timeout = state.config.header_timeout;
+    let service_state = state.clone();
+    let service = service_fn(move |req: hyper::Request<Incoming>| {
+        let state = service_state.clone();
+        async move { Ok::<_, Infallible>(handle(state, remote, req.map(Body::new)).await) }
+    });
+    let mut conn = pin!(http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), service));
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        // Changed (shutdown asked) or closed (the accept loop is gone, which only happens after
+        // asking): stop taking requests and let the one in flight finish.
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            conn.as_mut().await
+        }
+    };
+    let Err(e) = result else { return };
+    if e.is_parse_too_large() {
+        tracing::warn!(
+            "inbox receiver: rejected a request from {remote}: header section too large (431)"
+        );
+        record_rejected_headers(&state, remote).await;
+    } else if e.is_timeout() {
+        tracing::info!(
+            "inbox receiver: closed the connection from {remote}: no complete request headers \
+             within {header_timeout:?}"
+        );
+    } else {
+        tracing::debug!("inbox receiver: connection from {remote} ended: {e}");
+    }
+}
+
+/// hyper answered 431 before the request reached [`handle`], so method, path and headers are
+/// unknown; the attempt is still stored (and published) so the user sees that a sender was
+/// refused and why.
+async fn record_rejected_headers(state: &AppState, remote: SocketAddr) {
+    let delivery = NewDelivery {
+        received_at: now_ms(),
+        remote_addr: Some(remote.to_string()),
+        status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.as_u16(),
+        recognized: Some(Recognized {
+            source: Source::Unknown,
+            kind: EventKind::Unrecognized,
+            repository: None,
+            tags: Vec::new(),
+            digest: None,
+            summary: format!(
+                "refused before reading: more than {MAX_HEADERS} header fields or an oversized \
+                 header section (431); method and path unknown"
+            ),
+        }),
+        ..NewDelivery::default()
+    };
+    let summary = summary_of(&delivery);
+    match state.store.insert_async(delivery).await {
+        Ok(id) => {
+            let _ = state.events.send(DeliverySummary { id, ..summary });
+        }
+        Err(e) => tracing::error!("inbox receiver: storing a rejected request failed: {e}"),
+    }
 }
 
 /// What the path says about the route, before looking it up.
@@ -166,11 +296,7 @@ fn target(path: &str) -> Target {
     }
 }
 
-async fn handle(
-    State(state): State<AppState>,
-    ConnectInfo(remote): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
+async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     let received_at = now_ms();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();

@@ -364,3 +364,98 @@ async fn store_failure_is_503_and_nothing_acknowledged() {
     assert_eq!(f.store.count().unwrap(), 0);
     assert!(events.try_recv().is_err());
 }
+
+/// Writes `head` one byte every 50 ms (at most 400 bytes, so 20 s) and reports whether a write
+/// failed, which only happens once the server has closed the connection.
+fn dribble(
+    mut conn: tokio::net::tcp::OwnedWriteHalf,
+    head: Vec<u8>,
+) -> tokio::task::JoinHandle<bool> {
+    tokio::spawn(async move {
+        for byte in head.into_iter().cycle().take(400) {
+            if conn.write_all(&[byte]).await.is_err() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    })
+}
+
+/// Reads until the server closes the connection (EOF or reset); `None` if it is still open
+/// after 10 s. Returns the bytes the server sent before closing.
+async fn until_closed(mut conn: tokio::net::tcp::OwnedReadHalf) -> Option<Vec<u8>> {
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        let mut chunk = [0u8; 1024];
+        loop {
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await
+    .ok()?;
+    Some(got)
+}
+
+#[tokio::test]
+async fn dribbled_headers_are_cut_off_while_others_are_served() {
+    let f = start("slowloris", |c| {
+        c.header_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let token = quay_route(&f.store, RouteResponse::default());
+    let conn = TcpStream::connect(f.receiver.local_addr()).await.unwrap();
+    let (reader, writer) = conn.into_split();
+    // A request line and then headers that never end: one byte every 50 ms, a header name
+    // that keeps growing.
+    let head = format!("POST /hooks/{token} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ").into_bytes();
+    let writing = dribble(writer, head);
+
+    // Meanwhile an ordinary delivery is answered and stored.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/hooks/{token}", f.base))
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let reply = until_closed(reader)
+        .await
+        .expect("the server closes a connection whose headers never end");
+    assert!(
+        reply.is_empty(),
+        "no answer to a request never received: {:?}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert!(
+        writing.await.unwrap(),
+        "the dribbler's writes fail because the server closed, not because it ran out"
+    );
+    assert_eq!(f.store.count().unwrap(), 1);
+    f.receiver.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stalled_client_does_not_hold_shutdown_open() {
+    let f = start("stalled-shutdown", |c| {
+        c.header_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut conn = TcpStream::connect(f.receiver.local_addr()).await.unwrap();
+    conn.write_all(b"GET /hooks/x HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    // Make sure the server has the partial request before shutting down.
+    let resp = reqwest::get(format!("{}/elsewhere", f.base)).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    tokio::time::timeout(Duration::from_secs(10), f.receiver.shutdown())
+        .await
+        .expect("shutdown finishes once the stalled connection is cut off")
+        .unwrap();
+    let (reader, _writer) = conn.into_split();
+    assert_eq!(until_closed(reader).await, Some(Vec::new()));
+}
