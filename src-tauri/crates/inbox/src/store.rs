@@ -500,9 +500,17 @@ fn migrate(conn: &Connection) -> Result<()> {
         return Err(StoreError::NewerSchema(version));
     }
     if version < 1 {
+        // IMMEDIATE takes the write lock up front (waiting out busy_timeout), so two processes
+        // creating the same new file do not both start a read transaction and then fail to
+        // upgrade it; the second one finds the schema made and stops.
+        conn.execute_batch("BEGIN IMMEDIATE;")?;
+        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version >= 1 {
+            conn.execute_batch("COMMIT;")?;
+            return Ok(());
+        }
         conn.execute_batch(
-            "BEGIN;
-             CREATE TABLE deliveries (
+            "CREATE TABLE deliveries (
                  id INTEGER PRIMARY KEY AUTOINCREMENT,
                  received_at INTEGER NOT NULL,
                  method TEXT NOT NULL,

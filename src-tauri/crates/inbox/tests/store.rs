@@ -127,6 +127,29 @@ fn data_survives_drop_and_reopen() {
 }
 
 #[test]
+fn many_processes_opening_a_new_file_at_once_all_succeed() {
+    // Like the app and `wharf --headless` starting together on a fresh data folder.
+    for round in 0..5 {
+        let dir = TempDir::new(&format!("race{round}"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let (db, barrier) = (dir.db(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Store::open(db).map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for opener in openers {
+            assert_eq!(opener.join().unwrap(), Ok(()));
+        }
+        let store = Store::open(dir.db()).unwrap();
+        assert_eq!(store.count().unwrap(), 0);
+    }
+}
+
+#[test]
 fn concurrent_inserts_are_all_committed() {
     let dir = TempDir::new("concurrent");
     let store = Store::open(dir.db()).unwrap();
