@@ -144,6 +144,13 @@ impl InboxState {
             .or_else(|| self.status.base_url.clone())
     }
 
+    /// The open store, or why there is none, for commands that need it.
+    pub fn open_store(&self) -> crate::error::CommandResult<&Store> {
+        self.store.as_ref().ok_or_else(|| {
+            crate::error::CommandError::new("unavailable", self.unavailable_reason())
+        })
+    }
+
     /// Why the inbox cannot be used, for commands that need the store.
     pub fn unavailable_reason(&self) -> String {
         self.status

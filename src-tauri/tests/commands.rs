@@ -115,3 +115,89 @@ fn the_receiver_runs_and_its_deliveries_are_listed() {
     assert_eq!(rows[0]["path"], path);
     assert_eq!(rows[0]["status"], 404);
 }
+
+#[test]
+fn a_delivery_can_be_read_exported_replayed_and_cleared() {
+    let app = app();
+    let status = invoke(&app, "main", "inbox_status").unwrap();
+    let base = status["baseUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("receiver not running: {status}"))
+        .to_string();
+    let marker = format!("detail-{}", std::process::id());
+    let path = format!("/hooks/{marker}");
+    let sent = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-X", "POST"])
+        .args(["-H", "Authorization: Bearer never-shown-9f3"])
+        .args(["-H", "X-Trace: one", "-H", "X-Trace: two"])
+        .args(["--data-binary", r#"{"repository":"ns/app"}"#])
+        .arg(format!("{base}{path}"))
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let rows = invoke_with(
+        &app,
+        "main",
+        "inbox_list",
+        serde_json::json!({"query": {"text": marker}}),
+    )
+    .unwrap();
+    let id = rows[0]["id"].as_i64().unwrap();
+
+    let detail = invoke_with(&app, "main", "inbox_get", serde_json::json!({"id": id})).unwrap();
+    assert_eq!(detail["bodyText"], r#"{"repository":"ns/app"}"#);
+    let traces: Vec<&serde_json::Value> = detail["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h[0] == "x-trace")
+        .collect();
+    assert_eq!(traces.len(), 2, "{detail}");
+    let curl = detail["curl"].as_str().unwrap();
+    assert!(
+        curl.contains(&path) && !curl.contains("never-shown-9f3"),
+        "{curl}"
+    );
+
+    let file = invoke_with(
+        &app,
+        "main",
+        "inbox_export",
+        serde_json::json!({"query": {"text": marker}, "format": "jsonl"}),
+    )
+    .unwrap();
+    let file = std::path::PathBuf::from(file.as_str().unwrap());
+    assert!(file.starts_with(isolated_home()), "{}", file.display());
+    let exported = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(exported.lines().count(), 1, "{exported}");
+    assert!(exported.contains(&marker) && !exported.contains("never-shown-9f3"));
+
+    // Replaying to the app's own receiver stores a second copy of the same request.
+    let outcome = invoke_with(
+        &app,
+        "main",
+        "inbox_replay",
+        serde_json::json!({"id": id, "url": format!("{base}{path}")}),
+    )
+    .unwrap();
+    assert_eq!(outcome["status"], 404, "unknown route, refused but stored");
+    let again = invoke_with(
+        &app,
+        "main",
+        "inbox_list",
+        serde_json::json!({"query": {"text": marker}}),
+    )
+    .unwrap();
+    assert_eq!(again.as_array().unwrap().len(), 2);
+
+    let cleared = invoke(&app, "main", "inbox_clear").unwrap();
+    assert!(cleared.as_u64().unwrap() >= 2);
+    let after = invoke_with(
+        &app,
+        "main",
+        "inbox_list",
+        serde_json::json!({"query": {"text": marker}}),
+    )
+    .unwrap();
+    assert_eq!(after, serde_json::json!([]));
+}
