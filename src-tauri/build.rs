@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "dtr_webhook_test",
     "dtr_webhook_update",
     "dtr_webhook_delete",
+    "settings_get",
+    "settings_save",
 ];
 
 fn main() {

@@ -1,10 +1,9 @@
 //! The inbox as the app runs it: the store, the receiver, and the UI subscriber it feeds.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use inbox::receiver::{Receiver, ReceiverConfig, DEFAULT_PORT};
+use inbox::receiver::{Receiver, ReceiverConfig};
 use inbox::store::{DeliverySummary, Store};
 use inbox::toast::{DesktopToaster, Toaster};
 use inbox::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
@@ -12,6 +11,7 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use ts_rs::TS;
 
+use crate::settings::Settings;
 use crate::state::database_path;
 
 /// Whether the receiver is listening, and where, or why not.
@@ -32,56 +32,42 @@ pub struct InboxState {
     pub store: Option<Store>,
     status: ReceiverStatus,
     toast_error: Arc<Mutex<Option<String>>>,
-    /// Toast rules in force; Settings will send new ones here.
-    _rules: Option<tokio::sync::watch::Sender<ToastRules>>,
+    /// Toast rules in force; Settings sends new ones here.
+    rules: Option<tokio::sync::watch::Sender<ToastRules>>,
+    /// The configured public base URL, if any (else the listening address is used).
+    public_base: Mutex<Option<String>>,
     /// Kept so the server runs as long as the app.
     _receiver: Option<Receiver>,
     /// The live feed of the webview; replaced on every subscribe (a reload drops the old one).
     pub subscriber: Mutex<Option<Channel<DeliverySummary>>>,
 }
 
-/// Overrides the base URL of "Send to Wharf" routes, e.g. `https://hooks.example.com`.
-pub const PUBLIC_BASE_URL_ENV: &str = "WHARF_PUBLIC_BASE_URL";
-
-/// Receiver address from the environment (`WHARF_RECEIVER_BIND`, `WHARF_RECEIVER_PORT`),
-/// 127.0.0.1:47820 by default. Settings will take this over.
-pub fn receiver_addr_from_env() -> Result<SocketAddr, String> {
-    let ip: IpAddr = match std::env::var("WHARF_RECEIVER_BIND") {
-        Ok(v) => v
-            .parse()
-            .map_err(|_| format!("WHARF_RECEIVER_BIND={v:?} is not an IP address"))?,
-        Err(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-    };
-    let port: u16 = match std::env::var("WHARF_RECEIVER_PORT") {
-        Ok(v) => v
-            .parse()
-            .map_err(|_| format!("WHARF_RECEIVER_PORT={v:?} is not a port number"))?,
-        Err(_) => DEFAULT_PORT,
-    };
-    Ok(SocketAddr::new(ip, port))
-}
-
 impl InboxState {
     /// Opens the store in `data_dir` and starts the receiver on the current tokio runtime.
     /// Failures are kept in the status for the UI rather than stopping the app.
-    pub async fn start(data_dir: &Path) -> Self {
+    pub async fn start(data_dir: &Path, settings: &Settings) -> Self {
         let db = database_path(data_dir);
         let store = match Store::open(&db) {
             Ok(store) => store,
-            Err(e) => return Self::failed(None, format!("cannot open {}: {e}", db.display())),
+            Err(e) => {
+                let why = format!("cannot open {}: {e}", db.display());
+                return Self::failed(None, why, Mutex::new(None));
+            }
         };
-        let addr = match receiver_addr_from_env() {
+        let public_base = Mutex::new(settings.public_base_url());
+        let addr = match settings.receiver_addr() {
             Ok(addr) => addr,
-            Err(e) => return Self::failed(Some(store), e),
+            Err(e) => return Self::failed(Some(store), e, public_base),
         };
         let config = ReceiverConfig {
             addr,
+            body_limit: settings.body_limit_mib as usize * 1024 * 1024,
             ..ReceiverConfig::default()
         };
         match Receiver::start(config, store.clone()).await {
             Ok(receiver) => {
                 let toast_error = Arc::new(Mutex::new(None));
-                let (rules, rules_rx) = tokio::sync::watch::channel(ToastRules::default());
+                let (rules, rules_rx) = tokio::sync::watch::channel(settings.toast_rules.clone());
                 let toaster: Arc<dyn Toaster> = Arc::new(DesktopToaster::new("Wharf"));
                 let sink = toast_error.clone();
                 spawn_toaster(
@@ -101,17 +87,22 @@ impl InboxState {
                         toast_error: None,
                     },
                     toast_error,
-                    _rules: Some(rules),
+                    rules: Some(rules),
+                    public_base,
                     store: Some(store),
                     _receiver: Some(receiver),
                     subscriber: Mutex::new(None),
                 }
             }
-            Err(e) => Self::failed(Some(store), format!("cannot listen on {addr}: {e}")),
+            Err(e) => Self::failed(
+                Some(store),
+                format!("cannot listen on {addr}: {e}"),
+                public_base,
+            ),
         }
     }
 
-    fn failed(store: Option<Store>, error: String) -> Self {
+    fn failed(store: Option<Store>, error: String, public_base: Mutex<Option<String>>) -> Self {
         tracing::error!(%error, "inbox receiver not running");
         Self {
             store,
@@ -121,7 +112,8 @@ impl InboxState {
                 toast_error: None,
             },
             toast_error: Arc::new(Mutex::new(None)),
-            _rules: None,
+            rules: None,
+            public_base,
             _receiver: None,
             subscriber: Mutex::new(None),
         }
@@ -135,13 +127,22 @@ impl InboxState {
         }
     }
 
-    /// The base URL a registry should deliver to: `WHARF_PUBLIC_BASE_URL` (a tunnel or proxy in
-    /// front of the receiver) or the address the receiver listens on.
+    /// The base URL a registry should deliver to: the configured public base URL (a tunnel or
+    /// proxy in front of the receiver) or the address the receiver listens on.
     pub fn public_base_url(&self) -> Option<String> {
-        std::env::var(PUBLIC_BASE_URL_ENV)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
+        self.public_base
+            .lock()
+            .expect("public base lock")
+            .clone()
             .or_else(|| self.status.base_url.clone())
+    }
+
+    /// Applies the settings that take effect at once: toast rules and the public base URL.
+    pub fn apply(&self, settings: &Settings) {
+        *self.public_base.lock().expect("public base lock") = settings.public_base_url();
+        if let Some(rules) = &self.rules {
+            rules.send_replace(settings.toast_rules.clone());
+        }
     }
 
     /// The open store, or why there is none, for commands that need it.

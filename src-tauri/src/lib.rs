@@ -8,6 +8,7 @@ pub mod error;
 pub mod headless;
 pub mod inbox_state;
 pub mod registry_state;
+pub mod settings;
 pub mod state;
 
 use tauri::{Manager, Runtime};
@@ -40,6 +41,8 @@ pub const COMMANDS: &[&str] = &[
     "dtr_webhook_test",
     "dtr_webhook_update",
     "dtr_webhook_delete",
+    "settings_get",
+    "settings_save",
 ];
 
 /// The application with all state and commands, on any runtime (the real one or the mock).
@@ -49,7 +52,11 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             let paths = state::AppPaths::resolve(app.handle())?;
             paths.create()?;
             tracing::info!(data = %paths.data_dir.display(), config = %paths.config_dir.display(), "Wharf starting");
-            let inbox = tauri::async_runtime::block_on(inbox_state::InboxState::start(&paths.data_dir));
+            let settings = settings::SettingsState::load(&paths.config_dir);
+            let inbox = tauri::async_runtime::block_on(inbox_state::InboxState::start(
+                &paths.data_dir,
+                &settings.current(),
+            ));
             if let Some(mut deliveries) = inbox.subscribe() {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {
@@ -59,6 +66,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 });
             }
             app.manage(inbox);
+            app.manage(settings);
             app.manage(registry_state::RegistryState::open(&paths.config_dir));
             app.manage(paths);
             Ok(())
@@ -89,6 +97,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::dtr::dtr_webhook_test,
             commands::dtr::dtr_webhook_update,
             commands::dtr::dtr_webhook_delete,
+            commands::settings::settings_get,
+            commands::settings::settings_save,
         ])
 }
 

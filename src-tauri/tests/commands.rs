@@ -201,3 +201,55 @@ fn a_delivery_can_be_read_exported_replayed_and_cleared() {
     .unwrap();
     assert_eq!(after, serde_json::json!([]));
 }
+
+#[test]
+fn settings_are_saved_and_the_public_base_url_applies_at_once() {
+    let app = app();
+    let view = invoke(&app, "main", "settings_get").unwrap();
+    let mut settings = view["settings"].clone();
+    assert_eq!(settings["receiverBind"], "127.0.0.1", "{view}");
+    assert_eq!(view["restartNeeded"], false);
+
+    settings["publicBaseUrl"] = serde_json::json!("https://hooks.example.com/wharf/");
+    settings["theme"] = serde_json::json!("dark");
+    settings["receiverPort"] = serde_json::json!(40123);
+    let saved = invoke_with(
+        &app,
+        "main",
+        "settings_save",
+        serde_json::json!({"next": settings}),
+    )
+    .unwrap();
+    assert_eq!(saved["publicBaseUrl"], "https://hooks.example.com/wharf");
+    assert_eq!(saved["restartNeeded"], true, "a new port needs a restart");
+    let file = isolated_home().join("config/dev.wharf.desktop/settings.json");
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(on_disk["theme"], "dark");
+
+    let minted = invoke_with(
+        &app,
+        "main",
+        "inbox_route_create",
+        serde_json::json!({"route": {"connectionId": null, "repository": "ns/app",
+            "notificationId": null, "source": "quay", "event": "repo_push", "label": "x",
+            "response": {"status": 200, "body": null, "delayMs": 0}}}),
+    )
+    .unwrap();
+    let url = minted["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://hooks.example.com/wharf/hooks/"),
+        "{url}"
+    );
+    assert_eq!(minted["warning"], serde_json::Value::Null);
+
+    settings["receiverBind"] = serde_json::json!("my laptop");
+    let refused = invoke_with(
+        &app,
+        "main",
+        "settings_save",
+        serde_json::json!({"next": settings}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid", "{refused}");
+}

@@ -6,3 +6,4 @@ pub mod connections;
 pub mod dtr;
 pub mod inbox;
 pub mod quay;
+pub mod settings;

@@ -21,6 +21,14 @@ import type { DtrWebhookTestDraft } from "./bindings/DtrWebhookTestDraft";
 import type { DtrWebhookUpdate } from "./bindings/DtrWebhookUpdate";
 import type { NewHookRoute } from "./bindings/NewHookRoute";
 import type { MintedRoute } from "./bindings/MintedRoute";
+import type { DeliveryDetail } from "./bindings/DeliveryDetail";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ReplayOutcome } from "./bindings/ReplayOutcome";
+import type { Settings } from "./bindings/Settings";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { Theme } from "./bindings/Theme";
+import type { ToastRules } from "./bindings/ToastRules";
+import type { RuleMode } from "./bindings/RuleMode";
 
 export type {
   AppInfo,
@@ -28,11 +36,13 @@ export type {
   Connection,
   ConnectionInput,
   ConnectionsOverview,
+  DeliveryDetail,
   DeliverySummary,
   DtrWebhook,
   DtrWebhookDraft,
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
+  ExportFormat,
   InboxQuery,
   MintedRoute,
   NamespaceItem,
@@ -41,7 +51,13 @@ export type {
   QuayNotification,
   QuayNotificationDraft,
   ReceiverStatus,
+  ReplayOutcome,
   RepositoryItem,
+  RuleMode,
+  Settings,
+  SettingsView,
+  Theme,
+  ToastRules,
   Verified,
 };
 
@@ -75,8 +91,22 @@ export const api = {
     channel.onmessage = onDelivery;
     return call<void>("inbox_subscribe", { onDelivery: channel });
   },
+  /** Everything stored for one delivery, with a redacted `curl` command. */
+  inboxGet: (id: number) => call<DeliveryDetail>("inbox_get", { id }),
+  /** Writes the matching deliveries to a file (Downloads) and returns its path. */
+  inboxExport: (query: InboxQuery, format: ExportFormat) =>
+    call<string>("inbox_export", { query, format }),
+  /** Sends a stored delivery again to `url`. */
+  inboxReplay: (id: number, url: string) => call<ReplayOutcome>("inbox_replay", { id, url }),
+  /** Deletes every stored delivery; returns how many. */
+  inboxClear: () => call<number>("inbox_clear"),
   /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */
   inboxRouteCreate: (route: NewHookRoute) => call<MintedRoute>("inbox_route_create", { route }),
+
+  settingsGet: () => call<SettingsView>("settings_get"),
+  /** Saves settings; toast rules and the public base URL apply at once, the receiver's address,
+   *  port and body limit at the next start (`restartNeeded`). */
+  settingsSave: (next: Settings) => call<SettingsView>("settings_save", { next }),
 
   connectionsList: () => call<ConnectionsOverview>("connections_list"),
   /** Creates (no id) or updates a connection; a blank token keeps the stored one. */

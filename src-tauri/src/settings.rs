@@ -1,0 +1,278 @@
+//! The user's settings: receiver address and limits, public base URL, retention, toast rules and
+//! theme, in `settings.json` next to the connections file.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+
+use inbox::receiver::DEFAULT_PORT;
+use inbox::toast_policy::ToastRules;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{CommandError, CommandResult};
+
+/// Overrides for scripted runs and tests; they win over the file.
+pub const BIND_ENV: &str = "WHARF_RECEIVER_BIND";
+/// See [`BIND_ENV`].
+pub const PORT_ENV: &str = "WHARF_RECEIVER_PORT";
+/// See [`BIND_ENV`].
+pub const PUBLIC_BASE_URL_ENV: &str = "WHARF_PUBLIC_BASE_URL";
+
+/// Light, dark, or whatever the desktop uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub enum Theme {
+    /// Follow the desktop.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// Everything the Settings screen edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// The address the receiver listens on: 127.0.0.1 (this machine only) or a LAN address.
+    pub receiver_bind: String,
+    /// The receiver's port.
+    pub receiver_port: u16,
+    /// Base of "Send to Wharf" URLs when a tunnel or proxy fronts the receiver.
+    pub public_base_url: Option<String>,
+    /// Larger bodies are refused with 413.
+    pub body_limit_mib: u32,
+    /// Keep at most this many deliveries.
+    #[ts(type = "number | null")]
+    pub retention_max_count: Option<u64>,
+    /// Keep deliveries at most this many days.
+    pub retention_max_days: Option<u32>,
+    /// Which deliveries raise a desktop notification.
+    pub toast_rules: ToastRules,
+    /// Colour scheme.
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            receiver_bind: Ipv4Addr::LOCALHOST.to_string(),
+            receiver_port: DEFAULT_PORT,
+            public_base_url: None,
+            body_limit_mib: 10,
+            retention_max_count: Some(100_000),
+            retention_max_days: Some(30),
+            toast_rules: ToastRules::default(),
+            theme: Theme::System,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings file inside a config folder.
+    pub fn path(config_dir: &Path) -> PathBuf {
+        config_dir.join("settings.json")
+    }
+
+    /// Reads the file; a missing file gives the defaults, a damaged one an error to show.
+    pub fn load(config_dir: &Path) -> Result<Self, String> {
+        let path = Self::path(config_dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| format!("{} is damaged ({e}); defaults are in use", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// Validates and writes the file atomically (temporary file, then rename).
+    pub fn save(&self, config_dir: &Path) -> CommandResult<()> {
+        self.validate()?;
+        let path = Self::path(config_dir);
+        let temp = path.with_extension("json.tmp");
+        let json = serde_json::to_vec_pretty(self).expect("settings serialise");
+        std::fs::create_dir_all(config_dir)
+            .and_then(|()| std::fs::write(&temp, json))
+            .and_then(|()| std::fs::rename(&temp, &path))
+            .map_err(|e| CommandError::new("io", format!("Could not save {}: {e}", path.display())))
+    }
+
+    /// Checks every field, with a sentence per mistake.
+    pub fn validate(&self) -> CommandResult<()> {
+        let invalid = |m: &str| Err(CommandError::new("invalid", m));
+        if self.receiver_bind.trim().parse::<IpAddr>().is_err() {
+            return invalid(
+                "The bind address must be an IP address, such as 127.0.0.1 or 192.168.1.20.",
+            );
+        }
+        if let Some(url) = self
+            .public_base_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            let url = url.trim();
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"));
+            if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+                return invalid(
+                    "The public base URL must start with http:// or https:// and name a host.",
+                );
+            }
+        }
+        if !(1..=1024).contains(&self.body_limit_mib) {
+            return invalid("The body limit must be between 1 and 1024 MiB.");
+        }
+        if self.retention_max_count == Some(0) || self.retention_max_days == Some(0) {
+            return invalid("Retention limits must be at least 1 (leave a limit empty for none).");
+        }
+        Ok(())
+    }
+
+    /// Where the receiver should listen: the environment overrides, else these settings.
+    pub fn receiver_addr(&self) -> Result<SocketAddr, String> {
+        let ip: IpAddr = match std::env::var(BIND_ENV) {
+            Ok(v) => v
+                .parse()
+                .map_err(|_| format!("{BIND_ENV}={v:?} is not an IP address"))?,
+            Err(_) => self.receiver_bind.trim().parse().map_err(|_| {
+                format!("bind address {:?} is not an IP address", self.receiver_bind)
+            })?,
+        };
+        let port: u16 = match std::env::var(PORT_ENV) {
+            Ok(v) => v
+                .parse()
+                .map_err(|_| format!("{PORT_ENV}={v:?} is not a port number"))?,
+            Err(_) => self.receiver_port,
+        };
+        Ok(SocketAddr::new(ip, port))
+    }
+
+    /// The configured public base URL, the environment's first.
+    pub fn public_base_url(&self) -> Option<String> {
+        std::env::var(PUBLIC_BASE_URL_ENV)
+            .ok()
+            .or_else(|| self.public_base_url.clone())
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty())
+    }
+
+    /// Whether changing from `self` to `next` needs the receiver restarted.
+    pub fn needs_restart(&self, next: &Settings) -> bool {
+        self.receiver_bind.trim() != next.receiver_bind.trim()
+            || self.receiver_port != next.receiver_port
+            || self.body_limit_mib != next.body_limit_mib
+    }
+}
+
+/// Managed state: the settings on disk and those the receiver was started with.
+pub struct SettingsState {
+    config_dir: PathBuf,
+    current: std::sync::Mutex<Settings>,
+    started_with: Settings,
+    load_error: Option<String>,
+}
+
+impl SettingsState {
+    /// Loads `settings.json` from `config_dir` (defaults when missing or damaged).
+    pub fn load(config_dir: &Path) -> Self {
+        let (settings, load_error) = match Settings::load(config_dir) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                tracing::warn!(error = %e, "settings not loaded");
+                (Settings::default(), Some(e))
+            }
+        };
+        Self {
+            config_dir: config_dir.to_owned(),
+            current: std::sync::Mutex::new(settings.clone()),
+            started_with: settings,
+            load_error,
+        }
+    }
+
+    /// The settings in force now.
+    pub fn current(&self) -> Settings {
+        self.current.lock().expect("settings lock").clone()
+    }
+
+    /// Why the file was not used, if it was not.
+    pub fn load_error(&self) -> Option<String> {
+        self.load_error.clone()
+    }
+
+    /// Whether the saved receiver settings differ from the running receiver's.
+    pub fn restart_needed(&self) -> bool {
+        self.started_with.needs_restart(&self.current())
+    }
+
+    /// Validates and saves `next`, then makes it current.
+    pub fn save(&self, next: Settings) -> CommandResult<()> {
+        next.save(&self.config_dir)?;
+        *self.current.lock().expect("settings lock") = next;
+        Ok(())
+    }
+}
+
+/// The address this machine uses to reach other networks, which is the one a registry on the
+/// LAN can most likely reach. A UDP `connect` only picks a route; it sends nothing.
+pub fn lan_address() -> Option<IpAddr> {
+    let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip_through_the_file() {
+        let dir = std::env::temp_dir().join(format!("wharf-settings-{}", std::process::id()));
+        assert_eq!(Settings::load(&dir), Ok(Settings::default()));
+        let mut s = Settings::default();
+        s.public_base_url = Some("https://hooks.example.com/wharf".into());
+        s.theme = Theme::Dark;
+        s.save(&dir).unwrap();
+        assert_eq!(Settings::load(&dir), Ok(s));
+        std::fs::write(Settings::path(&dir), b"{not json").unwrap();
+        assert!(Settings::load(&dir).unwrap_err().contains("damaged"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_a_sentence() {
+        let cases: [(fn(&mut Settings), &str); 5] = [
+            (|s| s.receiver_bind = "my-laptop".into(), "IP address"),
+            (
+                |s| s.public_base_url = Some("hooks.example.com".into()),
+                "http://",
+            ),
+            (|s| s.public_base_url = Some("https://".into()), "http://"),
+            (|s| s.body_limit_mib = 0, "between 1 and 1024"),
+            (|s| s.retention_max_days = Some(0), "at least 1"),
+        ];
+        for (break_it, says) in cases {
+            let mut s = Settings::default();
+            break_it(&mut s);
+            let err = s.validate().unwrap_err();
+            assert!(err.message.contains(says), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn only_listener_changes_need_a_restart() {
+        let base = Settings::default();
+        let mut themed = base.clone();
+        themed.theme = Theme::Light;
+        themed.public_base_url = Some("https://x.example".into());
+        assert!(!base.needs_restart(&themed));
+        let mut moved = base.clone();
+        moved.receiver_port = 40000;
+        assert!(base.needs_restart(&moved));
+    }
+}
