@@ -51,6 +51,9 @@ export XDG_RUNTIME_DIR=$WORK/run XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/
 export WHARF_APP=$APP WHARF_E2E_WORK=$WORK
 # The app's receiver picks a free port, so parallel runs and a running Wharf do not collide.
 export WHARF_RECEIVER_PORT=${WHARF_RECEIVER_PORT:-0}
+# The fakes, like Quay, refuse webhook URLs on 127.0.0.1 and localhost; 127.0.0.2 is loopback too,
+# so "Send to Wharf" URLs stay on this machine (never the LAN address).
+export WHARF_RECEIVER_BIND=${WHARF_RECEIVER_BIND:-127.0.0.2}
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null || true' EXIT

@@ -146,6 +146,94 @@ impl Session {
         assert!(!Self::is_error(&v), "click failed: {v}");
     }
 
+    /// Types `text` into an input or textarea after clearing it, as a person would (input events).
+    pub async fn type_text(&self, element: &Element, text: &str) {
+        let clear = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{}/clear", element.0),
+                Some(json!({})),
+            )
+            .await;
+        assert!(!Self::is_error(&clear), "clear failed: {clear}");
+        let typed = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{}/value", element.0),
+                Some(json!({"text": text})),
+            )
+            .await;
+        assert!(!Self::is_error(&typed), "typing failed: {typed}");
+    }
+
+    /// Picks the option with `value` in the `<select>` matching `css` by clicking it.
+    pub async fn select(&self, css: &str, value: &str, timeout: Duration) {
+        let option = self
+            .find(&format!("{css} option[value=\"{value}\"]"), timeout)
+            .await;
+        self.click(&option).await;
+    }
+
+    /// The `value` property of a form field.
+    pub async fn value(&self, element: &Element) -> String {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/property/value", element.0),
+                None,
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits up to `timeout` for an element matching `css` whose text contains `text`.
+    pub async fn find_containing(&self, css: &str, text: &str, timeout: Duration) -> Element {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self
+                .execute(
+                    "return Array.from(document.querySelectorAll(arguments[0]))\
+                       .find(e => e.textContent.includes(arguments[1])) || null;",
+                    vec![json!(css), json!(text)],
+                )
+                .await;
+            if let Some(id) = v[ELEMENT_KEY].as_str() {
+                return Element(id.to_string());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {css} containing {text:?} after {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The first element matching `css` inside `parent`, if any.
+    pub async fn find_in(&self, parent: &Element, css: &str) -> Option<Element> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{}/element", parent.0),
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        if Self::is_error(&v) {
+            return None;
+        }
+        v[ELEMENT_KEY].as_str().map(|s| Element(s.to_string()))
+    }
+
+    /// Whether an element matching `css` with `text` in it is on the page now.
+    pub async fn has_containing(&self, css: &str, text: &str) -> bool {
+        self.execute(
+            "return Array.from(document.querySelectorAll(arguments[0]))\
+               .some(e => e.textContent.includes(arguments[1]));",
+            vec![json!(css), json!(text)],
+        )
+        .await
+            == json!(true)
+    }
+
     /// Runs `script` in the page and returns its value.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
         self.call(

@@ -1,0 +1,401 @@
+//! What a registry admin does, in the real window: connect to a (fake) Quay or DTR with the
+//! token going to the real gnome-keyring, browse to a repository, create a notification or
+//! webhook that points at Wharf's own receiver, press Test, see the delivery arrive in the row,
+//! in the inbox and as a dunst toast, then delete it. Finally no token is in any file.
+//! Run through `tests/e2e/run.sh` (`make e2e`), which binds the receiver to 127.0.0.2.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use e2e::webdriver::Session;
+use fakes::dtr::{DtrVersion, FakeDtr};
+use fakes::quay::{FakeQuay, Scope};
+
+const WAIT: Duration = Duration::from_secs(20);
+const QUAY_TOKEN: &str = "qTok-E2E-Secret-4d1c9a7e";
+const DTR_TOKEN: &str = "dtrTok-E2E-Secret-8b2f0c55";
+
+fn shot(name: &str) -> PathBuf {
+    e2e::workspace_root().join(format!("docs/screenshots/{name}.png"))
+}
+
+async fn nav(session: &Session, view: &str) {
+    let button = session.find(&format!("#nav-{view}"), WAIT).await;
+    session.click(&button).await;
+}
+
+async fn fill(session: &Session, testid: &str, text: &str) {
+    let field = session.find(&format!("[data-testid={testid}]"), WAIT).await;
+    session.type_text(&field, text).await;
+}
+
+async fn click(session: &Session, testid: &str) {
+    let button = session.find(&format!("[data-testid={testid}]"), WAIT).await;
+    session.click(&button).await;
+}
+
+/// Adds a connection through the form and verifies it; returns when "Signed in as" shows.
+async fn add_connection(
+    session: &Session,
+    name: &str,
+    kind: &str,
+    url: &str,
+    username: Option<&str>,
+    token: &str,
+) {
+    nav(session, "connections").await;
+    click(session, "connection-add").await;
+    fill(session, "connection-name", name).await;
+    session
+        .select("[data-testid=connection-kind]", kind, WAIT)
+        .await;
+    fill(session, "connection-url", url).await;
+    if let Some(user) = username {
+        fill(session, "connection-username", user).await;
+    }
+    fill(session, "connection-token", token).await;
+    click(session, "connection-save").await;
+    let row = session
+        .find_containing("[data-testid=connection-row]", name, WAIT)
+        .await;
+    let verify = session
+        .find_in(&row, "[data-testid=connection-verify]")
+        .await
+        .expect("a Verify button in the row");
+    session.click(&verify).await;
+    session
+        .wait_text("[data-testid=connection-verify-result]", WAIT, |t| {
+            t.contains("alice")
+        })
+        .await;
+}
+
+async fn remove_connection(session: &Session, name: &str) {
+    nav(session, "connections").await;
+    let row = session
+        .find_containing("[data-testid=connection-row]", name, WAIT)
+        .await;
+    let remove = session
+        .find_in(&row, "[data-testid=connection-remove]")
+        .await
+        .unwrap();
+    session.click(&remove).await;
+    click(session, "connection-remove-confirm").await;
+    for _ in 0..100 {
+        if !session
+            .has_containing("[data-testid=connection-row]", name)
+            .await
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("connection {name} still listed after Remove");
+}
+
+/// Opens `namespace/name` on the Repositories screen for the connection called `connection`.
+async fn open_repository(session: &Session, connection: &str, namespace: &str, name: &str) {
+    nav(session, "repositories").await;
+    let option = session
+        .find_containing("[data-testid=repo-connection] option", connection, WAIT)
+        .await;
+    session.click(&option).await;
+    let ns = session
+        .find_containing("[data-testid=namespace-item]", namespace, WAIT)
+        .await;
+    session.click(&ns).await;
+    let repo = session
+        .find_containing(
+            "[data-testid=repo-row]",
+            &format!("{namespace}/{name}"),
+            WAIT,
+        )
+        .await;
+    session.click(&repo).await;
+}
+
+/// How many toasts in dunst's history mention `text` (closing the open ones first).
+fn toasts_mentioning(text: &str) -> usize {
+    std::process::Command::new("dunstctl")
+        .arg("close-all")
+        .status()
+        .expect("dunstctl runs");
+    std::thread::sleep(Duration::from_millis(300));
+    let out = std::process::Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl runs");
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history JSON");
+    history["data"][0].as_array().map_or(0, |toasts| {
+        toasts
+            .iter()
+            .filter(|t| format!("{} {}", t["summary"]["data"], t["body"]["data"]).contains(text))
+            .count()
+    })
+}
+
+/// Every file under the run's XDG config and data folders, read as bytes.
+fn app_files() -> Vec<(PathBuf, Vec<u8>)> {
+    let work = PathBuf::from(std::env::var("WHARF_E2E_WORK").expect("set by run.sh"));
+    let mut out = Vec::new();
+    let mut stack = vec![work.join("config"), work.join("data")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            // The keyring's own file is where the token belongs; it is encrypted.
+            if path.ends_with("keyrings") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    out
+}
+
+fn assert_no_file_holds(secret: &str) {
+    let files = app_files();
+    assert!(
+        files.iter().any(|(p, _)| p.ends_with("connections.json")),
+        "the connections file was written: {:?}",
+        files.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, bytes) in files {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the token is in {}",
+            path.display()
+        );
+    }
+}
+
+fn keyring_holds(secret: &str) -> bool {
+    let out = std::process::Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "--unlock",
+            "service",
+            "dev.wharf.desktop",
+        ])
+        .output()
+        .expect("secret-tool runs");
+    String::from_utf8_lossy(&out.stdout).contains(secret)
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() {
+    let fake = FakeQuay::start().await.unwrap();
+    fake.add_user("alice");
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    fake.add_repo("acme", "payments", false);
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+
+    add_connection(
+        &session,
+        "Fake Quay",
+        "quay",
+        fake.base_url(),
+        None,
+        QUAY_TOKEN,
+    )
+    .await;
+    assert!(keyring_holds(QUAY_TOKEN), "the token went to gnome-keyring");
+    assert_no_file_holds(QUAY_TOKEN);
+    session.screenshot(&shot("connections")).await;
+
+    open_repository(&session, "Fake Quay", "acme", "payments").await;
+    session
+        .find("[data-testid=notifications-panel]", WAIT)
+        .await;
+    click(&session, "notification-create").await;
+    fill(&session, "notification-title", "CI failures").await;
+    session
+        .select("[data-testid=notification-event]", "build_failure", WAIT)
+        .await;
+    session
+        .select("[data-testid=notification-method]", "webhook", WAIT)
+        .await;
+    click(&session, "send-to-wharf").await;
+    let url_field = session.find("[data-testid=notification-url]", WAIT).await;
+    for _ in 0..100 {
+        if !session.value(&url_field).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let url = session.value(&url_field).await;
+    assert!(
+        url.starts_with("http://127.0.0.2:"),
+        "receiver route URL: {url}"
+    );
+    session.screenshot(&shot("notification-form")).await;
+    click(&session, "notification-submit").await;
+    let row = session
+        .find_containing("[data-testid=notification-row]", "CI failures", WAIT)
+        .await;
+
+    let test = session
+        .find_in(&row, "[data-testid=notification-test]")
+        .await
+        .unwrap();
+    session.click(&test).await;
+    let arrived = session
+        .wait_text("[data-testid=delivery-arrived]", WAIT, |t| {
+            t.contains("delivered in")
+        })
+        .await;
+    assert!(arrived.contains("build failed"), "{arrived}");
+    assert!(arrived.contains("build_failure"), "{arrived}");
+    session.screenshot(&shot("notifications")).await;
+    assert!(
+        toasts_mentioning("acme/payments") >= 1,
+        "dunst got a toast for the delivery"
+    );
+
+    let delete = session
+        .find_in(&row, "[data-testid=notification-delete]")
+        .await
+        .unwrap();
+    session.click(&delete).await;
+    click(&session, "notification-delete-confirm").await;
+    session
+        .find("[data-testid=notifications-empty]", WAIT)
+        .await;
+    let left = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/repository/acme/payments/notification/",
+            fake.base_url()
+        ))
+        .bearer_auth(QUAY_TOKEN)
+        .header("X-Requested-With", "XMLHttpRequest")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        left["notifications"],
+        serde_json::json!([]),
+        "gone from the fake"
+    );
+
+    nav(&session, "inbox").await;
+    let list = session
+        .wait_text("#inbox-list", WAIT, |t| t.contains("acme/payments"))
+        .await;
+    assert!(list.contains("build failed"), "{list}");
+    session.screenshot(&shot("inbox")).await;
+
+    remove_connection(&session, "Fake Quay").await;
+    assert!(
+        !keyring_holds(QUAY_TOKEN),
+        "Remove deleted the token from the keyring"
+    );
+    assert_no_file_holds(QUAY_TOKEN);
+    session.quit().await;
+}
+
+/// Creates a webhook of `webhook_type` in the open webhooks panel, tests it and deletes it.
+async fn webhook_round_trip(session: &Session, webhook_type: &str, expect_summary: &str) {
+    session.find("[data-testid=webhooks-panel]", WAIT).await;
+    click(session, "webhook-create").await;
+    session
+        .select("[data-testid=webhook-type]", webhook_type, WAIT)
+        .await;
+    click(session, "send-to-wharf").await;
+    let endpoint = session.find("[data-testid=webhook-endpoint]", WAIT).await;
+    for _ in 0..100 {
+        if !session.value(&endpoint).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(session
+        .value(&endpoint)
+        .await
+        .starts_with("http://127.0.0.2:"));
+    click(session, "webhook-submit").await;
+    let row = session
+        .find_containing("[data-testid=webhook-row]", webhook_type, WAIT)
+        .await;
+    let test = session
+        .find_in(&row, "[data-testid=webhook-test]")
+        .await
+        .unwrap();
+    session.click(&test).await;
+    let arrived = session
+        .wait_text("[data-testid=delivery-arrived]", WAIT, |t| {
+            t.contains("delivered in")
+        })
+        .await;
+    assert!(arrived.contains(webhook_type), "{arrived}");
+    assert!(arrived.contains(expect_summary), "{arrived}");
+    let delete = session
+        .find_in(&row, "[data-testid=webhook-delete]")
+        .await
+        .unwrap();
+    session.click(&delete).await;
+    click(session, "webhook-delete-confirm").await;
+    session.find("[data-testid=webhooks-empty]", WAIT).await;
+}
+
+async fn dtr_flow(version: DtrVersion, label: &str) {
+    let fake = FakeDtr::start(version).await.unwrap();
+    fake.add_user("alice", DTR_TOKEN, false);
+    fake.add_org("payments", &["alice"], &[]);
+    fake.add_repo("payments", "api", false, &["v1"]);
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    let name = format!("Fake DTR {label}");
+    add_connection(
+        &session,
+        &name,
+        "dtr",
+        fake.base_url(),
+        Some("alice"),
+        DTR_TOKEN,
+    )
+    .await;
+    assert_no_file_holds(DTR_TOKEN);
+
+    open_repository(&session, &name, "payments", "api").await;
+    webhook_round_trip(&session, "TAG_PUSH", "payments/api").await;
+    session
+        .screenshot(&shot(&format!("webhooks-{label}")))
+        .await;
+    assert!(fake.webhooks().is_empty(), "deleted on the fake");
+
+    let namespace = session.find_containing("li", "payments", WAIT).await;
+    let webhooks = session
+        .find_in(&namespace, "[data-testid=namespace-webhooks]")
+        .await
+        .expect("a namespace webhooks button for an org alice administers");
+    session.click(&webhooks).await;
+    webhook_round_trip(&session, "REPO_EVENT", "payments").await;
+    assert!(fake.webhooks().is_empty(), "deleted on the fake");
+
+    remove_connection(&session, &name).await;
+    assert_no_file_holds(DTR_TOKEN);
+    session.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn dtr_2_7_tag_push_and_namespace_repo_event_webhooks() {
+    dtr_flow(DtrVersion::V2_7, "2.7").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn dtr_2_6_tag_push_and_namespace_repo_event_webhooks() {
+    dtr_flow(DtrVersion::V2_6, "2.6").await;
+}
