@@ -33,6 +33,17 @@ describe("routeToken", () => {
 });
 
 describe("diagnoseQuay", () => {
+  it("says when the ref-regex filters out Quay's test build", () => {
+    const text = diagnoseQuay({ failures: 0, token: "t", refRegex: "refs/tags/v.*" });
+    expect(text).toContain("does not match the test build's ref refs/heads/somebranch");
+    expect(diagnoseQuay({ failures: 0, token: "t", refRegex: "refs/heads/" })).not.toContain(
+      "ref-regex",
+    );
+    expect(diagnoseQuay({ failures: 0, token: "t", refRegex: "(?<=x" })).not.toContain(
+      "ref-regex",
+    );
+  });
+
   it("says disabled at 3 failures, whatever the URL", () => {
     expect(diagnoseQuay({ failures: 3, token: "t" })).toMatch(/^disabled/);
     expect(diagnoseQuay({ failures: 5, token: null })).toMatch(/^disabled/);

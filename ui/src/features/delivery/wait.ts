@@ -39,10 +39,32 @@ export const NOT_A_ROUTE =
   "the endpoint is not a Wharf route, so Wharf cannot see its deliveries. Use “Send to Wharf” to get a URL Wharf watches.";
 
 /** Why a Quay test delivery did not arrive, from the notification as it was when tested. */
-export function diagnoseQuay(n: { failures: number; token: string | null }): string {
+/** The git ref of the build in Quay's test data for build events. */
+export const QUAY_TEST_REF = "refs/heads/somebranch";
+
+/**
+ * Whether a Quay `ref-regex` lets the test build's ref through. Quay uses Python's `re.match`
+ * (anchored at the start only); a pattern JavaScript cannot compile is left undecided (null).
+ */
+export function refRegexAllowsTest(refRegex: string): boolean | null {
+  if (!refRegex) return true;
+  try {
+    return new RegExp(`^(?:${refRegex})`).test(QUAY_TEST_REF);
+  } catch {
+    return null;
+  }
+}
+
+export function diagnoseQuay(n: {
+  failures: number;
+  token: string | null;
+  refRegex?: string;
+}): string {
   if (n.failures >= QUAY_DISABLED_AFTER)
     return `disabled: Quay stops sending after ${QUAY_DISABLED_AFTER} failed deliveries (this one has ${n.failures}). Reset failures, then test again.`;
   if (!n.token) return NOT_A_ROUTE;
+  if (n.refRegex && refRegexAllowsTest(n.refRegex) === false)
+    return `the ref-regex “${n.refRegex}” does not match the test build's ref ${QUAY_TEST_REF}, so Quay sends nothing for a test. A real build on a matching branch will notify.`;
   return "the registry could not reach the receiver (Quay refuses localhost/127.0.0.1; check the bind address).";
 }
 

@@ -315,6 +315,10 @@ export function describeTarget(n: QuayNotification): string {
   }
 }
 
+/** The `ref-regex` of a build notification, if it has one. */
+export const refRegexOf = (n: QuayNotification): string | undefined =>
+  text(field(n.event_config, "ref-regex")) ?? undefined;
+
 /** The event option Quay stored, in words (`refs/heads/main`, `High or worse`, `7 days`). */
 export function describeEventConfig(n: QuayNotification): string | null {
   const c = n.event_config;
