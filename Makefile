@@ -4,7 +4,7 @@ SHELL := bash
 CARGO ?= cargo
 UI := ui
 
-.PHONY: run system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
+.PHONY: run demo system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
         bindings-check docs-check build-debug e2e package clean
 
 ## Build and launch the desktop app (installs missing system packages when root). Without a
@@ -16,6 +16,18 @@ run: system-deps ui-build
 	else \
 	  $(CARGO) run -p wharf; \
 	fi
+
+## The app against a local fake Quay (127.0.0.1:47901, token fake-quay-token) and fake DTR
+## (127.0.0.1:47902, user alice, token fake-dtr-token), with the receiver on 127.0.0.2, which the
+## fakes (like Quay) accept as a webhook host. Add the two connections in the app to try it.
+demo: system-deps ui-build
+	$(CARGO) build -p wharf -p wharf-fakes --bins
+	@target/debug/fake-quay --port 47901 & quay=$$!; \
+	  target/debug/fake-dtr --port 47902 & dtr=$$!; \
+	  trap 'kill $$quay $$dtr 2>/dev/null' EXIT; \
+	  echo "fake Quay: http://127.0.0.1:47901 (token fake-quay-token)"; \
+	  echo "fake DTR:  http://127.0.0.1:47902 (user alice, token fake-dtr-token)"; \
+	  WHARF_RECEIVER_BIND=127.0.0.2 target/debug/wharf $(ARGS)
 
 system-deps:
 	.ci/system-deps build
