@@ -234,9 +234,11 @@ mod tests {
     fn defaults_are_valid_and_round_trip_through_the_file() {
         let dir = std::env::temp_dir().join(format!("wharf-settings-{}", std::process::id()));
         assert_eq!(Settings::load(&dir), Ok(Settings::default()));
-        let mut s = Settings::default();
-        s.public_base_url = Some("https://hooks.example.com/wharf".into());
-        s.theme = Theme::Dark;
+        let s = Settings {
+            public_base_url: Some("https://hooks.example.com/wharf".into()),
+            theme: Theme::Dark,
+            ..Settings::default()
+        };
         s.save(&dir).unwrap();
         assert_eq!(Settings::load(&dir), Ok(s));
         std::fs::write(Settings::path(&dir), b"{not json").unwrap();
@@ -246,7 +248,8 @@ mod tests {
 
     #[test]
     fn mistakes_are_refused_with_a_sentence() {
-        let cases: [(fn(&mut Settings), &str); 5] = [
+        type Break = fn(&mut Settings);
+        let cases: [(Break, &str); 5] = [
             (|s| s.receiver_bind = "my-laptop".into(), "IP address"),
             (
                 |s| s.public_base_url = Some("hooks.example.com".into()),
