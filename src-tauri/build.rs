@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "quay_notification_test",
     "quay_notification_reset",
     "quay_notification_delete",
+    "quay_teams",
     "dtr_webhooks",
     "dtr_webhook_create",
     "dtr_webhook_test",

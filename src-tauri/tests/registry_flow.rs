@@ -9,7 +9,7 @@ mod common;
 
 use common::invoke_with;
 use fakes::dtr::{DtrVersion, FakeDtr};
-use fakes::quay::{FakeQuay, Scope};
+use fakes::quay::{FakeQuay, Scope, TeamRole};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -88,6 +88,8 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
     fake.add_org("acme", &["alice"], &[]);
     fake.add_repo("acme", "api", false);
+    fake.add_team("acme", "ops", TeamRole::Member, &["alice"])
+        .unwrap();
 
     let saved = call(
         app,
@@ -110,6 +112,18 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
         .map(|n| n["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"acme"), "{namespaces}");
+    let teams = call(
+        app,
+        "quay_teams",
+        json!({"connectionId": id, "org": "acme"}),
+    );
+    let team_names: Vec<&str> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(team_names.contains(&"ops"), "{teams}");
 
     let minted = call(
         app,

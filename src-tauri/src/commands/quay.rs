@@ -1,6 +1,6 @@
 //! Quay repository notifications: list, create, test, reset failures, delete.
 
-use registry::quay::{QuayNotification, QuayNotificationDraft, QuayRepoRef};
+use registry::quay::{QuayNotification, QuayNotificationDraft, QuayRepoRef, QuayTeam};
 use tauri::State;
 use uuid::Uuid;
 
@@ -84,4 +84,14 @@ pub async fn quay_notification_delete(
         .await?
         .delete_notification(&repo, &uuid)
         .await?)
+}
+
+/// The teams of an organization, for a `quay_notification` team target (empty for non-members).
+#[tauri::command]
+pub async fn quay_teams(
+    registry: State<'_, RegistryState>,
+    connection_id: Uuid,
+    org: String,
+) -> CommandResult<Vec<QuayTeam>> {
+    Ok(registry.quay(connection_id).await?.teams(&org).await?)
 }

@@ -15,6 +15,8 @@ import type { RepositoryItem } from "./bindings/RepositoryItem";
 import type { Progress } from "./bindings/Progress";
 import type { QuayNotification } from "./bindings/QuayNotification";
 import type { QuayNotificationDraft } from "./bindings/QuayNotificationDraft";
+import type { QuayTeam } from "./bindings/QuayTeam";
+import type { Source } from "./bindings/Source";
 import type { DtrWebhook } from "./bindings/DtrWebhook";
 import type { DtrWebhookDraft } from "./bindings/DtrWebhookDraft";
 import type { DtrWebhookTestDraft } from "./bindings/DtrWebhookTestDraft";
@@ -50,12 +52,14 @@ export type {
   Progress,
   QuayNotification,
   QuayNotificationDraft,
+  QuayTeam,
   ReceiverStatus,
   ReplayOutcome,
   RepositoryItem,
   RuleMode,
   Settings,
   SettingsView,
+  Source,
   Theme,
   ToastRules,
   Verified,
@@ -136,6 +140,9 @@ export const api = {
     call<void>("quay_notification_reset", { ...repo, uuid }),
   quayNotificationDelete: (repo: RepoAddress, uuid: string) =>
     call<void>("quay_notification_delete", { ...repo, uuid }),
+  /** Teams of an organization (empty when the user is not a member). */
+  quayTeams: (connectionId: string, org: string) =>
+    call<QuayTeam[]>("quay_teams", { connectionId, org }),
 
   /** Webhooks of a repository, or of the namespace when `repository` is null. */
   dtrWebhooks: (connectionId: string, namespace: string, repository: string | null) =>
