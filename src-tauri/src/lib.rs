@@ -15,36 +15,7 @@ use tauri::{Manager, Runtime};
 
 /// Every command the webview may call. `build.rs` declares the same list to Tauri's ACL, and
 /// `capabilities/default.json` grants exactly these.
-pub const COMMANDS: &[&str] = &[
-    "app_info",
-    "inbox_status",
-    "inbox_list",
-    "inbox_subscribe",
-    "inbox_route_create",
-    "inbox_get",
-    "inbox_export",
-    "inbox_replay",
-    "inbox_clear",
-    "connections_list",
-    "connection_save",
-    "connection_remove",
-    "connection_verify",
-    "registry_namespaces",
-    "registry_repositories",
-    "quay_notifications",
-    "quay_notification_create",
-    "quay_notification_test",
-    "quay_notification_reset",
-    "quay_notification_delete",
-    "quay_teams",
-    "dtr_webhooks",
-    "dtr_webhook_create",
-    "dtr_webhook_test",
-    "dtr_webhook_update",
-    "dtr_webhook_delete",
-    "settings_get",
-    "settings_save",
-];
+pub const COMMANDS: &[&str] = include!("command_names.rs");
 
 /// The application with all state and commands, on any runtime (the real one or the mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
