@@ -28,7 +28,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -48,6 +48,11 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HEADERS: usize = 100;
 /// Per-route response delays are capped here so one route cannot hold connections forever.
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
+/// Connections the kernel may queue before they are accepted (capped by `net.core.somaxconn`).
+/// tokio's default of 1024 made a burst of 2,000 simultaneous senders overflow the queue, and
+/// the overflowing ones then waited for TCP retransmission backoff: tens of seconds, sometimes
+/// past their own timeouts.
+const LISTEN_BACKLOG: u32 = 4096;
 /// How many published deliveries a slow subscriber may lag behind before it misses some.
 const CHANNEL_CAPACITY: usize = 1024;
 
@@ -99,7 +104,18 @@ pub struct Receiver {
 impl Receiver {
     /// Binds `config.addr` and starts serving on the current tokio runtime.
     pub async fn start(config: ReceiverConfig, store: Store) -> std::io::Result<Receiver> {
-        let listener = TcpListener::bind(config.addr).await?;
+        let socket = if config.addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // What std's bind does on Unix: a restarted receiver can rebind its fixed port while
+        // connections of the previous run sit in TIME_WAIT. (On Windows the flag would let
+        // another process take the port, so it is left off there, as std does.)
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(config.addr)?;
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         Self::serve(listener, config, store)
     }
 
