@@ -5,7 +5,7 @@ CARGO ?= cargo
 UI := ui
 
 .PHONY: run demo system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
-        bindings-check docs-check build-debug e2e package clean
+        bindings-check docs-check build-debug e2e fuzz package clean
 
 ## Build and launch the desktop app (installs missing system packages when root). Without a
 ## display it runs the headless receiver instead: `wharf --headless`.
@@ -79,6 +79,11 @@ build-debug: ui-build
 
 e2e:
 	tests/e2e/run.sh
+
+## libFuzzer on payload recognition (nightly + `cargo install cargo-fuzz`; not part of `make test`).
+FUZZ_SECONDS ?= 120
+fuzz:
+	cd src-tauri/crates/inbox && cargo +nightly fuzz run recognize -- -max_total_time=$(FUZZ_SECONDS)
 
 ## A .deb bundle in target/release/bundle/deb/ (AppImage needs downloads from GitHub: not offered).
 package: system-deps ui-build
