@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import type { Settings } from "../../lib/api";
+import {
+  fieldOfError,
+  formFromSettings,
+  hasErrors,
+  hostPort,
+  isIpAddress,
+  isLoopback,
+  publicUrlProblem,
+  restartNote,
+  toSettings,
+  validateSettings,
+  type SettingsForm,
+} from "./form";
+
+const settings = (over: Partial<Settings> = {}): Settings => ({
+  receiverBind: "127.0.0.1",
+  receiverPort: 8787,
+  publicBaseUrl: null,
+  bodyLimitMib: 10,
+  retentionMaxCount: 100000,
+  retentionMaxDays: 30,
+  toastRules: { default: "on", perEvent: { repo_push: "off" }, perRepository: { "acme/app": "failuresAndVulnerabilities" } },
+  theme: "system",
+  ...over,
+});
+
+const form = (over: Partial<SettingsForm> = {}): SettingsForm => ({ ...formFromSettings(settings()), ...over });
+
+describe("formFromSettings / toSettings", () => {
+  it("round-trips the saved settings", () => {
+    expect(toSettings(formFromSettings(settings()))).toEqual(settings());
+    const none = settings({ retentionMaxCount: null, retentionMaxDays: null, publicBaseUrl: "https://x.example" });
+    expect(toSettings(formFromSettings(none))).toEqual(none);
+  });
+
+  it("shows empty retention as blank fields and saves blanks as no limit", () => {
+    const f = formFromSettings(settings({ retentionMaxCount: null }));
+    expect(f.retentionCount).toBe("");
+    expect(toSettings({ ...f, retentionDays: "  " }).retentionMaxDays).toBeNull();
+  });
+
+  it("trims values and turns a blank public URL into none", () => {
+    const s = toSettings(form({ bind: " 192.168.1.20 ", port: " 9000", publicBaseUrl: "   " }));
+    expect(s).toMatchObject({ receiverBind: "192.168.1.20", receiverPort: 9000, publicBaseUrl: null });
+  });
+
+  it("turns rule rows into maps", () => {
+    const s = toSettings(form({ perEvent: [{ key: " TAG_PUSH ", mode: "off" }], perRepository: [] }));
+    expect(s.toastRules).toEqual({ default: "on", perEvent: { TAG_PUSH: "off" }, perRepository: {} });
+  });
+});
+
+describe("validateSettings", () => {
+  it("accepts the defaults", () => {
+    expect(validateSettings(form())).toEqual({});
+  });
+
+  it.each([
+    [{ bind: "my-laptop" }, "bind", "IP address"],
+    [{ bind: "" }, "bind", "IP address"],
+    [{ port: "0" }, "port", "1 to 65535"],
+    [{ port: "65536" }, "port", "1 to 65535"],
+    [{ port: "80a" }, "port", "1 to 65535"],
+    [{ publicBaseUrl: "hooks.example.com" }, "publicBaseUrl", "http://"],
+    [{ publicBaseUrl: "https://" }, "publicBaseUrl", "http://"],
+    [{ publicBaseUrl: "https:///path" }, "publicBaseUrl", "host"],
+    [{ bodyLimitMib: "0" }, "bodyLimitMib", "between 1 and 1024"],
+    [{ bodyLimitMib: "1025" }, "bodyLimitMib", "between 1 and 1024"],
+    [{ bodyLimitMib: "1.5" }, "bodyLimitMib", "between 1 and 1024"],
+    [{ retentionCount: "0" }, "retentionCount", "at least 1"],
+    [{ retentionDays: "-3" }, "retentionDays", "at least 1"],
+    [{ retentionDays: "5000000000" }, "retentionDays", "At most"],
+  ] as [Partial<SettingsForm>, string, string][])("%j is refused", (over, field, says) => {
+    const errors = validateSettings(form(over)) as Record<string, string>;
+    expect(Object.keys(errors)).toEqual([field]);
+    expect(errors[field]).toContain(says);
+  });
+
+  it("accepts the limits themselves and empty retention", () => {
+    expect(validateSettings(form({ bodyLimitMib: "1", port: "1", retentionCount: "", retentionDays: "" }))).toEqual({});
+    expect(validateSettings(form({ bodyLimitMib: "1024", port: "65535", retentionDays: "1" }))).toEqual({});
+    expect(validateSettings(form({ publicBaseUrl: "http://abc.trycloudflare.com/wharf" }))).toEqual({});
+  });
+
+  it("asks for rule keys and refuses two rules for one key", () => {
+    expect(validateSettings(form({ perEvent: [{ key: " ", mode: "on" }] })).perEvent).toContain("Rule 1");
+    expect(
+      validateSettings(form({ perEvent: [{ key: "repo_push", mode: "on" }, { key: "REPO_PUSH", mode: "off" }] })).perEvent,
+    ).toContain("two rules");
+    // Repositories match exactly: different case is a different repository.
+    expect(
+      validateSettings(form({ perRepository: [{ key: "a/b", mode: "on" }, { key: "A/b", mode: "off" }] })),
+    ).toEqual({});
+    expect(hasErrors(validateSettings(form({ perRepository: [{ key: "a/b", mode: "on" }, { key: "a/b", mode: "off" }] })))).toBe(true);
+  });
+});
+
+describe("isIpAddress", () => {
+  it.each(["127.0.0.1", "0.0.0.0", "192.168.1.20", "255.255.255.255", "::", "::1", "fe80::1", "1::", "2001:db8:0:0:0:0:0:1", "::ffff:192.0.2.1", "1:2:3:4:5:6:1.2.3.4"])(
+    "accepts %s",
+    (ip) => expect(isIpAddress(ip)).toBe(true),
+  );
+
+  it.each(["localhost", "256.0.0.1", "1.2.3", "01.2.3.4", "1.2.3.4.5", "", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", ":::", "1::2::3", "[::1]", "fe80::1%eth0", "12345::", ":1", "1.2.3.4:80"])(
+    "refuses %s",
+    (ip) => expect(isIpAddress(ip)).toBe(false),
+  );
+
+  it("knows loopback addresses", () => {
+    expect(isLoopback("127.0.0.1")).toBe(true);
+    expect(isLoopback("::1")).toBe(true);
+    expect(isLoopback("192.168.1.20")).toBe(false);
+  });
+});
+
+describe("publicUrlProblem", () => {
+  it("allows blank (none)", () => {
+    expect(publicUrlProblem("  ")).toBeNull();
+  });
+});
+
+describe("fieldOfError", () => {
+  it("finds the field a Rust validation message is about", () => {
+    const invalid = (message: string) => ({ kind: "invalid", message });
+    expect(fieldOfError(invalid("The bind address must be an IP address, such as 127.0.0.1 or 192.168.1.20."))).toBe("bind");
+    expect(fieldOfError(invalid("The public base URL must start with http:// or https:// and name a host."))).toBe("publicBaseUrl");
+    expect(fieldOfError(invalid("The body limit must be between 1 and 1024 MiB."))).toBe("bodyLimitMib");
+    expect(fieldOfError(invalid("Retention limits must be at least 1 (leave a limit empty for none)."))).toBe("retentionCount");
+    expect(fieldOfError({ kind: "io", message: "Could not save settings.json: bind address" })).toBeNull();
+    expect(fieldOfError(invalid("Something else"))).toBeNull();
+  });
+});
+
+describe("restartNote", () => {
+  it("names where the receiver will listen", () => {
+    expect(restartNote(settings({ receiverBind: "192.168.1.20", receiverPort: 9000 }))).toBe(
+      "Restart Wharf to move the receiver to 192.168.1.20:9000",
+    );
+    expect(hostPort({ receiverBind: "::1", receiverPort: 80 })).toBe("[::1]:80");
+  });
+});
