@@ -1,0 +1,79 @@
+// The Ctrl+K "jump to" palette's items and search. It searches what the shell can list on its
+// own: the app's screens, and the namespaces of every saved connection (asked once per session
+// and connection). Repository lists stay with the Repositories screen, so choosing a namespace
+// opens that screen and says which connection and namespace to pick.
+import type { Connection, NamespaceItem } from "../lib/api";
+import { NAV, type View } from "./nav";
+
+export type PaletteItem =
+  | { kind: "view"; view: View; label: string; detail: string }
+  | {
+      kind: "namespace";
+      connectionId: string;
+      connectionName: string;
+      namespace: string;
+      label: string;
+      detail: string;
+    };
+
+export const viewItems = (): PaletteItem[] =>
+  NAV.map((n) => ({ kind: "view", view: n.id, label: n.label, detail: n.hint }));
+
+export function namespaceItems(c: Connection, namespaces: NamespaceItem[]): PaletteItem[] {
+  return namespaces.map((ns) => ({
+    kind: "namespace",
+    connectionId: c.id,
+    connectionName: c.name,
+    namespace: ns.name,
+    label: ns.name,
+    detail: `${ns.organization ? "Organization" : "User"} on ${c.name}`,
+  }));
+}
+
+/** A stable key for keyed lists. */
+export const itemKey = (i: PaletteItem): string =>
+  i.kind === "view" ? `view:${i.view}` : `ns:${i.connectionId}:${i.namespace}`;
+
+/**
+ * Items where every word of `query` occurs (ignoring case) in the label or detail, best first:
+ * label starting with the query, then label containing it, then the rest; ties keep their order.
+ * A blank query lists everything.
+ */
+export function searchPalette(items: PaletteItem[], query: string, max = 50): PaletteItem[] {
+  const q = query.trim().toLowerCase();
+  const words = q.split(/\s+/).filter(Boolean);
+  if (words.length === 0) return items.slice(0, max);
+  const scored: { item: PaletteItem; score: number; i: number }[] = [];
+  items.forEach((item, i) => {
+    const label = item.label.toLowerCase();
+    const text = `${label}\n${item.detail.toLowerCase()}`;
+    if (!words.every((w) => text.includes(w))) return;
+    const score = label.startsWith(q) ? 0 : label.includes(q) ? 1 : 2;
+    scored.push({ item, score, i });
+  });
+  scored.sort((a, b) => a.score - b.score || a.i - b.i);
+  return scored.slice(0, max).map((s) => s.item);
+}
+
+/** Moves a highlighted index by `delta`, wrapping around; -1 when there is nothing. */
+export function moveIndex(index: number, delta: number, count: number): number {
+  if (count === 0) return -1;
+  return (((index + delta) % count) + count) % count;
+}
+
+/** Namespaces per connection, asked once per session; a failed ask is retried on next open. */
+export function createNamespaceCache(fetch: (connectionId: string) => Promise<NamespaceItem[]>) {
+  const cache = new Map<string, Promise<NamespaceItem[]>>();
+  return (connectionId: string): Promise<NamespaceItem[]> => {
+    let p = cache.get(connectionId);
+    if (!p) {
+      p = fetch(connectionId);
+      cache.set(connectionId, p);
+      p.catch(() => cache.delete(connectionId));
+    }
+    return p;
+  };
+}
+
+/** Where the last palette jump pointed, for the Repositories screen's hint. */
+export type Jump = { connectionId: string; connectionName: string; namespace: string };
