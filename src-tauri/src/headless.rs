@@ -5,8 +5,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use inbox::receiver::{Receiver, ReceiverConfig, DEFAULT_PORT};
+use inbox::retention::{self, spawn_pruner, RetentionPolicy};
 use inbox::store::{DeliverySummary, NewHookRoute, Store};
 
 use crate::state::{database_path, IDENTIFIER};
@@ -17,6 +19,8 @@ pub struct Options {
     pub addr: SocketAddr,
     pub data_dir: Option<PathBuf>,
     pub catch_all: bool,
+    /// What the background pruner keeps.
+    pub retention: RetentionPolicy,
 }
 
 pub const USAGE: &str =
@@ -26,7 +30,9 @@ Runs Wharf's webhook receiver without a window and prints one line per delivery.
   --port N          port to listen on (default 47820; 0 picks a free one)
   --bind ADDRESS    address to listen on (default 127.0.0.1; a LAN address lets a registry reach it)
   --data-dir DIR    where the inbox database lives (default: the app's data folder)
-  --catch-all       also store requests outside /hooks/";
+  --catch-all       also store requests outside /hooks/
+  --max-deliveries N  keep the newest N deliveries (default 100000; 0 keeps all)
+  --max-age-days N    delete deliveries older than N days (default 30; 0 keeps all)";
 
 /// Parses the arguments after the program name; `Ok(None)` when this is not a headless run.
 pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
@@ -37,6 +43,7 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
         addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
         data_dir: None,
         catch_all: false,
+        retention: RetentionPolicy::default(),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -63,6 +70,22 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 opts.addr.set_ip(ip);
             }
             "--data-dir" => opts.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--max-deliveries" => {
+                let v = value("--max-deliveries")?;
+                let n: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--max-deliveries: {v:?} is not a whole number"))?;
+                opts.retention.max_count = (n > 0).then_some(n);
+            }
+            "--max-age-days" => {
+                let v = value("--max-age-days")?;
+                let days: u64 = v
+                    .parse()
+                    .ok()
+                    .filter(|d| *d <= 365 * 1000)
+                    .ok_or_else(|| format!("--max-age-days: {v:?} is not a number of days"))?;
+                opts.retention.max_age = (days > 0).then(|| Duration::from_secs(days * 24 * 3600));
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
         }
@@ -117,8 +140,9 @@ async fn serve(opts: Options) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", opts.addr))?;
     let base = format!("http://{}", receiver.local_addr());
     println!(
-        "Wharf receiver listening on {base} (database {})",
-        db.display()
+        "Wharf receiver listening on {base} (database {}; keeping {})",
+        db.display(),
+        retention::describe(&opts.retention)
     );
     for route in store.list_routes().map_err(|e| e.to_string())? {
         println!(
@@ -127,10 +151,27 @@ async fn serve(opts: Options) -> Result<(), String> {
         );
     }
 
+    // The sender stays here: the policy is fixed for this run.
+    let (_policy, policy) = tokio::sync::watch::channel(opts.retention);
+    let pruner = spawn_pruner(store.clone(), policy, retention::DEFAULT_INTERVAL);
+    let mut pruned = pruner.reports();
+
     let mut deliveries = receiver.subscribe();
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
+            Ok(()) = pruned.changed() => {
+                let report = pruned.borrow_and_update().clone();
+                if let Some(e) = report.last_error {
+                    println!("(pruning old deliveries failed: {e})");
+                } else if report.last_removed > 0 {
+                    println!(
+                        "(pruned {} deliveries, keeping {})",
+                        report.last_removed,
+                        retention::describe(&opts.retention)
+                    );
+                }
+            }
             next = deliveries.recv() => match next {
                 Ok(d) => println!("{}", line(&d)),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -140,6 +181,7 @@ async fn serve(opts: Options) -> Result<(), String> {
             },
         }
     }
+    pruner.stop().await;
     receiver.shutdown().await.map_err(|e| e.to_string())
 }
 
@@ -181,18 +223,44 @@ mod tests {
             "--data-dir",
             "/tmp/x",
             "--catch-all",
+            "--max-deliveries",
+            "500",
+            "--max-age-days",
+            "7",
         ]))
         .unwrap()
         .unwrap();
         assert_eq!(opts.addr, "127.0.0.2:0".parse().unwrap());
         assert_eq!(opts.data_dir, Some(PathBuf::from("/tmp/x")));
         assert!(opts.catch_all);
+        assert_eq!(
+            opts.retention,
+            RetentionPolicy {
+                max_count: Some(500),
+                max_age: Some(Duration::from_secs(7 * 24 * 3600)),
+            }
+        );
+    }
+
+    #[test]
+    fn zero_lifts_a_retention_limit() {
+        let opts = parse(&args(&[
+            "--headless",
+            "--max-deliveries",
+            "0",
+            "--max-age-days",
+            "0",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(opts.retention, RetentionPolicy::UNLIMITED);
     }
 
     #[test]
     fn defaults_to_loopback_on_the_default_port() {
         let opts = parse(&args(&["--headless"])).unwrap().unwrap();
         assert_eq!(opts.addr, SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)));
+        assert_eq!(opts.retention, RetentionPolicy::default());
     }
 
     #[test]
@@ -203,6 +271,10 @@ mod tests {
         assert!(err.contains("not an IP address"), "{err}");
         let err = parse(&args(&["--headless", "--port"])).unwrap_err();
         assert!(err.contains("needs a value"), "{err}");
+        let err = parse(&args(&["--headless", "--max-deliveries", "-1"])).unwrap_err();
+        assert!(err.contains("not a whole number"), "{err}");
+        let err = parse(&args(&["--headless", "--max-age-days", "1e9"])).unwrap_err();
+        assert!(err.contains("not a number of days"), "{err}");
         let err = parse(&args(&["--headless", "--bogus"])).unwrap_err();
         assert!(err.contains("unknown argument"), "{err}");
     }

@@ -16,6 +16,10 @@ struct Headless {
 
 impl Headless {
     fn start(data_dir: &std::path::Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    fn start_with(data_dir: &std::path::Path, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wharf"))
             .args([
                 "--headless",
@@ -26,6 +30,7 @@ impl Headless {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -267,6 +272,49 @@ async fn every_acknowledged_delivery_survives_sigkill_mid_load() {
     // so the store may hold a few more than were acknowledged (plus the one sent after the
     // restart), never fewer.
     assert!(store.count().unwrap() as usize > acked.len());
+    drop(store);
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn headless_prunes_to_its_retention_limit() {
+    let dir = std::env::temp_dir().join(format!("wharf-headless-prune-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = Headless::start(&dir);
+    let banner_url = app.route_url();
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let resp = client
+            .post(&banner_url)
+            .body(format!("{{\"n\":{n}}}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let ack: serde_json::Value = resp.json().await.unwrap();
+        ids.push(ack["id"].as_i64().unwrap());
+        app.next_line();
+    }
+    drop(app);
+
+    // Restarted with a lower limit, it prunes at once and says so.
+    let again = Headless::start_with(&dir, &["--max-deliveries", "3"]);
+    let banner = again.next_line();
+    assert!(
+        banner.contains("keeping the newest 3 deliveries, up to 30 days old"),
+        "{banner}"
+    );
+    again.next_line(); // the route
+    let pruned = again.next_line();
+    assert!(pruned.starts_with("(pruned 2 deliveries"), "{pruned}");
+    let store = Store::open(dir.join("inbox.sqlite3")).unwrap();
+    assert_eq!(store.get(ids[0]).unwrap(), None);
+    assert_eq!(store.get(ids[1]).unwrap(), None);
+    for id in &ids[2..] {
+        assert!(store.get(*id).unwrap().is_some(), "delivery {id} kept");
+    }
     drop(store);
     drop(again);
     let _ = std::fs::remove_dir_all(&dir);

@@ -9,6 +9,7 @@
 //!   webhook is acknowledged only after its row is committed.
 //! - [`export`]: JSON lines, HAR and `curl` output of stored deliveries, credentials redacted.
 //! - [`replay`]: sends a stored delivery again to another URL.
+//! - [`retention`]: the background pruner that keeps the store within a count and an age.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
 //! - [`toast_policy`]: which deliveries toast (per-repository and per-event rules), burst
 //!   coalescing, and the async driver that shows toasts without blocking the receiver.
@@ -19,6 +20,7 @@ pub mod export;
 pub mod receiver;
 pub mod recognize;
 pub mod replay;
+pub mod retention;
 pub mod store;
 pub mod toast;
 pub mod toast_policy;

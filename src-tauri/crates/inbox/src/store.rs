@@ -416,6 +416,51 @@ impl Store {
         Ok(deleted as u64)
     }
 
+    /// Like [`Store::prune`], but deletes at most `limit` deliveries (the oldest matching ones)
+    /// in one short transaction, so a large backlog can be removed in steps without holding the
+    /// database (and the receiver's commits behind it) for long. Returns how many were deleted;
+    /// fewer than `limit` means nothing more matches.
+    pub fn prune_some(
+        &self,
+        max_count: Option<u64>,
+        max_age: Option<Duration>,
+        limit: usize,
+    ) -> Result<u64> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut deleted = 0i64;
+        if let Some(age) = max_age {
+            let cutoff =
+                now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
+            // Through the received_at index: cheap when nothing is old enough.
+            deleted += tx.execute(
+                "DELETE FROM deliveries WHERE id IN \
+                 (SELECT id FROM deliveries WHERE received_at < ?1 ORDER BY id LIMIT ?2)",
+                params![cutoff, limit],
+            )? as i64;
+        }
+        if let Some(max) = max_count.filter(|_| deleted < limit) {
+            // The newest `max` stay: the next one down and everything older goes.
+            let first_gone: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM deliveries ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                    [i64::try_from(max).unwrap_or(i64::MAX)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(first_gone) = first_gone {
+                deleted += tx.execute(
+                    "DELETE FROM deliveries WHERE id IN \
+                     (SELECT id FROM deliveries WHERE id <= ?1 ORDER BY id LIMIT ?2)",
+                    params![first_gone, limit - deleted],
+                )? as i64;
+            }
+        }
+        tx.commit()?;
+        Ok(deleted as u64)
+    }
+
     /// Deletes every delivery (routes are kept).
     pub fn clear(&self) -> Result<u64> {
         Ok(self.reader().execute("DELETE FROM deliveries", [])? as u64)
