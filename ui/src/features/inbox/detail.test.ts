@@ -9,6 +9,8 @@ import {
   requestLine,
   rowTime,
   fullTime,
+  clip,
+  TREE_MAX_CHARS,
 } from "./detail";
 
 const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
@@ -54,6 +56,19 @@ describe("bodyView", () => {
       bytes: 3,
       base64: "/wD+",
     });
+  });
+});
+
+describe("large bodies", () => {
+  it("skips the tree above the limit", () => {
+    const raw = `[${"1,".repeat(TREE_MAX_CHARS / 2)}1]`;
+    expect(bodyView(detail({ bodyText: raw }))).toMatchObject({ kind: "text", tooLargeForTree: true });
+  });
+
+  it("shows the start of a long text until asked for all", () => {
+    expect(clip("abcdef", false, 4)).toEqual({ text: "abcd", cut: 2 });
+    expect(clip("abcdef", true, 4)).toEqual({ text: "abcdef", cut: 0 });
+    expect(clip("abc", false, 4)).toEqual({ text: "abc", cut: 0 });
   });
 });
 

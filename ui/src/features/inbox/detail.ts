@@ -2,10 +2,15 @@
 import type { DeliveryDetail, ReplayOutcome } from "../../lib/api";
 import { jsonTree, type JsonNode } from "./json";
 
+/** Bodies longer than this (in UTF-16 units) get no tree: parsing and rendering would stall. */
+export const TREE_MAX_CHARS = 4_000_000;
+/** Raw text and base64 longer than this show their start until "Show all" is pressed. */
+export const RAW_PREVIEW_CHARS = 1_000_000;
+
 export type BodyView =
   | { kind: "empty" }
   | { kind: "json"; tree: JsonNode; raw: string }
-  | { kind: "text"; raw: string }
+  | { kind: "text"; raw: string; tooLargeForTree?: boolean }
   | { kind: "binary"; bytes: number; base64: string };
 
 /** Decoded length of a base64 string (padding and line breaks allowed). */
@@ -21,8 +26,15 @@ export function bodyView(d: DeliveryDetail): BodyView {
   }
   const raw = d.bodyText ?? "";
   if (raw === "") return { kind: "empty" };
+  if (raw.length > TREE_MAX_CHARS) return { kind: "text", raw, tooLargeForTree: true };
   const tree = jsonTree(raw);
   return tree ? { kind: "json", tree, raw } : { kind: "text", raw };
+}
+
+/** The part of a long text shown before "Show all"; `cut` when something was left out. */
+export function clip(text: string, all: boolean, max = RAW_PREVIEW_CHARS): { text: string; cut: number } {
+  if (all || text.length <= max) return { text, cut: 0 };
+  return { text: text.slice(0, max), cut: text.length - max };
 }
 
 /** "binary body, 1,234 bytes". */
