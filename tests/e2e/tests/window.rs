@@ -16,7 +16,6 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
     for (nav, heading) in [
         ("connections", "Connections"),
         ("repositories", "Repositories"),
-        ("settings", "Settings"),
     ] {
         let button = session.find(&format!("#nav-{nav}"), WAIT).await;
         session.click(&button).await;
@@ -30,6 +29,18 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
             .screenshot(&e2e::workspace_root().join(format!("docs/screenshots/{nav}-empty.png")))
             .await;
     }
+
+    let settings = session.find("#nav-settings", WAIT).await;
+    session.click(&settings).await;
+    session.wait_text("main h1", WAIT, |t| t == "Settings").await;
+    session
+        .wait_text("[data-testid=settings-listening]", WAIT, |t| {
+            t.contains("127.0.0.2")
+        })
+        .await;
+    session
+        .screenshot(&e2e::workspace_root().join("docs/screenshots/settings.png"))
+        .await;
 
     let inbox = session.find("#nav-inbox", WAIT).await;
     session.click(&inbox).await;
