@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use inbox::receiver::{Receiver, ReceiverConfig};
+use inbox::retention::{self, spawn_pruner, Pruner, RetentionPolicy};
 use inbox::store::{DeliverySummary, Store};
 use inbox::toast::{DesktopToaster, Toaster};
 use inbox::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
@@ -36,6 +37,10 @@ pub struct InboxState {
     rules: Option<tokio::sync::watch::Sender<ToastRules>>,
     /// The configured public base URL, if any (else the listening address is used).
     public_base: Mutex<Option<String>>,
+    /// Retention in force; Settings sends new limits here.
+    retention: Option<tokio::sync::watch::Sender<RetentionPolicy>>,
+    /// Prunes the store in the background for as long as the app runs.
+    _pruner: Option<Pruner>,
     /// Kept so the server runs as long as the app.
     _receiver: Option<Receiver>,
     /// The live feed of the webview; replaced on every subscribe (a reload drops the old one).
@@ -55,9 +60,11 @@ impl InboxState {
             }
         };
         let public_base = Mutex::new(settings.public_base_url());
+        let (retention, policy) = tokio::sync::watch::channel(settings.retention());
+        let pruner = spawn_pruner(store.clone(), policy, retention::DEFAULT_INTERVAL);
         let addr = match settings.receiver_addr() {
             Ok(addr) => addr,
-            Err(e) => return Self::failed(Some(store), e, public_base),
+            Err(e) => return Self::failed(Some(store), e, public_base).pruning(retention, pruner),
         };
         let config = ReceiverConfig {
             addr,
@@ -89,6 +96,8 @@ impl InboxState {
                     toast_error,
                     rules: Some(rules),
                     public_base,
+                    retention: Some(retention),
+                    _pruner: Some(pruner),
                     store: Some(store),
                     _receiver: Some(receiver),
                     subscriber: Mutex::new(None),
@@ -98,7 +107,8 @@ impl InboxState {
                 Some(store),
                 format!("cannot listen on {addr}: {e}"),
                 public_base,
-            ),
+            )
+            .pruning(retention, pruner),
         }
     }
 
@@ -114,9 +124,22 @@ impl InboxState {
             toast_error: Arc::new(Mutex::new(None)),
             rules: None,
             public_base,
+            retention: None,
+            _pruner: None,
             _receiver: None,
             subscriber: Mutex::new(None),
         }
+    }
+
+    /// Keeps pruning a store whose receiver could not start: old deliveries still go.
+    fn pruning(
+        mut self,
+        retention: tokio::sync::watch::Sender<RetentionPolicy>,
+        pruner: Pruner,
+    ) -> Self {
+        self.retention = Some(retention);
+        self._pruner = Some(pruner);
+        self
     }
 
     /// The receiver's state, with the toast error if one happened.
@@ -137,11 +160,15 @@ impl InboxState {
             .or_else(|| self.status.base_url.clone())
     }
 
-    /// Applies the settings that take effect at once: toast rules and the public base URL.
+    /// Applies the settings that take effect at once: toast rules, retention and the public base
+    /// URL.
     pub fn apply(&self, settings: &Settings) {
         *self.public_base.lock().expect("public base lock") = settings.public_base_url();
         if let Some(rules) = &self.rules {
             rules.send_replace(settings.toast_rules.clone());
+        }
+        if let Some(retention) = &self.retention {
+            retention.send_replace(settings.retention());
         }
     }
 

@@ -160,6 +160,16 @@ impl Settings {
             .filter(|u| !u.is_empty())
     }
 
+    /// What the background pruner keeps.
+    pub fn retention(&self) -> inbox::retention::RetentionPolicy {
+        inbox::retention::RetentionPolicy {
+            max_count: self.retention_max_count,
+            max_age: self
+                .retention_max_days
+                .map(|days| std::time::Duration::from_secs(u64::from(days) * 24 * 3600)),
+        }
+    }
+
     /// Whether changing from `self` to `next` needs the receiver restarted.
     pub fn needs_restart(&self, next: &Settings) -> bool {
         self.receiver_bind.trim() != next.receiver_bind.trim()

@@ -71,6 +71,30 @@ fn registry_flows_against_both_fakes() {
     quay_errors_reach_the_ui_as_sentences(&rt, &app);
     dtr_connection_to_delivery_and_back(&rt, &app, DtrVersion::V2_7);
     dtr_connection_to_delivery_and_back(&rt, &app, DtrVersion::V2_6);
+    retention_from_settings_prunes_at_once(&app);
+}
+
+/// Last, since it empties the inbox down to one delivery.
+fn retention_from_settings_prunes_at_once(app: &App) {
+    let before = call(app, "inbox_list", json!({"query": {}}));
+    assert!(
+        before.as_array().unwrap().len() >= 3,
+        "the flows stored deliveries: {before}"
+    );
+    let newest = before[0]["id"].clone();
+    let mut settings = call(app, "settings_get", json!({}))["settings"].clone();
+    settings["retentionMaxCount"] = json!(1);
+    call(app, "settings_save", json!({"next": settings}));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = call(app, "inbox_list", json!({"query": {}}));
+        if rows.as_array().unwrap().len() == 1 {
+            assert_eq!(rows[0]["id"], newest, "the newest delivery is kept");
+            return;
+        }
+        assert!(Instant::now() < deadline, "not pruned to 1: {rows}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn ids(app: &App) -> Vec<String> {

@@ -47,8 +47,8 @@ pub fn settings_get(
     view(&settings, &inbox)
 }
 
-/// Saves and applies what can be applied at once (toast rules, public base URL; the theme is the
-/// UI's); receiver address, port and body limit apply at the next start.
+/// Saves and applies what can be applied at once (toast rules, retention, public base URL; the
+/// theme is the UI's); receiver address, port and body limit apply at the next start.
 #[tauri::command(async)]
 pub fn settings_save(
     settings: State<'_, SettingsState>,
