@@ -32,7 +32,9 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
 
     let settings = session.find("#nav-settings", WAIT).await;
     session.click(&settings).await;
-    session.wait_text("main h1", WAIT, |t| t == "Settings").await;
+    session
+        .wait_text("main h1", WAIT, |t| t == "Settings")
+        .await;
     session
         .wait_text("[data-testid=settings-listening]", WAIT, |t| {
             t.contains("127.0.0.2")
