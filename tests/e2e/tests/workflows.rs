@@ -134,11 +134,12 @@ fn toasts_mentioning(text: &str) -> usize {
     })
 }
 
-/// Every file under the run's XDG config and data folders, read as bytes.
+/// Every file of the run: the app's XDG config, data and cache folders and the logs of the app,
+/// tauri-driver and dunst, read as bytes.
 fn app_files() -> Vec<(PathBuf, Vec<u8>)> {
     let work = PathBuf::from(std::env::var("WHARF_E2E_WORK").expect("set by run.sh"));
     let mut out = Vec::new();
-    let mut stack = vec![work.join("config"), work.join("data")];
+    let mut stack = vec![work];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -151,8 +152,11 @@ fn app_files() -> Vec<(PathBuf, Vec<u8>)> {
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                out.push((path, bytes));
+            } else if path.is_file() {
+                // Sockets and pipes of the session (bus, keyring) are not files to read.
+                if let Ok(bytes) = std::fs::read(&path) {
+                    out.push((path, bytes));
+                }
             }
         }
     }
@@ -161,11 +165,13 @@ fn app_files() -> Vec<(PathBuf, Vec<u8>)> {
 
 fn assert_no_file_holds(secret: &str) {
     let files = app_files();
-    assert!(
-        files.iter().any(|(p, _)| p.ends_with("connections.json")),
-        "the connections file was written: {:?}",
-        files.iter().map(|(p, _)| p).collect::<Vec<_>>()
-    );
+    for expected in ["connections.json", "inbox.sqlite3", "tauri-driver.log"] {
+        assert!(
+            files.iter().any(|(p, _)| p.ends_with(expected)),
+            "{expected} was read: {:?}",
+            files.iter().map(|(p, _)| p).collect::<Vec<_>>()
+        );
+    }
     for (path, bytes) in files {
         assert!(
             !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),

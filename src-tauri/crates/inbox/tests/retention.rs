@@ -123,7 +123,19 @@ async fn old_deliveries_are_pruned_on_the_interval_and_new_ones_kept() {
         assert_eq!(kept.headers.len(), 2);
         assert!(kept.summary.received_at > now_ms() - 2 * DAY_MS, "{n}");
     }
-    assert_eq!(pruner.reports().borrow().total_removed, 35);
+    // The rows go before the run's report is sent: wait for the report, then check its total.
+    let total = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let total = reports.borrow_and_update().total_removed;
+            if total >= 35 {
+                return total;
+            }
+            reports.changed().await.expect("the pruner reports");
+        }
+    })
+    .await
+    .expect("the late deliveries' run is reported");
+    assert_eq!(total, 35);
     tokio::time::timeout(Duration::from_secs(10), pruner.stop())
         .await
         .expect("the pruner stops");
