@@ -110,7 +110,10 @@ impl Session {
         v.as_str().unwrap_or_default().to_string()
     }
 
-    /// Waits until the element matching `css` has text satisfying `pred`; returns that text.
+    /// Waits until the element matching `css` has rendered text (`innerText`) satisfying
+    /// `pred`; returns that text. WebKitWebDriver's own Get Element Text answers "" for the
+    /// rows of the virtualised inbox list (absolutely positioned in a scroller), which a person
+    /// sees; `innerText` is the text as rendered.
     pub async fn wait_text(
         &self,
         css: &str,
@@ -120,8 +123,14 @@ impl Session {
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         loop {
-            if let Some(e) = self.try_find(css).await {
-                last = self.text(&e).await;
+            let v = self
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                    vec![json!(css)],
+                )
+                .await;
+            if let Some(text) = v.as_str() {
+                last = text.trim().to_string();
                 if pred(&last) {
                     return last;
                 }
