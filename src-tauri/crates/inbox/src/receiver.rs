@@ -319,9 +319,15 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
 
     let (route_token, route) = match target(&path) {
         Target::Hook(token) => {
-            let store = state.store.clone();
-            let lookup = token.clone();
-            let found = tokio::task::spawn_blocking(move || store.get_route(&lookup)).await;
+            let found = match state.store.cached_route(&token) {
+                Some(route) => Ok(Ok(route)),
+                // The read may wait for the connection behind a long search: not on this thread.
+                None => {
+                    let store = state.store.clone();
+                    let lookup = token.clone();
+                    tokio::task::spawn_blocking(move || store.get_route(&lookup)).await
+                }
+            };
             match found {
                 Ok(Ok(route)) => (Some(token), route),
                 Ok(Err(e)) => {
@@ -388,6 +394,10 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     delivery.recognized = Some(recognize(hint.as_ref(), &delivery.headers, &delivery.body));
 
     let summary = summary_of(&delivery);
+    if let Some(recognized) = delivery.recognized.as_mut() {
+        // Not stored; freed here rather than on the store's writer thread.
+        recognized.tags = Vec::new();
+    }
     let id = match state.store.insert_async(delivery).await {
         Ok(id) => id,
         Err(e) => {

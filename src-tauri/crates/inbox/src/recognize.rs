@@ -791,27 +791,34 @@ fn is_invisible(c: char) -> bool {
 /// One display-safe line: control, invisible and whitespace runs become one space, the ends are
 /// trimmed, and the result is at most `max` characters, ending in `…` when cut.
 fn clean(s: &str, max: usize) -> String {
-    let mut out: Vec<char> = Vec::new();
+    // Built in place: called once per tag, so a push with many tags must not pay for a
+    // `Vec<char>` and a second copy per tag.
+    let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)) + 4);
+    let mut chars = 0usize;
     let mut gap = false;
     // Stops one past `max`, so a multi-megabyte string costs no more than a short one.
     for c in s.chars() {
         if c.is_control() || c.is_whitespace() || is_invisible(c) {
-            gap = !out.is_empty();
+            gap = chars > 0;
             continue;
         }
         if gap {
             out.push(' ');
+            chars += 1;
             gap = false;
         }
         out.push(c);
-        if out.len() > max {
-            out.truncate(max.saturating_sub(1));
-            while out.last() == Some(&' ') {
+        chars += 1;
+        if chars > max {
+            let keep = max.saturating_sub(1);
+            let cut = out.char_indices().nth(keep).map_or(out.len(), |(i, _)| i);
+            out.truncate(cut);
+            while out.ends_with(' ') {
                 out.pop();
             }
             out.push('…');
             break;
         }
     }
-    out.into_iter().collect()
+    out
 }

@@ -9,9 +9,10 @@
 //! Header values and bodies are stored as raw bytes (BLOB), so non-UTF-8 content and repeated
 //! headers survive exactly as they arrived.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
@@ -27,6 +28,11 @@ pub const SCHEMA_VERSION: i32 = 1;
 pub const MAX_LIST: usize = 1000;
 /// At most this many queued inserts share one transaction.
 const MAX_BATCH: usize = 256;
+/// How long [`Store::cached_route`] trusts a lookup. Changes made through this store (any
+/// clone) apply at once; changes by another process sharing the file within this time.
+pub const ROUTE_CACHE_TTL: Duration = Duration::from_secs(1);
+/// Cached lookups kept at most (unknown tokens included); past it the cache starts over.
+const ROUTE_CACHE_MAX: usize = 1024;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -244,6 +250,23 @@ pub struct Store {
 struct Inner {
     reader: Mutex<Connection>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
+    routes: Mutex<RouteCache>,
+}
+
+/// Recent route lookups by token (`None`: no such route) and when they were made.
+/// `generation` moves on every route change made through this store, so a lookup that raced
+/// with a change is not remembered.
+#[derive(Default)]
+struct RouteCache {
+    generation: u64,
+    entries: HashMap<String, (Option<HookRoute>, Instant)>,
+}
+
+impl RouteCache {
+    fn changed(&mut self) {
+        self.generation += 1;
+        self.entries.clear();
+    }
 }
 
 impl Store {
@@ -262,6 +285,7 @@ impl Store {
             inner: Arc::new(Inner {
                 reader: Mutex::new(reader),
                 writer: Mutex::new(Some(tx)),
+                routes: Mutex::new(RouteCache::default()),
             }),
         })
     }
@@ -491,15 +515,43 @@ impl Store {
                 route.response.delay_ms as i64,
             ],
         )?;
+        lock(&self.inner.routes).changed();
         Ok(stored)
     }
 
     /// The route for `token`, if it exists.
+    /// The route for `token`, if it exists, read from the database (and remembered for
+    /// [`Store::cached_route`]).
     pub fn get_route(&self, token: &str) -> Result<Option<HookRoute>> {
-        let conn = self.reader();
-        let mut stmt =
-            conn.prepare_cached(&format!("SELECT {ROUTE_COLS} FROM routes WHERE token = ?1"))?;
-        Ok(stmt.query_row([token], route_from_row).optional()?)
+        let asked = Instant::now();
+        let generation = lock(&self.inner.routes).generation;
+        let route = {
+            let conn = self.reader();
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT {ROUTE_COLS} FROM routes WHERE token = ?1"))?;
+            stmt.query_row([token], route_from_row).optional()?
+        };
+        let mut cache = lock(&self.inner.routes);
+        if cache.generation == generation {
+            if cache.entries.len() >= ROUTE_CACHE_MAX {
+                cache.entries.clear();
+            }
+            // Stamped with when the read began: another process's change made during the read
+            // is picked up no later than the TTL after it.
+            cache
+                .entries
+                .insert(token.to_owned(), (route.clone(), asked));
+        }
+        Ok(route)
+    }
+
+    /// What [`Store::get_route`] found for `token` within the last [`ROUTE_CACHE_TTL`], without
+    /// touching the database (so it never blocks); `None` when it has to be read again. The
+    /// receiver uses it so a stream of deliveries does not cost a database read each.
+    pub fn cached_route(&self, token: &str) -> Option<Option<HookRoute>> {
+        let cache = lock(&self.inner.routes);
+        let (route, at) = cache.entries.get(token)?;
+        (at.elapsed() < ROUTE_CACHE_TTL).then(|| route.clone())
     }
 
     /// All routes, oldest first.
@@ -516,10 +568,11 @@ impl Store {
 
     /// Deletes the route; returns whether it existed. Its deliveries stay.
     pub fn delete_route(&self, token: &str) -> Result<bool> {
-        Ok(self
+        let deleted = self
             .reader()
-            .execute("DELETE FROM routes WHERE token = ?1", [token])?
-            > 0)
+            .execute("DELETE FROM routes WHERE token = ?1", [token])?;
+        lock(&self.inner.routes).changed();
+        Ok(deleted > 0)
     }
 }
 
@@ -685,9 +738,23 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// Inserts each job under its own savepoint so one bad row does not fail its neighbours; the
-/// outer `Err` means the transaction itself (begin/commit) failed and nothing was stored.
+/// Inserts the batch in one transaction. If a row fails, the batch is redone with each job
+/// under its own savepoint so one bad row does not fail its neighbours (savepoints cost two
+/// statements per row, so only the rare failing batch pays for them). The outer `Err` means
+/// the transaction itself (begin/commit) failed and nothing was stored.
 fn write_batch(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Result<i64>>> {
+    {
+        let tx = conn.transaction()?;
+        let ids: Result<Vec<i64>> = batch
+            .iter()
+            .map(|job| insert_one(&tx, &job.delivery))
+            .collect();
+        if let Ok(ids) = ids {
+            tx.commit()?;
+            return Ok(ids.into_iter().map(Ok).collect());
+        }
+        // Dropping `tx` rolls the partial batch back.
+    }
     let mut tx = conn.transaction()?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {

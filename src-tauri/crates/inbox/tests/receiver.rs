@@ -459,3 +459,47 @@ async fn a_stalled_client_does_not_hold_shutdown_open() {
     let (reader, _writer) = conn.into_split();
     assert_eq!(until_closed(reader).await, Some(Vec::new()));
 }
+
+#[tokio::test]
+async fn route_changes_apply_to_the_next_delivery() {
+    let f = start("route-cache", |_| {}).await;
+    let client = reqwest::Client::new();
+    let post = |token: String| {
+        let req = client
+            .post(format!("{}/hooks/{token}", f.base))
+            .body(QUAY_PUSH);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    // Unknown first (a remembered miss), then created: the next delivery is accepted.
+    let token = quay_route(&f.store, RouteResponse::default());
+    assert_eq!(post(token.clone()).await, 200);
+    assert_eq!(post("not-yet".into()).await, 404);
+    // Deleted through the same store: refused at once, not after the lookup cache expires.
+    assert!(f.store.delete_route(&token).unwrap());
+    assert_eq!(post(token.clone()).await, 404);
+    let again = quay_route(
+        &f.store,
+        RouteResponse {
+            status: 202,
+            ..RouteResponse::default()
+        },
+    );
+    assert_eq!(post(again.clone()).await, 202);
+
+    // Deleted by another process sharing the file (here: another connection): honoured once
+    // the cached lookup expires (ROUTE_CACHE_TTL, 1 s); bounded wait of 10 s.
+    let other = Store::open(f._dir.0.join("inbox.sqlite")).unwrap();
+    assert!(other.delete_route(&again).unwrap());
+    let mut refused = false;
+    for _ in 0..100 {
+        if post(again.clone()).await == 404 {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        refused,
+        "a route deleted elsewhere is still accepted after 10 s"
+    );
+}

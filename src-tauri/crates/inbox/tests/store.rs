@@ -382,3 +382,45 @@ fn newer_schema_is_refused_and_version_is_set() {
         Err(StoreError::NewerSchema(v)) if v == SCHEMA_VERSION + 1
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_row_does_not_fail_the_rest_of_its_batch() {
+    let dir = TempDir::new("badrow");
+    let store = Store::open(dir.db()).unwrap();
+    // Another connection makes one kind of row fail inside the writer's transaction.
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER reject_bad BEFORE INSERT ON deliveries WHEN NEW.path = '/bad' \
+             BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END;",
+        )
+        .unwrap();
+    // Submitted together so they share batches with the failing ones.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..200 {
+        let store = store.clone();
+        let path = if n % 50 == 7 { "/bad" } else { "/good" };
+        tasks.spawn(async move {
+            let d = delivery(path, format!("{n}").as_bytes(), None);
+            (n, path, store.insert_async(d).await)
+        });
+    }
+    let mut stored = 0;
+    for (n, path, result) in tasks.join_all().await {
+        match (path, result) {
+            ("/good", Ok(id)) => {
+                assert_eq!(
+                    store.get(id).unwrap().unwrap().body,
+                    format!("{n}").as_bytes()
+                );
+                stored += 1;
+            }
+            ("/bad", Err(StoreError::Sqlite(e))) => {
+                assert!(e.to_string().contains("rejected by the test"), "{e}")
+            }
+            (path, other) => panic!("#{n} {path}: {other:?}"),
+        }
+    }
+    assert_eq!(stored, 196);
+    assert_eq!(store.count().unwrap(), 196);
+}
