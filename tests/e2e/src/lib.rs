@@ -58,3 +58,25 @@ pub fn cargo_version() -> String {
         })
         .expect("version in [workspace.package]")
 }
+
+/// How many toasts in dunst's history mention `text` in their summary or body. Open toasts are
+/// closed first: dunst keeps a toast out of its history until then.
+pub fn toasts_mentioning(text: &str) -> usize {
+    std::process::Command::new("dunstctl")
+        .arg("close-all")
+        .status()
+        .expect("dunstctl runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let out = std::process::Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl runs");
+    // dunstctl history: {"data": [[{"summary": {"data": ..}, "body": {"data": ..}, ..}, ..]]}
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history JSON");
+    history["data"][0].as_array().map_or(0, |toasts| {
+        toasts
+            .iter()
+            .filter(|t| format!("{} {}", t["summary"]["data"], t["body"]["data"]).contains(text))
+            .count()
+    })
+}

@@ -150,32 +150,6 @@ async fn a_hostile_delivery_arrives_live_and_is_shown_as_text() {
     session.quit().await;
 }
 
-fn dunst_history_with(marker: &str) -> usize {
-    std::process::Command::new("dunstctl")
-        .arg("close-all")
-        .status()
-        .expect("dunstctl runs");
-    std::thread::sleep(Duration::from_millis(300));
-    let out = std::process::Command::new("dunstctl")
-        .arg("history")
-        .output()
-        .expect("dunstctl runs");
-    // dunstctl history: {"data": [[{"summary": {"data": ..}, "body": {"data": ..}, ..}, ..]]}
-    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history JSON");
-    history["data"][0]
-        .as_array()
-        .map(|toasts| {
-            toasts
-                .iter()
-                .filter(|t| {
-                    let text = format!("{} {}", t["summary"]["data"], t["body"]["data"]);
-                    text.contains(marker)
-                })
-                .count()
-        })
-        .unwrap_or(0)
-}
-
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn a_burst_of_deliveries_raises_few_coalesced_toasts_in_dunst() {
@@ -187,7 +161,7 @@ async fn a_burst_of_deliveries_raises_few_coalesced_toasts_in_dunst() {
         .await;
 
     let marker = format!("burst{}", std::process::id());
-    assert_eq!(dunst_history_with(&marker), 0);
+    assert_eq!(e2e::toasts_mentioning(&marker), 0);
     let client = reqwest::Client::new();
     let payload = serde_json::json!({
         "repository": format!("{marker}/app"), "namespace": marker, "name": "app",
@@ -205,7 +179,7 @@ async fn a_burst_of_deliveries_raises_few_coalesced_toasts_in_dunst() {
     }
     // The policy's window is 2 s: the first toast is immediate, the summary follows it.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let toasts = dunst_history_with(&marker);
+    let toasts = e2e::toasts_mentioning(&marker);
     assert!(
         (1..=3).contains(&toasts),
         "200 deliveries should raise 1 to 3 toasts in dunst, got {toasts}"

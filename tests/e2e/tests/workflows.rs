@@ -34,6 +34,19 @@ async fn click(session: &Session, testid: &str) {
     session.click(&button).await;
 }
 
+/// The value of the field `testid` once something (Send to Wharf) has filled it.
+async fn filled_value(session: &Session, testid: &str) -> String {
+    let field = session.find(&format!("[data-testid={testid}]"), WAIT).await;
+    for _ in 0..200 {
+        let value = session.value(&field).await;
+        if !value.is_empty() {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{testid} was never filled");
+}
+
 /// Adds a connection through the form and verifies it; returns when "Signed in as" shows.
 async fn add_connection(
     session: &Session,
@@ -112,26 +125,6 @@ async fn open_repository(session: &Session, connection: &str, namespace: &str, n
         )
         .await;
     session.click(&repo).await;
-}
-
-/// How many toasts in dunst's history mention `text` (closing the open ones first).
-fn toasts_mentioning(text: &str) -> usize {
-    std::process::Command::new("dunstctl")
-        .arg("close-all")
-        .status()
-        .expect("dunstctl runs");
-    std::thread::sleep(Duration::from_millis(300));
-    let out = std::process::Command::new("dunstctl")
-        .arg("history")
-        .output()
-        .expect("dunstctl runs");
-    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history JSON");
-    history["data"][0].as_array().map_or(0, |toasts| {
-        toasts
-            .iter()
-            .filter(|t| format!("{} {}", t["summary"]["data"], t["body"]["data"]).contains(text))
-            .count()
-    })
 }
 
 /// Every file of the run: the app's XDG config, data and cache folders and the logs of the app,
@@ -231,14 +224,7 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         .select("[data-testid=notification-method]", "webhook", WAIT)
         .await;
     click(&session, "send-to-wharf").await;
-    let url_field = session.find("[data-testid=notification-url]", WAIT).await;
-    for _ in 0..100 {
-        if !session.value(&url_field).await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let url = session.value(&url_field).await;
+    let url = filled_value(&session, "notification-url").await;
     assert!(
         url.starts_with("http://127.0.0.2:"),
         "receiver route URL: {url}"
@@ -263,7 +249,7 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
     assert!(arrived.contains("build_failure"), "{arrived}");
     session.screenshot(&shot("notifications")).await;
     assert!(
-        toasts_mentioning("acme/payments") >= 1,
+        e2e::toasts_mentioning("acme/payments") >= 1,
         "dunst got a toast for the delivery"
     );
 
@@ -319,17 +305,8 @@ async fn webhook_round_trip(session: &Session, webhook_type: &str, expect_summar
         .select("[data-testid=webhook-type]", webhook_type, WAIT)
         .await;
     click(session, "send-to-wharf").await;
-    let endpoint = session.find("[data-testid=webhook-endpoint]", WAIT).await;
-    for _ in 0..100 {
-        if !session.value(&endpoint).await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(session
-        .value(&endpoint)
-        .await
-        .starts_with("http://127.0.0.2:"));
+    let endpoint = filled_value(session, "webhook-endpoint").await;
+    assert!(endpoint.starts_with("http://127.0.0.2:"), "{endpoint}");
     click(session, "webhook-submit").await;
     let row = session
         .find_containing("[data-testid=webhook-row]", webhook_type, WAIT)
