@@ -10,10 +10,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use inbox::export::{base64, iso8601, to_curl, to_har, to_json_lines, REDACTED};
-use inbox::receiver::{Receiver, ReceiverConfig};
 use inbox::replay::{replay, ReplayError};
-use inbox::store::{now_ms, Delivery, Query, Store};
+use inbox::store::{now_ms, Delivery, Query};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod common;
+
+use common::{start_receiver, Fixture, TempDir};
 
 /// A body that is not UTF-8, with a quote, a backslash and a NUL, to stress every escape.
 const BODY: &[u8] = b"{\"k\":\"it's \\\\ ok\"}\x00\xff\xfe tail";
@@ -51,15 +54,13 @@ async fn capture_server() -> (String, Seen) {
 }
 
 /// Sends one hand-written request to a fresh receiver and returns it as stored.
-async fn captured() -> (Delivery, tempdir::Dir) {
-    let dir = tempdir::Dir::new("export");
-    let store = Store::open(dir.0.join("inbox.sqlite3")).unwrap();
-    let config = ReceiverConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        catch_all: true,
-        ..ReceiverConfig::default()
-    };
-    let receiver = Receiver::start(config, store.clone()).await.unwrap();
+async fn captured() -> (Delivery, TempDir) {
+    let Fixture {
+        _dir: dir,
+        store,
+        receiver,
+        ..
+    } = start_receiver("export", |config| config.catch_all = true).await;
     let mut tcp = tokio::net::TcpStream::connect(receiver.local_addr())
         .await
         .unwrap();
@@ -79,26 +80,6 @@ async fn captured() -> (Delivery, tempdir::Dir) {
     let delivery = store.get(id).unwrap().unwrap();
     receiver.shutdown().await.unwrap();
     (delivery, dir)
-}
-
-mod tempdir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Dir {
-        pub fn new(tag: &str) -> Self {
-            let dir = std::env::temp_dir().join(format!(
-                "wharf-inbox-{tag}-{}-{}",
-                std::process::id(),
-                super::now_ms()
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            Self(dir)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 fn header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Vec<&'a [u8]> {

@@ -2,52 +2,16 @@
 //! only after commit, raw capture, rejection, size and time limits, per-route responses, the
 //! live broadcast and store failure.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use inbox::receiver::{Receiver, ReceiverConfig};
 use inbox::recognize::Source;
-use inbox::store::{now_ms, NewHookRoute, Query, RouteResponse, Store};
+use inbox::store::{NewHookRoute, Query, RouteResponse, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-struct TempDir(PathBuf);
+mod common;
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Fixture {
-    _dir: TempDir,
-    store: Store,
-    receiver: Receiver,
-    base: String,
-}
-
-async fn start(tag: &str, tweak: impl FnOnce(&mut ReceiverConfig)) -> Fixture {
-    let dir = std::env::temp_dir().join(format!(
-        "wharf-inbox-recv-{tag}-{}-{}",
-        std::process::id(),
-        now_ms()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(dir.join("inbox.sqlite")).unwrap();
-    let mut config = ReceiverConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..ReceiverConfig::default()
-    };
-    tweak(&mut config);
-    let receiver = Receiver::start(config, store.clone()).await.unwrap();
-    let base = format!("http://{}", receiver.local_addr());
-    Fixture {
-        _dir: TempDir(dir),
-        store,
-        receiver,
-        base,
-    }
-}
+use common::start_receiver as start;
 
 fn quay_route(store: &Store, response: RouteResponse) -> String {
     store

@@ -2,13 +2,11 @@
 //! file: broken and empty bodies, a 100 MB stream, non-UTF-8 bytes, 10,000 headers and 2,000
 //! concurrent connections. Each test asserts what was stored, not just that nothing crashed.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use inbox::receiver::{Receiver, ReceiverConfig, DEFAULT_BODY_LIMIT, MAX_HEADERS};
+use inbox::receiver::{DEFAULT_BODY_LIMIT, MAX_HEADERS};
 use inbox::recognize::Source;
-use inbox::store::{now_ms, NewHookRoute, Query, RouteResponse, Store};
+use inbox::store::{NewHookRoute, Query, RouteResponse, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
@@ -17,47 +15,12 @@ use tokio::sync::Mutex;
 /// connections, big bodies) take turns instead of running in parallel with it.
 static HEAVY: Mutex<()> = Mutex::const_new(());
 
-struct TempDir(PathBuf);
+mod common;
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Fixture {
-    _dir: TempDir,
-    store: Store,
-    receiver: Receiver,
-    base: String,
-}
-
-impl Fixture {
-    fn addr(&self) -> SocketAddr {
-        self.receiver.local_addr()
-    }
-}
+use common::Fixture;
 
 async fn start(tag: &str) -> Fixture {
-    let dir = std::env::temp_dir().join(format!(
-        "wharf-inbox-reliab-{tag}-{}-{}",
-        std::process::id(),
-        now_ms()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(dir.join("inbox.sqlite")).unwrap();
-    let config = ReceiverConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..ReceiverConfig::default()
-    };
-    let receiver = Receiver::start(config, store.clone()).await.unwrap();
-    let base = format!("http://{}", receiver.local_addr());
-    Fixture {
-        _dir: TempDir(dir),
-        store,
-        receiver,
-        base,
-    }
+    common::start_receiver(&format!("reliab-{tag}"), |_| {}).await
 }
 
 fn route(store: &Store, source: Option<Source>, event: Option<&str>) -> String {

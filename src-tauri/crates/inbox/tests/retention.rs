@@ -1,7 +1,6 @@
 //! The background pruner on a real SQLite file: age and count limits, policy changes, a large
 //! backlog removed in steps, and `Store::prune_some` itself.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use inbox::retention::{spawn_pruner, PruneReport, RetentionPolicy, PRUNE_STEP};
@@ -11,29 +10,9 @@ use tokio::sync::watch;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 const THIRTY_DAYS: Duration = Duration::from_secs(30 * 24 * 3600);
 
-struct TempDir(PathBuf);
+mod common;
 
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "wharf-inbox-retention-{tag}-{}-{}",
-            std::process::id(),
-            now_ms()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join("inbox.sqlite")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::TempDir;
 
 fn delivery(received_at: i64, n: usize) -> NewDelivery {
     let body = format!("{{\"n\":{n}}}").into_bytes();

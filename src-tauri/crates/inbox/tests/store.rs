@@ -1,7 +1,6 @@
 //! The delivery store on real SQLite files: round trip of raw bytes and repeated headers,
 //! durability across reopen, pruning, search, routes and schema versioning.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use inbox::recognize::{recognize, RouteHint, Source};
@@ -9,30 +8,9 @@ use inbox::store::{
     now_ms, NewDelivery, NewHookRoute, Query, RouteResponse, Store, StoreError, SCHEMA_VERSION,
 };
 
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
+mod common;
 
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "wharf-inbox-store-{tag}-{}-{}",
-            std::process::id(),
-            now_ms()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join("inbox.sqlite")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::TempDir;
 
 const QUAY_PUSH: &[u8] = br#"{"repository":"payments/api","namespace":"payments","name":"api","docker_url":"quay.example/payments/api","homepage":"https://quay.example/repository/payments/api","updated_tags":["v1.4.2"]}"#;
 
