@@ -1,3 +1,4 @@
+import { forgetRepositories, rememberRepositories, seenRepositories } from "./seen";
 import { describe, expect, it, vi } from "vitest";
 import type { Connection } from "../lib/api";
 import {
@@ -5,6 +6,7 @@ import {
   itemKey,
   moveIndex,
   namespaceItems,
+  repositoryItems,
   searchPalette,
   viewItems,
   type PaletteItem,
@@ -57,6 +59,26 @@ describe("searchPalette", () => {
 
   it("caps the results", () => {
     expect(searchPalette(items, "", 2)).toHaveLength(2);
+  });
+});
+
+describe("repositories seen in this session", () => {
+  it("become palette items that search by namespace/name", () => {
+    forgetRepositories();
+    rememberRepositories({ id: "c1", name: "Prod Quay" }, "acme", [
+      { namespace: "acme", name: "payments", isPublic: false, lastModified: null, description: "" },
+      { namespace: "acme", name: "web", isPublic: true, lastModified: null, description: "" },
+    ]);
+    rememberRepositories({ id: "c1", name: "Prod Quay" }, "acme", [
+      { namespace: "acme", name: "payments", isPublic: false, lastModified: null, description: "" },
+    ]);
+    const items = repositoryItems(seenRepositories());
+    expect(items).toHaveLength(1);
+    const found = searchPalette(items, "acme/pay");
+    expect(found[0]).toMatchObject({ kind: "repository", connectionId: "c1", namespace: "acme", name: "payments" });
+    expect(itemKey(found[0])).toBe("repo:c1:acme/payments");
+    forgetRepositories();
+    expect(seenRepositories()).toEqual([]);
   });
 });
 

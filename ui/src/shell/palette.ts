@@ -1,8 +1,9 @@
-// The Ctrl+K "jump to" palette's items and search. It searches what the shell can list on its
-// own: the app's screens, and the namespaces of every saved connection (asked once per session
-// and connection). Repository lists stay with the Repositories screen, so choosing a namespace
-// opens that screen and says which connection and namespace to pick.
+// The Ctrl+K "jump to" palette's items and search: the app's screens, the namespaces of every
+// saved connection (asked once per session and connection), and the repositories the
+// Repositories screen has listed in this session. Choosing a namespace or repository opens it
+// on the Repositories screen.
 import type { Connection, NamespaceItem } from "../lib/api";
+import type { SeenRepository } from "./seen";
 import { NAV, type View } from "./nav";
 
 export type PaletteItem =
@@ -14,7 +15,24 @@ export type PaletteItem =
       namespace: string;
       label: string;
       detail: string;
+    }
+  | {
+      kind: "repository";
+      connectionId: string;
+      connectionName: string;
+      namespace: string;
+      name: string;
+      label: string;
+      detail: string;
     };
+
+export const repositoryItems = (repos: SeenRepository[]): PaletteItem[] =>
+  repos.map((r) => ({
+    kind: "repository",
+    ...r,
+    label: `${r.namespace}/${r.name}`,
+    detail: `Repository on ${r.connectionName}`,
+  }));
 
 export const viewItems = (): PaletteItem[] =>
   NAV.map((n) => ({ kind: "view", view: n.id, label: n.label, detail: n.hint }));
@@ -32,7 +50,11 @@ export function namespaceItems(c: Connection, namespaces: NamespaceItem[]): Pale
 
 /** A stable key for keyed lists. */
 export const itemKey = (i: PaletteItem): string =>
-  i.kind === "view" ? `view:${i.view}` : `ns:${i.connectionId}:${i.namespace}`;
+  i.kind === "view"
+    ? `view:${i.view}`
+    : i.kind === "namespace"
+      ? `ns:${i.connectionId}:${i.namespace}`
+      : `repo:${i.connectionId}:${i.namespace}/${i.name}`;
 
 /**
  * Items where every word of `query` occurs (ignoring case) in the label or detail, best first:
@@ -75,5 +97,10 @@ export function createNamespaceCache(fetch: (connectionId: string) => Promise<Na
   };
 }
 
-/** Where the last palette jump pointed, for the Repositories screen's hint. */
-export type Jump = { connectionId: string; connectionName: string; namespace: string };
+/** Where the last palette jump pointed: a namespace, or a repository in it. */
+export type Jump = {
+  connectionId: string;
+  connectionName: string;
+  namespace: string;
+  repository?: string;
+};
