@@ -175,6 +175,19 @@ impl Session {
         assert!(!Self::is_error(&typed), "typing failed: {typed}");
     }
 
+    /// Sends keys to `element` without clearing it first (W3C key codes such as `\u{E007}`
+    /// for Enter work here).
+    pub async fn press(&self, element: &Element, keys: &str) {
+        let sent = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{}/value", element.0),
+                Some(json!({"text": keys})),
+            )
+            .await;
+        assert!(!Self::is_error(&sent), "keys not sent: {sent}");
+    }
+
     /// Picks the option with `value` in the `<select>` matching `css` by clicking it.
     pub async fn select(&self, css: &str, value: &str, timeout: Duration) {
         let option = self

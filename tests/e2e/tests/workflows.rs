@@ -281,6 +281,26 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         "gone from the fake"
     );
 
+    // Ctrl+K, type the repository, Enter: the palette opens it again from another screen.
+    nav(&session, "connections").await;
+    session
+        .execute(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}));",
+            vec![],
+        )
+        .await;
+    let palette = session.find("[data-testid=palette-input]", WAIT).await;
+    session.type_text(&palette, "acme/payments").await;
+    session
+        .find_containing("[data-testid=palette-item]", "acme/payments", WAIT)
+        .await;
+    session.press(&palette, "\u{E007}").await;
+    session
+        .wait_text("[data-testid=repo-panel-name]", WAIT, |t| {
+            t.contains("acme/payments")
+        })
+        .await;
+
     nav(&session, "inbox").await;
     let list = session
         .wait_text("#inbox-list", WAIT, |t| t.contains("acme/payments"))
