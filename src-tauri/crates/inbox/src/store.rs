@@ -585,7 +585,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Switching a new file to WAL needs an exclusive lock and SQLite answers BUSY at once,
+    // without the busy handler, while another process opens the same file: try again briefly.
+    let mut attempts = 0;
+    while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+        let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+        attempts += 1;
+        if !busy || attempts >= 100 {
+            return Err(e.into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // FULL: a committed delivery survives power loss, which is what the 2xx promises.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -107,7 +107,7 @@ fn data_survives_drop_and_reopen() {
 #[test]
 fn many_processes_opening_a_new_file_at_once_all_succeed() {
     // Like the app and `wharf --headless` starting together on a fresh data folder.
-    for round in 0..5 {
+    for round in 0..20 {
         let dir = TempDir::new(&format!("race{round}"));
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
         let openers: Vec<_> = (0..8)
