@@ -34,6 +34,26 @@ async fn click(session: &Session, testid: &str) {
     session.click(&button).await;
 }
 
+/// Clicks the button `testid` inside `row`.
+async fn click_in(session: &Session, row: &e2e::webdriver::Element, testid: &str) {
+    let button = session
+        .find_in(row, &format!("[data-testid={testid}]"))
+        .await
+        .unwrap_or_else(|| panic!("no {testid} in the row"));
+    session.click(&button).await;
+}
+
+/// Presses the row's Test button and returns the row's "delivered in …" line once the
+/// delivery has reached Wharf.
+async fn test_and_wait(session: &Session, row: &e2e::webdriver::Element, testid: &str) -> String {
+    click_in(session, row, testid).await;
+    session
+        .wait_text("[data-testid=delivery-arrived]", WAIT, |t| {
+            t.contains("delivered in")
+        })
+        .await
+}
+
 /// The value of the field `testid` once something (Send to Wharf) has filled it.
 async fn filled_value(session: &Session, testid: &str) -> String {
     let field = session.find(&format!("[data-testid={testid}]"), WAIT).await;
@@ -71,11 +91,7 @@ async fn add_connection(
     let row = session
         .find_containing("[data-testid=connection-row]", name, WAIT)
         .await;
-    let verify = session
-        .find_in(&row, "[data-testid=connection-verify]")
-        .await
-        .expect("a Verify button in the row");
-    session.click(&verify).await;
+    click_in(session, &row, "connection-verify").await;
     session
         .wait_text("[data-testid=connection-verify-result]", WAIT, |t| {
             t.contains("alice")
@@ -88,11 +104,7 @@ async fn remove_connection(session: &Session, name: &str) {
     let row = session
         .find_containing("[data-testid=connection-row]", name, WAIT)
         .await;
-    let remove = session
-        .find_in(&row, "[data-testid=connection-remove]")
-        .await
-        .unwrap();
-    session.click(&remove).await;
+    click_in(session, &row, "connection-remove").await;
     click(session, "connection-remove-confirm").await;
     for _ in 0..100 {
         if !session
@@ -235,16 +247,7 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         .find_containing("[data-testid=notification-row]", "CI failures", WAIT)
         .await;
 
-    let test = session
-        .find_in(&row, "[data-testid=notification-test]")
-        .await
-        .unwrap();
-    session.click(&test).await;
-    let arrived = session
-        .wait_text("[data-testid=delivery-arrived]", WAIT, |t| {
-            t.contains("delivered in")
-        })
-        .await;
+    let arrived = test_and_wait(&session, &row, "notification-test").await;
     assert!(arrived.contains("build failed"), "{arrived}");
     assert!(arrived.contains("build_failure"), "{arrived}");
     session.screenshot(&shot("notifications")).await;
@@ -253,11 +256,7 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         "dunst got a toast for the delivery"
     );
 
-    let delete = session
-        .find_in(&row, "[data-testid=notification-delete]")
-        .await
-        .unwrap();
-    session.click(&delete).await;
+    click_in(&session, &row, "notification-delete").await;
     click(&session, "notification-delete-confirm").await;
     session
         .find("[data-testid=notifications-empty]", WAIT)
@@ -331,23 +330,10 @@ async fn webhook_round_trip(session: &Session, webhook_type: &str, expect_summar
     let row = session
         .find_containing("[data-testid=webhook-row]", webhook_type, WAIT)
         .await;
-    let test = session
-        .find_in(&row, "[data-testid=webhook-test]")
-        .await
-        .unwrap();
-    session.click(&test).await;
-    let arrived = session
-        .wait_text("[data-testid=delivery-arrived]", WAIT, |t| {
-            t.contains("delivered in")
-        })
-        .await;
+    let arrived = test_and_wait(session, &row, "webhook-test").await;
     assert!(arrived.contains(webhook_type), "{arrived}");
     assert!(arrived.contains(expect_summary), "{arrived}");
-    let delete = session
-        .find_in(&row, "[data-testid=webhook-delete]")
-        .await
-        .unwrap();
-    session.click(&delete).await;
+    click_in(session, &row, "webhook-delete").await;
     click(session, "webhook-delete-confirm").await;
     session.find("[data-testid=webhooks-empty]", WAIT).await;
 }
@@ -378,11 +364,7 @@ async fn dtr_flow(version: DtrVersion, label: &str) {
     assert!(fake.webhooks().is_empty(), "deleted on the fake");
 
     let namespace = session.find_containing("li", "payments", WAIT).await;
-    let webhooks = session
-        .find_in(&namespace, "[data-testid=namespace-webhooks]")
-        .await
-        .expect("a namespace webhooks button for an org alice administers");
-    session.click(&webhooks).await;
+    click_in(&session, &namespace, "namespace-webhooks").await;
     webhook_round_trip(&session, "REPO_EVENT", "payments").await;
     assert!(fake.webhooks().is_empty(), "deleted on the fake");
 
