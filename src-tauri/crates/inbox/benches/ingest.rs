@@ -56,6 +56,8 @@ fn main() {
         eprintln!("ingest: `wrk` is not installed (Debian: apt-get install wrk)");
         std::process::exit(1);
     }
+    // `-- rounds`: only phase 1, for trying a change quickly.
+    let rounds_only = std::env::args().any(|a| a == "rounds");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -116,12 +118,29 @@ fn main() {
         );
     }
 
+    if !rounds_only {
+        long_run(&store, &script, &receiver_url, &db);
+    }
+    runtime.block_on(receiver.shutdown()).unwrap();
+    store.close();
+    drop(store);
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(db.with_extension("sqlite-wal"));
+    let _ = std::fs::remove_file(db.with_extension("sqlite-shm"));
+
+    if !rounds_only {
+        search(&runtime, &work);
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn long_run(store: &Store, script: &Path, receiver_url: &str, db: &Path) {
     // Long run: as many requests as LONG_MAX allows, up to about LONG_TARGET.
     let stored_before = store.count().unwrap();
     let (rss_before, _) = memory();
-    let probe = wrk(&script, &receiver_url, Duration::from_secs(5));
+    let probe = wrk(script, receiver_url, Duration::from_secs(5));
     let seconds = ((LONG_TARGET as f64 / probe.rps()).ceil() as u64).clamp(10, LONG_MAX.as_secs());
-    let long = wrk(&script, &receiver_url, Duration::from_secs(seconds));
+    let long = wrk(script, receiver_url, Duration::from_secs(seconds));
     let (rss_after, hwm) = memory();
     let stored = store.count().unwrap();
     println!("\n## Long run against the receiver\n");
@@ -140,17 +159,8 @@ fn main() {
         rss_after,
         hwm,
         stored,
-        file_mib(&db)
+        file_mib(db)
     );
-    runtime.block_on(receiver.shutdown()).unwrap();
-    store.close();
-    drop(store);
-    let _ = std::fs::remove_file(&db);
-    let _ = std::fs::remove_file(db.with_extension("sqlite-wal"));
-    let _ = std::fs::remove_file(db.with_extension("sqlite-shm"));
-
-    search(&runtime, &work);
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 fn scratch_dir() -> PathBuf {

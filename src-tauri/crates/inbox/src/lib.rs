@@ -8,6 +8,7 @@
 //! - [`store`]: the durable SQLite store of deliveries and route tokens, with group commit so a
 //!   webhook is acknowledged only after its row is committed.
 //! - [`export`]: JSON lines, HAR and `curl` output of stored deliveries, credentials redacted.
+//! - [`header_blob`]: the byte layout a delivery's headers are stored in.
 //! - [`replay`]: sends a stored delivery again to another URL.
 //! - [`retention`]: the background pruner that keeps the store within a count and an age.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
@@ -17,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod export;
+pub mod header_blob;
 pub mod receiver;
 pub mod recognize;
 pub mod replay;

@@ -6,8 +6,9 @@
 //! pruning) goes through a second connection behind a mutex; WAL lets it read while the writer
 //! writes, and `busy_timeout` serialises the rare concurrent writes.
 //!
-//! Header values and bodies are stored as raw bytes (BLOB), so non-UTF-8 content and repeated
-//! headers survive exactly as they arrived.
+//! Bodies and headers are stored as raw bytes (BLOBs; the headers of a delivery in one,
+//! see [`header_blob`]), so non-UTF-8 content and repeated headers survive exactly as they
+//! arrived.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,10 +21,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use ts_rs::TS;
 
+use crate::header_blob;
 use crate::recognize::{Recognized, RouteHint, Source};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// At most this many queued inserts share one transaction.
@@ -49,6 +51,9 @@ pub enum StoreError {
     /// The writer thread could not be started.
     #[error("starting the writer thread: {0}")]
     Io(#[from] std::io::Error),
+    /// A stored delivery could not be read back (the file was altered or corrupted).
+    #[error("delivery {0}: {1}")]
+    Damaged(i64, header_blob::Damaged),
     /// The writer thread has stopped; nothing more can be inserted.
     #[error("the store's writer has stopped")]
     Closed,
@@ -333,26 +338,30 @@ impl Store {
         let row = conn
             .query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLS}, query, remote_addr, body FROM deliveries WHERE id = ?1"
+                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM deliveries \
+                     WHERE id = ?1"
                 ),
                 [id],
-                |r| Ok((summary_from_row(r)?, r.get(11)?, r.get(12)?, r.get(13)?)),
+                |r| {
+                    let headers: Vec<u8> = r.get(14)?;
+                    Ok((
+                        summary_from_row(r)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        headers,
+                    ))
+                },
             )
             .optional()?;
-        let Some((summary, query, remote_addr, body)) = row else {
+        let Some((summary, query, remote_addr, body, headers)) = row else {
             return Ok(None);
         };
-        let mut stmt = conn.prepare_cached(
-            "SELECT name, value FROM headers WHERE delivery_id = ?1 ORDER BY pos",
-        )?;
-        let headers = stmt
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<Header>>>()?;
         Ok(Some(Delivery {
             id,
             summary,
             query,
-            headers,
+            headers: header_blob::decode(&headers).map_err(|e| StoreError::Damaged(id, e))?,
             remote_addr,
             body,
         }))
@@ -607,59 +616,94 @@ fn migrate(conn: &Connection) -> Result<()> {
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema(version));
     }
-    if version < 1 {
-        // IMMEDIATE takes the write lock up front (waiting out busy_timeout), so two processes
-        // creating the same new file do not both start a read transaction and then fail to
-        // upgrade it; the second one finds the schema made and stops.
-        conn.execute_batch("BEGIN IMMEDIATE;")?;
-        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version >= 1 {
-            conn.execute_batch("COMMIT;")?;
-            return Ok(());
-        }
-        conn.execute_batch(
-            "CREATE TABLE deliveries (
-                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                 received_at INTEGER NOT NULL,
-                 method TEXT NOT NULL,
-                 path TEXT NOT NULL,
-                 query TEXT,
-                 remote_addr TEXT,
-                 body BLOB NOT NULL,
-                 size INTEGER NOT NULL,
-                 route_token TEXT,
-                 status INTEGER NOT NULL,
-                 source TEXT,
-                 event TEXT,
-                 repository TEXT,
-                 summary TEXT
-             );
-             CREATE INDEX deliveries_received_at ON deliveries(received_at);
-             CREATE INDEX deliveries_route ON deliveries(route_token);
-             CREATE TABLE headers (
-                 delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
-                 pos INTEGER NOT NULL,
-                 name TEXT NOT NULL,
-                 value BLOB NOT NULL,
-                 PRIMARY KEY (delivery_id, pos)
-             ) WITHOUT ROWID;
-             CREATE TABLE routes (
-                 token TEXT PRIMARY KEY,
-                 created_at INTEGER NOT NULL,
-                 connection_id TEXT,
-                 repository TEXT,
-                 notification_id TEXT,
-                 source TEXT,
-                 event TEXT,
-                 label TEXT NOT NULL,
-                 response_status INTEGER NOT NULL,
-                 response_body TEXT,
-                 response_delay_ms INTEGER NOT NULL
-             );
-             PRAGMA user_version = 1;
-             COMMIT;",
-        )?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
     }
+    // IMMEDIATE takes the write lock up front (waiting out busy_timeout), so two processes
+    // opening the same file do not both start a read transaction and then fail to upgrade it;
+    // the second one finds the work done and stops.
+    conn.execute_batch("BEGIN IMMEDIATE;")?;
+    let upgraded = (|| {
+        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        match version {
+            0 => conn.execute_batch(SCHEMA)?,
+            1 => headers_into_rows_blob(conn)?,
+            _ => return Ok(()),
+        }
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(())
+    })();
+    match upgraded {
+        Ok(()) => conn.execute_batch("COMMIT;")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK;");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// The current schema, for a new file.
+const SCHEMA: &str = "CREATE TABLE deliveries (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         received_at INTEGER NOT NULL,
+         method TEXT NOT NULL,
+         path TEXT NOT NULL,
+         query TEXT,
+         remote_addr TEXT,
+         body BLOB NOT NULL,
+         size INTEGER NOT NULL,
+         route_token TEXT,
+         status INTEGER NOT NULL,
+         source TEXT,
+         event TEXT,
+         repository TEXT,
+         summary TEXT,
+         headers BLOB NOT NULL DEFAULT x''
+     );
+     CREATE INDEX deliveries_received_at ON deliveries(received_at);
+     CREATE INDEX deliveries_route ON deliveries(route_token);
+     CREATE TABLE routes (
+         token TEXT PRIMARY KEY,
+         created_at INTEGER NOT NULL,
+         connection_id TEXT,
+         repository TEXT,
+         notification_id TEXT,
+         source TEXT,
+         event TEXT,
+         label TEXT NOT NULL,
+         response_status INTEGER NOT NULL,
+         response_body TEXT,
+         response_delay_ms INTEGER NOT NULL
+     );";
+
+/// Schema 1 kept a row per header in a `headers` table; schema 2 keeps them in the delivery's
+/// row ([`header_blob`]), which made ingest cheaper. Runs inside the caller's transaction.
+fn headers_into_rows_blob(conn: &Connection) -> Result<()> {
+    conn.execute_batch("ALTER TABLE deliveries ADD COLUMN headers BLOB NOT NULL DEFAULT x'';")?;
+    let mut read =
+        conn.prepare("SELECT delivery_id, name, value FROM headers ORDER BY delivery_id, pos")?;
+    let mut write = conn.prepare("UPDATE deliveries SET headers = ?2 WHERE id = ?1")?;
+    let mut rows = read.query([])?;
+    let mut current: Option<(i64, Vec<Header>)> = None;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let header: Header = (row.get(1)?, row.get(2)?);
+        match current.as_mut() {
+            Some((at, headers)) if *at == id => headers.push(header),
+            _ => {
+                if let Some((at, headers)) = current.replace((id, vec![header])) {
+                    write.execute(params![at, header_blob::encode(&headers)])?;
+                }
+            }
+        }
+    }
+    if let Some((at, headers)) = current {
+        write.execute(params![at, header_blob::encode(&headers)])?;
+    }
+    drop(rows);
+    drop(read);
+    conn.execute_batch("DROP TABLE headers;")?;
     Ok(())
 }
 
@@ -783,8 +827,8 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     let rec = d.recognized.as_ref();
     conn.prepare_cached(
         "INSERT INTO deliveries (received_at, method, path, query, remote_addr, body, size, \
-         route_token, status, source, event, repository, summary) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         route_token, status, source, event, repository, summary, headers) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         d.received_at,
@@ -800,13 +844,7 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
         rec.and_then(|r| r.kind.wire_name()),
         rec.and_then(|r| r.repository.as_deref()),
         rec.map(|r| r.summary.as_str()),
+        header_blob::encode(&d.headers),
     ])?;
-    let id = conn.last_insert_rowid();
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO headers (delivery_id, pos, name, value) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (pos, (name, value)) in d.headers.iter().enumerate() {
-        stmt.execute(params![id, pos as i64, name, value])?;
-    }
-    Ok(id)
+    Ok(conn.last_insert_rowid())
 }

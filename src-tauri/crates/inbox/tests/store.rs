@@ -402,3 +402,111 @@ async fn a_failing_row_does_not_fail_the_rest_of_its_batch() {
     assert_eq!(stored, 196);
     assert_eq!(store.count().unwrap(), 196);
 }
+
+/// A file as Wharf wrote it before headers moved into the delivery's row (schema 1).
+const SCHEMA_1: &str = "CREATE TABLE deliveries (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, method TEXT NOT NULL,
+     path TEXT NOT NULL, query TEXT, remote_addr TEXT, body BLOB NOT NULL, size INTEGER NOT NULL,
+     route_token TEXT, status INTEGER NOT NULL, source TEXT, event TEXT, repository TEXT,
+     summary TEXT);
+ CREATE INDEX deliveries_received_at ON deliveries(received_at);
+ CREATE INDEX deliveries_route ON deliveries(route_token);
+ CREATE TABLE headers (
+     delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+     pos INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
+     PRIMARY KEY (delivery_id, pos)) WITHOUT ROWID;
+ CREATE TABLE routes (
+     token TEXT PRIMARY KEY, created_at INTEGER NOT NULL, connection_id TEXT, repository TEXT,
+     notification_id TEXT, source TEXT, event TEXT, label TEXT NOT NULL,
+     response_status INTEGER NOT NULL, response_body TEXT, response_delay_ms INTEGER NOT NULL);
+ PRAGMA user_version = 1;";
+
+#[test]
+fn a_schema_1_file_is_upgraded_with_every_header_kept_in_order() {
+    let dir = TempDir::new("schema1");
+    {
+        let conn = rusqlite::Connection::open(dir.db()).unwrap();
+        conn.execute_batch(SCHEMA_1).unwrap();
+        for (id, path) in [(1, "/hooks/a"), (2, "/hooks/b"), (5, "/hooks/none")] {
+            conn.execute(
+                "INSERT INTO deliveries (id, received_at, method, path, body, size, status) \
+                 VALUES (?1, 1700000000000, 'POST', ?2, x'7b7d', 2, 200)",
+                rusqlite::params![id, path],
+            )
+            .unwrap();
+        }
+        // Inserted out of order on purpose: `pos` decides, not insertion order.
+        for (id, pos, name, value) in [
+            (2, 1, "set-cookie", &b"b=2"[..]),
+            (1, 0, "content-type", b"application/json"),
+            (2, 0, "set-cookie", b"a=1"),
+            (2, 2, "x-raw", b"\xff\x00\xfe"),
+        ] {
+            conn.execute(
+                "INSERT INTO headers (delivery_id, pos, name, value) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![id, pos, name, value],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO routes (token, created_at, label, response_status, response_delay_ms) \
+             VALUES ('tok', 1, 'kept', 200, 0)",
+            [],
+        )
+        .unwrap();
+    }
+
+    let store = Store::open(dir.db()).unwrap();
+    let headers = |id| store.get(id).unwrap().unwrap().headers;
+    assert_eq!(
+        headers(1),
+        vec![("content-type".to_owned(), b"application/json".to_vec())]
+    );
+    assert_eq!(
+        headers(2),
+        vec![
+            ("set-cookie".to_owned(), b"a=1".to_vec()),
+            ("set-cookie".to_owned(), b"b=2".to_vec()),
+            ("x-raw".to_owned(), b"\xff\x00\xfe".to_vec()),
+        ]
+    );
+    assert_eq!(headers(5), Vec::<(String, Vec<u8>)>::new());
+    assert_eq!(store.get_route("tok").unwrap().unwrap().route.label, "kept");
+    // New rows continue after the old ids (AUTOINCREMENT survived the upgrade).
+    let id = store.insert(&delivery("/new", b"{}", None)).unwrap();
+    assert_eq!(id, 6);
+    assert_eq!(store.count().unwrap(), 4);
+
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let v: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'headers'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "the old headers table is dropped");
+}
+
+#[test]
+fn damaged_stored_headers_are_an_error_naming_the_delivery() {
+    let dir = TempDir::new("damaged");
+    let store = Store::open(dir.db()).unwrap();
+    let id = store.insert(&delivery("/x", b"{}", None)).unwrap();
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute(
+            "UPDATE deliveries SET headers = x'ffffff7f' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let e = store.get(id).unwrap_err();
+    assert!(matches!(e, StoreError::Damaged(at, _) if at == id), "{e}");
+    assert!(e.to_string().contains(&format!("delivery {id}")), "{e}");
+    // The list still works: it never reads headers.
+    assert_eq!(store.list(&Query::default()).unwrap().len(), 1);
+}
