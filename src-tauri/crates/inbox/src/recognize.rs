@@ -11,9 +11,14 @@
 //!
 //! [`recognize`] is pure and total: any byte string yields a result, never a panic.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use ts_rs::TS;
+
+use lazy::{Json, Kind, Obj};
+
+mod lazy;
 
 /// Which registry sent a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -300,13 +305,13 @@ pub fn recognize(
         Ok(value) => value,
         Err(why) => return Recognized::unknown(describe_unparsed(why, headers, body.len())),
     };
-    let Value::Object(obj) = &value else {
-        return Recognized::unknown(format!("{}, not a registry payload", describe_json(&value)));
+    let Some(obj) = value.as_object() else {
+        return Recognized::unknown(format!("{}, not a registry payload", describe_json(value)));
     };
-    match hint_source.unwrap_or_else(|| detect_source(obj)) {
-        Source::Quay => quay(obj, hint_event),
-        Source::Dtr => dtr(obj, hint_event),
-        Source::Unknown => Recognized::unknown(describe_object(obj)),
+    match hint_source.unwrap_or_else(|| detect_source(&obj)) {
+        Source::Quay => quay(&obj, hint_event),
+        Source::Dtr => dtr(&obj, hint_event),
+        Source::Unknown => Recognized::unknown(describe_object(&obj)),
     }
 }
 
@@ -329,14 +334,14 @@ enum Unparsed {
     NotJson,
 }
 
-fn parse_body(body: &[u8]) -> Result<Value, Unparsed> {
+fn parse_body(body: &[u8]) -> Result<Json<'_>, Unparsed> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Unparsed::Empty);
     }
     let text = std::str::from_utf8(body).map_err(|_| Unparsed::NotUtf8)?;
     // serde_json's recursion limit turns absurd nesting into an error instead of a stack overflow.
-    serde_json::from_str(text).map_err(|_| Unparsed::NotJson)
+    Json::parse(text).map_err(|_| Unparsed::NotJson)
 }
 
 fn describe_unparsed(why: Unparsed, headers: &[(String, Vec<u8>)], len: usize) -> String {
@@ -356,18 +361,24 @@ fn describe_unparsed(why: Unparsed, headers: &[(String, Vec<u8>)], len: usize) -
     }
 }
 
-fn describe_json(value: &Value) -> String {
-    match value {
-        Value::Array(items) => format!("JSON array of {} items", items.len()),
-        Value::String(_) => "JSON string".into(),
-        Value::Number(_) => "JSON number".into(),
-        Value::Bool(_) => "JSON boolean".into(),
-        Value::Null => "JSON null".into(),
-        Value::Object(obj) => format!("JSON object with {} keys", obj.len()),
+fn describe_json(value: Json<'_>) -> String {
+    match value.kind() {
+        Kind::Array => format!(
+            "JSON array of {} items",
+            value.as_array().map_or(0, |items| items.len())
+        ),
+        Kind::String => "JSON string".into(),
+        Kind::Number => "JSON number".into(),
+        Kind::Bool => "JSON boolean".into(),
+        Kind::Null => "JSON null".into(),
+        Kind::Object => format!(
+            "JSON object with {} keys",
+            value.as_object().map_or(0, |obj| obj.len())
+        ),
     }
 }
 
-fn describe_object(obj: &Map<String, Value>) -> String {
+fn describe_object(obj: &Obj<'_>) -> String {
     if obj.is_empty() {
         return "empty JSON object, not a registry payload".into();
     }
@@ -385,10 +396,12 @@ fn source_of_event(name: &str) -> Option<Source> {
 const QUAY_BUILD_KEYS: &[&str] = &["build_id", "build_name", "docker_tags", "trigger_metadata"];
 const QUAY_QUOTA_KEYS: &[&str] = &["threshold_percent", "usage_percent", "limit_bytes"];
 
-fn detect_source(obj: &Map<String, Value>) -> Source {
+fn detect_source(obj: &Obj<'_>) -> Source {
     let dtr_type = str_at(obj, "type");
-    if dtr_type.is_some_and(|t| EventKind::parse(Source::Dtr, t).is_some())
-        || (dtr_type.is_some() && obj.get("contents").is_some_and(Value::is_object))
+    if dtr_type
+        .as_deref()
+        .is_some_and(|t| EventKind::parse(Source::Dtr, t).is_some())
+        || (dtr_type.is_some() && obj.get("contents").is_some_and(|c| c.is_object()))
     {
         return Source::Dtr;
     }
@@ -396,7 +409,7 @@ fn detect_source(obj: &Map<String, Value>) -> Source {
         .iter()
         .chain(QUAY_BUILD_KEYS)
         .chain(QUAY_QUOTA_KEYS)
-        .any(|k| obj.contains_key(*k));
+        .any(|k| obj.contains_key(k));
     let quay_envelope = str_at(obj, "repository").is_some()
         && (obj.contains_key("docker_url") || obj.contains_key("homepage"));
     if quay_specific || quay_envelope {
@@ -409,7 +422,7 @@ fn detect_source(obj: &Map<String, Value>) -> Source {
 // ---------------------------------------------------------------------------------------------
 // Quay
 
-fn quay(obj: &Map<String, Value>, hint_event: Option<&str>) -> Recognized {
+fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     let kind = match hint_event {
         Some(name) => EventKind::parse(Source::Quay, name).unwrap_or_else(|| EventKind::Other {
             name: clean(name, MAX_NAME),
@@ -417,12 +430,13 @@ fn quay(obj: &Map<String, Value>, hint_event: Option<&str>) -> Recognized {
         None => infer_quay_kind(obj),
     };
     let repository = match str_at(obj, "repository") {
-        Some(full) => join_repo(None, full),
-        None => str_at(obj, "name").and_then(|name| join_repo(str_at(obj, "namespace"), name)),
+        Some(full) => join_repo(None, &full),
+        None => str_at(obj, "name")
+            .and_then(|name| join_repo(str_at(obj, "namespace").as_deref(), &name)),
     };
 
     let raw_tags = quay_raw_tags(obj);
-    let tags = clean_tags(raw_tags.iter().copied());
+    let tags = clean_tags(raw_tags.iter().map(|t| t.as_ref()));
     let digest = quay_digest(obj);
     let summary = quay_summary(obj, &kind, repository.as_deref(), &tags, raw_tags.len());
     Recognized {
@@ -437,7 +451,7 @@ fn quay(obj: &Map<String, Value>, hint_event: Option<&str>) -> Recognized {
 
 /// Narrows the event from the keys each Quay event documents. Only keys that a single event
 /// carries decide; anything else stays ambiguous, because a wrong guess would mislabel the inbox.
-fn infer_quay_kind(obj: &Map<String, Value>) -> EventKind {
+fn infer_quay_kind(obj: &Obj<'_>) -> EventKind {
     use EventKind::*;
     let has = |k: &str| obj.contains_key(k);
     let ambiguous = |c: &[EventKind]| Ambiguous {
@@ -445,7 +459,7 @@ fn infer_quay_kind(obj: &Map<String, Value>) -> EventKind {
     };
     if has("updated_tags") {
         RepoPush
-    } else if obj.get("vulnerability").is_some_and(Value::is_object) {
+    } else if obj.get("vulnerability").is_some_and(|v| v.is_object()) {
         VulnerabilityFound
     } else if has("expiring_in") {
         RepoImageExpiry
@@ -478,36 +492,43 @@ fn infer_quay_kind(obj: &Map<String, Value>) -> EventKind {
 
 /// Tags come from `updated_tags` (list, or tag→digest map in the older variant), `docker_tags`
 /// (builds) or `tags` (vulnerability, expiry).
-fn quay_raw_tags(obj: &Map<String, Value>) -> Vec<&str> {
-    match ["updated_tags", "docker_tags", "tags"]
+fn quay_raw_tags<'a>(obj: &Obj<'a>) -> Vec<Cow<'a, str>> {
+    let Some(value) = ["updated_tags", "docker_tags", "tags"]
         .iter()
-        .find_map(|k| obj.get(*k))
-    {
-        Some(Value::Object(map)) => map.keys().map(String::as_str).collect(),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-        Some(Value::String(one)) => vec![one.as_str()],
+        .find_map(|k| obj.get(k))
+    else {
+        return Vec::new();
+    };
+    match value.kind() {
+        Kind::Object => value
+            .as_object()
+            .map_or_else(Vec::new, |map| map.into_keys().collect()),
+        Kind::Array => value.as_array().map_or_else(Vec::new, |items| {
+            items.iter().filter_map(Json::as_str).collect()
+        }),
+        Kind::String => value.as_str().into_iter().collect(),
         _ => Vec::new(),
     }
 }
 
 /// The map variant of `updated_tags` names digests; otherwise a lone manifest digest does.
-fn quay_digest(obj: &Map<String, Value>) -> Option<String> {
-    if let Some(map) = obj.get("updated_tags").and_then(Value::as_object) {
-        let mut digests = map.values().filter_map(Value::as_str);
+fn quay_digest(obj: &Obj<'_>) -> Option<String> {
+    if let Some(map) = obj.get("updated_tags").and_then(|t| t.as_object()) {
+        let mut digests = map.values().filter_map(|d| d.as_str());
         let first = digests.next()?;
         return digests
             .all(|other| other == first)
-            .then(|| clean(first, MAX_DIGEST));
+            .then(|| clean(&first, MAX_DIGEST));
     }
     single_manifest_digest(obj)
 }
 
 /// `manifest_digests` holds `host/ns/repo@sha256:…` references; one of them names the digest.
-fn single_manifest_digest(obj: &Map<String, Value>) -> Option<String> {
+fn single_manifest_digest(obj: &Obj<'_>) -> Option<String> {
     match obj.get("manifest_digests")?.as_array()?.as_slice() {
         [one] => {
             let one = one.as_str()?;
-            let digest = one.rsplit_once('@').map_or(one, |(_, d)| d);
+            let digest = one.rsplit_once('@').map_or(one.as_ref(), |(_, d)| d);
             Some(clean(digest, MAX_DIGEST))
         }
         _ => None,
@@ -515,7 +536,7 @@ fn single_manifest_digest(obj: &Map<String, Value>) -> Option<String> {
 }
 
 fn quay_summary(
-    obj: &Map<String, Value>,
+    obj: &Obj<'_>,
     kind: &EventKind,
     repo: Option<&str>,
     tags: &[String],
@@ -523,7 +544,7 @@ fn quay_summary(
 ) -> String {
     use EventKind::*;
     let repo = summary_repo(repo);
-    let text = |key: &str| str_at(obj, key).map(|s| clean(s, MAX_TEXT));
+    let text = |key: &str| str_at(obj, key).map(|s| clean(&s, MAX_TEXT));
     let namespace = text("namespace").unwrap_or_else(|| "unknown namespace".into());
     let usage = scalar_at(obj, "usage_percent")
         .map(|p| format!(": {}% used", clean(&p, 12)))
@@ -536,10 +557,11 @@ fn quay_summary(
         BuildFailure => with_detail(format!("build failed on {repo}"), text("error_message")),
         BuildCancelled => format!("build cancelled on {repo}"),
         VulnerabilityFound => {
-            let vuln = obj.get("vulnerability").and_then(Value::as_object);
+            let vuln = obj.get("vulnerability").and_then(|v| v.as_object());
             let field = |k| {
-                vuln.and_then(|v| str_at(v, k))
-                    .map(|s| clean(s, 40))
+                vuln.as_ref()
+                    .and_then(|v| str_at(v, k))
+                    .map(|s| clean(&s, 40))
                     .filter(|s| !s.is_empty())
             };
             let priority = field("priority").map(|p| p.to_lowercase() + " ");
@@ -587,38 +609,38 @@ fn quay_summary(
 // ---------------------------------------------------------------------------------------------
 // DTR
 
-fn dtr(obj: &Map<String, Value>, hint_event: Option<&str>) -> Recognized {
+fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     // The body's own `type` wins: DTR always sends it, and the route only restates it.
     let body_type = str_at(obj, "type").filter(|t| !t.trim().is_empty());
-    let kind = match body_type.or(hint_event) {
+    let kind = match body_type.as_deref().or(hint_event) {
         Some(name) => EventKind::parse(Source::Dtr, name).unwrap_or_else(|| EventKind::Other {
             name: clean(name, MAX_NAME),
         }),
         None => EventKind::Unrecognized,
     };
-    let empty = Map::new();
     let contents = obj
         .get("contents")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+        .and_then(|c| c.as_object())
+        .unwrap_or_default();
     let kind = match kind {
         EventKind::RepoEvent { action: None } => EventKind::RepoEvent {
-            action: str_at(contents, "event").and_then(|e| repo_action(&e.to_ascii_uppercase())),
+            action: str_at(&contents, "event").and_then(|e| repo_action(&e.to_ascii_uppercase())),
         },
         other => other,
     };
 
-    let repository = str_at(contents, "repository")
-        .and_then(|name| join_repo(str_at(contents, "namespace"), name));
-    let scan_summary = contents.get("scanSummary").and_then(Value::as_object);
-    let tag = str_at(contents, "tag").or_else(|| scan_summary.and_then(|s| str_at(s, "tag")));
-    let tags = clean_tags(tag);
-    let digest = str_at(contents, "digest")
-        .map(|d| clean(d, MAX_DIGEST))
+    let repository = str_at(&contents, "repository")
+        .and_then(|name| join_repo(str_at(&contents, "namespace").as_deref(), &name));
+    let scan_summary = contents.get("scanSummary").and_then(|s| s.as_object());
+    let tag =
+        str_at(&contents, "tag").or_else(|| scan_summary.as_ref().and_then(|s| str_at(s, "tag")));
+    let tags = clean_tags(tag.as_deref());
+    let digest = str_at(&contents, "digest")
+        .map(|d| clean(&d, MAX_DIGEST))
         .filter(|d| !d.is_empty());
 
     let summary = dtr_summary(
-        contents,
+        &contents,
         &kind,
         repository.as_deref(),
         tags.first(),
@@ -635,7 +657,7 @@ fn dtr(obj: &Map<String, Value>, hint_event: Option<&str>) -> Recognized {
 }
 
 fn dtr_summary(
-    contents: &Map<String, Value>,
+    contents: &Obj<'_>,
     kind: &EventKind,
     repo: Option<&str>,
     tag: Option<&String>,
@@ -667,15 +689,16 @@ fn dtr_summary(
                 None => "repository event",
             };
             let by = str_at(contents, "author")
-                .map(|a| clean(a, 40))
+                .map(|a| clean(&a, 40))
                 .filter(|a| !a.is_empty())
                 .map(|a| format!(" (by {a})"));
             format!("{what}: {repo}{}", by.unwrap_or_default())
         }
         ScanCompleted => {
-            let summary = contents.get("scanSummary").and_then(Value::as_object);
+            let summary = contents.get("scanSummary").and_then(|s| s.as_object());
             let count = |k| {
                 summary
+                    .as_ref()
                     .and_then(|s| scalar_at(s, k))
                     .map(|n| clean(&n, 12))
                     .unwrap_or_else(|| "?".into())
@@ -689,11 +712,11 @@ fn dtr_summary(
         }
         ScanFailed => with_detail(
             format!("scan failed on {image}"),
-            str_at(contents, "error").map(|e| clean(e, MAX_TEXT)),
+            str_at(contents, "error").map(|e| clean(&e, MAX_TEXT)),
         ),
         ScannerUpdateCompleted => {
             let db = scalar_at(contents, "db_version").map(|v| clean(&v, 24));
-            match (contents.get("success").and_then(Value::as_bool), db) {
+            match (contents.get("success").and_then(|s| s.as_bool()), db) {
                 (Some(false), _) => "scanner database update failed".into(),
                 (_, Some(db)) => format!("scanner database updated to version {db}"),
                 (_, None) => "scanner database updated".into(),
@@ -726,16 +749,17 @@ fn join_repo(namespace: Option<&str>, name: &str) -> Option<String> {
     Some(clean(&joined, MAX_REPO)).filter(|r| !r.is_empty())
 }
 
-fn str_at<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    obj.get(key).and_then(Value::as_str)
+fn str_at<'a>(obj: &Obj<'a>, key: &str) -> Option<Cow<'a, str>> {
+    obj.get(key).and_then(|v| v.as_str())
 }
 
-/// A number or string field as text: counts and versions come as either across versions.
-fn scalar_at(obj: &Map<String, Value>, key: &str) -> Option<String> {
-    match obj.get(key)? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
+/// A number (as written) or string field as text: counts and versions come as either across
+/// versions.
+fn scalar_at(obj: &Obj<'_>, key: &str) -> Option<String> {
+    let value = obj.get(key)?;
+    match value.as_number_text() {
+        Some(n) => Some(n.to_owned()),
+        None => value.as_str().map(Cow::into_owned),
     }
 }
 

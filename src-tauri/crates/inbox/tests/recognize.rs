@@ -697,10 +697,28 @@ fn unrelated_json_objects() {
 }
 
 #[test]
-fn absurd_nesting_is_rejected_not_overflowed() {
-    let mut body = "[".repeat(100_000);
-    body.push_str(&"]".repeat(100_000));
-    assert_unknown(&rec(body.as_bytes()), "body is not JSON (200000 bytes)");
+fn absurd_nesting_is_read_without_recursing() {
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+    let array = deep("[", "]");
+    let in_contents = format!(
+        r#"{{"type":"TAG_PUSH","contents":{{"namespace":"ns","repository":"r","tag":{}}}}}"#,
+        deep(r#"{"a":"#, "}").replace(r#"{"a":}"#, r#"{"a":1}"#)
+    );
+    let in_tags = format!(r#"{{"repository":"ns/r","updated_tags":{array}}}"#);
+    // A small stack: reading any of these by recursion would overflow it.
+    let results = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            [array, in_contents, in_tags].map(|body| recognize(None, &[], body.as_bytes()))
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow, no panic");
+    assert_unknown(&results[0], "JSON array of 1 items, not a registry payload");
+    assert_eq!(results[1].summary, "push to ns/r");
+    assert_eq!(results[2].kind, EventKind::RepoPush);
+    assert_eq!(results[2].summary, "push to ns/r");
 }
 
 #[test]
