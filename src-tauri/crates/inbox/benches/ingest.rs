@@ -14,6 +14,10 @@
 //! 3. `Store::list` over 100,000 varied deliveries: no filter (baseline), a text filter that
 //!    matches often, one that matches one row, one that matches none.
 
+// The allocator the app's binary uses (src-tauri/src/main.rs), for both servers alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
