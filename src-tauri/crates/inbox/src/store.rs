@@ -244,6 +244,8 @@ pub fn now_ms() -> i64 {
 struct Job {
     delivery: NewDelivery,
     reply: oneshot::Sender<Result<i64>>,
+    /// The runtime of an async caller, to answer the batch from (see [`answer`]).
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 /// Handle to the store; cheap to clone, shareable between threads.
@@ -305,7 +307,11 @@ impl Store {
         let (reply, rx) = oneshot::channel();
         let sender = lock(&self.inner.writer).clone().ok_or(StoreError::Closed)?;
         sender
-            .send(Job { delivery, reply })
+            .send(Job {
+                delivery,
+                reply,
+                runtime: tokio::runtime::Handle::try_current().ok(),
+            })
             .map_err(|_| StoreError::Closed)?;
         Ok(rx)
     }
@@ -775,19 +781,48 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match write_batch(&mut conn, &batch) {
-            Ok(ids) => {
-                for (job, id) in batch.into_iter().zip(ids) {
-                    let _ = job.reply.send(id);
-                }
-            }
+        let results = match write_batch(&mut conn, &batch) {
+            Ok(ids) => ids,
             Err(e) => {
                 tracing::error!("inbox store: batch of {} failed: {e}", batch.len());
                 let msg = e.to_string();
-                for job in batch {
-                    let _ = job.reply.send(Err(StoreError::Commit(msg.clone())));
-                }
+                batch
+                    .iter()
+                    .map(|_| Err(StoreError::Commit(msg.clone())))
+                    .collect()
             }
+        };
+        answer(batch, results);
+    }
+}
+
+/// Hands each job its result. Waking a task from outside its runtime costs a syscall to
+/// unpark a worker, once per task; so when the callers are async, one task spawned on their
+/// runtime answers the whole batch from inside it, where waking is a queue push.
+fn answer(batch: Vec<Job>, results: Vec<Result<i64>>) {
+    let runtime = batch.iter().find_map(|job| job.runtime.clone());
+    let answers = Answers(
+        batch
+            .into_iter()
+            .map(|job| job.reply)
+            .zip(results)
+            .collect(),
+    );
+    match runtime {
+        Some(runtime) => drop(runtime.spawn(async move { drop(answers) })),
+        None => drop(answers),
+    }
+}
+
+/// Results not yet handed out. They go out when this is dropped, wherever that happens: in
+/// the spawned task, or right away if the runtime is shutting down and drops the task unrun,
+/// so a committed row is never reported as lost.
+struct Answers(Vec<(oneshot::Sender<Result<i64>>, Result<i64>)>);
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        for (reply, result) in self.0.drain(..) {
+            let _ = reply.send(result);
         }
     }
 }
@@ -847,4 +882,52 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
         header_blob::encode(&d.headers),
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(runtime: Option<tokio::runtime::Handle>) -> (Job, oneshot::Receiver<Result<i64>>) {
+        let (reply, rx) = oneshot::channel();
+        let job = Job {
+            delivery: NewDelivery::default(),
+            reply,
+            runtime,
+        };
+        (job, rx)
+    }
+
+    #[test]
+    fn a_batch_is_answered_even_when_its_runtime_has_shut_down() {
+        let gone = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let handle = gone.handle().clone();
+        drop(gone);
+        // The first job names the dead runtime; the second caller lives elsewhere and must
+        // still learn that its row was committed.
+        let (first, first_rx) = job(Some(handle));
+        let (second, second_rx) = job(None);
+        answer(vec![first, second], vec![Ok(7), Err(StoreError::Closed)]);
+        assert_eq!(first_rx.blocking_recv().unwrap().unwrap(), 7);
+        assert!(matches!(
+            second_rx.blocking_recv().unwrap(),
+            Err(StoreError::Closed)
+        ));
+    }
+
+    #[test]
+    fn a_batch_is_answered_from_a_live_runtime() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let (first, first_rx) = job(Some(runtime.handle().clone()));
+        let (second, second_rx) = job(Some(runtime.handle().clone()));
+        answer(vec![first, second], vec![Ok(1), Ok(2)]);
+        let got = runtime.block_on(async { (first_rx.await, second_rx.await) });
+        assert_eq!(got.0.unwrap().unwrap(), 1);
+        assert_eq!(got.1.unwrap().unwrap(), 2);
+    }
 }
