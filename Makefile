@@ -4,7 +4,7 @@ SHELL := bash
 CARGO ?= cargo
 UI := ui
 
-.PHONY: run demo system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
+.PHONY: screenshots run demo system-deps test lint fmt-check clippy cargo-test ui-deps ui-build ui-check ui-test \
         bindings-check docs-check build-debug e2e fuzz package clean
 
 ## Build and launch the desktop app (installs missing system packages when root). Without a
@@ -79,6 +79,10 @@ build-debug: ui-build
 
 e2e:
 	tests/e2e/run.sh
+
+## The e2e run, saving its screenshots over docs/screenshots/ (the README shows them).
+screenshots:
+	WHARF_SCREENSHOTS=docs tests/e2e/run.sh
 
 ## libFuzzer on payload recognition (nightly + `cargo install cargo-fuzz`; not part of `make test`).
 FUZZ_SECONDS ?= 120

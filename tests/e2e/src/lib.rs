@@ -14,6 +14,21 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root exists")
 }
 
+/// Where a test saves the screenshot called `name`: `docs/screenshots/` when
+/// `WHARF_SCREENSHOTS=docs` (`make screenshots`), else the run's work folder, so an ordinary
+/// test run leaves the committed images alone.
+pub fn screenshot_path(name: &str) -> PathBuf {
+    let dir = match std::env::var("WHARF_SCREENSHOTS").as_deref() {
+        Ok("docs") => workspace_root().join("docs/screenshots"),
+        _ => std::env::var_os("WHARF_E2E_WORK")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
+            .join("screenshots"),
+    };
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir.join(format!("{name}.png"))
+}
+
 /// The debug app binary the e2e tests drive. Panics (fails the test) when it is missing.
 pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("WHARF_APP")

@@ -26,7 +26,7 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
             "{nav} has an empty state"
         );
         session
-            .screenshot(&e2e::workspace_root().join(format!("docs/screenshots/{nav}-empty.png")))
+            .screenshot(&e2e::screenshot_path(&format!("{nav}-empty")))
             .await;
     }
 
@@ -41,7 +41,7 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
         })
         .await;
     session
-        .screenshot(&e2e::workspace_root().join("docs/screenshots/settings.png"))
+        .screenshot(&e2e::screenshot_path("settings"))
         .await;
 
     let inbox = session.find("#nav-inbox", WAIT).await;
@@ -67,7 +67,7 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
         "data dir: {data_dir}"
     );
     session
-        .screenshot(&e2e::workspace_root().join("docs/screenshots/about.png"))
+        .screenshot(&e2e::screenshot_path("about"))
         .await;
 
     session.quit().await;
@@ -145,7 +145,7 @@ async fn a_hostile_delivery_arrives_live_and_is_shown_as_text() {
         .await;
     assert_eq!(pwned, serde_json::json!(true), "payload script ran");
     session
-        .screenshot(&e2e::workspace_root().join("docs/screenshots/inbox-hostile.png"))
+        .screenshot(&e2e::screenshot_path("inbox-hostile"))
         .await;
     session.quit().await;
 }

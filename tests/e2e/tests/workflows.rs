@@ -16,7 +16,7 @@ const QUAY_TOKEN: &str = "qTok-E2E-Secret-4d1c9a7e";
 const DTR_TOKEN: &str = "dtrTok-E2E-Secret-8b2f0c55";
 
 fn shot(name: &str) -> PathBuf {
-    e2e::workspace_root().join(format!("docs/screenshots/{name}.png"))
+    e2e::screenshot_path(name)
 }
 
 async fn nav(session: &Session, view: &str) {
