@@ -40,9 +40,7 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
             t.contains("127.0.0.2")
         })
         .await;
-    session
-        .screenshot(&e2e::screenshot_path("settings"))
-        .await;
+    session.screenshot(&e2e::screenshot_path("settings")).await;
 
     let inbox = session.find("#nav-inbox", WAIT).await;
     session.click(&inbox).await;
@@ -66,9 +64,7 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
         data_dir.ends_with("dev.wharf.desktop"),
         "data dir: {data_dir}"
     );
-    session
-        .screenshot(&e2e::screenshot_path("about"))
-        .await;
+    session.screenshot(&e2e::screenshot_path("about")).await;
 
     session.quit().await;
 }
