@@ -633,7 +633,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         match version {
             0 => conn.execute_batch(SCHEMA)?,
-            1 => headers_into_rows_blob(conn)?,
+            1 => move_headers_into_deliveries(conn)?,
             _ => return Ok(()),
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -685,7 +685,7 @@ const SCHEMA: &str = "CREATE TABLE deliveries (
 
 /// Schema 1 kept a row per header in a `headers` table; schema 2 keeps them in the delivery's
 /// row ([`header_blob`]), which made ingest cheaper. Runs inside the caller's transaction.
-fn headers_into_rows_blob(conn: &Connection) -> Result<()> {
+fn move_headers_into_deliveries(conn: &Connection) -> Result<()> {
     conn.execute_batch("ALTER TABLE deliveries ADD COLUMN headers BLOB NOT NULL DEFAULT x'';")?;
     let mut read =
         conn.prepare("SELECT delivery_id, name, value FROM headers ORDER BY delivery_id, pos")?;
