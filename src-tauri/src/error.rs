@@ -12,6 +12,11 @@ pub struct CommandError {
     pub kind: String,
     /// A sentence a person can act on. Never contains a secret.
     pub message: String,
+    /// The input the error is about, by its name in the command's arguments (e.g.
+    /// `receiverBind`), so a form can show the message next to that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl CommandError {
@@ -19,6 +24,15 @@ impl CommandError {
         Self {
             kind: kind.into(),
             message: message.into(),
+            field: None,
+        }
+    }
+
+    /// An `invalid` error about one input field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            ..Self::new("invalid", message)
         }
     }
 }

@@ -102,9 +102,10 @@ impl Settings {
 
     /// Checks every field, with a sentence per mistake.
     pub fn validate(&self) -> CommandResult<()> {
-        let invalid = |m: &str| Err(CommandError::new("invalid", m));
+        let invalid = |field: &str, m: &str| Err(CommandError::invalid_field(field, m));
         if self.receiver_bind.trim().parse::<IpAddr>().is_err() {
             return invalid(
+                "receiverBind",
                 "The bind address must be an IP address, such as 127.0.0.1 or 192.168.1.20.",
             );
         }
@@ -119,15 +120,23 @@ impl Settings {
                 .or_else(|| url.strip_prefix("https://"));
             if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
                 return invalid(
+                    "publicBaseUrl",
                     "The public base URL must start with http:// or https:// and name a host.",
                 );
             }
         }
         if !(1..=1024).contains(&self.body_limit_mib) {
-            return invalid("The body limit must be between 1 and 1024 MiB.");
+            return invalid(
+                "bodyLimitMib",
+                "The body limit must be between 1 and 1024 MiB.",
+            );
         }
-        if self.retention_max_count == Some(0) || self.retention_max_days == Some(0) {
-            return invalid("Retention limits must be at least 1 (leave a limit empty for none).");
+        let at_least_one = "Retention limits must be at least 1 (leave a limit empty for none).";
+        if self.retention_max_count == Some(0) {
+            return invalid("retentionMaxCount", at_least_one);
+        }
+        if self.retention_max_days == Some(0) {
+            return invalid("retentionMaxDays", at_least_one);
         }
         Ok(())
     }
@@ -169,20 +178,12 @@ impl Settings {
                 .map(|days| std::time::Duration::from_secs(u64::from(days) * 24 * 3600)),
         }
     }
-
-    /// Whether changing from `self` to `next` needs the receiver restarted.
-    pub fn needs_restart(&self, next: &Settings) -> bool {
-        self.receiver_bind.trim() != next.receiver_bind.trim()
-            || self.receiver_port != next.receiver_port
-            || self.body_limit_mib != next.body_limit_mib
-    }
 }
 
-/// Managed state: the settings on disk and those the receiver was started with.
+/// Managed state: the settings on disk.
 pub struct SettingsState {
     config_dir: PathBuf,
     current: std::sync::Mutex<Settings>,
-    started_with: Settings,
     load_error: Option<String>,
 }
 
@@ -198,8 +199,7 @@ impl SettingsState {
         };
         Self {
             config_dir: config_dir.to_owned(),
-            current: std::sync::Mutex::new(settings.clone()),
-            started_with: settings,
+            current: std::sync::Mutex::new(settings),
             load_error,
         }
     }
@@ -212,11 +212,6 @@ impl SettingsState {
     /// Why the file was not used, if it was not.
     pub fn load_error(&self) -> Option<String> {
         self.load_error.clone()
-    }
-
-    /// Whether the saved receiver settings differ from the running receiver's.
-    pub fn restart_needed(&self) -> bool {
-        self.started_with.needs_restart(&self.current())
     }
 
     /// Validates and saves `next`, then makes it current.
@@ -257,35 +252,48 @@ mod tests {
     }
 
     #[test]
-    fn mistakes_are_refused_with_a_sentence() {
+    fn mistakes_are_refused_with_a_sentence_naming_the_field() {
         type Break = fn(&mut Settings);
-        let cases: [(Break, &str); 5] = [
-            (|s| s.receiver_bind = "my-laptop".into(), "IP address"),
+        let cases: [(Break, &str, &str); 6] = [
+            (
+                |s| s.receiver_bind = "my-laptop".into(),
+                "receiverBind",
+                "IP address",
+            ),
             (
                 |s| s.public_base_url = Some("hooks.example.com".into()),
+                "publicBaseUrl",
                 "http://",
             ),
-            (|s| s.public_base_url = Some("https://".into()), "http://"),
-            (|s| s.body_limit_mib = 0, "between 1 and 1024"),
-            (|s| s.retention_max_days = Some(0), "at least 1"),
+            (
+                |s| s.public_base_url = Some("https://".into()),
+                "publicBaseUrl",
+                "http://",
+            ),
+            (
+                |s| s.body_limit_mib = 0,
+                "bodyLimitMib",
+                "between 1 and 1024",
+            ),
+            (
+                |s| s.retention_max_count = Some(0),
+                "retentionMaxCount",
+                "at least 1",
+            ),
+            (
+                |s| s.retention_max_days = Some(0),
+                "retentionMaxDays",
+                "at least 1",
+            ),
         ];
-        for (break_it, says) in cases {
+        for (break_it, field, says) in cases {
             let mut s = Settings::default();
             break_it(&mut s);
             let err = s.validate().unwrap_err();
+            assert_eq!(err.kind, "invalid");
+            assert_eq!(err.field.as_deref(), Some(field), "{}", err.message);
             assert!(err.message.contains(says), "{}", err.message);
         }
-    }
-
-    #[test]
-    fn only_listener_changes_need_a_restart() {
-        let base = Settings::default();
-        let mut themed = base.clone();
-        themed.theme = Theme::Light;
-        themed.public_base_url = Some("https://x.example".into());
-        assert!(!base.needs_restart(&themed));
-        let mut moved = base.clone();
-        moved.receiver_port = 40000;
-        assert!(base.needs_restart(&moved));
+        assert_eq!(Settings::default().validate(), Ok(()));
     }
 }

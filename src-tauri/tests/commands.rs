@@ -210,7 +210,7 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
     let view = invoke(&app, "main", "settings_get").unwrap();
     let mut settings = view["settings"].clone();
     assert_eq!(settings["receiverBind"], "127.0.0.1", "{view}");
-    assert_eq!(view["restartNeeded"], false);
+    assert_eq!(view["listenError"], serde_json::Value::Null);
 
     settings["publicBaseUrl"] = serde_json::json!("https://hooks.example.com/wharf/");
     settings["theme"] = serde_json::json!("dark");
@@ -223,7 +223,9 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
     )
     .unwrap();
     assert_eq!(saved["publicBaseUrl"], "https://hooks.example.com/wharf");
-    assert_eq!(saved["restartNeeded"], true, "a new port needs a restart");
+    // WHARF_RECEIVER_PORT=0 (set for these tests) wins over the saved port.
+    assert_eq!(saved["listeningOn"], view["listeningOn"], "{saved}");
+    assert_eq!(saved["listenError"], serde_json::Value::Null);
     let file = isolated_home().join("config/dev.wharf.desktop/settings.json");
     let on_disk: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -254,4 +256,5 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
     )
     .unwrap_err();
     assert_eq!(refused["kind"], "invalid", "{refused}");
+    assert_eq!(refused["field"], "receiverBind", "{refused}");
 }

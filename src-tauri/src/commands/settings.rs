@@ -1,4 +1,4 @@
-//! Settings: read, and save with what takes effect now and what after a restart.
+//! Settings: read, and save and apply at once.
 
 use serde::Serialize;
 use tauri::State;
@@ -22,8 +22,9 @@ pub struct SettingsView {
     pub listening_on: Option<String>,
     /// The base "Send to Wharf" URLs use now.
     pub public_base_url: Option<String>,
-    /// Saved receiver settings differ from the running receiver's: restart Wharf to apply.
-    pub restart_needed: bool,
+    /// Why the receiver is not where the saved settings put it (the new address was taken;
+    /// it keeps listening where it was, if it could).
+    pub listen_error: Option<String>,
     /// Why the settings file was not used, if it was not.
     pub notice: Option<String>,
 }
@@ -34,7 +35,7 @@ fn view(settings: &SettingsState, inbox: &InboxState) -> SettingsView {
         lan_address: lan_address().map(|ip| ip.to_string()),
         listening_on: inbox.status().base_url,
         public_base_url: inbox.public_base_url(),
-        restart_needed: settings.restart_needed(),
+        listen_error: inbox.move_error(),
         notice: settings.load_error(),
     }
 }
@@ -47,15 +48,15 @@ pub fn settings_get(
     view(&settings, &inbox)
 }
 
-/// Saves and applies what can be applied at once (toast rules, retention, public base URL; the
-/// theme is the UI's); receiver address, port and body limit apply at the next start.
-#[tauri::command(async)]
-pub fn settings_save(
+/// Saves and applies: toast rules, retention and the public base URL at once, and the
+/// receiver moves to a new address, port or body limit (the theme is the UI's).
+#[tauri::command]
+pub async fn settings_save(
     settings: State<'_, SettingsState>,
     inbox: State<'_, InboxState>,
     next: Settings,
 ) -> CommandResult<SettingsView> {
     settings.save(next.clone())?;
-    inbox.apply(&next);
+    inbox.apply(&next).await;
     Ok(view(&settings, &inbox))
 }

@@ -44,6 +44,12 @@ describe("toCommandError", () => {
   it("stringifies unknown shapes", () => {
     expect(toCommandError(42)).toEqual({ kind: "ipc", message: "42" });
   });
+
+  it("keeps the field an invalid error names", () => {
+    const e = { kind: "invalid", message: "The body limit must be between 1 and 1024 MiB.", field: "bodyLimitMib" };
+    expect(toCommandError(e)).toEqual(e);
+    expect(toCommandError({ kind: "io", message: "disk full", field: 7 })).toEqual({ kind: "io", message: "disk full" });
+  });
 });
 
 describe("api.inboxSubscribe", () => {

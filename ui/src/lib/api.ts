@@ -71,8 +71,10 @@ export type RepoAddress = { connectionId: string; namespace: string; name: strin
 /** Turns whatever a rejected invoke carried into a CommandError the UI can show. */
 export function toCommandError(e: unknown): CommandError {
   if (e && typeof e === "object" && "kind" in e && "message" in e) {
-    const { kind, message } = e as Record<string, unknown>;
-    return { kind: String(kind), message: String(message) };
+    const { kind, message, field } = e as Record<string, unknown>;
+    const error: CommandError = { kind: String(kind), message: String(message) };
+    if (typeof field === "string") error.field = field;
+    return error;
   }
   return { kind: "ipc", message: typeof e === "string" ? e : String(e) };
 }
@@ -108,8 +110,8 @@ export const api = {
   inboxRouteCreate: (route: NewHookRoute) => call<MintedRoute>("inbox_route_create", { route }),
 
   settingsGet: () => call<SettingsView>("settings_get"),
-  /** Saves settings; toast rules and the public base URL apply at once, the receiver's address,
-   *  port and body limit at the next start (`restartNeeded`). */
+  /** Saves and applies settings; the receiver moves to a new address, port or body limit at
+   *  once, or stays where it was and `listenError` says why. */
   settingsSave: (next: Settings) => call<SettingsView>("settings_save", { next }),
 
   connectionsList: () => call<ConnectionsOverview>("connections_list"),

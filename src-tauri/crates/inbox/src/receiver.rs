@@ -96,27 +96,53 @@ struct AppState {
 /// waiting.
 pub struct Receiver {
     local_addr: SocketAddr,
+    config: ReceiverConfig,
+    store: Store,
     events: broadcast::Sender<DeliverySummary>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
+/// Why [`Receiver::reconfigure`] failed, with the receiver that still serves the old
+/// configuration when there is one.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct ReconfigureError {
+    /// Why the new configuration could not be served (typically the address is taken).
+    pub error: std::io::Error,
+    /// The receiver, still on its old configuration; `None` when it had to stop first.
+    pub unchanged: Option<Receiver>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("local_addr", &self.local_addr)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Receiver {
     /// Binds `config.addr` and starts serving on the current tokio runtime.
     pub async fn start(config: ReceiverConfig, store: Store) -> std::io::Result<Receiver> {
-        let socket = if config.addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        // What std's bind does on Unix: a restarted receiver can rebind its fixed port while
-        // connections of the previous run sit in TIME_WAIT. (On Windows the flag would let
-        // another process take the port, so it is left off there, as std does.)
-        #[cfg(unix)]
-        socket.set_reuseaddr(true)?;
-        socket.bind(config.addr)?;
-        let listener = socket.listen(LISTEN_BACKLOG)?;
-        Self::serve(listener, config, store)
+        Self::start_with_feed(config, store, Self::feed()).await
+    }
+
+    /// Like [`Receiver::start`], publishing to `feed`: subscribers made before the receiver
+    /// exists (or while it could not listen) get its deliveries.
+    pub async fn start_with_feed(
+        config: ReceiverConfig,
+        store: Store,
+        feed: broadcast::Sender<DeliverySummary>,
+    ) -> std::io::Result<Receiver> {
+        let listener = bind(config.addr)?;
+        Self::serve_with(listener, config, store, feed)
+    }
+
+    /// A feed for [`Receiver::start_with_feed`], with the capacity [`Receiver::start`] uses.
+    pub fn feed() -> broadcast::Sender<DeliverySummary> {
+        broadcast::channel(CHANNEL_CAPACITY).0
     }
 
     /// Serves on an already bound listener (`config.addr` is ignored).
@@ -125,21 +151,77 @@ impl Receiver {
         config: ReceiverConfig,
         store: Store,
     ) -> std::io::Result<Receiver> {
+        Self::serve_with(listener, config, store, Self::feed())
+    }
+
+    fn serve_with(
+        listener: TcpListener,
+        config: ReceiverConfig,
+        store: Store,
+        events: broadcast::Sender<DeliverySummary>,
+    ) -> std::io::Result<Receiver> {
         let local_addr = listener.local_addr()?;
-        let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
         let state = AppState {
-            store,
-            config,
+            store: store.clone(),
+            config: config.clone(),
             events: events.clone(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(accept_loop(listener, state, stopped));
         Ok(Receiver {
             local_addr,
+            config,
+            store,
             events,
             stop: Some(stop),
             task,
         })
+    }
+
+    /// Serves `config` from now on, with the same store and the same subscribers. A new address
+    /// is bound before the old listener closes, so a port that is taken leaves the receiver
+    /// where it was. On the same address the old listener has to close first; should the
+    /// address then be lost to another process, there is no receiver left (`unchanged` is
+    /// `None`). Requests in flight on the old listener finish under the old configuration.
+    pub async fn reconfigure(self, config: ReceiverConfig) -> Result<Receiver, ReconfigureError> {
+        if config == self.config {
+            return Ok(self);
+        }
+        let store = self.store.clone();
+        let events = self.events.clone();
+        let listener = if config.addr == self.config.addr && config.addr.port() != 0 {
+            let addr = self.local_addr;
+            // Dropping stops accepting at once; connections in flight finish on their own.
+            drop(self);
+            bind_when_free(addr)
+                .await
+                .map_err(|error| ReconfigureError {
+                    error,
+                    unchanged: None,
+                })?
+        } else {
+            match bind(config.addr) {
+                Ok(listener) => {
+                    drop(self);
+                    listener
+                }
+                Err(error) => {
+                    return Err(ReconfigureError {
+                        error,
+                        unchanged: Some(self),
+                    })
+                }
+            }
+        };
+        Self::serve_with(listener, config, store, events).map_err(|error| ReconfigureError {
+            error,
+            unchanged: None,
+        })
+    }
+
+    /// The configuration this receiver serves.
+    pub fn config(&self) -> &ReceiverConfig {
+        &self.config
     }
 
     /// The address actually bound (useful with port 0).
@@ -159,6 +241,36 @@ impl Receiver {
             let _ = stop.send(());
         }
         self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // What std's bind does on Unix: a restarted receiver can rebind its fixed port while
+    // connections of the previous run sit in TIME_WAIT. (On Windows the flag would let
+    // another process take the port, so it is left off there, as std does.)
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// Binds `addr` once the listener just told to stop has let go of it (its accept loop drops
+/// it as soon as it runs again).
+async fn bind_when_free(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let mut attempts = 0;
+    loop {
+        match bind(addr) {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempts < 100 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            bound => return bound,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ import {
   isIpAddress,
   isLoopback,
   publicUrlProblem,
-  restartNote,
+  listenNote,
   toSettings,
   validateSettings,
   type SettingsForm,
@@ -122,21 +122,26 @@ describe("publicUrlProblem", () => {
 });
 
 describe("fieldOfError", () => {
-  it("finds the field a Rust validation message is about", () => {
-    const invalid = (message: string) => ({ kind: "invalid", message });
-    expect(fieldOfError(invalid("The bind address must be an IP address, such as 127.0.0.1 or 192.168.1.20."))).toBe("bind");
-    expect(fieldOfError(invalid("The public base URL must start with http:// or https:// and name a host."))).toBe("publicBaseUrl");
-    expect(fieldOfError(invalid("The body limit must be between 1 and 1024 MiB."))).toBe("bodyLimitMib");
-    expect(fieldOfError(invalid("Retention limits must be at least 1 (leave a limit empty for none)."))).toBe("retentionCount");
-    expect(fieldOfError({ kind: "io", message: "Could not save settings.json: bind address" })).toBeNull();
-    expect(fieldOfError(invalid("Something else"))).toBeNull();
+  it("maps the Settings field a Rust validation error names to its form field", () => {
+    const invalid = (field: string) => ({ kind: "invalid", message: "The body limit must be between 1 and 1024 MiB.", field });
+    expect(fieldOfError(invalid("receiverBind"))).toBe("bind");
+    expect(fieldOfError(invalid("publicBaseUrl"))).toBe("publicBaseUrl");
+    expect(fieldOfError(invalid("bodyLimitMib"))).toBe("bodyLimitMib");
+    expect(fieldOfError(invalid("retentionMaxCount"))).toBe("retentionCount");
+    expect(fieldOfError(invalid("retentionMaxDays"))).toBe("retentionDays");
+  });
+
+  it("does not guess from the wording", () => {
+    expect(fieldOfError({ kind: "invalid", message: "The body limit must be between 1 and 1024 MiB." })).toBeNull();
+    expect(fieldOfError({ kind: "io", message: "Could not save settings.json", field: "receiverBind" })).toBeNull();
+    expect(fieldOfError({ kind: "invalid", message: "Something else", field: "noSuchField" })).toBeNull();
   });
 });
 
-describe("restartNote", () => {
-  it("names where the receiver will listen", () => {
-    expect(restartNote(settings({ receiverBind: "192.168.1.20", receiverPort: 9000 }))).toBe(
-      "Restart Wharf to move the receiver to 192.168.1.20:9000",
+describe("listenNote", () => {
+  it("says why the receiver could not move", () => {
+    expect(listenNote("cannot listen on 192.168.1.20:9000: Address in use")).toBe(
+      "The receiver could not move (cannot listen on 192.168.1.20:9000: Address in use); it keeps listening where it was, if it could",
     );
     expect(hostPort({ receiverBind: "::1", receiverPort: 80 })).toBe("[::1]:80");
   });

@@ -186,16 +186,20 @@ export function toSettings(f: SettingsForm): Settings {
   };
 }
 
-/** The field a save error from the Rust side is about, if it names one. */
+/** The form field for each Settings field the Rust side can name in an `invalid` error. */
+const FORM_FIELD: Record<string, SettingsField> = {
+  receiverBind: "bind",
+  receiverPort: "port",
+  publicBaseUrl: "publicBaseUrl",
+  bodyLimitMib: "bodyLimitMib",
+  retentionMaxCount: "retentionCount",
+  retentionMaxDays: "retentionDays",
+};
+
+/** The form field a save error from the Rust side is about, if it names one. */
 export function fieldOfError(e: CommandError): SettingsField | null {
-  if (e.kind !== "invalid") return null;
-  const m = e.message.toLowerCase();
-  if (m.includes("bind address")) return "bind";
-  if (m.includes("public base url")) return "publicBaseUrl";
-  if (m.includes("body limit")) return "bodyLimitMib";
-  if (m.includes("retention")) return "retentionCount";
-  if (m.includes("port")) return "port";
-  return null;
+  if (e.kind !== "invalid" || !e.field) return null;
+  return FORM_FIELD[e.field] ?? null;
 }
 
 /** `address:port`, with brackets around an IPv6 address. */
@@ -204,6 +208,6 @@ export function hostPort(s: Pick<Settings, "receiverBind" | "receiverPort">): st
   return `${bind.includes(":") ? `[${bind}]` : bind}:${s.receiverPort}`;
 }
 
-/** The note shown when the saved receiver settings wait for a restart. */
-export const restartNote = (s: Settings): string =>
-  `Restart Wharf to move the receiver to ${hostPort(s)}`;
+/** The warning shown when a save could not move the receiver to the saved address. */
+export const listenNote = (why: string): string =>
+  `The receiver could not move (${why}); it keeps listening where it was, if it could`;

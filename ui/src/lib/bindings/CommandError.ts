@@ -11,4 +11,9 @@ kind: string,
 /**
  * A sentence a person can act on. Never contains a secret.
  */
-message: string, };
+message: string, 
+/**
+ * The input the error is about, by its name in the command's arguments (e.g.
+ * `receiverBind`), so a form can show the message next to that field.
+ */
+field?: string, };

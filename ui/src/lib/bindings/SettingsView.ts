@@ -23,9 +23,10 @@ listeningOn: string | null,
  */
 publicBaseUrl: string | null, 
 /**
- * Saved receiver settings differ from the running receiver's: restart Wharf to apply.
+ * Why the receiver is not where the saved settings put it (the new address was taken;
+ * it keeps listening where it was, if it could).
  */
-restartNeeded: boolean, 
+listenError: string | null, 
 /**
  * Why the settings file was not used, if it was not.
  */

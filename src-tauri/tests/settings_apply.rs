@@ -1,0 +1,88 @@
+//! Saving receiver settings moves the running receiver without a restart. Its own test process
+//! (and so its own settings file): the addresses it saves must not reach apps other tests start.
+
+mod common;
+
+use common::{invoke, invoke_with};
+
+fn app() -> tauri::App<tauri::test::MockRuntime> {
+    common::isolated_home("settings-apply", &[]);
+    common::app()
+}
+
+#[test]
+fn a_new_bind_address_applies_at_once_or_says_why_not() {
+    let app = app();
+    let view = invoke(&app, "main", "settings_get").unwrap();
+    let first = view["listeningOn"].as_str().unwrap().to_owned();
+    assert!(first.starts_with("http://127.0.0.1:"), "{view}");
+    assert_eq!(view["listenError"], serde_json::Value::Null);
+    let minted = invoke_with(
+        &app,
+        "main",
+        "inbox_route_create",
+        serde_json::json!({"route": {"connectionId": null, "repository": "ns/app",
+            "notificationId": null, "source": "quay", "event": "repo_push", "label": "x",
+            "response": {"status": 200, "body": null, "delayMs": 0}}}),
+    )
+    .unwrap();
+    let token = minted["url"].as_str().unwrap().rsplit('/').next().unwrap();
+    let mut settings = view["settings"].clone();
+    let save = |settings: &serde_json::Value| {
+        invoke_with(
+            &app,
+            "main",
+            "settings_save",
+            serde_json::json!({"next": settings}),
+        )
+        .unwrap()
+    };
+
+    // Another loopback address (the port stays 0, from WHARF_RECEIVER_PORT).
+    settings["receiverBind"] = serde_json::json!("127.0.0.2");
+    let moved = save(&settings);
+    let listening = moved["listeningOn"].as_str().unwrap().to_owned();
+    assert!(listening.starts_with("http://127.0.0.2:"), "{moved}");
+    assert_eq!(moved["listenError"], serde_json::Value::Null);
+    let status = invoke(&app, "main", "inbox_status").unwrap();
+    assert_eq!(status["baseUrl"].as_str(), Some(listening.as_str()));
+    let (sent, refused) = tauri::async_runtime::block_on(async {
+        let client = reqwest::Client::new();
+        let sent = client
+            .post(format!("{listening}/hooks/{token}"))
+            .body("{}")
+            .send()
+            .await;
+        (
+            sent,
+            client.get(format!("{first}/hooks/{token}")).send().await,
+        )
+    });
+    assert_eq!(sent.unwrap().status(), 200);
+    assert!(
+        refused.unwrap_err().is_connect(),
+        "the old address is closed"
+    );
+    let listed = invoke_with(
+        &app,
+        "main",
+        "inbox_list",
+        serde_json::json!({"query": {"route": token}}),
+    )
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+
+    // An address this machine does not have (TEST-NET-1: the bind fails locally and nothing is
+    // sent): the receiver stays where it was and the view says why.
+    settings["receiverBind"] = serde_json::json!("192.0.2.1");
+    let stuck = save(&settings);
+    assert_eq!(stuck["listeningOn"].as_str(), Some(listening.as_str()));
+    let why = stuck["listenError"].as_str().unwrap();
+    assert!(why.starts_with("cannot listen on 192.0.2.1:0:"), "{why}");
+
+    settings["receiverBind"] = serde_json::json!("127.0.0.1");
+    let back = save(&settings);
+    let back_on = back["listeningOn"].as_str().unwrap();
+    assert!(back_on.starts_with("http://127.0.0.1:"), "{back}");
+    assert_eq!(back["listenError"], serde_json::Value::Null);
+}
