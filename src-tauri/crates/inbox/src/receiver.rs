@@ -11,8 +11,9 @@
 //! timer) so every limit is bounded in time: request headers must arrive within
 //! [`ReceiverConfig::header_timeout`] (which also closes idle keep-alive connections), bodies
 //! within [`ReceiverConfig::read_timeout`], route delays are capped at [`MAX_DELAY`]. A request
-//! whose header section is too large (more than [`MAX_HEADERS`] fields, or about 400 KiB) is
-//! answered 431 by hyper and recorded in the store as a rejected delivery.
+//! whose head hyper refuses (more than [`MAX_HEADERS`] fields or about 400 KiB of headers: 431;
+//! a request target that is too long: 414; a malformed request line or header: 400) is recorded
+//! in the store as a rejected delivery too, with the reason.
 
 use std::convert::Infallible;
 use std::future::poll_fn;
@@ -357,11 +358,9 @@ async fn serve_connection(
         }
     };
     let Err(e) = result else { return };
-    if e.is_parse_too_large() {
-        tracing::warn!(
-            "inbox receiver: rejected a request from {remote}: header section too large (431)"
-        );
-        record_rejected_headers(&state, remote).await;
+    if let Some((status, why)) = refused_head(&e) {
+        tracing::warn!("inbox receiver: refused a request from {remote}: {why}");
+        record_refused_head(&state, remote, status, why).await;
     } else if e.is_timeout() {
         tracing::info!(
             "inbox receiver: closed the connection from {remote}: no complete request headers \
@@ -372,24 +371,54 @@ async fn serve_connection(
     }
 }
 
-/// hyper answered 431 before the request reached [`handle`], so method, path and headers are
+/// The status hyper answered a request head it could not take, and why in words; `None` when
+/// it answered nothing (an HTTP/2 preface, a closed connection, a timeout).
+fn refused_head(e: &hyper::Error) -> Option<(StatusCode, String)> {
+    if e.is_parse_too_large() {
+        // hyper says which of its two size limits was hit only in its message.
+        return Some(if e.to_string().contains("URI too long") {
+            (
+                StatusCode::URI_TOO_LONG,
+                "the request target (path and query) is too long (414)".into(),
+            )
+        } else {
+            (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!(
+                    "more than {MAX_HEADERS} header fields or an oversized header section (431)"
+                ),
+            )
+        });
+    }
+    if e.is_parse() && !e.is_parse_version_h2() && !e.is_parse_status() {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            format!("not a valid HTTP/1.1 request head: {e} (400)"),
+        ));
+    }
+    None
+}
+
+/// hyper answered before the request reached [`handle`], so method, path and headers are
 /// unknown; the attempt is still stored (and published) so the user sees that a sender was
 /// refused and why.
-async fn record_rejected_headers(state: &AppState, remote: SocketAddr) {
+async fn record_refused_head(
+    state: &AppState,
+    remote: SocketAddr,
+    status: StatusCode,
+    why: String,
+) {
     let delivery = NewDelivery {
         received_at: now_ms(),
         remote_addr: Some(remote.to_string()),
-        status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.as_u16(),
+        status: status.as_u16(),
         recognized: Some(Recognized {
             source: Source::Unknown,
             kind: EventKind::Unrecognized,
             repository: None,
             tags: Vec::new(),
             digest: None,
-            summary: format!(
-                "refused before reading: more than {MAX_HEADERS} header fields or an oversized \
-                 header section (431); method and path unknown"
-            ),
+            summary: format!("refused before reading: {why}; method and path unknown"),
         }),
         ..NewDelivery::default()
     };
@@ -398,7 +427,7 @@ async fn record_rejected_headers(state: &AppState, remote: SocketAddr) {
         Ok(id) => {
             let _ = state.events.send(DeliverySummary { id, ..summary });
         }
-        Err(e) => tracing::error!("inbox receiver: storing a rejected request failed: {e}"),
+        Err(e) => tracing::error!("inbox receiver: storing a refused request failed: {e}"),
     }
 }
 

@@ -349,6 +349,57 @@ async fn ten_thousand_headers_are_refused_431_recorded_and_the_server_keeps_serv
     assert_eq!(f.store.count().unwrap(), 2);
 }
 
+/// Sends `request` on its own connection and returns the status and the stored, published
+/// refusal it caused.
+async fn refused(f: &Fixture, request: &[u8]) -> (Option<u16>, inbox::store::Delivery) {
+    let mut events = f.receiver.subscribe();
+    let mut conn = TcpStream::connect(f.addr()).await.unwrap();
+    let client_addr = conn.local_addr().unwrap();
+    let _ = conn.write_all(request).await;
+    let reply = read_response(&mut conn, Duration::from_secs(10)).await;
+    let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("the refusal is published")
+        .unwrap();
+    let stored = f.store.get(event.id).unwrap().unwrap();
+    assert_eq!(stored.summary, event);
+    assert_eq!(stored.remote_addr, Some(client_addr.to_string()));
+    (status_of(&reply), stored)
+}
+
+#[tokio::test]
+async fn malformed_and_overlong_request_heads_are_refused_and_recorded() {
+    let f = start("heads").await;
+    let token = route(&f.store, None, None);
+
+    let (status, stored) = refused(&f, b"POST /hooks/x HTTP/1.1\r\nbad header\r\n\r\n").await;
+    assert_eq!(status, Some(400));
+    assert_eq!(stored.summary.status, 400);
+    let why = stored.summary.summary.unwrap_or_default();
+    assert!(why.contains("not a valid HTTP/1.1 request head"), "{why}");
+
+    // hyper's limit for the request target is 65,534 bytes.
+    let long = format!(
+        "GET /hooks/{token}?q={} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let (status, stored) = refused(&f, long.as_bytes()).await;
+    assert_eq!(status, Some(414));
+    assert_eq!(stored.summary.status, 414);
+    let why = stored.summary.summary.unwrap_or_default();
+    assert!(why.contains("request target"), "{why}");
+
+    // Well-formed requests are still served after both.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/hooks/{token}", f.base))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(f.store.count().unwrap(), 3);
+}
+
 /// Connections held open at once by [`ten_thousand_concurrent_connections_each_deliver_and_every_2xx_is_stored`].
 const CONNECTIONS: usize = 10_000;
 /// Room for the runtime, the store and the test harness besides the connections.
