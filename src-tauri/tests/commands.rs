@@ -215,13 +215,7 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
     settings["publicBaseUrl"] = serde_json::json!("https://hooks.example.com/wharf/");
     settings["theme"] = serde_json::json!("dark");
     settings["receiverPort"] = serde_json::json!(40123);
-    let saved = invoke_with(
-        &app,
-        "main",
-        "settings_save",
-        serde_json::json!({"next": settings}),
-    )
-    .unwrap();
+    let saved = common::save_settings(&app, &settings).unwrap();
     assert_eq!(saved["publicBaseUrl"], "https://hooks.example.com/wharf");
     // WHARF_RECEIVER_PORT=0 (set for these tests) wins over the saved port.
     assert_eq!(saved["listeningOn"], view["listeningOn"], "{saved}");
@@ -231,15 +225,7 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
         serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(on_disk["theme"], "dark");
 
-    let minted = invoke_with(
-        &app,
-        "main",
-        "inbox_route_create",
-        serde_json::json!({"route": {"connectionId": null, "repository": "ns/app",
-            "notificationId": null, "source": "quay", "event": "repo_push", "label": "x",
-            "response": {"status": 200, "body": null, "delayMs": 0}}}),
-    )
-    .unwrap();
+    let minted = common::mint_push_route(&app, "ns/app");
     let url = minted["url"].as_str().unwrap();
     assert!(
         url.starts_with("https://hooks.example.com/wharf/hooks/"),
@@ -248,13 +234,7 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
     assert_eq!(minted["warning"], serde_json::Value::Null);
 
     settings["receiverBind"] = serde_json::json!("my laptop");
-    let refused = invoke_with(
-        &app,
-        "main",
-        "settings_save",
-        serde_json::json!({"next": settings}),
-    )
-    .unwrap_err();
+    let refused = common::save_settings(&app, &settings).unwrap_err();
     assert_eq!(refused["kind"], "invalid", "{refused}");
     assert_eq!(refused["field"], "receiverBind", "{refused}");
 }

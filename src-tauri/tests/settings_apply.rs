@@ -17,26 +17,10 @@ fn a_new_bind_address_applies_at_once_or_says_why_not() {
     let first = view["listeningOn"].as_str().unwrap().to_owned();
     assert!(first.starts_with("http://127.0.0.1:"), "{view}");
     assert_eq!(view["listenError"], serde_json::Value::Null);
-    let minted = invoke_with(
-        &app,
-        "main",
-        "inbox_route_create",
-        serde_json::json!({"route": {"connectionId": null, "repository": "ns/app",
-            "notificationId": null, "source": "quay", "event": "repo_push", "label": "x",
-            "response": {"status": 200, "body": null, "delayMs": 0}}}),
-    )
-    .unwrap();
-    let token = minted["url"].as_str().unwrap().rsplit('/').next().unwrap();
+    let minted = common::mint_push_route(&app, "ns/app");
+    let token = minted["route"]["token"].as_str().unwrap();
     let mut settings = view["settings"].clone();
-    let save = |settings: &serde_json::Value| {
-        invoke_with(
-            &app,
-            "main",
-            "settings_save",
-            serde_json::json!({"next": settings}),
-        )
-        .unwrap()
-    };
+    let save = |settings: &serde_json::Value| common::save_settings(&app, settings).unwrap();
 
     // Another loopback address (the port stays 0, from WHARF_RECEIVER_PORT).
     settings["receiverBind"] = serde_json::json!("127.0.0.2");

@@ -81,3 +81,33 @@ pub fn invoke_with(
             .expect("json answer")
     })
 }
+
+/// Mints a Quay `repo_push` route for `repository` through `inbox_route_create`; returns the
+/// command's answer (`url`, `route`, `warning`).
+pub fn mint_push_route(
+    app: &tauri::App<tauri::test::MockRuntime>,
+    repository: &str,
+) -> serde_json::Value {
+    invoke_with(
+        app,
+        "main",
+        "inbox_route_create",
+        serde_json::json!({"route": {"connectionId": null, "repository": repository,
+            "notificationId": null, "source": "quay", "event": "repo_push", "label": "x",
+            "response": {"status": 200, "body": null, "delayMs": 0}}}),
+    )
+    .expect("inbox_route_create")
+}
+
+/// Saves `settings` through `settings_save`.
+pub fn save_settings(
+    app: &tauri::App<tauri::test::MockRuntime>,
+    settings: &serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
+    invoke_with(
+        app,
+        "main",
+        "settings_save",
+        serde_json::json!({"next": settings}),
+    )
+}
