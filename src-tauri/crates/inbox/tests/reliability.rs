@@ -349,6 +349,17 @@ async fn ten_thousand_headers_are_refused_431_recorded_and_the_server_keeps_serv
     assert_eq!(f.store.count().unwrap(), 2);
 }
 
+/// A well-formed delivery to `token` is still acknowledged.
+async fn assert_still_serving(f: &Fixture, token: &str) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/hooks/{token}", f.base))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
 /// Sends `request` on its own connection and returns the status and the stored, published
 /// refusal it caused.
 async fn refused(f: &Fixture, request: &[u8]) -> (Option<u16>, inbox::store::Delivery) {
@@ -390,13 +401,7 @@ async fn malformed_and_overlong_request_heads_are_refused_and_recorded() {
     assert!(why.contains("request target"), "{why}");
 
     // Well-formed requests are still served after both.
-    let resp = reqwest::Client::new()
-        .post(format!("{}/hooks/{token}", f.base))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    assert_still_serving(&f, &token).await;
     assert_eq!(f.store.count().unwrap(), 3);
 }
 
@@ -478,13 +483,7 @@ async fn ten_thousand_concurrent_connections_each_deliver_and_every_2xx_is_store
     assert_eq!(acknowledged.len(), CONNECTIONS);
 
     // No crash: the receiver still answers and shuts down cleanly.
-    let resp = reqwest::Client::new()
-        .post(format!("{}/hooks/{token}", f.base))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    assert_still_serving(&f, &token).await;
     tokio::time::timeout(Duration::from_secs(30), f.receiver.shutdown())
         .await
         .expect("shutdown finishes")
