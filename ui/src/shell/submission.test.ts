@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { Submission } from "./submission.svelte";
+
+const submitEvent = () => {
+  let prevented = false;
+  const event = { preventDefault: () => (prevented = true) } as unknown as SubmitEvent;
+  return { event, prevented: () => prevented };
+};
+
+describe("Submission", () => {
+  it("shows field errors only from the first submit on, and refuses with the first", async () => {
+    let errors: Partial<Record<"name" | "url", string>> = { url: "Give a URL." };
+    const sub = new Submission(() => errors);
+    expect(sub.shown("url")).toBeUndefined();
+    let saved = 0;
+    const { event, prevented } = submitEvent();
+    await sub.submit(event, async () => void saved++);
+    expect(prevented()).toBe(true);
+    expect(saved).toBe(0);
+    expect(sub.error).toEqual({ kind: "invalid", message: "Give a URL." });
+    expect(sub.shown("url")).toBe("Give a URL.");
+    errors = {};
+    expect(sub.shown("url")).toBeUndefined();
+  });
+
+  it("is saving while the save runs and keeps its error", async () => {
+    const sub = new Submission<"name">(() => ({}));
+    let finish!: () => void;
+    const running = sub.submit(submitEvent().event, () => new Promise<void>((r) => (finish = r)));
+    expect(sub.saving).toBe(true);
+    finish();
+    await running;
+    expect(sub.saving).toBe(false);
+    expect(sub.error).toBeNull();
+
+    await sub.submit(submitEvent().event, () => Promise.reject({ kind: "quay", message: "Quay said 400" }));
+    expect(sub.error).toEqual({ kind: "quay", message: "Quay said 400" });
+    expect(sub.saving).toBe(false);
+  });
+});
