@@ -182,17 +182,17 @@ impl InboxState {
                     unchanged: None,
                 }),
         };
-        let (receiver, status, problem) = match moved {
-            Ok(receiver) => (Some(receiver), None, None),
+        let (receiver, problem) = match moved {
+            Ok(receiver) => (Some(receiver), None),
             Err(ReconfigureError { error, unchanged }) => {
                 let why = format!("cannot listen on {addr}: {error}");
                 tracing::error!(%why, "inbox receiver not moved");
-                (unchanged, Some(why.clone()), Some(why))
+                (unchanged, Some(why))
             }
         };
-        *self.status.lock().expect("status lock") = match &receiver {
-            Some(receiver) => listening(receiver),
-            None => not_listening(status.unwrap_or_default()),
+        *self.status.lock().expect("status lock") = match (&receiver, &problem) {
+            (Some(receiver), _) => listening(receiver),
+            (None, why) => not_listening(why.clone().unwrap_or_default()),
         };
         *slot = receiver;
         self.set_move_error(problem);

@@ -181,16 +181,18 @@ impl Receiver {
 
     /// Serves `config` from now on, with the same store and the same subscribers. A new address
     /// is bound before the old listener closes, so a port that is taken leaves the receiver
-    /// where it was. On the same address the old listener has to close first; should the
-    /// address then be lost to another process, there is no receiver left (`unchanged` is
-    /// `None`). Requests in flight on the old listener finish under the old configuration.
+    /// where it was. On the same address (the same port, even when port 0 was configured) the
+    /// old listener has to close first; should the address then be lost to another process,
+    /// there is no receiver left (`unchanged` is `None`). Requests in flight on the old
+    /// listener finish under the old configuration.
     pub async fn reconfigure(self, config: ReceiverConfig) -> Result<Receiver, ReconfigureError> {
         if config == self.config {
             return Ok(self);
         }
         let store = self.store.clone();
         let events = self.events.clone();
-        let listener = if config.addr == self.config.addr && config.addr.port() != 0 {
+        let listener = if config.addr == self.config.addr {
+            // The address actually bound: with port 0 configured, the receiver keeps its port.
             let addr = self.local_addr;
             // Dropping stops accepting at once; connections in flight finish on their own.
             drop(self);

@@ -143,3 +143,25 @@ async fn the_same_configuration_changes_nothing() {
     assert_eq!(receiver.local_addr(), addr);
     receiver.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_new_limit_with_port_0_keeps_the_port_it_got() {
+    let f = start("limit-port0", |_| {}).await;
+    let token = route(&f.store);
+    let addr = f.addr();
+    let config = f.receiver.config().clone();
+    assert_eq!(config.addr.port(), 0);
+    let receiver = f
+        .receiver
+        .reconfigure(ReceiverConfig {
+            body_limit: 1024,
+            ..config
+        })
+        .await
+        .expect("rebound");
+    assert_eq!(receiver.local_addr(), addr);
+    assert_eq!(receiver.config().addr.port(), 0);
+    let big = format!("{BODY:<4096}");
+    assert_eq!(post(addr, &token, &big).await.unwrap().status(), 413);
+    receiver.shutdown().await.unwrap();
+}
