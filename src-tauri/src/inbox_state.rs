@@ -66,15 +66,9 @@ impl InboxState {
         let store = match Store::open(&db) {
             Ok(store) => store,
             Err(e) => {
-                let error = format!("cannot open {}: {e}", db.display());
-                tracing::error!(%error, "inbox receiver not running");
                 return Self {
                     store: None,
-                    status: Mutex::new(ReceiverStatus {
-                        base_url: None,
-                        error: Some(error),
-                        toast_error: None,
-                    }),
+                    status: Mutex::new(not_listening(format!("cannot open {}: {e}", db.display()))),
                     move_error: Mutex::new(None),
                     toast_error: Arc::new(Mutex::new(None)),
                     rules: None,

@@ -202,12 +202,6 @@ export function fieldOfError(e: CommandError): SettingsField | null {
   return FORM_FIELD[e.field] ?? null;
 }
 
-/** `address:port`, with brackets around an IPv6 address. */
-export function hostPort(s: Pick<Settings, "receiverBind" | "receiverPort">): string {
-  const bind = s.receiverBind.trim();
-  return `${bind.includes(":") ? `[${bind}]` : bind}:${s.receiverPort}`;
-}
-
 /** The warning shown when a save could not move the receiver to the saved address. */
 export const listenNote = (why: string): string =>
   `The receiver could not move (${why}); it keeps listening where it was, if it could`;
