@@ -35,6 +35,11 @@ const MAX_BATCH: usize = 256;
 pub const ROUTE_CACHE_TTL: Duration = Duration::from_secs(1);
 /// Cached lookups kept at most (unknown tokens included); past it the cache starts over.
 const ROUTE_CACHE_MAX: usize = 1024;
+/// The write-ahead log is copied into the database once it holds this many pages (SQLite's
+/// default is 1000). The commit that crosses it does the copy while every waiting delivery
+/// waits with it, so smaller steps keep the slowest acknowledgements down: p99 10.7 ms against
+/// 15.9 ms at the same throughput (docs/benchmarks.md, 2026-12-01).
+pub const WAL_CHECKPOINT_PAGES: u32 = 250;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -613,6 +618,7 @@ fn connect(path: &Path) -> Result<Connection> {
     }
     // FULL: a committed delivery survives power loss, which is what the 2xx promises.
     conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
 }

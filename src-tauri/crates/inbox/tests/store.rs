@@ -6,6 +6,7 @@ use std::time::Duration;
 use inbox::recognize::{recognize, RouteHint, Source};
 use inbox::store::{
     now_ms, NewDelivery, NewHookRoute, Query, RouteResponse, Store, StoreError, SCHEMA_VERSION,
+    WAL_CHECKPOINT_PAGES,
 };
 
 mod common;
@@ -153,6 +154,39 @@ fn concurrent_inserts_are_all_committed() {
     ids.dedup();
     assert_eq!(ids.len(), 200);
     assert_eq!(store.count().unwrap(), 200);
+}
+
+#[test]
+fn the_write_ahead_log_is_checkpointed_in_small_steps() {
+    // SQLite reuses the WAL from its start after each checkpoint, so its size is the most it
+    // ever held between two checkpoints: what one slow acknowledgement has to copy.
+    let dir = TempDir::new("walsize");
+    let store = Store::open(dir.db()).unwrap();
+    let body = vec![b'x'; 1500];
+    let rows = 6000;
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (store, body) = (&store, &body);
+            s.spawn(move || {
+                for _ in (t..rows).step_by(8) {
+                    store.insert(&delivery("/hooks/wal", body, None)).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(store.count().unwrap(), rows as u64);
+    let data = (rows * body.len()) as u64;
+    let wal = std::fs::metadata(dir.0.join("inbox.sqlite-wal"))
+        .unwrap()
+        .len();
+    // Frames are a page plus a 24-byte header; one batch (at most 256 rows) may run past the
+    // threshold before the checkpoint, and SQLite's default of 1000 pages would be 4 MiB here.
+    let bound = (u64::from(WAL_CHECKPOINT_PAGES) + 110) * (4096 + 24);
+    assert!(
+        data > 4 * bound,
+        "the test writes enough to need several checkpoints"
+    );
+    assert!(wal <= bound, "WAL grew to {wal} bytes (bound {bound})");
 }
 
 #[test]
