@@ -176,12 +176,17 @@ fn the_write_ahead_log_is_checkpointed_in_small_steps() {
     });
     assert_eq!(store.count().unwrap(), rows as u64);
     let data = (rows * body.len()) as u64;
-    let wal = std::fs::metadata(dir.0.join("inbox.sqlite-wal"))
+    let wal = std::fs::metadata(dir.db().with_extension("sqlite-wal"))
         .unwrap()
         .len();
-    // Frames are a page plus a 24-byte header; one batch (at most 256 rows) may run past the
-    // threshold before the checkpoint, and SQLite's default of 1000 pages would be 4 MiB here.
-    let bound = (u64::from(WAL_CHECKPOINT_PAGES) + 110) * (4096 + 24);
+    let page: u32 = rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap();
+    // Frames are a page plus a 24-byte header; one batch (at most 256 rows, about 100 pages)
+    // may run past the threshold before the checkpoint. SQLite's default of 1000 pages would
+    // let it reach 4 MiB here.
+    let bound = (u64::from(WAL_CHECKPOINT_PAGES) + 110) * (u64::from(page) + 24);
     assert!(
         data > 4 * bound,
         "the test writes enough to need several checkpoints"
