@@ -1,15 +1,56 @@
-//! The one error shape every command returns, so the UI can switch on `kind` and show `message`.
+//! The one error shape every command returns: a closed `kind` the UI may act on, a sentence to
+//! show, and the input it is about.
 
+use inbox::settings::{InvalidSetting, SaveError};
+use inbox::store::StoreError;
+use inbox::InboxError;
+use registry::connection::ConnectionError;
+use registry::dtr::{DtrError, DtrValidationError};
+use registry::quay::{QuayError, QuayValidationError};
+use registry::secrets::SecretError;
 use serde::Serialize;
 use ts_rs::TS;
 
+/// What went wrong, in the few categories the UI treats differently. The message says the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "shell.ts")]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// An input is wrong; `field` names it when the form has it.
+    Invalid,
+    /// The registry did not accept the token (wrong, expired, revoked, or a missing scope).
+    Unauthorized,
+    /// The token is accepted but may not do this.
+    Forbidden,
+    /// What was asked for does not exist (any more).
+    NotFound,
+    /// The registry (or a replay target) could not be reached or is not what the address says.
+    Unreachable,
+    /// The registry asks to slow down.
+    RateLimited,
+    /// The registry's state refuses the change (read-only mode, an unconfirmed e-mail, ...).
+    Conflict,
+    /// The registry failed or answered something Wharf does not understand.
+    Registry,
+    /// The inbox is not running (its database could not be opened, or nothing listens).
+    Unavailable,
+    /// A newer search replaced this one; there is nothing to show.
+    Superseded,
+    /// The OS keyring failed.
+    Keyring,
+    /// A local file could not be read or written (database, settings, connections, export).
+    Storage,
+    /// Anything else: a bug in Wharf or in the IPC.
+    Internal,
+}
+
 /// An error as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
-#[ts(export)]
+#[ts(export_to = "shell.ts")]
 #[error("{message}")]
 pub struct CommandError {
-    /// A stable machine-readable category, e.g. `io` or `not_found`.
-    pub kind: String,
+    /// What kind of failure, for the UI to decide what to do.
+    pub kind: ErrorKind,
     /// A sentence a person can act on. Never contains a secret.
     pub message: String,
     /// The input the error is about, by its name in the command's arguments (e.g.
@@ -20,9 +61,10 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An error of `kind` saying `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
+            kind,
             message: message.into(),
             field: None,
         }
@@ -32,52 +74,117 @@ impl CommandError {
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         Self {
             field: Some(field.to_owned()),
-            ..Self::new("invalid", message)
+            ..Self::new(ErrorKind::Invalid, message)
         }
     }
-}
 
-impl From<tauri::Error> for CommandError {
-    fn from(e: tauri::Error) -> Self {
-        Self::new("internal", e.to_string())
+    fn from_display(kind: ErrorKind, e: impl std::fmt::Display) -> Self {
+        Self::new(kind, e.to_string())
     }
 }
 
 /// What commands return.
 pub type CommandResult<T> = Result<T, CommandError>;
 
-impl From<registry::quay::QuayError> for CommandError {
-    fn from(e: registry::quay::QuayError) -> Self {
-        Self::new("quay", e.to_string())
+impl From<tauri::Error> for CommandError {
+    fn from(e: tauri::Error) -> Self {
+        Self::from_display(ErrorKind::Internal, e)
     }
 }
 
-impl From<registry::quay::QuayValidationError> for CommandError {
-    fn from(e: registry::quay::QuayValidationError) -> Self {
-        Self::new("invalid", e.to_string())
+impl From<QuayError> for CommandError {
+    fn from(e: QuayError) -> Self {
+        use QuayError::*;
+        let kind = match &e {
+            Invalid(_) | ConfigRejected { .. } | Rejected { .. } => ErrorKind::Invalid,
+            TokenRejected | TokenRejectedOrNoUserRead | NoUserReadScope => ErrorKind::Unauthorized,
+            Forbidden { .. } => ErrorKind::Forbidden,
+            NotificationNotFound | NotFound { .. } => ErrorKind::NotFound,
+            NoSuchRoute | Redirected { .. } | Network(_) => ErrorKind::Unreachable,
+            RateLimited => ErrorKind::RateLimited,
+            EmailNotAuthorized | ReadOnly => ErrorKind::Conflict,
+            SchemaRejected { .. } => ErrorKind::Internal,
+            Server { .. } | Unexpected { .. } | Decode { .. } | PagingLoop { .. } => {
+                ErrorKind::Registry
+            }
+        };
+        Self::from_display(kind, e)
     }
 }
 
-impl From<registry::dtr::DtrError> for CommandError {
-    fn from(e: registry::dtr::DtrError) -> Self {
-        Self::new("dtr", e.to_string())
+impl From<QuayValidationError> for CommandError {
+    fn from(e: QuayValidationError) -> Self {
+        Self::from_display(ErrorKind::Invalid, e)
     }
 }
 
-impl From<registry::dtr::DtrValidationError> for CommandError {
-    fn from(e: registry::dtr::DtrValidationError) -> Self {
-        Self::new("invalid", e.to_string())
+impl From<DtrError> for CommandError {
+    fn from(e: DtrError) -> Self {
+        use DtrError::*;
+        let kind = match &e {
+            Invalid(_) | Rejected { .. } => ErrorKind::Invalid,
+            Unauthenticated { .. } => ErrorKind::Unauthorized,
+            Forbidden { .. } => ErrorKind::Forbidden,
+            NotFound { .. } => ErrorKind::NotFound,
+            NoSuchRoute | Redirected { .. } | Network(_) => ErrorKind::Unreachable,
+            SignedInNotary { .. } | ScanningNotEnabled | NotSupported { .. } => ErrorKind::Conflict,
+            Server { .. } | Unexpected { .. } | Decode { .. } | PagingLoop { .. } => {
+                ErrorKind::Registry
+            }
+        };
+        Self::from_display(kind, e)
     }
 }
 
-impl From<registry::connection::ConnectionError> for CommandError {
-    fn from(e: registry::connection::ConnectionError) -> Self {
-        Self::new("connection", e.to_string())
+impl From<DtrValidationError> for CommandError {
+    fn from(e: DtrValidationError) -> Self {
+        Self::from_display(ErrorKind::Invalid, e)
     }
 }
 
-impl From<registry::secrets::SecretError> for CommandError {
-    fn from(e: registry::secrets::SecretError) -> Self {
-        Self::new("keyring", e.to_string())
+impl From<ConnectionError> for CommandError {
+    fn from(e: ConnectionError) -> Self {
+        use ConnectionError::*;
+        let kind = match &e {
+            EmptyName | InvalidBaseUrl(_) | MissingUsername | InvalidCa(_) => ErrorKind::Invalid,
+            DuplicateId(_) => ErrorKind::Internal,
+            Io { .. } | Parse { .. } | UnsupportedVersion(_) => ErrorKind::Storage,
+        };
+        Self::from_display(kind, e)
+    }
+}
+
+impl From<SecretError> for CommandError {
+    fn from(e: SecretError) -> Self {
+        Self::from_display(ErrorKind::Keyring, e)
+    }
+}
+
+impl From<InboxError> for CommandError {
+    fn from(e: InboxError) -> Self {
+        let kind = match &e {
+            InboxError::Unavailable(_) => ErrorKind::Unavailable,
+            InboxError::NotFound => ErrorKind::NotFound,
+            InboxError::Store(StoreError::Superseded) => ErrorKind::Superseded,
+            InboxError::Store(_) | InboxError::Io { .. } => ErrorKind::Storage,
+            InboxError::Replay(inbox::replay::ReplayError::InvalidUrl) => ErrorKind::Invalid,
+            InboxError::Replay(_) => ErrorKind::Unreachable,
+        };
+        Self::from_display(kind, e)
+    }
+}
+
+impl From<InvalidSetting> for CommandError {
+    fn from(e: InvalidSetting) -> Self {
+        Self::invalid_field(&e.field.name(), e.message)
+    }
+}
+
+impl From<SaveError> for CommandError {
+    fn from(e: SaveError) -> Self {
+        match e {
+            SaveError::Invalid(invalid) => invalid.into(),
+            io @ SaveError::Io { .. } => Self::from_display(ErrorKind::Storage, io),
+        }
     }
 }

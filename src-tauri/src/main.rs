@@ -8,13 +8,5 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match wharf_lib::headless::parse(&args) {
-        Ok(Some(opts)) => std::process::exit(wharf_lib::headless::run(opts)),
-        Ok(None) => wharf_lib::run(),
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    }
+    std::process::exit(wharf_lib::cli::main(std::env::args().collect()));
 }

@@ -10,7 +10,7 @@ use registry::quay::client::QuayClient;
 use registry::secrets::{self, FallbackStore, KeyringStore, MemoryStore, SecretStore};
 use uuid::Uuid;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorKind};
 
 /// `WHARF_SECRET_STORE=memory` keeps tokens in memory only (tests that must not touch the
 /// developer's keyring); anything else uses the OS keyring.
@@ -75,10 +75,9 @@ impl RegistryState {
 
     /// The connection with this id.
     pub fn get(&self, id: Uuid) -> CommandResult<Connection> {
-        self.file()
-            .get(id)
-            .cloned()
-            .ok_or_else(|| CommandError::new("not_found", "That connection no longer exists."))
+        self.file().get(id).cloned().ok_or_else(|| {
+            CommandError::new(ErrorKind::NotFound, "That connection no longer exists.")
+        })
     }
 
     /// Adds or replaces `connection` and writes the file; `token`, when given, goes to the
@@ -87,7 +86,7 @@ impl RegistryState {
         connection.validate().map_err(CommandError::from)?;
         if self.load_error.is_some() {
             return Err(CommandError::new(
-                "config",
+                ErrorKind::Storage,
                 "The connections file could not be read, so Wharf will not overwrite it. Fix or remove it and restart.",
             ));
         }
@@ -140,7 +139,7 @@ impl RegistryState {
         .await?
         .ok_or_else(|| {
             CommandError::new(
-                "no_token",
+                ErrorKind::Unauthorized,
                 format!(
                     "No token is stored for “{}”. Edit the connection and enter its token.",
                     connection.name
@@ -182,7 +181,7 @@ impl RegistryState {
 
 fn wrong_kind(connection: &Connection, wanted: &str) -> CommandError {
     CommandError::new(
-        "wrong_kind",
+        ErrorKind::Invalid,
         format!("“{}” is not a {wanted} connection.", connection.name),
     )
 }

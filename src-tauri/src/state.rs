@@ -1,10 +1,15 @@
-//! State managed by the Tauri app.
+//! What the app keeps for its lifetime besides the inbox: where its files live and the settings.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use tauri::{Manager, Runtime};
+use inbox::settings::{SaveError, Settings};
 
-/// Where Wharf keeps its files: the config file in `config_dir`, the inbox database in `data_dir`.
+/// The bundle identifier from tauri.conf.json; also the name of the data and config folders.
+pub const IDENTIFIER: &str = "dev.wharf.desktop";
+
+/// Where Wharf keeps its files: the config files in `config_dir`, the inbox database in
+/// `data_dir`.
 #[derive(Debug, Clone)]
 pub struct AppPaths {
     pub data_dir: PathBuf,
@@ -12,27 +17,80 @@ pub struct AppPaths {
 }
 
 impl AppPaths {
-    /// The platform directories for this app's identifier (on Linux `$XDG_DATA_HOME/<id>` and
-    /// `$XDG_CONFIG_HOME/<id>`).
-    pub fn resolve<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Self> {
+    /// The platform folders for this app's identifier, as Tauri names them (on Linux
+    /// `$XDG_DATA_HOME/<id>` and `$XDG_CONFIG_HOME/<id>`); the app and `wharf headless` share
+    /// them. `data_dir` replaces the data folder when given.
+    pub fn for_user(data_dir: Option<PathBuf>) -> Result<Self, String> {
+        let data_dir = match data_dir {
+            Some(dir) => dir,
+            None => dirs::data_dir()
+                .ok_or("no data folder for this user")?
+                .join(IDENTIFIER),
+        };
+        let config_dir = dirs::config_dir()
+            .ok_or("no config folder for this user")?
+            .join(IDENTIFIER);
         Ok(Self {
-            data_dir: app.path().app_data_dir()?,
-            config_dir: app.path().app_config_dir()?,
+            data_dir,
+            config_dir,
         })
     }
 
-    pub fn create(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.data_dir)?;
-        std::fs::create_dir_all(&self.config_dir)
+    /// Creates both folders.
+    pub fn create(&self) -> Result<(), String> {
+        for dir in [&self.data_dir, &self.config_dir] {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The inbox database.
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join(inbox::runtime::DATABASE_FILE)
     }
 }
 
-/// The bundle identifier from tauri.conf.json; also the name of the data and config folders.
-pub const IDENTIFIER: &str = "dev.wharf.desktop";
+/// Managed state: the settings on disk.
+pub struct SettingsState {
+    config_dir: PathBuf,
+    current: Mutex<Settings>,
+    load_error: Option<String>,
+}
 
-/// The inbox database inside a data folder (shared by the app and `--headless`).
-pub fn database_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("inbox.sqlite3")
+impl SettingsState {
+    /// Loads `settings.json` from `config_dir` (defaults when missing or damaged).
+    pub fn load(config_dir: &Path) -> Self {
+        let (settings, load_error) = match Settings::load(config_dir) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                tracing::warn!(error = %e, "settings not loaded");
+                (Settings::default(), Some(e))
+            }
+        };
+        Self {
+            config_dir: config_dir.to_owned(),
+            current: Mutex::new(settings),
+            load_error,
+        }
+    }
+
+    /// The settings in force now.
+    pub fn current(&self) -> Settings {
+        self.current.lock().expect("settings lock").clone()
+    }
+
+    /// Why the file was not used, if it was not.
+    pub fn load_error(&self) -> Option<String> {
+        self.load_error.clone()
+    }
+
+    /// Validates and saves `next`, then makes it current.
+    pub fn save(&self, next: Settings) -> Result<(), SaveError> {
+        next.save(&self.config_dir)?;
+        *self.current.lock().expect("settings lock") = next;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

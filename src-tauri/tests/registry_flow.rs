@@ -98,7 +98,7 @@ fn retention_from_settings_prunes_at_once(app: &App) {
 }
 
 fn ids(app: &App) -> Vec<String> {
-    call(app, "connections_list", json!({}))["connections"]
+    call(app, "connection_list", json!({}))["connections"]
         .as_array()
         .unwrap()
         .iter()
@@ -128,7 +128,7 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     let verified = call(app, "connection_verify", json!({"id": id}));
     assert_eq!(verified["account"], "alice");
     assert!(verified["detail"].as_str().unwrap().contains("acme"));
-    let namespaces = call(app, "registry_namespaces", json!({"connectionId": id}));
+    let namespaces = call(app, "registry_namespace_list", json!({"connectionId": id}));
     let names: Vec<&str> = namespaces
         .as_array()
         .unwrap()
@@ -138,7 +138,7 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     assert!(names.contains(&"acme"), "{namespaces}");
     let teams = call(
         app,
-        "quay_teams",
+        "quay_team_list",
         json!({"connectionId": id, "org": "acme"}),
     );
     let team_names: Vec<&str> = teams
@@ -177,11 +177,11 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     let summary = delivery["summary"].as_str().unwrap();
     assert!(summary.contains("build failed"), "{summary}");
 
-    let listed = call(app, "quay_notifications", repo.clone());
+    let listed = call(app, "quay_notification_list", repo.clone());
     assert_eq!(listed.as_array().unwrap().len(), 1);
     call(app, "quay_notification_delete", one);
     assert!(fake.notification(&uuid).is_none(), "deleted on the fake");
-    assert_eq!(call(app, "quay_notifications", repo), json!([]));
+    assert_eq!(call(app, "quay_notification_list", repo), json!([]));
 
     call(app, "connection_remove", json!({"id": id}));
     assert!(!ids(app).contains(&id));
@@ -198,7 +198,7 @@ fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App
     );
     let err =
         invoke_with(app, "main", "connection_verify", json!({"id": saved["id"]})).unwrap_err();
-    assert_eq!(err["kind"], "quay", "{err}");
+    assert_eq!(err["kind"], "unauthorized", "{err}");
     let message = err["message"].as_str().unwrap();
     assert!(message.to_lowercase().contains("token"), "{message}");
     assert!(!message.contains("qTok-not-known-anywhere"), "{message}");
@@ -212,6 +212,7 @@ fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App
     )
     .unwrap_err();
     assert_eq!(missing_token["kind"], "invalid");
+    assert_eq!(missing_token["field"], "token");
 }
 
 fn dtr_connection_to_delivery_and_back(
@@ -266,7 +267,7 @@ fn dtr_connection_to_delivery_and_back(
         let hook_id = created["id"].as_str().unwrap().to_owned();
         let listed = call(
             app,
-            "dtr_webhooks",
+            "dtr_webhook_list",
             json!({"connectionId": id, "namespace": "payments", "repository": repository}),
         );
         assert!(

@@ -1,7 +1,7 @@
 //! Facts about the running app, for the About panel.
 
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime};
 use ts_rs::TS;
 
 use crate::error::CommandResult;
@@ -9,7 +9,7 @@ use crate::state::AppPaths;
 
 /// What the About panel shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "shell.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     /// The version from Cargo.toml.
@@ -20,8 +20,8 @@ pub struct AppInfo {
     pub config_dir: String,
 }
 
-#[tauri::command]
-pub fn app_info(paths: State<'_, AppPaths>) -> CommandResult<AppInfo> {
+pub async fn app_info(app: &AppHandle<impl Runtime>) -> CommandResult<AppInfo> {
+    let paths = app.state::<AppPaths>();
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         data_dir: paths.data_dir.display().to_string(),

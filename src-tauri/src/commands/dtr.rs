@@ -4,20 +4,20 @@ use registry::dtr::{
     validate_create, validate_test, validate_update, DtrWebhook, DtrWebhookDraft,
     DtrWebhookTestDraft, DtrWebhookUpdate,
 };
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime};
 use uuid::Uuid;
 
 use crate::error::CommandResult;
 use crate::registry_state::RegistryState;
 
 /// The webhooks of a repository, or of a namespace when `repository` is `None`.
-#[tauri::command]
-pub async fn dtr_webhooks(
-    registry: State<'_, RegistryState>,
+pub async fn dtr_webhook_list(
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     repository: Option<String>,
 ) -> CommandResult<Vec<DtrWebhook>> {
+    let registry = app.state::<RegistryState>();
     let client = registry.dtr(connection_id).await?;
     Ok(match repository {
         Some(repository) => client.repository_webhooks(&namespace, &repository).await?,
@@ -25,12 +25,12 @@ pub async fn dtr_webhooks(
     })
 }
 
-#[tauri::command]
 pub async fn dtr_webhook_create(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     draft: DtrWebhookDraft,
 ) -> CommandResult<DtrWebhook> {
+    let registry = app.state::<RegistryState>();
     let client = registry.dtr(connection_id).await?;
     // Global-scope webhooks are admin-only; DTR says so with an opaque 403, so ask first.
     let is_admin = client.verify().await?.is_admin.unwrap_or(false);
@@ -38,12 +38,12 @@ pub async fn dtr_webhook_create(
     Ok(client.create_webhook(&request).await?)
 }
 
-#[tauri::command]
 pub async fn dtr_webhook_test(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     draft: DtrWebhookTestDraft,
 ) -> CommandResult<()> {
+    let registry = app.state::<RegistryState>();
     let request = validate_test(&draft)?;
     Ok(registry
         .dtr(connection_id)
@@ -52,13 +52,13 @@ pub async fn dtr_webhook_test(
         .await?)
 }
 
-#[tauri::command]
 pub async fn dtr_webhook_update(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     update: DtrWebhookUpdate,
     endpoint: String,
 ) -> CommandResult<DtrWebhook> {
+    let registry = app.state::<RegistryState>();
     // DTR refuses to keep an http:// endpoint without skipTLSVerification, so the check needs it.
     let request = validate_update(&update, &endpoint)?;
     Ok(registry
@@ -68,12 +68,12 @@ pub async fn dtr_webhook_update(
         .await?)
 }
 
-#[tauri::command]
 pub async fn dtr_webhook_delete(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     id: String,
 ) -> CommandResult<()> {
+    let registry = app.state::<RegistryState>();
     Ok(registry
         .dtr(connection_id)
         .await?

@@ -1,19 +1,19 @@
 //! Quay repository notifications: list, create, test, reset failures, delete.
 
 use registry::quay::{QuayNotification, QuayNotificationDraft, QuayRepoRef, QuayTeam};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime};
 use uuid::Uuid;
 
 use crate::error::CommandResult;
 use crate::registry_state::RegistryState;
 
-#[tauri::command]
-pub async fn quay_notifications(
-    registry: State<'_, RegistryState>,
+pub async fn quay_notification_list(
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     name: String,
 ) -> CommandResult<Vec<QuayNotification>> {
+    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
     Ok(registry
         .quay(connection_id)
@@ -22,14 +22,14 @@ pub async fn quay_notifications(
         .await?)
 }
 
-#[tauri::command]
 pub async fn quay_notification_create(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     name: String,
     draft: QuayNotificationDraft,
 ) -> CommandResult<QuayNotification> {
+    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
     Ok(registry
         .quay(connection_id)
@@ -38,14 +38,14 @@ pub async fn quay_notification_create(
         .await?)
 }
 
-#[tauri::command]
 pub async fn quay_notification_test(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     name: String,
     uuid: String,
 ) -> CommandResult<()> {
+    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
     Ok(registry
         .quay(connection_id)
@@ -54,14 +54,14 @@ pub async fn quay_notification_test(
         .await?)
 }
 
-#[tauri::command]
 pub async fn quay_notification_reset(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     name: String,
     uuid: String,
 ) -> CommandResult<()> {
+    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
     Ok(registry
         .quay(connection_id)
@@ -70,14 +70,14 @@ pub async fn quay_notification_reset(
         .await?)
 }
 
-#[tauri::command]
 pub async fn quay_notification_delete(
-    registry: State<'_, RegistryState>,
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     name: String,
     uuid: String,
 ) -> CommandResult<()> {
+    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
     Ok(registry
         .quay(connection_id)
@@ -87,11 +87,11 @@ pub async fn quay_notification_delete(
 }
 
 /// The teams of an organization, for a `quay_notification` team target (empty for non-members).
-#[tauri::command]
-pub async fn quay_teams(
-    registry: State<'_, RegistryState>,
+pub async fn quay_team_list(
+    app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     org: String,
 ) -> CommandResult<Vec<QuayTeam>> {
+    let registry = app.state::<RegistryState>();
     Ok(registry.quay(connection_id).await?.teams(&org).await?)
 }

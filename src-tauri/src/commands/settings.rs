@@ -1,16 +1,17 @@
 //! Settings: read, and save and apply at once.
 
+use inbox::settings::{lan_address, Settings};
+use inbox::Inbox;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime};
 use ts_rs::TS;
 
 use crate::error::CommandResult;
-use crate::inbox_state::InboxState;
-use crate::settings::{lan_address, Settings, SettingsState};
+use crate::state::SettingsState;
 
 /// The Settings screen's data.
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "shell.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     /// The saved settings.
@@ -29,7 +30,7 @@ pub struct SettingsView {
     pub notice: Option<String>,
 }
 
-fn view(settings: &SettingsState, inbox: &InboxState) -> SettingsView {
+fn view(settings: &SettingsState, inbox: &Inbox) -> SettingsView {
     SettingsView {
         settings: settings.current(),
         lan_address: lan_address().map(|ip| ip.to_string()),
@@ -40,23 +41,18 @@ fn view(settings: &SettingsState, inbox: &InboxState) -> SettingsView {
     }
 }
 
-#[tauri::command]
-pub fn settings_get(
-    settings: State<'_, SettingsState>,
-    inbox: State<'_, InboxState>,
-) -> SettingsView {
-    view(&settings, &inbox)
+pub async fn settings_get(app: &AppHandle<impl Runtime>) -> CommandResult<SettingsView> {
+    Ok(view(&app.state::<SettingsState>(), &app.state::<Inbox>()))
 }
 
 /// Saves and applies: toast rules, retention and the public base URL at once, and the
 /// receiver moves to a new address, port or body limit (the theme is the UI's).
-#[tauri::command]
 pub async fn settings_save(
-    settings: State<'_, SettingsState>,
-    inbox: State<'_, InboxState>,
+    app: &AppHandle<impl Runtime>,
     next: Settings,
 ) -> CommandResult<SettingsView> {
+    let (settings, inbox) = (app.state::<SettingsState>(), app.state::<Inbox>());
     settings.save(next.clone())?;
-    inbox.apply(&next).await;
+    inbox.apply(next.inbox_config()).await;
     Ok(view(&settings, &inbox))
 }

@@ -21,20 +21,20 @@ describe("api.appInfo", () => {
 
   it("passes a CommandError from Rust through unchanged", async () => {
     mockIPC(() => {
-      throw { kind: "io", message: "the data folder is not writable" };
+      throw { kind: "storage", message: "the data folder is not writable" };
     });
     await expect(api.appInfo()).rejects.toEqual({
-      kind: "io",
+      kind: "storage",
       message: "the data folder is not writable",
     });
   });
 
-  it("wraps a plain string rejection as an ipc error", async () => {
+  it("wraps a plain string rejection as an internal error", async () => {
     mockIPC(() => {
       throw "app_info not allowed by ACL";
     });
     await expect(api.appInfo()).rejects.toEqual({
-      kind: "ipc",
+      kind: "internal",
       message: "app_info not allowed by ACL",
     });
   });
@@ -42,13 +42,20 @@ describe("api.appInfo", () => {
 
 describe("toCommandError", () => {
   it("stringifies unknown shapes", () => {
-    expect(toCommandError(42)).toEqual({ kind: "ipc", message: "42" });
+    expect(toCommandError(42)).toEqual({ kind: "internal", message: "42" });
+  });
+
+  it("treats a kind Rust does not send as internal", () => {
+    expect(toCommandError({ kind: "quay", message: "m" })).toEqual({ kind: "internal", message: "m" });
   });
 
   it("keeps the field an invalid error names", () => {
     const e = { kind: "invalid", message: "The body limit must be between 1 and 1024 MiB.", field: "bodyLimitMib" };
     expect(toCommandError(e)).toEqual(e);
-    expect(toCommandError({ kind: "io", message: "disk full", field: 7 })).toEqual({ kind: "io", message: "disk full" });
+    expect(toCommandError({ kind: "storage", message: "disk full", field: 7 })).toEqual({
+      kind: "storage",
+      message: "disk full",
+    });
   });
 });
 
@@ -78,7 +85,16 @@ describe("api.inboxList", () => {
       seen = { cmd, args };
       return [];
     });
-    const query = { text: "push", event: null, repository: null, route: null, limit: 10, before: null };
+    const query = {
+      text: "push",
+      source: "quay" as const,
+      event: null,
+      repository: null,
+      route: null,
+      status: null,
+      limit: 10,
+      before: null,
+    };
     await api.inboxList(query);
     expect(seen).toEqual({ cmd: "inbox_list", args: { query } });
   });

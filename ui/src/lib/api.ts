@@ -1,42 +1,55 @@
 // The only module that talks to the Rust side. Components import from here, never from
 // @tauri-apps/api directly, so the whole IPC surface is visible (and mockable) in one place.
+// Command names, argument names and result types come from bindings/commands.ts, which Rust
+// generates from its one list of commands: a wrong name does not type-check.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo } from "./bindings/AppInfo";
-import type { CommandError } from "./bindings/CommandError";
-import type { DeliverySummary } from "./bindings/DeliverySummary";
-import type { InboxQuery } from "./bindings/InboxQuery";
-import type { ReceiverStatus } from "./bindings/ReceiverStatus";
-import type { Connection } from "./bindings/Connection";
-import type { ConnectionInput } from "./bindings/ConnectionInput";
-import type { ConnectionsOverview } from "./bindings/ConnectionsOverview";
-import type { Verified } from "./bindings/Verified";
-import type { NamespaceItem } from "./bindings/NamespaceItem";
-import type { RepositoryItem } from "./bindings/RepositoryItem";
-import type { Progress } from "./bindings/Progress";
-import type { QuayNotification } from "./bindings/QuayNotification";
-import type { QuayNotificationDraft } from "./bindings/QuayNotificationDraft";
-import type { QuayTeam } from "./bindings/QuayTeam";
-import type { Source } from "./bindings/Source";
-import type { DtrWebhook } from "./bindings/DtrWebhook";
-import type { DtrWebhookDraft } from "./bindings/DtrWebhookDraft";
-import type { DtrWebhookTestDraft } from "./bindings/DtrWebhookTestDraft";
-import type { DtrWebhookUpdate } from "./bindings/DtrWebhookUpdate";
-import type { NewHookRoute } from "./bindings/NewHookRoute";
-import type { MintedRoute } from "./bindings/MintedRoute";
-import type { DeliveryDetail } from "./bindings/DeliveryDetail";
-import type { ExportFormat } from "./bindings/ExportFormat";
-import type { ReplayOutcome } from "./bindings/ReplayOutcome";
-import type { Settings } from "./bindings/Settings";
-import type { SettingsView } from "./bindings/SettingsView";
-import type { Theme } from "./bindings/Theme";
-import type { ToastRules } from "./bindings/ToastRules";
-import type { RuleMode } from "./bindings/RuleMode";
+import type { Commands } from "./bindings/commands";
+import type {
+  DeliveryDetail,
+  DeliverySummary,
+  ExportFormat,
+  MintedRoute,
+  NewHookRoute,
+  Query,
+  ReceiverStatus,
+  ReplayOutcome,
+  RuleMode,
+  Settings,
+  SettingsField,
+  Source,
+  Theme,
+  ToastRules,
+} from "./bindings/inbox";
+import type {
+  Connection,
+  ConnectionKind,
+  DtrWebhook,
+  DtrWebhookDraft,
+  DtrWebhookTestDraft,
+  DtrWebhookUpdate,
+  Progress,
+  QuayNotification,
+  QuayNotificationDraft,
+  QuayTeam,
+} from "./bindings/registry";
+import type {
+  AppInfo,
+  CommandError,
+  ConnectionInput,
+  ConnectionsOverview,
+  ErrorKind,
+  NamespaceItem,
+  RepositoryItem,
+  SettingsView,
+  Verified,
+} from "./bindings/shell";
 
 export type {
   AppInfo,
   CommandError,
   Connection,
   ConnectionInput,
+  ConnectionKind,
   ConnectionsOverview,
   DeliveryDetail,
   DeliverySummary,
@@ -44,8 +57,8 @@ export type {
   DtrWebhookDraft,
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
+  ErrorKind,
   ExportFormat,
-  InboxQuery,
   MintedRoute,
   NamespaceItem,
   NewHookRoute,
@@ -53,11 +66,13 @@ export type {
   QuayNotification,
   QuayNotificationDraft,
   QuayTeam,
+  Query,
   ReceiverStatus,
   ReplayOutcome,
   RepositoryItem,
   RuleMode,
   Settings,
+  SettingsField,
   SettingsView,
   Source,
   Theme,
@@ -68,94 +83,121 @@ export type {
 /** A repository of a connection, as every repository-scoped call takes it. */
 export type RepoAddress = { connectionId: string; namespace: string; name: string };
 
-/** Turns whatever a rejected invoke carried into a CommandError the UI can show. */
+// Every kind, so a kind Rust adds or drops fails to type-check here.
+const KINDS: Record<ErrorKind, true> = {
+  invalid: true,
+  unauthorized: true,
+  forbidden: true,
+  not_found: true,
+  unreachable: true,
+  rate_limited: true,
+  conflict: true,
+  registry: true,
+  unavailable: true,
+  superseded: true,
+  keyring: true,
+  storage: true,
+  internal: true,
+};
+
+const isKind = (k: unknown): k is ErrorKind => typeof k === "string" && k in KINDS;
+
+/** Turns whatever a rejected invoke carried into a CommandError the UI can show. Rejections
+ *  that are not a CommandError (Tauri's own, such as an ACL refusal) are `internal`. */
 export function toCommandError(e: unknown): CommandError {
   if (e && typeof e === "object" && "kind" in e && "message" in e) {
     const { kind, message, field } = e as Record<string, unknown>;
-    const error: CommandError = { kind: String(kind), message: String(message) };
+    const error: CommandError = {
+      kind: isKind(kind) ? kind : "internal",
+      message: String(message),
+    };
     if (typeof field === "string") error.field = field;
     return error;
   }
-  return { kind: "ipc", message: typeof e === "string" ? e : String(e) };
+  return { kind: "internal", message: typeof e === "string" ? e : String(e) };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+type Name = keyof Commands;
+
+async function call<K extends Name>(
+  cmd: K,
+  ...[args]: Commands[K]["args"] extends Record<string, never> ? [] : [Commands[K]["args"]]
+): Promise<Commands[K]["result"]> {
   try {
-    return await invoke<T>(cmd, args);
+    return await invoke<Commands[K]["result"]>(cmd, args);
   } catch (e) {
     throw toCommandError(e);
   }
 }
 
-export const api = {
-  appInfo: () => call<AppInfo>("app_info"),
-  inboxStatus: () => call<ReceiverStatus>("inbox_status"),
-  inboxList: (query: InboxQuery) => call<DeliverySummary[]>("inbox_list", { query }),
-  /** Calls `onDelivery` for every delivery stored from now on. Re-subscribing replaces the feed. */
-  inboxSubscribe: (onDelivery: (d: DeliverySummary) => void) => {
-    const channel = new Channel<DeliverySummary>();
-    channel.onmessage = onDelivery;
-    return call<void>("inbox_subscribe", { onDelivery: channel });
-  },
-  /** Everything stored for one delivery, with a redacted `curl` command. */
-  inboxGet: (id: number) => call<DeliveryDetail>("inbox_get", { id }),
-  /** Writes the matching deliveries to a file (Downloads) and returns its path. */
-  inboxExport: (query: InboxQuery, format: ExportFormat) =>
-    call<string>("inbox_export", { query, format }),
-  /** Sends a stored delivery again to `url`. */
-  inboxReplay: (id: number, url: string) => call<ReplayOutcome>("inbox_replay", { id, url }),
-  /** Deletes every stored delivery; returns how many. */
-  inboxClear: () => call<number>("inbox_clear"),
-  /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */
-  inboxRouteCreate: (route: NewHookRoute) => call<MintedRoute>("inbox_route_create", { route }),
+function channel<T>(onMessage: (message: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = onMessage;
+  return c;
+}
 
-  settingsGet: () => call<SettingsView>("settings_get"),
+export const api = {
+  appInfo: () => call("app_info"),
+  inboxStatus: () => call("inbox_status"),
+  /** Deliveries matching `query`, newest first. A search for other filters supersedes one still
+   *  running, which then fails with kind `superseded`. */
+  inboxList: (query: Query) => call("inbox_list", { query }),
+  /** Calls `onDelivery` for every delivery stored from now on. Re-subscribing replaces the feed. */
+  inboxSubscribe: (onDelivery: (d: DeliverySummary) => void) =>
+    call("inbox_subscribe", { onDelivery: channel(onDelivery) }),
+  /** Everything stored for one delivery, with a redacted `curl` command. */
+  inboxGet: (id: number) => call("inbox_get", { id }),
+  /** Writes the deliveries matching `query` to a file (Downloads) and returns its path. */
+  inboxExport: (query: Query, format: ExportFormat) => call("inbox_export", { query, format }),
+  /** Sends a stored delivery again to `url`. */
+  inboxReplay: (id: number, url: string) => call("inbox_replay", { id, url }),
+  /** Deletes every stored delivery; returns how many. */
+  inboxClear: () => call("inbox_clear"),
+  /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */
+  inboxRouteCreate: (route: NewHookRoute) => call("inbox_route_create", { route }),
+
+  settingsGet: () => call("settings_get"),
   /** Saves and applies settings; the receiver moves to a new address, port or body limit at
    *  once, or stays where it was and `listenError` says why. */
-  settingsSave: (next: Settings) => call<SettingsView>("settings_save", { next }),
+  settingsSave: (next: Settings) => call("settings_save", { next }),
 
-  connectionsList: () => call<ConnectionsOverview>("connections_list"),
+  connectionList: () => call("connection_list"),
   /** Creates (no id) or updates a connection; a blank token keeps the stored one. */
-  connectionSave: (input: ConnectionInput) => call<Connection>("connection_save", { input }),
-  connectionRemove: (id: string) => call<void>("connection_remove", { id }),
-  connectionVerify: (id: string) => call<Verified>("connection_verify", { id }),
+  connectionSave: (input: ConnectionInput) => call("connection_save", { input }),
+  connectionRemove: (id: string) => call("connection_remove", { id }),
+  connectionVerify: (id: string) => call("connection_verify", { id }),
 
-  namespaces: (connectionId: string) =>
-    call<NamespaceItem[]>("registry_namespaces", { connectionId }),
+  registryNamespaceList: (connectionId: string) =>
+    call("registry_namespace_list", { connectionId }),
   /** Every repository of a namespace (all pages); `onProgress` gets the count after each page. */
-  repositories: (connectionId: string, namespace: string, onProgress: (p: Progress) => void) => {
-    const channel = new Channel<Progress>();
-    channel.onmessage = onProgress;
-    return call<RepositoryItem[]>("registry_repositories", {
-      connectionId,
-      namespace,
-      onProgress: channel,
-    });
-  },
+  registryRepositoryList: (
+    connectionId: string,
+    namespace: string,
+    onProgress: (p: Progress) => void,
+  ) => call("registry_repository_list", { connectionId, namespace, onProgress: channel(onProgress) }),
 
-  quayNotifications: (repo: RepoAddress) => call<QuayNotification[]>("quay_notifications", repo),
+  quayNotificationList: (repo: RepoAddress) => call("quay_notification_list", repo),
   quayNotificationCreate: (repo: RepoAddress, draft: QuayNotificationDraft) =>
-    call<QuayNotification>("quay_notification_create", { ...repo, draft }),
+    call("quay_notification_create", { ...repo, draft }),
   quayNotificationTest: (repo: RepoAddress, uuid: string) =>
-    call<void>("quay_notification_test", { ...repo, uuid }),
+    call("quay_notification_test", { ...repo, uuid }),
   quayNotificationReset: (repo: RepoAddress, uuid: string) =>
-    call<void>("quay_notification_reset", { ...repo, uuid }),
+    call("quay_notification_reset", { ...repo, uuid }),
   quayNotificationDelete: (repo: RepoAddress, uuid: string) =>
-    call<void>("quay_notification_delete", { ...repo, uuid }),
+    call("quay_notification_delete", { ...repo, uuid }),
   /** Teams of an organization (empty when the user is not a member). */
-  quayTeams: (connectionId: string, org: string) =>
-    call<QuayTeam[]>("quay_teams", { connectionId, org }),
+  quayTeamList: (connectionId: string, org: string) => call("quay_team_list", { connectionId, org }),
 
   /** Webhooks of a repository, or of the namespace when `repository` is null. */
-  dtrWebhooks: (connectionId: string, namespace: string, repository: string | null) =>
-    call<DtrWebhook[]>("dtr_webhooks", { connectionId, namespace, repository }),
+  dtrWebhookList: (connectionId: string, namespace: string, repository: string | null) =>
+    call("dtr_webhook_list", { connectionId, namespace, repository }),
   dtrWebhookCreate: (connectionId: string, draft: DtrWebhookDraft) =>
-    call<DtrWebhook>("dtr_webhook_create", { connectionId, draft }),
+    call("dtr_webhook_create", { connectionId, draft }),
   dtrWebhookTest: (connectionId: string, draft: DtrWebhookTestDraft) =>
-    call<void>("dtr_webhook_test", { connectionId, draft }),
+    call("dtr_webhook_test", { connectionId, draft }),
   /** Pause/resume or TLS change; `endpoint` is the webhook's current endpoint. */
   dtrWebhookUpdate: (connectionId: string, update: DtrWebhookUpdate, endpoint: string) =>
-    call<DtrWebhook>("dtr_webhook_update", { connectionId, update, endpoint }),
+    call("dtr_webhook_update", { connectionId, update, endpoint }),
   dtrWebhookDelete: (connectionId: string, id: string) =>
-    call<void>("dtr_webhook_delete", { connectionId, id }),
+    call("dtr_webhook_delete", { connectionId, id }),
 };

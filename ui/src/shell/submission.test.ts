@@ -33,8 +33,8 @@ describe("Submission", () => {
     expect(sub.saving).toBe(false);
     expect(sub.error).toBeNull();
 
-    await sub.submit(submitEvent().event, () => Promise.reject({ kind: "quay", message: "Quay said 400" }));
-    expect(sub.error).toEqual({ kind: "quay", message: "Quay said 400" });
+    await sub.submit(submitEvent().event, () => Promise.reject({ kind: "invalid", message: "Quay said 400" }));
+    expect(sub.error).toEqual({ kind: "invalid", message: "Quay said 400" });
     expect(sub.saving).toBe(false);
   });
 });

@@ -5,9 +5,109 @@
 //! the point of an export, and registries put no credentials in them. Non-UTF-8 bodies are
 //! base64-encoded (JSON, HAR) or byte-escaped (curl) so nothing is lost.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use ts_rs::TS;
 
-use crate::store::Delivery;
+use crate::store::{Delivery, DeliverySummary, Query, Store, MAX_LIST};
+
+/// Export file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// JSON lines, one delivery per line.
+    Jsonl,
+    /// HAR 1.2.
+    Har,
+}
+
+impl ExportFormat {
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Har => "har",
+        }
+    }
+
+    /// `deliveries` (oldest first) in this format.
+    pub fn render(self, deliveries: &[Delivery], base_url: &str) -> String {
+        match self {
+            ExportFormat::Jsonl => to_json_lines(deliveries, base_url),
+            ExportFormat::Har => to_har(deliveries, base_url).to_string(),
+        }
+    }
+}
+
+/// Every delivery matching `query` (its `limit` and `before` ignored), oldest first.
+pub fn collect(store: &Store, query: &Query) -> crate::store::Result<Vec<Delivery>> {
+    let mut page_query = Query {
+        limit: Some(MAX_LIST),
+        before: None,
+        ..query.clone()
+    };
+    let mut deliveries = Vec::new();
+    loop {
+        let page = store.list(&page_query)?;
+        for row in &page {
+            // A row pruned between the page and this read is simply not exported.
+            if let Some(d) = store.get(row.id)? {
+                deliveries.push(d);
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == MAX_LIST => page_query.before = Some(last.id),
+            _ => break,
+        }
+    }
+    deliveries.reverse();
+    Ok(deliveries)
+}
+
+/// One delivery with everything captured, as the detail panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryDetail {
+    /// The list row.
+    pub summary: DeliverySummary,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// `[name, value]` in arrival order, repeated ones kept; values as text (invalid UTF-8
+    /// replaced).
+    pub headers: Vec<(String, String)>,
+    /// Peer address.
+    pub remote_addr: Option<String>,
+    /// The body as text, when it is UTF-8.
+    pub body_text: Option<String>,
+    /// The body in base64, when it is not UTF-8.
+    pub body_base64: Option<String>,
+    /// `curl` command resending it to `base_url`, credentials redacted.
+    pub curl: String,
+}
+
+/// `delivery` as the detail panel shows it, with a `curl` command aimed at `base_url`.
+pub fn detail(delivery: Delivery, base_url: &str) -> DeliveryDetail {
+    let curl = to_curl(&delivery, base_url);
+    let (body_text, body_base64) = match String::from_utf8(delivery.body) {
+        Ok(text) => (Some(text), None),
+        Err(e) => (None, Some(base64(e.as_bytes()))),
+    };
+    DeliveryDetail {
+        curl,
+        headers: delivery
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect(),
+        summary: delivery.summary,
+        query: delivery.query,
+        remote_addr: delivery.remote_addr,
+        body_text,
+        body_base64,
+    }
+}
 
 /// What replaces a redacted value.
 pub const REDACTED: &str = "[redacted]";

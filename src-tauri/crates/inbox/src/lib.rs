@@ -1,6 +1,9 @@
 //! Wharf's local webhook inbox: the receiver, its durable store, payload recognition and the
 //! toast policy. No Tauri dependency.
 //!
+//! - [`Inbox`] ([`runtime`]): all of the below running together, as the app and `wharf
+//!   headless` run it: started from an [`InboxConfig`], reconfigured with [`Inbox::apply`].
+//! - [`settings`]: the user's settings file and the [`InboxConfig`] it gives.
 //! - [`receiver`]: the local HTTP receiver (hyper) on `/hooks/{token}`: bounded header and body
 //!   reads, a 2xx only after the store committed, and a broadcast of every stored delivery.
 //! - [`recognize`]: Quay/DTR payload recognition, a pure function from a delivery to a typed
@@ -10,6 +13,7 @@
 //! - [`export`]: JSON lines, HAR and `curl` output of stored deliveries, credentials redacted.
 //! - [`header_blob`]: the byte layout a delivery's headers are stored in.
 //! - [`replay`]: sends a stored delivery again to another URL.
+//! - [`route_url`]: the URL a registry is given for a route, and why it may not reach it.
 //! - [`retention`]: the background pruner that keeps the store within a count and an age.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
 //! - [`toast_policy`]: which deliveries toast (per-repository and per-event rules), burst
@@ -23,6 +27,11 @@ pub mod receiver;
 pub mod recognize;
 pub mod replay;
 pub mod retention;
+pub mod route_url;
+pub mod runtime;
+pub mod settings;
 pub mod store;
 pub mod toast;
 pub mod toast_policy;
+
+pub use runtime::{Inbox, InboxConfig, InboxError, ReceiverStatus};

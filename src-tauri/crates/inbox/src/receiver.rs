@@ -146,15 +146,6 @@ impl Receiver {
         broadcast::channel(CHANNEL_CAPACITY).0
     }
 
-    /// Serves on an already bound listener (`config.addr` is ignored).
-    pub fn serve(
-        listener: TcpListener,
-        config: ReceiverConfig,
-        store: Store,
-    ) -> std::io::Result<Receiver> {
-        Self::serve_with(listener, config, store, Self::feed())
-    }
-
     fn serve_with(
         listener: TcpListener,
         config: ReceiverConfig,
@@ -462,26 +453,8 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
 
     let (route_token, route) = match target(&path) {
         Target::Hook(token) => {
-            let found = match state.store.cached_route(&token) {
-                Some(route) => Ok(Ok(route)),
-                // The read may wait for the connection behind a long search: not on this thread.
-                None => {
-                    let store = state.store.clone();
-                    let lookup = token.clone();
-                    tokio::task::spawn_blocking(move || store.get_route(&lookup)).await
-                }
-            };
-            match found {
-                Ok(Ok(route)) => (Some(token), route),
-                Ok(Err(e)) => {
-                    tracing::error!("inbox receiver: route lookup failed: {e}");
-                    return unavailable();
-                }
-                Err(e) => {
-                    tracing::error!("inbox receiver: route lookup panicked: {e}");
-                    return unavailable();
-                }
-            }
+            let route = state.store.route(&token);
+            (Some(token), route)
         }
         Target::Other if state.config.catch_all => (None, None),
         Target::Other => return StatusCode::NOT_FOUND.into_response(),

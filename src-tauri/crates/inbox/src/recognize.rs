@@ -22,7 +22,7 @@ mod lazy;
 
 /// Which registry sent a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub enum Source {
     /// Quay (quay.io or self-hosted): repository or namespace notification.
@@ -64,7 +64,7 @@ impl RouteHint {
 
 /// The sub-kind of a DTR `REPO_EVENT` (`contents.event`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub enum RepoAction {
     /// `REPO_CREATED`.
@@ -77,7 +77,7 @@ pub enum RepoAction {
 
 /// What happened. Quay variants follow Quay's event names, DTR variants DTR's webhook types.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum EventKind {
     /// Quay `repo_push`.
@@ -255,7 +255,7 @@ impl EventKind {
 
 /// The recognised event, as the inbox list and toasts show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct Recognized {
     /// Which registry sent it.

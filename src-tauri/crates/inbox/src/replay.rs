@@ -14,7 +14,7 @@ pub const REPLAY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the target answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct ReplayOutcome {
     /// The target's HTTP status.

@@ -176,7 +176,7 @@ fn prune_in_steps(store: &Store, policy: RetentionPolicy) -> Result<u64, String>
     let mut removed = 0;
     for _ in 0..MAX_STEPS {
         let n = store
-            .prune_some(policy.max_count, policy.max_age, PRUNE_STEP)
+            .prune(policy.max_count, policy.max_age, PRUNE_STEP)
             .map_err(|e| e.to_string())?;
         removed += n;
         if n < PRUNE_STEP as u64 {

@@ -2,18 +2,24 @@
 //!
 //! Deliveries are written by one writer thread that batches whatever is queued into a single
 //! transaction (group commit) and answers each waiter only after `COMMIT` returned, so the
-//! receiver can acknowledge a webhook knowing the row is on disk. Everything else (reads, routes,
-//! pruning) goes through a second connection behind a mutex; WAL lets it read while the writer
+//! receiver can acknowledge a webhook knowing the row is on disk. Reads for the UI go through a
+//! connection of their own (a newer [`Store::search`] interrupts an older one still running);
+//! route changes, pruning and clearing through a third. WAL lets them read while the writer
 //! writes, and `busy_timeout` serialises the rare concurrent writes.
+//!
+//! Routes are held in memory, so the receiver routes a request without touching SQLite. Changes
+//! made through this store apply at once; changes made by another process sharing the file are
+//! picked up within [`ROUTE_REFRESH`] by a background thread.
 //!
 //! Bodies and headers are stored as raw bytes (BLOBs; the headers of a delivery in one,
 //! see [`header_blob`]), so non-UTF-8 content and repeated headers survive exactly as they
 //! arrived.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
@@ -30,11 +36,11 @@ pub const SCHEMA_VERSION: i32 = 2;
 pub const MAX_LIST: usize = 1000;
 /// At most this many queued inserts share one transaction.
 const MAX_BATCH: usize = 256;
-/// How long [`Store::cached_route`] trusts a lookup. Changes made through this store (any
-/// clone) apply at once; changes by another process sharing the file within this time.
-pub const ROUTE_CACHE_TTL: Duration = Duration::from_secs(1);
-/// Cached lookups kept at most (unknown tokens included); past it the cache starts over.
-const ROUTE_CACHE_MAX: usize = 1024;
+/// How often the routes are read again from the file, for changes made by another process
+/// sharing it (changes made through this store apply at once).
+pub const ROUTE_REFRESH: Duration = Duration::from_secs(1);
+/// A search checks this often (in SQLite virtual-machine steps) whether a newer one replaced it.
+const SEARCH_CHECK_STEPS: i32 = 10_000;
 /// The write-ahead log is copied into the database once it holds this many pages (SQLite's
 /// default is 1000). The commit that crosses it does the copy while every waiting delivery
 /// waits with it, so smaller steps keep the slowest acknowledgements down: p99 10.7 ms against
@@ -62,6 +68,9 @@ pub enum StoreError {
     /// The writer thread has stopped; nothing more can be inserted.
     #[error("the store's writer has stopped")]
     Closed,
+    /// A newer [`Store::search`] started, so this one was stopped before it finished.
+    #[error("a newer search replaced this one")]
+    Superseded,
 }
 
 /// Store result.
@@ -118,7 +127,7 @@ pub struct Delivery {
 
 /// A delivery as the list and live events show it (no headers, no body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct DeliverySummary {
     /// Row id.
@@ -148,8 +157,11 @@ pub struct DeliverySummary {
     pub summary: Option<String>,
 }
 
-/// Filters for [`Store::list`]; all set fields must match.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Filters for [`Store::list`] and [`Store::search`]; all set fields must match. The UI sends
+/// it as it is, so the list, its search and its export filter the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Query {
     /// Case-insensitive substring of summary, path, query, repository, event or body.
     pub text: Option<String>,
@@ -164,14 +176,34 @@ pub struct Query {
     /// Response status, exact.
     pub status: Option<u16>,
     /// At most this many rows (default 100, capped at [`MAX_LIST`]).
+    #[ts(type = "number | null")]
     pub limit: Option<usize>,
     /// Only rows with an id below this one (paging newest first).
+    #[ts(type = "number | null")]
     pub before: Option<i64>,
+}
+
+impl Query {
+    /// A hash of the filters, leaving out the page (`limit`, `before`).
+    pub fn filters_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (
+            &self.text,
+            self.source,
+            &self.event,
+            &self.repository,
+            &self.route,
+            self.status,
+        )
+            .hash(&mut h);
+        h.finish()
+    }
 }
 
 /// How a route answers deliveries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct RouteResponse {
     /// HTTP status sent after the delivery is stored.
@@ -195,7 +227,7 @@ impl Default for RouteResponse {
 
 /// What a route token stands for, when creating it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct NewHookRoute {
     /// The app's registry connection id.
@@ -216,7 +248,7 @@ pub struct NewHookRoute {
 
 /// A stored route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct HookRoute {
     /// The random token in `/hooks/{token}`.
@@ -260,25 +292,23 @@ pub struct Store {
 }
 
 struct Inner {
-    reader: Mutex<Connection>,
+    /// Reads for the UI: lists, searches, single deliveries.
+    reads: Mutex<Connection>,
+    /// Route changes, pruning and clearing.
+    changes: Mutex<Connection>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
-    routes: Mutex<RouteCache>,
+    routes: RwLock<Routes>,
+    /// The filters of the newest [`Store::search`] ([`Query::filters_hash`]); searches for
+    /// other filters still running stop.
+    newest_search: Arc<AtomicU64>,
 }
 
-/// Recent route lookups by token (`None`: no such route) and when they were made.
-/// `generation` moves on every route change made through this store, so a lookup that raced
-/// with a change is not remembered.
+/// Every route by token. `generation` moves on every change made through this store, so a
+/// refresh from the file that raced with such a change is not applied over it.
 #[derive(Default)]
-struct RouteCache {
+struct Routes {
     generation: u64,
-    entries: HashMap<String, (Option<HookRoute>, Instant)>,
-}
-
-impl RouteCache {
-    fn changed(&mut self) {
-        self.generation += 1;
-        self.entries.clear();
-    }
+    by_token: HashMap<String, HookRoute>,
 }
 
 impl Store {
@@ -286,20 +316,32 @@ impl Store {
     /// writer thread.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
-        let reader = connect(path)?;
-        migrate(&reader)?;
+        let changes = connect(path)?;
+        migrate(&changes)?;
+        let routes = read_routes(&changes)?;
+        let reads = connect(path)?;
         let writer = connect(path)?;
+        let refresher = connect(path)?;
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("inbox-store-writer".into())
             .spawn(move || writer_loop(writer, rx))?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                reader: Mutex::new(reader),
-                writer: Mutex::new(Some(tx)),
-                routes: Mutex::new(RouteCache::default()),
+        let inner = Arc::new(Inner {
+            reads: Mutex::new(reads),
+            changes: Mutex::new(changes),
+            writer: Mutex::new(Some(tx)),
+            routes: RwLock::new(Routes {
+                generation: 0,
+                by_token: routes,
             }),
-        })
+            newest_search: Arc::new(AtomicU64::new(0)),
+        });
+        let weak = Arc::downgrade(&inner);
+        let for_log = path.to_owned();
+        std::thread::Builder::new()
+            .name("inbox-store-routes".into())
+            .spawn(move || refresh_routes(refresher, weak, for_log))?;
+        Ok(Store { inner })
     }
 
     /// Stops the writer thread after it finishes the queued inserts; later inserts fail with
@@ -339,13 +381,17 @@ impl Store {
             .map_err(|_| StoreError::Closed)?
     }
 
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.inner.reader)
+    fn reads(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.inner.reads)
+    }
+
+    fn changes(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.inner.changes)
     }
 
     /// The delivery with `id`, if it exists.
     pub fn get(&self, id: i64) -> Result<Option<Delivery>> {
-        let conn = self.reader();
+        let conn = self.reads();
         let row = conn
             .query_row(
                 &format!(
@@ -380,50 +426,8 @@ impl Store {
 
     /// Deliveries matching `q`, newest first.
     pub fn list(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
-        let mut sql = format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1");
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
-            // LIKE with an escape so `%` and `_` typed by the user match literally.
-            let pattern = format!(
-                "%{}%",
-                text.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            sql.push_str(
-                " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
-                 OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
-                 OR event LIKE ?1 ESCAPE '\\' OR CAST(body AS TEXT) LIKE ?1 ESCAPE '\\')",
-            );
-            args.push(Value::Text(pattern));
-        }
-        // `cond` holds `{}` where the parameter goes.
-        let mut exact = |cond: &str, v: Value| {
-            args.push(v);
-            sql.push_str(" AND ");
-            sql.push_str(&cond.replace("{}", &format!("?{}", args.len())));
-        };
-        if let Some(source) = q.source {
-            exact("source = {}", Value::Text(source_name(source).into()));
-        }
-        if let Some(event) = &q.event {
-            exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
-        }
-        if let Some(repo) = &q.repository {
-            exact("repository = {}", Value::Text(repo.clone()));
-        }
-        if let Some(route) = &q.route {
-            exact("route_token = {}", Value::Text(route.clone()));
-        }
-        if let Some(status) = q.status {
-            exact("status = {}", Value::Integer(status.into()));
-        }
-        if let Some(before) = q.before {
-            exact("id < {}", Value::Integer(before));
-        }
-        let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
-        let conn = self.reader();
+        let (sql, args) = list_sql(q);
+        let conn = self.reads();
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt
             .query_map(params_from_iter(args), summary_from_row)?
@@ -431,46 +435,53 @@ impl Store {
         Ok(rows)
     }
 
+    /// Like [`Store::list`], for a person typing a search: a search for other filters stops
+    /// this one if it is still running ([`StoreError::Superseded`]), so a text search over a
+    /// large store never keeps the answer to the latest keystroke waiting. Pages of the same
+    /// filters (other `limit` or `before`) do not stop each other.
+    pub fn search(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
+        let mine = q.filters_hash();
+        self.inner.newest_search.store(mine, Ordering::SeqCst);
+        let newest = Arc::clone(&self.inner.newest_search);
+        let superseded = move || newest.load(Ordering::SeqCst) != mine;
+        let (sql, args) = list_sql(q);
+        let mut conn = self.reads();
+        if superseded() {
+            return Err(StoreError::Superseded);
+        }
+        conn.progress_handler(SEARCH_CHECK_STEPS, Some(superseded))?;
+        let rows = conn.prepare(&sql).and_then(|mut stmt| {
+            stmt.query_map(params_from_iter(args), summary_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        conn.progress_handler(SEARCH_CHECK_STEPS, None::<fn() -> bool>)?;
+        match rows {
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+                Err(StoreError::Superseded)
+            }
+            rows => Ok(rows?),
+        }
+    }
+
     /// Number of stored deliveries.
     pub fn count(&self) -> Result<u64> {
         let n: i64 = self
-            .reader()
+            .reads()
             .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))?;
         Ok(n as u64)
     }
 
-    /// Deletes deliveries older than `max_age` and all but the newest `max_count`; returns how
-    /// many were deleted. Keeps long sessions from growing without bound.
-    pub fn prune(&self, max_count: Option<u64>, max_age: Option<Duration>) -> Result<u64> {
-        let mut conn = self.reader();
-        let tx = conn.transaction()?;
-        let mut deleted = 0;
-        if let Some(age) = max_age {
-            let cutoff = now_ms().saturating_sub(age.as_millis() as i64);
-            deleted += tx.execute("DELETE FROM deliveries WHERE received_at < ?1", [cutoff])?;
-        }
-        if let Some(max) = max_count {
-            deleted += tx.execute(
-                "DELETE FROM deliveries WHERE id NOT IN \
-                 (SELECT id FROM deliveries ORDER BY id DESC LIMIT ?1)",
-                [max as i64],
-            )?;
-        }
-        tx.commit()?;
-        Ok(deleted as u64)
-    }
-
-    /// Like [`Store::prune`], but deletes at most `limit` deliveries (the oldest matching ones)
-    /// in one short transaction, so a large backlog can be removed in steps without holding the
-    /// database (and the receiver's commits behind it) for long. Returns how many were deleted;
-    /// fewer than `limit` means nothing more matches.
-    pub fn prune_some(
+    /// Deletes deliveries older than `max_age` and all but the newest `max_count`, at most
+    /// `limit` of them (the oldest matching ones) in one short transaction, so a large backlog
+    /// is removed in steps without holding the database (and the receiver's commits behind it)
+    /// for long. Returns how many were deleted; fewer than `limit` means nothing more matches.
+    pub fn prune(
         &self,
         max_count: Option<u64>,
         max_age: Option<Duration>,
         limit: usize,
     ) -> Result<u64> {
-        let mut conn = self.reader();
+        let mut conn = self.changes();
         let tx = conn.transaction()?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut deleted = 0i64;
@@ -507,7 +518,7 @@ impl Store {
 
     /// Deletes every delivery (routes are kept).
     pub fn clear(&self) -> Result<u64> {
-        Ok(self.reader().execute("DELETE FROM deliveries", [])? as u64)
+        Ok(self.changes().execute("DELETE FROM deliveries", [])? as u64)
     }
 
     /// Creates a route with a fresh random token.
@@ -517,7 +528,8 @@ impl Store {
             created_at: now_ms(),
             route: route.clone(),
         };
-        self.reader().execute(
+        let conn = self.changes();
+        conn.execute(
             "INSERT INTO routes (token, created_at, connection_id, repository, notification_id, \
              source, event, label, response_status, response_body, response_delay_ms) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -535,65 +547,74 @@ impl Store {
                 route.response.delay_ms as i64,
             ],
         )?;
-        lock(&self.inner.routes).changed();
+        let mut routes = write(&self.inner.routes);
+        routes.generation += 1;
+        routes.by_token.insert(stored.token.clone(), stored.clone());
         Ok(stored)
     }
 
-    /// The route for `token`, if it exists.
-    /// The route for `token`, if it exists, read from the database (and remembered for
-    /// [`Store::cached_route`]).
-    pub fn get_route(&self, token: &str) -> Result<Option<HookRoute>> {
-        let asked = Instant::now();
-        let generation = lock(&self.inner.routes).generation;
-        let route = {
-            let conn = self.reader();
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT {ROUTE_COLS} FROM routes WHERE token = ?1"))?;
-            stmt.query_row([token], route_from_row).optional()?
-        };
-        let mut cache = lock(&self.inner.routes);
-        if cache.generation == generation {
-            if cache.entries.len() >= ROUTE_CACHE_MAX {
-                cache.entries.clear();
-            }
-            // Stamped with when the read began: another process's change made during the read
-            // is picked up no later than the TTL after it.
-            cache
-                .entries
-                .insert(token.to_owned(), (route.clone(), asked));
-        }
-        Ok(route)
-    }
-
-    /// What [`Store::get_route`] found for `token` within the last [`ROUTE_CACHE_TTL`], without
-    /// touching the database (so it never blocks); `None` when it has to be read again. The
-    /// receiver uses it so a stream of deliveries does not cost a database read each.
-    pub fn cached_route(&self, token: &str) -> Option<Option<HookRoute>> {
-        let cache = lock(&self.inner.routes);
-        let (route, at) = cache.entries.get(token)?;
-        (at.elapsed() < ROUTE_CACHE_TTL).then(|| route.clone())
+    /// The route for `token`, if it exists. Read from memory: it never waits for the database.
+    pub fn route(&self, token: &str) -> Option<HookRoute> {
+        read(&self.inner.routes).by_token.get(token).cloned()
     }
 
     /// All routes, oldest first.
-    pub fn list_routes(&self) -> Result<Vec<HookRoute>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {ROUTE_COLS} FROM routes ORDER BY created_at, token"
-        ))?;
-        let routes = stmt
-            .query_map([], route_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(routes)
+    pub fn list_routes(&self) -> Vec<HookRoute> {
+        let mut routes: Vec<HookRoute> = read(&self.inner.routes)
+            .by_token
+            .values()
+            .cloned()
+            .collect();
+        routes.sort_by(|a, b| (a.created_at, &a.token).cmp(&(b.created_at, &b.token)));
+        routes
     }
 
     /// Deletes the route; returns whether it existed. Its deliveries stay.
     pub fn delete_route(&self, token: &str) -> Result<bool> {
-        let deleted = self
-            .reader()
-            .execute("DELETE FROM routes WHERE token = ?1", [token])?;
-        lock(&self.inner.routes).changed();
+        let conn = self.changes();
+        let deleted = conn.execute("DELETE FROM routes WHERE token = ?1", [token])?;
+        let mut routes = write(&self.inner.routes);
+        routes.generation += 1;
+        routes.by_token.remove(token);
         Ok(deleted > 0)
     }
+}
+
+/// Reads the routes table again every [`ROUTE_REFRESH`] for changes another process made,
+/// until the store is gone. A refresh that raced with a change made through this store is
+/// dropped; the next one sees both.
+fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
+    loop {
+        std::thread::sleep(ROUTE_REFRESH);
+        let Some(inner) = inner.upgrade() else { return };
+        let generation = read(&inner.routes).generation;
+        match read_routes(&conn) {
+            Ok(by_token) => {
+                let mut routes = write(&inner.routes);
+                if routes.generation == generation {
+                    routes.by_token = by_token;
+                }
+            }
+            Err(e) => tracing::warn!("inbox store {}: reading routes failed: {e}", path.display()),
+        }
+    }
+}
+
+fn read_routes(conn: &Connection) -> Result<HashMap<String, HookRoute>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {ROUTE_COLS} FROM routes"))?;
+    let routes = stmt
+        .query_map([], route_from_row)?
+        .map(|r| r.map(|route| (route.token.clone(), route)))
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    Ok(routes)
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A poisoned mutex only means another thread panicked mid-call; the connection is still
@@ -717,6 +738,60 @@ fn move_headers_into_deliveries(conn: &Connection) -> Result<()> {
     drop(read);
     conn.execute_batch("DROP TABLE headers;")?;
     Ok(())
+}
+
+/// The SQL and arguments of a [`Query`].
+fn list_sql(q: &Query) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
+        // LIKE with an escape so `%` and `_` typed by the user match literally.
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push_str(
+            " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
+             OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
+             OR event LIKE ?1 ESCAPE '\\' OR CAST(body AS TEXT) LIKE ?1 ESCAPE '\\')",
+        );
+        args.push(Value::Text(pattern));
+    }
+    // `cond` holds `{}` where the parameter goes.
+    let mut exact = |cond: &str, v: Value| {
+        args.push(v);
+        sql.push_str(" AND ");
+        sql.push_str(&cond.replace("{}", &format!("?{}", args.len())));
+    };
+    match q.source {
+        // A delivery recognition never ran on counts as unknown.
+        Some(Source::Unknown) => exact(
+            "coalesce(source, 'unknown') = {}",
+            Value::Text(source_name(Source::Unknown).into()),
+        ),
+        Some(source) => exact("source = {}", Value::Text(source_name(source).into())),
+        None => {}
+    }
+    if let Some(event) = &q.event {
+        exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
+    }
+    if let Some(repo) = &q.repository {
+        exact("repository = {}", Value::Text(repo.clone()));
+    }
+    if let Some(route) = &q.route {
+        exact("route_token = {}", Value::Text(route.clone()));
+    }
+    if let Some(status) = q.status {
+        exact("status = {}", Value::Integer(status.into()));
+    }
+    if let Some(before) = q.before {
+        exact("id < {}", Value::Integer(before));
+    }
+    let limit = q.limit.unwrap_or(100).min(MAX_LIST);
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    (sql, args)
 }
 
 const SUMMARY_COLS: &str =

@@ -50,7 +50,7 @@ const REPOS_IN_BODY: usize = 3;
 
 /// Whether deliveries toast.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub enum RuleMode {
     /// Every delivery toasts.
@@ -65,7 +65,7 @@ pub enum RuleMode {
 /// Toast rules as the Settings screen edits them. The most specific rule wins: repository, then
 /// event, then the default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase", default)]
 pub struct ToastRules {
     /// Mode for deliveries no other rule matches.
@@ -77,11 +77,6 @@ pub struct ToastRules {
 }
 
 impl ToastRules {
-    /// Rules under which every delivery toasts.
-    pub fn all_on() -> Self {
-        Self::default()
-    }
-
     /// The mode that applies to `d`: its repository's rule, else its event's, else the default.
     pub fn mode_for(&self, d: &DeliverySummary) -> RuleMode {
         if let Some(mode) = d

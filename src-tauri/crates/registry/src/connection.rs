@@ -18,7 +18,7 @@ pub const CONNECTIONS_FILE_VERSION: u32 = 1;
 /// Which API a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum ConnectionKind {
     /// Quay or quay.io, API v1, with an OAuth token.
     Quay,
@@ -29,7 +29,7 @@ pub enum ConnectionKind {
 /// One saved registry connection. Holds no secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct Connection {
     /// Stable id; also the account name of the token in the secret store.
     pub id: Uuid,
@@ -167,7 +167,7 @@ impl Connection {
 /// The connections config file: `{ "version": 1, "connections": [...] }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct ConnectionsFile {
     /// Format version, [`CONNECTIONS_FILE_VERSION`].
     pub version: u32,

@@ -16,7 +16,7 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 /// How far a listing has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct Progress {
     /// Items (repositories or pages) finished so far.
     pub done: u32,

@@ -22,7 +22,7 @@ pub const UNTRUSTED_CERT_MESSAGE: &str = "the server's certificate is not truste
 /// trusted CAs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct TlsOptions {
     /// Extra CAs to trust, as a PEM bundle (one or more `CERTIFICATE` blocks); `None` or blank
     /// means only the system's CAs.

@@ -20,8 +20,8 @@ describe("RowActions.run", () => {
   it("keeps the error on the row and reports no change", async () => {
     let changed = 0;
     const row = new RowActions(() => changed++);
-    await row.run(() => Promise.reject({ kind: "quay", message: "Quay said 403" }));
-    expect(row.error).toEqual({ kind: "quay", message: "Quay said 403" });
+    await row.run(() => Promise.reject({ kind: "forbidden", message: "Quay said 403" }));
+    expect(row.error).toEqual({ kind: "forbidden", message: "Quay said 403" });
     expect(row.busy).toBe(false);
     expect(changed).toBe(0);
     await row.run(() => Promise.resolve());

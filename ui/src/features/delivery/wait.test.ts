@@ -153,17 +153,17 @@ describe("testAndWait", () => {
   });
 
   it("reports a failed test call and stops listening", async () => {
-    start({ send: () => Promise.reject({ kind: "quay", message: "Quay said no" }) });
+    start({ send: () => Promise.reject({ kind: "registry", message: "Quay said no" }) });
     await flush();
     expect(last()).toEqual({
       phase: "failed",
-      error: { kind: "quay", message: "Quay said no" },
+      error: { kind: "registry", message: "Quay said no" },
     });
     expect(feed.listenerCount()).toBe(0);
   });
 
   it("does not send when the live feed cannot connect", async () => {
-    const broken = createFeed(() => Promise.reject({ kind: "ipc", message: "denied" }));
+    const broken = createFeed(() => Promise.reject({ kind: "internal", message: "denied" }));
     const send = vi.fn(async () => {});
     start({ listen: broken.listen, send });
     await flush();

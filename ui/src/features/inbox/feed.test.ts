@@ -84,10 +84,10 @@ describe("createFeed", () => {
   it("retries the subscription after a failure", async () => {
     const subscribe = vi
       .fn<(cb: DeliveryListener) => Promise<void>>()
-      .mockRejectedValueOnce({ kind: "ipc", message: "no" })
+      .mockRejectedValueOnce({ kind: "internal", message: "no" })
       .mockResolvedValue(undefined);
     const feed = createFeed(subscribe);
-    await expect(feed.listen(() => {}).ready).rejects.toEqual({ kind: "ipc", message: "no" });
+    await expect(feed.listen(() => {}).ready).rejects.toEqual({ kind: "internal", message: "no" });
     await expect(feed.listen(() => {}).ready).resolves.toBeUndefined();
     expect(subscribe).toHaveBeenCalledTimes(2);
   });

@@ -32,12 +32,19 @@ describe("toQuery", () => {
   it("sends blank fields as null and trims the exact-match ones", () => {
     expect(toQuery(f({ event: " repo_push ", repository: "", route: "  " }), { limit: 50 })).toEqual({
       text: null,
+      source: null,
+      status: null,
       event: "repo_push",
       repository: null,
       route: null,
       limit: 50,
       before: null,
     });
+  });
+
+  it("sends the source filter to the store", () => {
+    expect(toQuery(f({ source: "dtr" })).source).toBe("dtr");
+    expect(toQuery(f({ source: "any" })).source).toBeNull();
   });
 
   it("keeps the free text as typed and passes paging", () => {

@@ -1,6 +1,6 @@
-// The inbox filters: what the filter bar holds, the InboxQuery it sends, and whether a live
-// delivery belongs in the list under them. The matching mirrors `Store::list` on the Rust side.
-import type { DeliverySummary, InboxQuery, Source } from "../../lib/api";
+// The inbox filters: what the filter bar holds, the Query it sends, and whether a live delivery
+// belongs in the list under them. The matching mirrors `Store::list` on the Rust side.
+import type { DeliverySummary, Query, Source } from "../../lib/api";
 
 export type SourceFilter = "any" | Source;
 
@@ -12,7 +12,6 @@ export const SOURCES: { value: SourceFilter; label: string }[] = [
 ];
 
 export type InboxFilters = {
-  /** Not part of InboxQuery: applied here, to listed pages and live deliveries alike. */
   source: SourceFilter;
   event: string;
   repository: string;
@@ -30,14 +29,16 @@ export const emptyFilters = (): InboxFilters => ({
 
 const blankToNull = (s: string): string | null => (s.trim() === "" ? null : s.trim());
 
-/** The query for `api.inboxList` / `api.inboxExport`. The source filter cannot be sent. */
+/** The query for `api.inboxList` / `api.inboxExport`. */
 export function toQuery(
   f: InboxFilters,
   page: { limit?: number | null; before?: number | null } = {},
-): InboxQuery {
+): Query {
   return {
     // Text is sent as typed (spaces inside count), but a blank field means no filter.
     text: f.text.trim() === "" ? null : f.text,
+    source: f.source === "any" ? null : f.source,
+    status: null,
     event: blankToNull(f.event),
     repository: blankToNull(f.repository),
     route: blankToNull(f.route),
@@ -51,7 +52,7 @@ export const hasFilters = (f: InboxFilters): boolean =>
 
 /** Same filters (as they would be sent), so an unchanged form does not reload. */
 export const sameFilters = (a: InboxFilters, b: InboxFilters): boolean =>
-  a.source === b.source && JSON.stringify(toQuery(a)) === JSON.stringify(toQuery(b));
+  JSON.stringify(toQuery(a)) === JSON.stringify(toQuery(b));
 
 /** SQLite's LIKE and COLLATE NOCASE fold ASCII letters only; do the same. */
 export function asciiLower(s: string): string {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { QuayNotification } from "../../lib/api";
-import eventBinding from "../../lib/bindings/QuayEventSpec.ts?raw";
-import methodBinding from "../../lib/bindings/QuayMethodSpec.ts?raw";
-import severityBinding from "../../lib/bindings/QuaySeverity.ts?raw";
+import registryBindings from "../../lib/bindings/registry.ts?raw";
+import { declaration } from "../../test/bindings";
 import {
   EVENTS,
   METHODS,
@@ -26,6 +25,10 @@ const form = (over: Partial<NotificationForm> = {}): NotificationForm => ({
   url: "https://hooks.example.com/quay",
   ...over,
 });
+
+const eventBinding = declaration(registryBindings, "QuayEventSpec");
+const methodBinding = declaration(registryBindings, "QuayMethodSpec");
+const severityBinding = declaration(registryBindings, "QuaySeverity");
 
 const kindsIn = (source: string) =>
   [...source.matchAll(/"kind": "([a-z_]+)"/g)].map((m) => m[1]).sort();

@@ -122,7 +122,7 @@ describe("publicUrlProblem", () => {
 
 describe("fieldOfError", () => {
   it("maps the Settings field a Rust validation error names to its form field", () => {
-    const invalid = (field: string) => ({ kind: "invalid", message: "The body limit must be between 1 and 1024 MiB.", field });
+    const invalid = (field: string) => ({ kind: "invalid" as const, message: "The body limit must be between 1 and 1024 MiB.", field });
     expect(fieldOfError(invalid("receiverBind"))).toBe("bind");
     expect(fieldOfError(invalid("publicBaseUrl"))).toBe("publicBaseUrl");
     expect(fieldOfError(invalid("bodyLimitMib"))).toBe("bodyLimitMib");
@@ -132,7 +132,7 @@ describe("fieldOfError", () => {
 
   it("does not guess from the wording", () => {
     expect(fieldOfError({ kind: "invalid", message: "The body limit must be between 1 and 1024 MiB." })).toBeNull();
-    expect(fieldOfError({ kind: "io", message: "Could not save settings.json", field: "receiverBind" })).toBeNull();
+    expect(fieldOfError({ kind: "storage", message: "Could not save settings.json", field: "receiverBind" })).toBeNull();
     expect(fieldOfError({ kind: "invalid", message: "Something else", field: "noSuchField" })).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // `Settings::validate` on the Rust side (bind address an IP, public base URL http(s) with a
 // host, body limit 1..1024 MiB, retention limits at least 1 or empty) so mistakes show before a
 // round trip; the Rust side checks again.
-import type { CommandError, RuleMode, Settings, Theme } from "../../lib/api";
+import type { CommandError, RuleMode, Settings, SettingsField as SavedField, Theme } from "../../lib/api";
 
 export const MODES: { value: RuleMode; label: string }[] = [
   { value: "on", label: "On" },
@@ -187,9 +187,8 @@ export function toSettings(f: SettingsForm): Settings {
 }
 
 /** The form field for each Settings field the Rust side can name in an `invalid` error. */
-const FORM_FIELD: Record<string, SettingsField> = {
+const FORM_FIELD: Record<SavedField, SettingsField> = {
   receiverBind: "bind",
-  receiverPort: "port",
   publicBaseUrl: "publicBaseUrl",
   bodyLimitMib: "bodyLimitMib",
   retentionMaxCount: "retentionCount",
@@ -199,7 +198,7 @@ const FORM_FIELD: Record<string, SettingsField> = {
 /** The form field a save error from the Rust side is about, if it names one. */
 export function fieldOfError(e: CommandError): SettingsField | null {
   if (e.kind !== "invalid" || !e.field) return null;
-  return FORM_FIELD[e.field] ?? null;
+  return e.field in FORM_FIELD ? FORM_FIELD[e.field as SavedField] : null;
 }
 
 /** The warning shown when a save could not move the receiver to the saved address. */

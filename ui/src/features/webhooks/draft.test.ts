@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { DtrWebhook } from "../../lib/api";
-import typeBinding from "../../lib/bindings/DtrWebhookType.ts?raw";
+import registryBindings from "../../lib/bindings/registry.ts?raw";
+import { declaration } from "../../test/bindings";
+
+const typeBinding = declaration(registryBindings, "DtrWebhookType");
 import {
   HTTP_NEEDS_SKIP,
   WEBHOOK_TYPES,

@@ -16,7 +16,7 @@ pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 /// such as `CHART_PUSH`, or types added later) carried as written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum DtrWebhookType {
     /// A tag was pushed (repository scope).
     TagPush,
@@ -139,7 +139,7 @@ impl fmt::Display for DtrWebhookType {
 /// What a webhook is attached to; it decides the `key` DTR expects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum DtrWebhookScope {
     /// One repository: `key` is `namespace/repository`.
     Repository {
@@ -194,7 +194,7 @@ impl DtrWebhookScope {
 /// A webhook subscription as DTR lists it (`responses.Webhook`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrWebhook {
     /// Opaque ID (64 hex characters in practice, though the docs say UUID).
     pub id: String,
@@ -249,7 +249,7 @@ mod never_as_none {
 
 /// What the UI fills in to create a webhook; `validate::validate_create` checks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrWebhookDraft {
     /// The event type.
     #[serde(rename = "type")]
@@ -268,7 +268,7 @@ pub struct DtrWebhookDraft {
 
 /// What the UI fills in to send DTR's canned test delivery (`POST /api/v0/webhooks/test`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrWebhookTestDraft {
     /// The event type whose fixed sample DTR sends.
     #[serde(rename = "type")]
@@ -286,7 +286,7 @@ pub struct DtrWebhookTestDraft {
 /// The fields `POST /api/v0/webhooks/update` can change. The endpoint, type and key cannot be
 /// changed: delete the webhook and create it again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrWebhookUpdate {
     /// The webhook's ID.
     pub id: String,
@@ -321,7 +321,7 @@ impl DtrWebhookUpdate {
 /// Whether a namespace is a user or an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum DtrNamespaceType {
     /// A user's personal namespace.
     User,
@@ -332,7 +332,7 @@ pub enum DtrNamespaceType {
 /// Who may pull from a repository without being granted access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum DtrVisibility {
     /// Anyone, including anonymous users.
     Public,
@@ -343,7 +343,7 @@ pub enum DtrVisibility {
 /// A repository (`responses.Repository`); always exactly `namespace/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrRepository {
     /// Repository ID (a UUID).
     pub id: String,
@@ -402,7 +402,7 @@ pub struct RepositoryList {
 /// One tag from `GET /api/v0/repositories/{ns}/{repo}/tags` (`responses.ListTag`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrTag {
     /// Tag name.
     pub name: String,
@@ -439,7 +439,7 @@ pub struct DtrTag {
 /// A tag's manifest summary.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrManifest {
     /// Manifest digest.
     pub digest: String,
@@ -471,7 +471,7 @@ pub struct DtrManifest {
 /// One layer line of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrLayer {
     /// The Dockerfile line that made the layer.
     pub line: String,
@@ -491,7 +491,7 @@ pub struct DtrLayer {
 /// Mirroring origin of a tag.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrTagMirroring {
     /// The policy that mirrored it.
     #[serde(rename = "mirroringPolicyID")]
@@ -507,7 +507,7 @@ pub struct DtrTagMirroring {
 /// Promotion origin of a tag.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrTagPromotion {
     /// The policy that promoted it.
     #[serde(rename = "promotionPolicyID")]
@@ -521,7 +521,7 @@ pub struct DtrTagPromotion {
 /// An eNZi account (user or organization), from `GET /enzi/v0/accounts/{name}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrAccount {
     /// Account name (the namespace).
     pub name: String,
@@ -571,7 +571,7 @@ pub struct MemberOrgList {
 /// A namespace the user belongs to: their own, or an organization they are a member of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct DtrNamespace {
     /// The namespace name.
     pub name: String,

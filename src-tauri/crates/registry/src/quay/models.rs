@@ -21,7 +21,7 @@ pub const DISABLED_AFTER_FAILURES: u32 = 3;
 /// `Other`, which Wharf never sends, because Quay answers an unknown name with a 500.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayEvent {
     /// A tag was pushed (one event per tag).
     RepoPush,
@@ -121,7 +121,7 @@ impl fmt::Display for QuayEvent {
 /// answers them with a 500).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayMethod {
     /// An HTTP POST of the event (or a template) as JSON.
     Webhook,
@@ -192,7 +192,7 @@ impl fmt::Display for QuayMethod {
 
 /// A vulnerability severity, worst first, as Quay's security scanner names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuaySeverity {
     /// Index 0.
     Critical,
@@ -240,7 +240,7 @@ impl QuaySeverity {
 /// The event of a new notification with its options (`eventConfig`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayEventSpec {
     /// A tag was pushed.
     RepoPush,
@@ -315,7 +315,7 @@ impl QuayEventSpec {
 /// Who receives a `quay_notification`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayTargetKind {
     /// One (non-robot) user.
     User,
@@ -327,7 +327,7 @@ pub enum QuayTargetKind {
 
 /// The receiver of a `quay_notification` (`config.target`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayTarget {
     /// User, team or organization.
     pub kind: QuayTargetKind,
@@ -339,7 +339,7 @@ pub struct QuayTarget {
 /// templates) are hidden from `Debug` so they cannot reach a log.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayMethodSpec {
     /// POST the event as JSON to a URL.
     Webhook {
@@ -421,7 +421,7 @@ impl fmt::Debug for QuayMethodSpec {
 
 /// What the UI fills in to create a notification; [`super::validate::validate_create`] checks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayNotificationDraft {
     /// Optional human-readable title; blank means none.
     #[serde(default)]
@@ -438,7 +438,7 @@ pub struct QuayNotificationDraft {
 /// they stay raw JSON; `Debug` hides `config`. `disabled` is not sent by Quay: it is derived
 /// from `number_of_failures` while reading.
 #[derive(Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayNotification {
     /// The notification's UUID, used in every other call.
     pub uuid: String,
@@ -513,7 +513,7 @@ pub struct QuayNotificationList {
 
 /// A repository, `namespace/name`; Quay allows nested names (`ns/a/b`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayRepoRef {
     /// The user or organization owning the repository.
     pub namespace: String,
@@ -546,7 +546,7 @@ impl fmt::Display for QuayRepoRef {
 /// A user or organization picture reference.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayAvatar {
     /// The name the avatar belongs to.
     pub name: String,
@@ -560,7 +560,7 @@ pub struct QuayAvatar {
 
 /// An organization as listed in `GET /api/v1/user/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayUserOrganization {
     /// The organization name (a namespace).
     pub name: String,
@@ -583,7 +583,7 @@ pub struct QuayUserOrganization {
 
 /// The caller, from `GET /api/v1/user/` (needs the `user:read` scope).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayUser {
     /// `true` only for an anonymous caller, which Wharf treats as a rejected token.
     #[serde(default)]
@@ -611,7 +611,7 @@ pub struct QuayUser {
 /// A team's organization-wide role. Unknown names are kept as `Other`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayTeamRole {
     /// Members see only what the team was granted on repositories.
     Member,
@@ -627,7 +627,7 @@ pub enum QuayTeamRole {
 /// A team of an organization, from `GET /api/v1/organization/{org}`; a `quay_notification`
 /// with a team target notifies each of its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayTeam {
     /// The team name, unique within its organization.
     pub name: String,
@@ -700,7 +700,7 @@ impl QuayOrganization {
 /// Whether a namespace is a user's or an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayNamespaceKind {
     /// The caller's own namespace.
     User,
@@ -710,7 +710,7 @@ pub enum QuayNamespaceKind {
 
 /// A namespace the caller can browse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayNamespace {
     /// The namespace name.
     pub name: String,
@@ -749,7 +749,7 @@ pub fn namespaces_of(user: &QuayUser) -> Vec<QuayNamespace> {
 /// A repository's state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub enum QuayRepositoryState {
     /// Normal.
     Normal,
@@ -768,7 +768,7 @@ pub enum QuayRepositoryState {
 
 /// Storage used against the quota, when quotas are on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayQuotaReport {
     /// Bytes used.
     #[serde(default)]
@@ -782,7 +782,7 @@ pub struct QuayQuotaReport {
 
 /// One repository from `GET /api/v1/repository`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayRepository {
     /// The owning namespace.
     pub namespace: String,
@@ -824,7 +824,7 @@ impl QuayRepository {
 
 /// One page of `GET /api/v1/repository` (100 per page).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayRepositoryPage {
     /// This page's repositories.
     #[serde(default)]
@@ -838,7 +838,7 @@ pub struct QuayRepositoryPage {
 
 /// A tag as embedded in the repository detail (only with `includeTags=true`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayDetailTag {
     /// Tag name.
     pub name: String,
@@ -859,7 +859,7 @@ pub struct QuayDetailTag {
 
 /// `GET /api/v1/repository/{repo}` (ask with `includeTags=false`; otherwise up to 500 tags).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayRepositoryDetail {
     /// The owning namespace.
     pub namespace: String,
@@ -901,7 +901,7 @@ pub struct QuayRepositoryDetail {
 
 /// One tag from `GET /api/v1/repository/{repo}/tag/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayTag {
     /// Tag name (may repeat in history listings).
     pub name: String,
@@ -939,7 +939,7 @@ pub struct QuayTag {
 
 /// One page of `GET /api/v1/repository/{repo}/tag/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayTagPage {
     /// This page's tags, newest first.
     #[serde(default)]
@@ -958,7 +958,7 @@ fn first_page() -> u32 {
 
 /// `GET`/`POST …/authorizedemail/{email}`: whether Quay may e-mail an address for a repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export_to = "registry.ts")]
 pub struct QuayAuthorizedEmail {
     /// The address.
     pub email: String,

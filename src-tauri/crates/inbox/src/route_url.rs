@@ -1,0 +1,85 @@
+//! The URL a registry is given for a route, and why a registry may be unable to use it.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::recognize::Source;
+use crate::store::HookRoute;
+
+/// A new route and the URL to give the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct MintedRoute {
+    /// The stored route.
+    pub route: HookRoute,
+    /// `<public base>/hooks/<token>`.
+    pub url: String,
+    /// Why the registry may refuse or fail to reach `url`.
+    pub warning: Option<String>,
+}
+
+impl MintedRoute {
+    /// `route` as reached through `base` (the public base URL or the listening address).
+    pub fn new(route: HookRoute, base: &str) -> Self {
+        Self {
+            url: hook_url(base, &route.token),
+            warning: warning(route.route.source, base),
+            route,
+        }
+    }
+}
+
+/// `<base>/hooks/<token>`.
+pub fn hook_url(base: &str, token: &str) -> String {
+    format!("{}/hooks/{token}", base.trim_end_matches('/'))
+}
+
+/// Quay refuses webhook URLs on `localhost` and `127.0.0.1`; a loopback address is also out of
+/// reach for any registry on another machine.
+pub fn warning(source: Option<Source>, base: &str) -> Option<String> {
+    let host = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if source == Some(Source::Quay) && (host == "localhost" || host == "127.0.0.1") {
+        return Some(format!(
+            "Quay refuses webhook URLs on {host}. Bind the receiver to an address Quay can reach, or set a public base URL, in Settings."
+        ));
+    }
+    (host == "localhost" || host.starts_with("127.")).then(|| {
+        format!("{host} is only reachable from this machine; a registry elsewhere cannot deliver to it.")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quay_routes_on_localhost_or_127_0_0_1_are_flagged() {
+        for base in ["http://127.0.0.1:47820", "http://LOCALHOST:1"] {
+            let w = warning(Some(Source::Quay), base).unwrap();
+            assert!(w.contains("Quay refuses"), "{w}");
+        }
+        let other = warning(Some(Source::Quay), "http://127.0.0.2:47820").unwrap();
+        assert!(
+            other.contains("only reachable from this machine"),
+            "{other}"
+        );
+        assert_eq!(
+            warning(Some(Source::Quay), "https://hooks.example.com/wharf"),
+            None
+        );
+        assert_eq!(warning(Some(Source::Dtr), "http://192.0.2.10:47820"), None);
+    }
+
+    #[test]
+    fn the_url_joins_base_and_token_with_one_slash() {
+        assert_eq!(hook_url("http://h:1/", "t"), "http://h:1/hooks/t");
+        assert_eq!(hook_url("https://h/wharf", "t"), "https://h/wharf/hooks/t");
+    }
+}

@@ -1,0 +1,408 @@
+//! The inbox as an application runs it: the store, the receiver, the pruner, the toasts and the
+//! feed of stored deliveries, started together and reconfigured together. The desktop app and
+//! `wharf headless` both run this one type.
+//!
+//! Nothing here blocks an async thread on SQLite: every database call runs on tokio's blocking
+//! pool (or the store's own threads), and the receiver routes requests from memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, watch};
+use ts_rs::TS;
+
+use crate::export::{self, DeliveryDetail, ExportFormat};
+use crate::receiver::{Receiver, ReceiverConfig, ReconfigureError};
+use crate::replay::{replay, ReplayError, ReplayOutcome};
+use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
+use crate::route_url::MintedRoute;
+use crate::store::{DeliverySummary, HookRoute, NewHookRoute, Query, Store, StoreError};
+use crate::toast::Toaster;
+use crate::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
+
+/// The database file inside a data folder.
+pub const DATABASE_FILE: &str = "inbox.sqlite3";
+
+/// What the inbox runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxConfig {
+    /// Where and how the receiver listens, or why the configuration names no address.
+    pub receiver: Result<ReceiverConfig, String>,
+    /// Base of route URLs when a tunnel or proxy fronts the receiver; else the listening
+    /// address is used.
+    pub public_base_url: Option<String>,
+    /// What the background pruner keeps.
+    pub retention: RetentionPolicy,
+    /// Which deliveries raise a desktop notification.
+    pub toast_rules: ToastRules,
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        Self {
+            receiver: Ok(ReceiverConfig::default()),
+            public_base_url: None,
+            retention: RetentionPolicy::default(),
+            toast_rules: ToastRules::default(),
+        }
+    }
+}
+
+/// Whether the receiver is listening, and where, or why not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiverStatus {
+    /// `http://address:port` when listening.
+    pub base_url: Option<String>,
+    /// Why it is not listening (port taken, database unreadable...).
+    pub error: Option<String>,
+    /// The notification daemon's first error, if toasts failed (shown once; the inbox goes on).
+    pub toast_error: Option<String>,
+}
+
+/// What an inbox operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    /// The store could not be opened or the receiver is not running; says why.
+    #[error("{0}")]
+    Unavailable(String),
+    /// No delivery with that id (pruned or cleared).
+    #[error("That delivery was pruned or cleared.")]
+    NotFound,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A replay got no answer.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    /// Writing an export file failed.
+    #[error("Could not write {path}: {error}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the system said.
+        error: String,
+    },
+}
+
+/// A running inbox. Dropping it stops the receiver and the pruner.
+pub struct Inbox {
+    /// Every stored delivery, whichever receiver stored it: it outlives a receiver moved to a
+    /// new address, so subscribers keep their subscriptions.
+    feed: broadcast::Sender<DeliverySummary>,
+    public_base: Mutex<Option<String>>,
+    status: Mutex<ReceiverStatus>,
+    /// Why the receiver is not where the configuration says, after an [`Inbox::apply`] that
+    /// could not move it.
+    move_error: Mutex<Option<String>>,
+    /// The parts that exist once the store is open, or why it could not be opened.
+    running: Result<Running, String>,
+}
+
+struct Running {
+    store: Store,
+    /// Replaced when a new configuration moves it. An async lock: moving waits for the new
+    /// listener.
+    receiver: tokio::sync::Mutex<Option<Receiver>>,
+    rules: watch::Sender<ToastRules>,
+    retention: watch::Sender<RetentionPolicy>,
+    pruner: Mutex<Option<Pruner>>,
+    toast_error: Arc<Mutex<Option<String>>>,
+}
+
+impl Inbox {
+    /// Opens the store at `database` and starts the pruner, the toasts (when a `toaster` is
+    /// given) and the receiver on the current tokio runtime. Failures are kept in the status
+    /// rather than returned: an app shows them and goes on.
+    pub async fn start(
+        database: &Path,
+        config: InboxConfig,
+        toaster: Option<Arc<dyn Toaster>>,
+    ) -> Inbox {
+        let feed = Receiver::feed();
+        let opened = {
+            let path = database.to_owned();
+            tokio::task::spawn_blocking(move || Store::open(path))
+                .await
+                .unwrap_or_else(|e| Err(StoreError::Commit(format!("opening panicked: {e}"))))
+        };
+        let store = match opened {
+            Ok(store) => store,
+            Err(e) => {
+                let why = format!("cannot open {}: {e}", database.display());
+                return Inbox {
+                    feed,
+                    public_base: Mutex::new(config.public_base_url),
+                    status: Mutex::new(not_listening(why.clone())),
+                    move_error: Mutex::new(None),
+                    running: Err(why),
+                };
+            }
+        };
+        let (retention, policy) = watch::channel(config.retention);
+        let pruner = spawn_pruner(store.clone(), policy, retention::DEFAULT_INTERVAL);
+        let (rules, rules_rx) = watch::channel(config.toast_rules);
+        let toast_error = Arc::new(Mutex::new(None));
+        if let Some(toaster) = toaster {
+            let sink = toast_error.clone();
+            spawn_toaster(
+                feed.subscribe(),
+                toaster,
+                rules_rx,
+                DEFAULT_WINDOW,
+                move |e| *lock(&sink) = Some(e.to_string()),
+            );
+        }
+        let (receiver, status) = match config.receiver {
+            Ok(receiver_config) => {
+                let addr = receiver_config.addr;
+                match Receiver::start_with_feed(receiver_config, store.clone(), feed.clone()).await
+                {
+                    Ok(receiver) => {
+                        let status = listening(&receiver);
+                        (Some(receiver), status)
+                    }
+                    Err(e) => (None, not_listening(format!("cannot listen on {addr}: {e}"))),
+                }
+            }
+            Err(why) => (None, not_listening(why)),
+        };
+        Inbox {
+            feed,
+            public_base: Mutex::new(config.public_base_url),
+            status: Mutex::new(status),
+            move_error: Mutex::new(None),
+            running: Ok(Running {
+                store,
+                receiver: tokio::sync::Mutex::new(receiver),
+                rules,
+                retention,
+                pruner: Mutex::new(Some(pruner)),
+                toast_error,
+            }),
+        }
+    }
+
+    /// Runs with `config` from now on: toast rules, retention and the public base URL at once;
+    /// the receiver moves to a new address, port or body limit. A new address is bound before
+    /// the old one closes, so if it is taken the receiver keeps listening where it was and
+    /// [`Inbox::move_error`] says why.
+    pub async fn apply(&self, config: InboxConfig) {
+        *lock(&self.public_base) = config.public_base_url;
+        let Ok(running) = &self.running else { return };
+        running.rules.send_replace(config.toast_rules);
+        running.retention.send_replace(config.retention);
+        let receiver_config = match config.receiver {
+            Ok(receiver_config) => receiver_config,
+            Err(why) => return *lock(&self.move_error) = Some(why),
+        };
+        let addr = receiver_config.addr;
+        let mut slot = running.receiver.lock().await;
+        let moved = match slot.take() {
+            Some(receiver) => receiver.reconfigure(receiver_config).await,
+            None => {
+                Receiver::start_with_feed(receiver_config, running.store.clone(), self.feed.clone())
+                    .await
+                    .map_err(|error| ReconfigureError {
+                        error,
+                        unchanged: None,
+                    })
+            }
+        };
+        let (receiver, problem) = match moved {
+            Ok(receiver) => (Some(receiver), None),
+            Err(ReconfigureError { error, unchanged }) => {
+                let why = format!("cannot listen on {addr}: {error}");
+                tracing::error!(%why, "inbox receiver not moved");
+                (unchanged, Some(why))
+            }
+        };
+        let status = match (&receiver, &problem) {
+            (Some(receiver), _) => listening(receiver),
+            (None, why) => not_listening(why.clone().unwrap_or_default()),
+        };
+        *lock(&self.status) = status;
+        *slot = receiver;
+        *lock(&self.move_error) = problem;
+    }
+
+    /// The receiver's state, with the toast error if one happened.
+    pub fn status(&self) -> ReceiverStatus {
+        let toast_error = match &self.running {
+            Ok(running) => lock(&running.toast_error).clone(),
+            Err(_) => None,
+        };
+        ReceiverStatus {
+            toast_error,
+            ..lock(&self.status).clone()
+        }
+    }
+
+    /// Why the receiver is not where the configuration says, if the last [`Inbox::apply`]
+    /// could not move it.
+    pub fn move_error(&self) -> Option<String> {
+        lock(&self.move_error).clone()
+    }
+
+    /// The base URL a registry should deliver to: the configured public base URL (a tunnel or
+    /// proxy in front of the receiver) or the address the receiver listens on.
+    pub fn public_base_url(&self) -> Option<String> {
+        lock(&self.public_base)
+            .clone()
+            .or_else(|| lock(&self.status).base_url.clone())
+    }
+
+    /// Every delivery stored from now on, by this receiver or the one it is moved to.
+    pub fn subscribe(&self) -> broadcast::Receiver<DeliverySummary> {
+        self.feed.subscribe()
+    }
+
+    /// The pruner's progress, when the store is open.
+    pub fn prune_reports(&self) -> Option<watch::Receiver<PruneReport>> {
+        let running = self.running.as_ref().ok()?;
+        let pruner = lock(&running.pruner);
+        pruner.as_ref().map(Pruner::reports)
+    }
+
+    /// The open store, or why there is none.
+    pub fn store(&self) -> Result<&Store, InboxError> {
+        self.running
+            .as_ref()
+            .map(|running| &running.store)
+            .map_err(|why| InboxError::Unavailable(why.clone()))
+    }
+
+    /// Runs `work` with the store on tokio's blocking pool.
+    async fn with_store<T, F>(&self, work: F) -> Result<T, InboxError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, InboxError> + Send + 'static,
+    {
+        let store = self.store()?.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .unwrap_or_else(|e| {
+                Err(InboxError::Store(StoreError::Commit(format!(
+                    "the database task panicked: {e}"
+                ))))
+            })
+    }
+
+    /// The deliveries matching `query`, newest first, as a person searches: a newer search
+    /// stops this one ([`StoreError::Superseded`]).
+    pub async fn search(&self, query: Query) -> Result<Vec<DeliverySummary>, InboxError> {
+        self.with_store(move |store| Ok(store.search(&query)?))
+            .await
+    }
+
+    /// Everything stored for delivery `id`, with a `curl` command aimed at the public base URL.
+    pub async fn detail(&self, id: i64) -> Result<DeliveryDetail, InboxError> {
+        let base = self.public_base_url().unwrap_or_default();
+        self.with_store(move |store| {
+            let delivery = store.get(id)?.ok_or(InboxError::NotFound)?;
+            Ok(export::detail(delivery, &base))
+        })
+        .await
+    }
+
+    /// Writes every delivery matching `query` (oldest first) to a new file in `dir` and
+    /// returns its path. Credentials in headers and queries are redacted.
+    pub async fn export_to(
+        &self,
+        dir: PathBuf,
+        query: Query,
+        format: ExportFormat,
+    ) -> Result<PathBuf, InboxError> {
+        let base = self.public_base_url().unwrap_or_default();
+        self.with_store(move |store| {
+            let deliveries = export::collect(store, &query)?;
+            let content = format.render(&deliveries, &base);
+            let file = dir.join(format!(
+                "wharf-inbox-{}.{}",
+                crate::store::now_ms(),
+                format.extension()
+            ));
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::write(&file, content))
+                .map_err(|e| InboxError::Io {
+                    path: file.display().to_string(),
+                    error: e.to_string(),
+                })?;
+            Ok(file)
+        })
+        .await
+    }
+
+    /// Sends stored delivery `id` again to `url`.
+    pub async fn replay(&self, id: i64, url: String) -> Result<ReplayOutcome, InboxError> {
+        let delivery = self
+            .with_store(move |store| store.get(id)?.ok_or(InboxError::NotFound))
+            .await?;
+        Ok(replay(&delivery, &url).await?)
+    }
+
+    /// Deletes every stored delivery (routes stay); returns how many were removed.
+    pub async fn clear(&self) -> Result<u64, InboxError> {
+        self.with_store(|store| Ok(store.clear()?)).await
+    }
+
+    /// Creates a route and the URL to give the registry, with a warning when the registry
+    /// may refuse or fail to reach it.
+    pub async fn mint_route(&self, route: NewHookRoute) -> Result<MintedRoute, InboxError> {
+        let base = self.public_base_url().ok_or_else(|| {
+            InboxError::Unavailable(format!(
+                "The receiver is not running: {}",
+                lock(&self.status)
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "no address to listen on".into())
+            ))
+        })?;
+        let stored = self
+            .with_store(move |store| Ok(store.create_route(&route)?))
+            .await?;
+        Ok(MintedRoute::new(stored, &base))
+    }
+
+    /// Every route, oldest first.
+    pub fn routes(&self) -> Result<Vec<HookRoute>, InboxError> {
+        Ok(self.store()?.list_routes())
+    }
+
+    /// Stops the receiver (letting requests in flight finish) and the pruner.
+    pub async fn shutdown(self) {
+        let Ok(running) = self.running else { return };
+        if let Some(receiver) = running.receiver.lock().await.take() {
+            if let Err(e) = receiver.shutdown().await {
+                tracing::warn!("inbox receiver: shutdown: {e}");
+            }
+        }
+        let pruner = lock(&running.pruner).take();
+        if let Some(pruner) = pruner {
+            pruner.stop().await;
+        }
+    }
+}
+
+fn listening(receiver: &Receiver) -> ReceiverStatus {
+    ReceiverStatus {
+        base_url: Some(format!("http://{}", receiver.local_addr())),
+        ..ReceiverStatus::default()
+    }
+}
+
+fn not_listening(error: String) -> ReceiverStatus {
+    tracing::error!(%error, "inbox receiver not running");
+    ReceiverStatus {
+        error: Some(error),
+        ..ReceiverStatus::default()
+    }
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the value is still
+/// whole (every write here is a single assignment).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

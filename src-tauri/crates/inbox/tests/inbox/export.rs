@@ -1,0 +1,235 @@
+//! Export and replay of a delivery captured by the real receiver into a real SQLite file:
+//! the `curl` command is run by bash against a capturing server on 127.0.0.1, JSON lines and
+//! HAR are parsed back, base64 and dates are checked against coreutils, and replay reaches a
+//! real server with every byte and header intact.
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use inbox::export::{base64, iso8601, to_curl, to_har, to_json_lines, REDACTED};
+use inbox::replay::{replay, ReplayError};
+use inbox::store::{now_ms, Delivery, Query};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{start_receiver, Fixture, TempDir};
+
+/// A body that is not UTF-8, with a quote, a backslash and a NUL, to stress every escape.
+const BODY: &[u8] = b"{\"k\":\"it's \\\\ ok\"}\x00\xff\xfe tail";
+
+type Seen = Arc<Mutex<Vec<(String, String, Vec<(String, Vec<u8>)>, Vec<u8>)>>>;
+
+/// A server that records every request and answers 202 "got it".
+async fn capture_server() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .fallback(
+            |State(seen): State<Seen>,
+             method: Method,
+             uri: Uri,
+             headers: HeaderMap,
+             body: Bytes| async move {
+                let headers = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+                    .collect();
+                seen.lock().unwrap().push((
+                    method.to_string(),
+                    uri.to_string(),
+                    headers,
+                    body.to_vec(),
+                ));
+                (axum::http::StatusCode::ACCEPTED, "got it")
+            },
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+/// Sends one hand-written request to a fresh receiver and returns it as stored.
+async fn captured() -> (Delivery, TempDir) {
+    let Fixture {
+        _dir: dir,
+        store,
+        receiver,
+        ..
+    } = start_receiver("export", |config| config.catch_all = true).await;
+    let mut tcp = tokio::net::TcpStream::connect(receiver.local_addr())
+        .await
+        .unwrap();
+    let mut request = format!(
+        "POST /hooks/anything?token=abc123&x=1 HTTP/1.1\r\nHost: example\r\n\
+         Authorization: Bearer sekrit-value\r\nX-Api-Token: also-sekrit\r\n\
+         X-Trace: one\r\nX-Trace: two\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        BODY.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(BODY);
+    tcp.write_all(&request).await.unwrap();
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await.unwrap();
+    let id = store.list(&Query::default()).unwrap()[0].id;
+    let delivery = store.get(id).unwrap().unwrap();
+    receiver.shutdown().await.unwrap();
+    (delivery, dir)
+}
+
+fn header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Vec<&'a [u8]> {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
+        .collect()
+}
+
+// Multi-threaded: bash blocks this thread while the capture server answers on another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copied_curl_resends_the_exact_body_with_credentials_redacted() {
+    let (delivery, _dir) = captured().await;
+    assert_eq!(delivery.body, BODY, "the store kept the raw bytes");
+    let (target, seen) = capture_server().await;
+
+    let command = to_curl(&delivery, &target);
+    assert!(!command.contains("sekrit"), "{command}");
+    assert!(!command.contains("abc123"), "{command}");
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{command} -s -o /dev/null"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "curl failed: {command}");
+
+    let seen = seen.lock().unwrap();
+    let (method, uri, headers, body) = &seen[0];
+    assert_eq!(method, "POST");
+    assert_eq!(uri, &format!("/hooks/anything?token={REDACTED}&x=1"));
+    assert_eq!(body, BODY);
+    assert_eq!(header(headers, "authorization"), vec![REDACTED.as_bytes()]);
+    assert_eq!(header(headers, "x-api-token"), vec![REDACTED.as_bytes()]);
+    assert_eq!(header(headers, "x-trace"), vec![&b"one"[..], &b"two"[..]]);
+    assert_eq!(
+        header(headers, "content-type"),
+        vec![&b"application/json"[..]]
+    );
+}
+
+#[tokio::test]
+async fn json_lines_and_har_carry_everything_but_credentials() {
+    let (delivery, _dir) = captured().await;
+    let base = "http://127.0.0.2:47820";
+
+    let lines = to_json_lines(std::slice::from_ref(&delivery), base);
+    assert_eq!(lines.lines().count(), 1);
+    assert!(
+        !lines.contains("sekrit") && !lines.contains("abc123"),
+        "{lines}"
+    );
+    let line: serde_json::Value = serde_json::from_str(lines.trim_end()).unwrap();
+    assert_eq!(line["bodyEncoding"], "base64");
+    assert_eq!(line["body"], base64(BODY));
+    assert_eq!(
+        line["url"],
+        format!("{base}/hooks/anything?token={REDACTED}&x=1")
+    );
+    let traces: Vec<&serde_json::Value> = line["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h[0] == "x-trace")
+        .collect();
+    assert_eq!(traces.len(), 2, "repeated headers kept: {line}");
+
+    let har = to_har(std::slice::from_ref(&delivery), base);
+    let text = har.to_string();
+    assert!(!text.contains("sekrit") && !text.contains("abc123"));
+    assert_eq!(har["log"]["version"], "1.2");
+    let entry = &har["log"]["entries"][0];
+    assert_eq!(entry["request"]["method"], "POST");
+    assert_eq!(entry["request"]["postData"]["encoding"], "base64");
+    assert_eq!(entry["request"]["postData"]["mimeType"], "application/json");
+    assert_eq!(entry["request"]["bodySize"], BODY.len());
+    assert_eq!(entry["response"]["status"], delivery.summary.status);
+    let query = entry["request"]["queryString"].as_array().unwrap();
+    assert_eq!(
+        query[0],
+        serde_json::json!({"name": "token", "value": REDACTED})
+    );
+    assert_eq!(
+        entry["startedDateTime"],
+        iso8601(delivery.summary.received_at)
+    );
+}
+
+#[test]
+fn base64_and_dates_agree_with_coreutils() {
+    for input in [&b""[..], b"f", b"fo", b"foo", b"foob", BODY] {
+        let mut child = Command::new("base64")
+            .arg("-w0")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(base64(input), String::from_utf8(out.stdout).unwrap());
+    }
+    for ms in [
+        0_i64,
+        951_782_400_123,
+        1_718_012_345_678,
+        4_102_444_799_999,
+        now_ms(),
+    ] {
+        let out = Command::new("date")
+            .args(["-u", "-d", &format!("@{}", ms / 1000), "+%Y-%m-%dT%H:%M:%S"])
+            .output()
+            .unwrap();
+        let expected = format!(
+            "{}.{:03}Z",
+            String::from_utf8(out.stdout).unwrap().trim(),
+            ms % 1000
+        );
+        assert_eq!(iso8601(ms), expected);
+    }
+}
+
+#[tokio::test]
+async fn replay_sends_method_headers_and_bytes_to_the_target() {
+    let (delivery, _dir) = captured().await;
+    let (target, seen) = capture_server().await;
+    let outcome = replay(&delivery, &format!("{target}/consumer"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, 202);
+    assert_eq!(outcome.body_preview, "got it");
+
+    let (method, uri, headers, body) = seen.lock().unwrap()[0].clone();
+    assert_eq!((method.as_str(), uri.as_str()), ("POST", "/consumer"));
+    assert_eq!(body, BODY);
+    let headers = &headers;
+    // Replay is the user sending their own request on purpose: it is faithful, not redacted.
+    assert_eq!(
+        header(headers, "authorization"),
+        vec![&b"Bearer sekrit-value"[..]]
+    );
+    assert_eq!(header(headers, "x-trace"), vec![&b"one"[..], &b"two"[..]]);
+    assert_ne!(
+        header(headers, "host"),
+        vec![&b"example"[..]],
+        "Host is the target's"
+    );
+
+    assert_eq!(
+        replay(&delivery, "ftp://example/x").await,
+        Err(ReplayError::InvalidUrl)
+    );
+    let closed = replay(&delivery, "http://127.0.0.1:9/").await.unwrap_err();
+    assert!(matches!(closed, ReplayError::Network(_)), "{closed:?}");
+}

@@ -1,0 +1,14 @@
+//! The inbox crate's integration tests, in one binary (one link instead of one per file): real
+//! SQLite files, real HTTP on 127.0.0.1, real payloads.
+
+mod common;
+mod export;
+mod receiver;
+mod recognize;
+mod recognize_mutations;
+mod reconfigure;
+mod reliability;
+mod retention;
+mod runtime;
+mod store;
+mod toast_policy;

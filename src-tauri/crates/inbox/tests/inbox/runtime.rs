@@ -1,0 +1,242 @@
+//! The inbox runtime as the app and `wharf headless` run it: a real SQLite file, a real
+//! receiver on 127.0.0.1, a real delivery, and every operation the UI and the CLI call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use inbox::export::ExportFormat;
+use inbox::receiver::ReceiverConfig;
+use inbox::recognize::Source;
+use inbox::retention::RetentionPolicy;
+use inbox::store::{NewHookRoute, Query};
+use inbox::toast::{RecordingToaster, Toaster};
+use inbox::{Inbox, InboxConfig, InboxError};
+
+use crate::common::{TempDir, QUAY_PUSH};
+
+fn config(addr: &str) -> InboxConfig {
+    InboxConfig {
+        receiver: Ok(ReceiverConfig {
+            addr: addr.parse().unwrap(),
+            ..ReceiverConfig::default()
+        }),
+        ..InboxConfig::default()
+    }
+}
+
+fn quay_push_route() -> NewHookRoute {
+    NewHookRoute {
+        source: Some(Source::Quay),
+        event: Some("repo_push".into()),
+        repository: Some("payments/api".into()),
+        label: "runtime".into(),
+        ..NewHookRoute::default()
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_goes_through_every_part() {
+    let dir = TempDir::new("runtime-all");
+    let toaster = Arc::new(RecordingToaster::new());
+    let inbox = Inbox::start(
+        &dir.db(),
+        config("127.0.0.1:0"),
+        Some(toaster.clone() as Arc<dyn Toaster>),
+    )
+    .await;
+    let status = inbox.status();
+    assert_eq!(status.error, None);
+    let base = status.base_url.expect("listening");
+    assert_eq!(inbox.public_base_url().as_deref(), Some(base.as_str()));
+
+    let minted = inbox.mint_route(quay_push_route()).await.unwrap();
+    assert_eq!(minted.url, format!("{base}/hooks/{}", minted.route.token));
+    let warning = minted.warning.expect("Quay refuses 127.0.0.1");
+    assert!(warning.contains("Quay refuses"), "{warning}");
+    assert_eq!(inbox.routes().unwrap(), vec![minted.route.clone()]);
+
+    let mut feed = inbox.subscribe();
+    let answer = reqwest::Client::new()
+        .post(&minted.url)
+        .header("Authorization", "Bearer s3cret")
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let live = tokio::time::timeout(Duration::from_secs(10), feed.recv())
+        .await
+        .expect("the feed carries the delivery")
+        .unwrap();
+    assert_eq!(live.event.as_deref(), Some("repo_push"));
+
+    let listed = inbox
+        .search(Query {
+            source: Some(Source::Quay),
+            ..Query::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![live.clone()]);
+    let other_source = inbox
+        .search(Query {
+            source: Some(Source::Dtr),
+            ..Query::default()
+        })
+        .await
+        .unwrap();
+    assert!(other_source.is_empty());
+
+    let detail = inbox.detail(live.id).await.unwrap();
+    assert_eq!(detail.body_text.as_deref(), Some(QUAY_PUSH));
+    assert!(detail.curl.contains("[redacted]"), "{}", detail.curl);
+    assert!(!detail.curl.contains("s3cret"), "{}", detail.curl);
+
+    // The export honours the same filters as the list.
+    let quay_file = inbox
+        .export_to(
+            dir.0.join("out"),
+            Query {
+                source: Some(Source::Quay),
+                ..Query::default()
+            },
+            ExportFormat::Jsonl,
+        )
+        .await
+        .unwrap();
+    let exported = std::fs::read_to_string(&quay_file).unwrap();
+    assert_eq!(exported.lines().count(), 1, "{exported}");
+    assert!(!exported.contains("s3cret"));
+    let dtr_file = inbox
+        .export_to(
+            dir.0.join("out"),
+            Query {
+                source: Some(Source::Dtr),
+                ..Query::default()
+            },
+            ExportFormat::Jsonl,
+        )
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(dtr_file).unwrap(), "");
+
+    // The toast arrives after the coalescing window.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while toaster.shown().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(toaster.shown().len(), 1);
+
+    assert_eq!(inbox.clear().await.unwrap(), 1);
+    assert!(matches!(
+        inbox.detail(live.id).await,
+        Err(InboxError::NotFound)
+    ));
+    inbox.shutdown().await;
+    assert!(
+        reqwest::get(&minted.url).await.is_err(),
+        "nothing listens after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn apply_moves_the_receiver_and_keeps_the_feed() {
+    let dir = TempDir::new("runtime-apply");
+    let inbox = Inbox::start(&dir.db(), config("127.0.0.1:0"), None).await;
+    let token = inbox
+        .mint_route(quay_push_route())
+        .await
+        .unwrap()
+        .route
+        .token;
+    let mut feed = inbox.subscribe();
+
+    inbox
+        .apply(InboxConfig {
+            public_base_url: Some("https://hooks.example.com/wharf".into()),
+            retention: RetentionPolicy::UNLIMITED,
+            ..config("127.0.0.2:0")
+        })
+        .await;
+    assert_eq!(inbox.move_error(), None);
+    let moved = inbox.status().base_url.unwrap();
+    assert!(moved.starts_with("http://127.0.0.2:"), "{moved}");
+    assert_eq!(
+        inbox.public_base_url().as_deref(),
+        Some("https://hooks.example.com/wharf")
+    );
+    let minted = inbox.mint_route(quay_push_route()).await.unwrap();
+    assert!(minted
+        .url
+        .starts_with("https://hooks.example.com/wharf/hooks/"));
+    assert_eq!(minted.warning, None);
+
+    let status = reqwest::Client::new()
+        .post(format!("{moved}/hooks/{token}"))
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let live = tokio::time::timeout(Duration::from_secs(10), feed.recv())
+        .await
+        .expect("a subscription made before the move still gets deliveries")
+        .unwrap();
+    assert_eq!(live.route_token.as_deref(), Some(token.as_str()));
+
+    // An address that cannot be bound leaves the receiver where it was, and says why.
+    inbox.apply(config("192.0.2.1:0")).await;
+    let why = inbox.move_error().expect("the move failed");
+    assert!(why.contains("192.0.2.1"), "{why}");
+    assert_eq!(inbox.status().base_url.as_deref(), Some(moved.as_str()));
+    inbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unopenable_database_is_reported_not_fatal() {
+    let dir = TempDir::new("runtime-broken");
+    // A folder where the database file should be.
+    std::fs::create_dir_all(dir.db()).unwrap();
+    let inbox = Inbox::start(&dir.db(), config("127.0.0.1:0"), None).await;
+    let status = inbox.status();
+    assert_eq!(status.base_url, None);
+    let why = status.error.expect("the status says why");
+    assert!(why.contains("cannot open"), "{why}");
+    for result in [
+        inbox.search(Query::default()).await.map(|_| ()),
+        inbox.clear().await.map(|_| ()),
+        inbox.mint_route(quay_push_route()).await.map(|_| ()),
+    ] {
+        assert!(
+            matches!(&result, Err(InboxError::Unavailable(m)) if m.contains("cannot open")),
+            "{result:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_address_to_listen_on_means_no_route_urls() {
+    let dir = TempDir::new("runtime-noaddr");
+    let inbox = Inbox::start(
+        &dir.db(),
+        InboxConfig {
+            receiver: Err("WHARF_RECEIVER_BIND=\"lan\" is not an IP address".into()),
+            ..InboxConfig::default()
+        },
+        None,
+    )
+    .await;
+    assert!(inbox
+        .status()
+        .error
+        .unwrap()
+        .contains("WHARF_RECEIVER_BIND"));
+    let refused = inbox.mint_route(quay_push_route()).await.unwrap_err();
+    assert!(
+        matches!(&refused, InboxError::Unavailable(m) if m.contains("not running")),
+        "{refused:?}"
+    );
+    // The store itself works: earlier deliveries stay searchable.
+    assert_eq!(inbox.search(Query::default()).await.unwrap(), vec![]);
+}

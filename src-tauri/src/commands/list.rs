@@ -1,0 +1,54 @@
+// Every command the webview may call, declared once as `module::name(args) -> result`:
+// - `args` are the JSON arguments by their Rust names (the UI spells them in camelCase); after
+//   `|` comes a channel the command streams on, with the type of what it carries;
+// - the body is `commands::module::name(&app, args...)`, returning `CommandResult<result>`.
+// From this list come the IPC handler and the TypeScript map of commands (commands/mod.rs), and
+// the permissions and the main window's capability (build.rs includes this file too).
+macro_rules! for_each_command {
+    ($then:ident) => {
+        $then! {
+            app::app_info() -> AppInfo;
+
+            inbox::inbox_status() -> ReceiverStatus;
+            inbox::inbox_list(query: Query) -> Vec<DeliverySummary>;
+            inbox::inbox_get(id: i64) -> DeliveryDetail;
+            inbox::inbox_export(query: Query, format: ExportFormat) -> String;
+            inbox::inbox_replay(id: i64, url: String) -> ReplayOutcome;
+            inbox::inbox_clear() -> u64;
+            inbox::inbox_subscribe(| on_delivery: DeliverySummary) -> ();
+            inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
+
+            settings::settings_get() -> SettingsView;
+            settings::settings_save(next: Settings) -> SettingsView;
+
+            connection::connection_list() -> ConnectionsOverview;
+            connection::connection_save(input: ConnectionInput) -> Connection;
+            connection::connection_remove(id: Uuid) -> ();
+            connection::connection_verify(id: Uuid) -> Verified;
+
+            registry::registry_namespace_list(connection_id: Uuid) -> Vec<NamespaceItem>;
+            registry::registry_repository_list(connection_id: Uuid, namespace: String
+                | on_progress: Progress) -> Vec<RepositoryItem>;
+
+            quay::quay_notification_list(connection_id: Uuid, namespace: String, name: String)
+                -> Vec<QuayNotification>;
+            quay::quay_notification_create(connection_id: Uuid, namespace: String, name: String,
+                draft: QuayNotificationDraft) -> QuayNotification;
+            quay::quay_notification_test(connection_id: Uuid, namespace: String, name: String,
+                uuid: String) -> ();
+            quay::quay_notification_reset(connection_id: Uuid, namespace: String, name: String,
+                uuid: String) -> ();
+            quay::quay_notification_delete(connection_id: Uuid, namespace: String, name: String,
+                uuid: String) -> ();
+            quay::quay_team_list(connection_id: Uuid, org: String) -> Vec<QuayTeam>;
+
+            dtr::dtr_webhook_list(connection_id: Uuid, namespace: String,
+                repository: Option<String>) -> Vec<DtrWebhook>;
+            dtr::dtr_webhook_create(connection_id: Uuid, draft: DtrWebhookDraft) -> DtrWebhook;
+            dtr::dtr_webhook_test(connection_id: Uuid, draft: DtrWebhookTestDraft) -> ();
+            dtr::dtr_webhook_update(connection_id: Uuid, update: DtrWebhookUpdate,
+                endpoint: String) -> DtrWebhook;
+            dtr::dtr_webhook_delete(connection_id: Uuid, id: String) -> ();
+        }
+    };
+}
