@@ -121,22 +121,7 @@ impl Connection {
         if self.name.trim().is_empty() {
             return Err(ConnectionError::EmptyName);
         }
-        let url = reqwest::Url::parse(self.base_url.trim())
-            .map_err(|_| InvalidBaseUrl("it is not a URL"))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(InvalidBaseUrl("it must start with https:// or http://"));
-        }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(InvalidBaseUrl("the server name is missing"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(InvalidBaseUrl(
-                "leave the user name and token out of the address",
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(InvalidBaseUrl("remove the ? or # part"));
-        }
+        crate::http::check_base_url(&self.base_url).map_err(InvalidBaseUrl)?;
         if self.kind == ConnectionKind::Dtr
             && self.username.as_deref().is_none_or(|u| u.trim().is_empty())
         {

@@ -8,6 +8,8 @@
 //! - [`tls`]: per-connection TLS options, the HTTP client built from them and actionable TLS
 //!   error messages.
 //! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
+//! - [`http`]: what both clients share on the wire: the address check, reading an answer,
+//!   network errors in words, and body excerpts for error messages.
 //! - [`listing`]: bounded-concurrency fan-out over many repositories, with progress.
 //! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
 //! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
@@ -17,6 +19,7 @@
 
 pub mod connection;
 pub mod dtr;
+pub mod http;
 pub mod listing;
 pub mod quay;
 pub mod secrets;

@@ -572,10 +572,13 @@ fn base_urls_are_normalised_or_refused() {
     );
     let cases = [
         ("dtr.example.com", "it is not a URL"),
-        ("ftp://dtr.example.com", "it must start with https://"),
+        (
+            "ftp://dtr.example.com",
+            "it must start with https:// or http://",
+        ),
         (
             "https://alice:tok@dtr.example.com",
-            "leave the username and token out of the address",
+            "leave the user name and token out of the address",
         ),
         ("https://dtr.example.com/?x=1", "remove the ? or # part"),
     ];

@@ -626,7 +626,7 @@ fn server_address_and_token_are_checked() {
     );
     for (bad, reason) in [
         ("quay.io", "it is not a URL"),
-        ("ftp://quay.io", "it must start with https://"),
+        ("ftp://quay.io", "it must start with https:// or http://"),
         (
             "https://alice:tok@quay.io",
             "leave the user name and token out of the address",

@@ -12,8 +12,9 @@ use super::validate::{
     validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
     DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
 };
+use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
-use crate::tls::{TlsError, TlsOptions, REQUEST_TIMEOUT};
+use crate::tls::{TlsError, TlsOptions};
 use serde::Serialize;
 use std::fmt;
 
@@ -39,19 +40,10 @@ impl fmt::Debug for DtrClient {
     }
 }
 
-/// One answer, read fully.
-struct Answer {
-    status: u16,
-    content_type: Option<String>,
-    next_page: Option<String>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn ok(self) -> Result<Self, DtrError> {
-        decode::expect_success(self.status, self.content_type.as_deref(), &self.body)?;
-        Ok(self)
-    }
+/// Checks for a non-success answer.
+fn ok(answer: Answer) -> Result<Answer, DtrError> {
+    decode::expect_success(answer.status, answer.content_type(), &answer.body)?;
+    Ok(answer)
 }
 
 impl DtrClient {
@@ -117,24 +109,7 @@ impl DtrClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(network_error)?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let status = response.status().as_u16();
-        let content_type = header(reqwest::header::CONTENT_TYPE.as_str());
-        let next_page = header(NEXT_PAGE_HEADER);
-        let body = response.bytes().await.map_err(network_error)?.to_vec();
-        Ok(Answer {
-            status,
-            content_type,
-            next_page,
-            body,
-        })
+        Answer::fetch(request).await.map_err(DtrError::Network)
     }
 
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, DtrError> {
@@ -159,14 +134,14 @@ impl DtrClient {
         let mut cursor = PageCursor::new(style, PAGE_SIZE, what)?;
         let mut all = Vec::new();
         loop {
-            let answer = self.get(path, &cursor.query()).await?.ok()?;
+            let answer = ok(self.get(path, &cursor.query()).await?)?;
             let (items, body_next) = decode_page(&answer.body)?;
             all.extend(items);
             progress(Progress {
                 done: u32::try_from(all.len()).unwrap_or(u32::MAX),
                 total: None,
             });
-            let next = decode::next_page_start(answer.next_page.as_deref()).or(body_next);
+            let next = decode::next_page_start(answer.header(NEXT_PAGE_HEADER)).or(body_next);
             if !cursor.advance(next.as_deref())? {
                 return Ok(all);
             }
@@ -179,16 +154,12 @@ impl DtrClient {
         let settings = self
             .get(&paths::account_settings(&self.username), &[])
             .await?;
-        decode::verify_settings(
-            settings.status,
-            settings.content_type.as_deref(),
-            &settings.body,
-        )?;
+        decode::verify_settings(settings.status, settings.content_type(), &settings.body)?;
         let account = self.get(&paths::enzi_account(&self.username), &[]).await?;
         decode::verify_account(
             &self.username,
             account.status,
-            account.content_type.as_deref(),
+            account.content_type(),
             &account.body,
         )
     }
@@ -257,7 +228,7 @@ impl DtrClient {
 
     /// Every webhook the user may see (all of them for a DTR admin).
     pub async fn webhooks(&self) -> Result<Vec<DtrWebhook>, DtrError> {
-        let answer = self.get(paths::WEBHOOKS, &[]).await?.ok()?;
+        let answer = ok(self.get(paths::WEBHOOKS, &[]).await?)?;
         decode::decode_webhooks(&answer.body)
     }
 
@@ -269,7 +240,7 @@ impl DtrClient {
     ) -> Result<Vec<DtrWebhook>, DtrError> {
         validate_repository(namespace, repository)?;
         let path = paths::repository_webhooks(namespace, repository);
-        let answer = self.get(&path, &[]).await?.ok()?;
+        let answer = ok(self.get(&path, &[]).await?)?;
         decode::decode_webhooks(&answer.body)
     }
 
@@ -295,10 +266,7 @@ impl DtrClient {
     /// The webhooks of one namespace (needs namespace admin).
     pub async fn namespace_webhooks(&self, namespace: &str) -> Result<Vec<DtrWebhook>, DtrError> {
         validate_namespace(namespace)?;
-        let answer = self
-            .get(&paths::namespace_webhooks(namespace), &[])
-            .await?
-            .ok()?;
+        let answer = ok(self.get(&paths::namespace_webhooks(namespace), &[]).await?)?;
         decode::decode_webhooks(&answer.body)
     }
 
@@ -307,13 +275,13 @@ impl DtrClient {
         &self,
         request: &CreateWebhookRequest,
     ) -> Result<DtrWebhook, DtrError> {
-        let answer = self.post(paths::WEBHOOKS, request).await?.ok()?;
+        let answer = ok(self.post(paths::WEBHOOKS, request).await?)?;
         decode::decode_created_webhook(&answer.body, request)
     }
 
     /// Asks DTR to send its fixed sample of a type to an endpoint.
     pub async fn test_webhook(&self, request: &TestWebhookRequest) -> Result<(), DtrError> {
-        self.post(paths::WEBHOOK_TEST, request).await?.ok()?;
+        ok(self.post(paths::WEBHOOK_TEST, request).await?)?;
         Ok(())
     }
 
@@ -322,56 +290,26 @@ impl DtrClient {
         &self,
         request: &UpdateWebhookRequest,
     ) -> Result<DtrWebhook, DtrError> {
-        let answer = self.post(paths::WEBHOOK_UPDATE, request).await?.ok()?;
+        let answer = ok(self.post(paths::WEBHOOK_UPDATE, request).await?)?;
         decode::decode_updated_webhook(&answer.body, request.id())
     }
 
     /// Deletes a webhook; accepts 2.7's `204` and the older `200`.
     pub async fn delete_webhook(&self, id: &str) -> Result<(), DtrError> {
         validate_webhook_id(id)?;
-        self.send(
-            reqwest::Method::DELETE,
-            &paths::webhook(id),
-            &[],
-            None::<&()>,
-        )
-        .await?
-        .ok()?;
+        let path = paths::webhook(id);
+        ok(self
+            .send(reqwest::Method::DELETE, &path, &[], None::<&()>)
+            .await?)?;
         Ok(())
     }
 }
 
 /// Checks a DTR address and returns it without a trailing slash.
 pub fn normalize_base_url(base_url: &str) -> Result<String, DtrValidationError> {
-    use DtrValidationError::InvalidServerUrl;
-    let url =
-        reqwest::Url::parse(base_url.trim()).map_err(|_| InvalidServerUrl("it is not a URL"))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(InvalidServerUrl("it must start with https://"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(InvalidServerUrl("the server name is missing"));
-    }
-    // Credentials belong in their own fields, where they stay out of URLs and messages.
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(InvalidServerUrl(
-            "leave the username and token out of the address",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(InvalidServerUrl("remove the ? or # part"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    check_base_url(base_url).map_err(DtrValidationError::InvalidServerUrl)
 }
 
 fn network_error(err: reqwest::Error) -> DtrError {
-    if err.is_timeout() {
-        return DtrError::Network(format!(
-            "no answer within {} seconds",
-            REQUEST_TIMEOUT.as_secs()
-        ));
-    }
-    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS),
-    // and an untrusted certificate gets a message saying what to change.
-    DtrError::Network(crate::tls::describe_error(err))
+    DtrError::Network(crate::http::network_error(err))
 }

@@ -8,11 +8,9 @@
 //! said, never the request, so credentials cannot end up in them.
 
 use super::validate::DtrValidationError;
+use crate::http::{excerpt, excerpt_note};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Longest piece of an unrecognised body quoted in a message.
-const EXCERPT_CHARS: usize = 200;
 
 /// One entry of DTR's `errors` array.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,14 +224,6 @@ fn request_id_note(server: &Option<DtrApiError>) -> String {
         .unwrap_or_default()
 }
 
-fn excerpt_note(excerpt: &str) -> String {
-    if excerpt.is_empty() {
-        ".".to_owned()
-    } else {
-        format!(": {excerpt}")
-    }
-}
-
 /// The first DTR error in a body: the `{"errors":[…]}` envelope or a bare `{code,message}`.
 /// `None` for anything else (plain text, HTML, other JSON). The content type is not trusted:
 /// some DTR routes label JSON errors `text/plain`.
@@ -299,27 +289,4 @@ fn missing_from_code(code: &str) -> Option<DtrMissing> {
         "NO_SUCH_WEBHOOK" => DtrMissing::Webhook,
         _ => return None,
     })
-}
-
-fn excerpt(content_type: Option<&str>, body: &[u8]) -> String {
-    // Binary bodies would only add noise to a message.
-    let textual = content_type.is_none_or(|ct| {
-        let ct = ct.to_ascii_lowercase();
-        ct.starts_with("text/") || ct.contains("json") || ct.contains("xml")
-    });
-    if !textual {
-        return String::new();
-    }
-    let text = String::from_utf8_lossy(body);
-    let cleaned: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    match cleaned.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
-    }
 }

@@ -15,8 +15,9 @@ use super::models::{
 };
 use super::paths;
 use super::validate::{validate_create, QuayValidationError};
+use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
-use crate::tls::{TlsOptions, REQUEST_TIMEOUT};
+use crate::tls::TlsOptions;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Method;
 use std::fmt;
@@ -40,23 +41,15 @@ impl fmt::Debug for QuayClient {
     }
 }
 
-/// One answer, read fully.
-struct Answer {
-    status: u16,
-    content_type: Option<String>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn ok(self, operation: Op) -> Result<Self, QuayError> {
-        decode::expect_success(
-            operation,
-            self.status,
-            self.content_type.as_deref(),
-            &self.body,
-        )?;
-        Ok(self)
-    }
+/// Checks a non-success answer to `operation`.
+fn ok(answer: Answer, operation: Op) -> Result<Answer, QuayError> {
+    decode::expect_success(
+        operation,
+        answer.status,
+        answer.content_type(),
+        &answer.body,
+    )?;
+    Ok(answer)
 }
 
 impl QuayClient {
@@ -115,19 +108,7 @@ impl QuayClient {
             // Sets Content-Type: application/json, without which Quay answers 415.
             request = request.json(body);
         }
-        let response = request.send().await.map_err(network_error)?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response.bytes().await.map_err(network_error)?.to_vec();
-        Ok(Answer {
-            status,
-            content_type,
-            body,
-        })
+        Answer::fetch(request).await.map_err(QuayError::Network)
     }
 
     async fn get(
@@ -136,9 +117,7 @@ impl QuayClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Answer, QuayError> {
-        self.send(Method::GET, path, query, None)
-            .await?
-            .ok(operation)
+        ok(self.send(Method::GET, path, query, None).await?, operation)
     }
 
     /// Checks the token and returns its user. Quay answers `GET /user/` with the same 401 for
@@ -146,14 +125,14 @@ impl QuayClient {
     /// [`QuayError::TokenRejected`] from [`QuayError::NoUserReadScope`].
     pub async fn verify(&self) -> Result<QuayUser, QuayError> {
         let answer = self.send(Method::GET, paths::USER, &[], None).await?;
-        match decode::verify_answer(answer.status, answer.content_type.as_deref(), &answer.body) {
+        match decode::verify_answer(answer.status, answer.content_type(), &answer.body) {
             Err(QuayError::TokenRejectedOrNoUserRead) => {
                 let probe = self
                     .send(Method::POST, &paths::token_probe(), &[], None)
                     .await?;
                 Err(decode::token_probe_answer(
                     probe.status,
-                    probe.content_type.as_deref(),
+                    probe.content_type(),
                     &probe.body,
                 ))
             }
@@ -299,15 +278,16 @@ impl QuayClient {
         draft: &QuayNotificationDraft,
     ) -> Result<QuayNotification, QuayError> {
         let request = validate_create(repo, draft)?;
-        let answer = self
-            .send(
+        let answer = ok(
+            self.send(
                 Method::POST,
                 &paths::notifications(repo)?,
                 &[],
                 Some(&request),
             )
-            .await?
-            .ok(Op::CreateNotification)?;
+            .await?,
+            Op::CreateNotification,
+        )?;
         decode::decode_json(&answer.body, "the new notification")
     }
 
@@ -315,9 +295,10 @@ impl QuayClient {
     /// silently sends nothing, and a failed test counts as a failure.
     pub async fn test_notification(&self, repo: &QuayRepoRef, uuid: &str) -> Result<(), QuayError> {
         let path = paths::notification_test(repo, uuid)?;
-        self.send(Method::POST, &path, &[], None)
-            .await?
-            .ok(Op::TestNotification)?;
+        ok(
+            self.send(Method::POST, &path, &[], None).await?,
+            Op::TestNotification,
+        )?;
         Ok(())
     }
 
@@ -329,9 +310,10 @@ impl QuayClient {
         uuid: &str,
     ) -> Result<(), QuayError> {
         let path = paths::notification(repo, uuid)?;
-        self.send(Method::POST, &path, &[], None)
-            .await?
-            .ok(Op::ResetNotification)?;
+        ok(
+            self.send(Method::POST, &path, &[], None).await?,
+            Op::ResetNotification,
+        )?;
         Ok(())
     }
 
@@ -342,9 +324,10 @@ impl QuayClient {
         uuid: &str,
     ) -> Result<(), QuayError> {
         let path = paths::notification(repo, uuid)?;
-        self.send(Method::DELETE, &path, &[], None)
-            .await?
-            .ok(Op::DeleteNotification)?;
+        ok(
+            self.send(Method::DELETE, &path, &[], None).await?,
+            Op::DeleteNotification,
+        )?;
         Ok(())
     }
 
@@ -365,7 +348,7 @@ impl QuayClient {
         if answer.status == 404 {
             return Ok(None);
         }
-        let answer = answer.ok(Op::AuthorizeEmail)?;
+        let answer = ok(answer, Op::AuthorizeEmail)?;
         decode::decode_json(&answer.body, "the e-mail authorization").map(Some)
     }
 
@@ -377,49 +360,23 @@ impl QuayClient {
         email: &str,
     ) -> Result<QuayAuthorizedEmail, QuayError> {
         let path = paths::authorized_email(repo, email)?;
-        let answer = self
-            .send(Method::POST, &path, &[], None)
-            .await?
-            .ok(Op::AuthorizeEmail)?;
+        let answer = ok(
+            self.send(Method::POST, &path, &[], None).await?,
+            Op::AuthorizeEmail,
+        )?;
         decode::decode_json(&answer.body, "the e-mail authorization")
     }
 }
 
 /// Checks a Quay address and returns it without a trailing slash (or a pasted `/api/v1`).
 pub fn normalize_base_url(base_url: &str) -> Result<String, QuayValidationError> {
-    use QuayValidationError::InvalidServerUrl;
-    let url =
-        reqwest::Url::parse(base_url.trim()).map_err(|_| InvalidServerUrl("it is not a URL"))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(InvalidServerUrl("it must start with https://"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(InvalidServerUrl("the server name is missing"));
-    }
-    // The token has its own field, where it stays out of URLs and messages.
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(InvalidServerUrl(
-            "leave the user name and token out of the address",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(InvalidServerUrl("remove the ? or # part"));
-    }
-    let base = url.as_str().trim_end_matches('/');
+    let base = check_base_url(base_url).map_err(QuayValidationError::InvalidServerUrl)?;
     Ok(base
         .strip_suffix(paths::API_PREFIX)
-        .unwrap_or(base)
+        .unwrap_or(&base)
         .to_owned())
 }
 
 fn network_error(err: reqwest::Error) -> QuayError {
-    if err.is_timeout() {
-        return QuayError::Network(format!(
-            "no answer within {} seconds",
-            REQUEST_TIMEOUT.as_secs()
-        ));
-    }
-    // reqwest's own text is generic; the cause chain says what happened (refused, DNS, TLS),
-    // and an untrusted certificate gets a message saying what to change.
-    QuayError::Network(crate::tls::describe_error(err))
+    QuayError::Network(crate::http::network_error(err))
 }

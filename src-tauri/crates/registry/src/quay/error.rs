@@ -9,11 +9,9 @@
 //! quote only what Quay said (first line), never the request, so tokens cannot end up in them.
 
 use super::validate::QuayValidationError;
+use crate::http::{clean, excerpt, excerpt_note, is_html};
 use serde_json::Value;
 use std::fmt;
-
-/// Longest piece of an unrecognised body quoted in a message.
-const EXCERPT_CHARS: usize = 200;
 
 /// An OAuth scope of a Quay token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -343,14 +341,6 @@ fn config_hint(message: &str) -> &'static str {
     }
 }
 
-fn excerpt_note(excerpt: &str) -> String {
-    if excerpt.is_empty() {
-        ".".to_owned()
-    } else {
-        format!(": {excerpt}")
-    }
-}
-
 /// Turns a non-success answer into a [`QuayError`] without knowing the call; prefer
 /// [`error_for`], which can name the missing scope. `content_type` only decides whether an
 /// unrecognised body is quoted.
@@ -509,15 +499,6 @@ fn unexpected(status: u16, content_type: Option<&str>, body: &[u8]) -> QuayError
     }
 }
 
-fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
-    let start = String::from_utf8_lossy(&body[..body.len().min(512)])
-        .trim_start()
-        .to_ascii_lowercase();
-    content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("html"))
-        || start.starts_with("<!doctype html")
-        || start.starts_with("<html")
-}
-
 /// The `<title>` of an HTML page (nginx and Flask error pages have one); `None` otherwise.
 fn html_title(content_type: Option<&str>, body: &[u8]) -> Option<String> {
     if !is_html(content_type, body) {
@@ -529,30 +510,4 @@ fn html_title(content_type: Option<&str>, body: &[u8]) -> Option<String> {
     let end = start + lower[start..].find("</title>")?;
     let title = clean(&text[start..end]);
     (!title.is_empty()).then_some(title)
-}
-
-fn excerpt(content_type: Option<&str>, body: &[u8]) -> String {
-    // Markup and binary bodies would only add noise to a message.
-    let textual = content_type.is_none_or(|ct| {
-        let ct = ct.to_ascii_lowercase();
-        (ct.starts_with("text/") && !ct.contains("html")) || ct.contains("json")
-    });
-    if !textual || is_html(content_type, body) {
-        return String::new();
-    }
-    clean(&String::from_utf8_lossy(body))
-}
-
-fn clean(text: &str) -> String {
-    let cleaned: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    match cleaned.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
-    }
 }

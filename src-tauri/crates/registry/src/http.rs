@@ -1,0 +1,160 @@
+//! What the Quay and DTR clients share on the wire: checking a server address, reading an
+//! answer whole, saying why the network failed, and quoting a short, safe excerpt of a body in
+//! an error message.
+
+use reqwest::header::HeaderMap;
+
+use crate::tls::REQUEST_TIMEOUT;
+
+/// Characters of a response body an error message quotes at most.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// Checks a server address as a person typed it: http or https, a host, no credentials, no
+/// query. Returns it without a trailing slash, or why it is not usable (to finish the sentence
+/// "The server address is not usable: ...").
+pub fn check_base_url(base_url: &str) -> Result<String, &'static str> {
+    let url = reqwest::Url::parse(base_url.trim()).map_err(|_| "it is not a URL")?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err("it must start with https:// or http://");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the server name is missing");
+    }
+    // Credentials have their own fields, where they stay out of URLs and messages.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("leave the user name and token out of the address");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("remove the ? or # part");
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// One answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// Sends `request` and reads the answer; a failure is described by [`network_error`].
+    pub async fn fetch(request: reqwest::RequestBuilder) -> Result<Answer, String> {
+        let response = request.send().await.map_err(network_error)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(network_error)?.to_vec();
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// A header's value, when it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Content-Type`.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header(reqwest::header::CONTENT_TYPE.as_str())
+    }
+}
+
+/// Why no answer came, in words: reqwest's own text is generic, while the cause chain says what
+/// happened (refused, DNS, TLS), and an untrusted certificate gets a message saying what to
+/// change.
+pub fn network_error(err: reqwest::Error) -> String {
+    if err.is_timeout() {
+        return format!("no answer within {} seconds", REQUEST_TIMEOUT.as_secs());
+    }
+    crate::tls::describe_error(err)
+}
+
+/// Whether a body is an HTML page (a proxy's or sign-in page rather than the API's answer).
+pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(&body[..body.len().min(512)])
+        .trim_start()
+        .to_ascii_lowercase();
+    content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("html"))
+        || start.starts_with("<!doctype html")
+        || start.starts_with("<html")
+}
+
+/// The start of a textual, non-HTML body on one line, without control characters; empty for
+/// markup and binary bodies, which would only add noise to a message.
+pub fn excerpt(content_type: Option<&str>, body: &[u8]) -> String {
+    let textual = content_type.is_none_or(|ct| {
+        let ct = ct.to_ascii_lowercase();
+        ct.starts_with("text/") || ct.contains("json") || ct.contains("xml")
+    });
+    if !textual || is_html(content_type, body) {
+        return String::new();
+    }
+    clean(&String::from_utf8_lossy(body))
+}
+
+/// `text` on one line, without control characters, cut at [`EXCERPT_CHARS`].
+pub fn clean(text: &str) -> String {
+    let cleaned: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    match cleaned.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
+        None => cleaned,
+    }
+}
+
+/// ": excerpt" to end a sentence with, or "." when there is none.
+pub fn excerpt_note(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        ".".to_owned()
+    } else {
+        format!(": {excerpt}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_once_for_every_registry() {
+        assert_eq!(
+            check_base_url(" https://quay.example.com/ "),
+            Ok("https://quay.example.com".into())
+        );
+        for (bad, why) in [
+            ("quay.example.com", "not a URL"),
+            ("ftp://quay.example.com", "https://"),
+            ("https://alice:tok@quay.example.com", "user name and token"),
+            ("https://quay.example.com/?x=1", "? or #"),
+        ] {
+            let problem = check_base_url(bad).unwrap_err();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn an_excerpt_is_one_short_line_of_text_and_never_html() {
+        assert_eq!(
+            excerpt(Some("application/json"), b"{\"a\":\n 1}"),
+            "{\"a\": 1}"
+        );
+        assert_eq!(excerpt(Some("text/html"), b"<p>hi</p>"), "");
+        assert_eq!(excerpt(None, b"<!DOCTYPE html><html></html>"), "");
+        assert_eq!(excerpt(Some("application/octet-stream"), b"x"), "");
+        let long = "x".repeat(EXCERPT_CHARS + 10);
+        assert_eq!(clean(&long).chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(clean("a\u{7}b"), "ab");
+    }
+}
