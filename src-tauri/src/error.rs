@@ -8,6 +8,7 @@ use registry::connection::ConnectionError;
 use registry::dtr::{DtrError, DtrValidationError};
 use registry::quay::{QuayError, QuayValidationError};
 use registry::secrets::SecretError;
+use registry::RegistryError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -157,6 +158,22 @@ impl From<ConnectionError> for CommandError {
 impl From<SecretError> for CommandError {
     fn from(e: SecretError) -> Self {
         Self::from_display(ErrorKind::Keyring, e)
+    }
+}
+
+impl From<RegistryError> for CommandError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Quay(e) => e.into(),
+            RegistryError::Dtr(e) => e.into(),
+            RegistryError::Connection(e) => e.into(),
+            RegistryError::Secret(e) => e.into(),
+            RegistryError::NoSuchConnection => Self::from_display(ErrorKind::NotFound, e),
+            RegistryError::MissingToken => Self::invalid_field("token", e.to_string()),
+            RegistryError::NoToken(_) => Self::from_display(ErrorKind::Unauthorized, e),
+            RegistryError::WrongKind { .. } => Self::from_display(ErrorKind::Invalid, e),
+            RegistryError::FileUnreadable => Self::from_display(ErrorKind::Storage, e),
+        }
     }
 }
 

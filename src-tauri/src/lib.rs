@@ -8,7 +8,6 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod headless;
-pub mod registry_state;
 pub mod state;
 
 use std::sync::Arc;
@@ -37,7 +36,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             app.manage(inbox);
             app.manage(events::LiveFeed::default());
             app.manage(settings);
-            app.manage(registry_state::RegistryState::open(&paths.config_dir));
+            app.manage(state::saved_connections(&paths.config_dir));
             app.manage(paths);
             Ok(())
         })

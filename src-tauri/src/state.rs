@@ -1,9 +1,12 @@
-//! What the app keeps for its lifetime besides the inbox: where its files live and the settings.
+//! What the app keeps for its lifetime besides the inbox: where its files live, the settings and
+//! the saved connections.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use inbox::settings::{SaveError, Settings};
+use registry::saved::SavedConnections;
+use registry::secrets::{self, KeyringStore, MemoryStore, SecretStore};
 
 /// The bundle identifier from tauri.conf.json; also the name of the data and config folders.
 pub const IDENTIFIER: &str = "dev.wharf.desktop";
@@ -49,6 +52,20 @@ impl AppPaths {
     pub fn database(&self) -> PathBuf {
         self.data_dir.join(inbox::runtime::DATABASE_FILE)
     }
+}
+
+/// `WHARF_SECRET_STORE=memory` keeps tokens in memory only (tests that must not touch the
+/// developer's keyring); anything else uses the OS keyring.
+pub const SECRET_STORE_ENV: &str = "WHARF_SECRET_STORE";
+
+/// The saved connections in `config_dir/connections.json`, with tokens in the OS keyring (or
+/// in memory, see [`SECRET_STORE_ENV`]).
+pub fn saved_connections(config_dir: &Path) -> SavedConnections {
+    let keyring: Arc<dyn SecretStore> = match std::env::var(SECRET_STORE_ENV).as_deref() {
+        Ok("memory") => Arc::new(MemoryStore::new()),
+        _ => Arc::new(KeyringStore::new(secrets::SERVICE)),
+    };
+    SavedConnections::open(config_dir.join("connections.json"), keyring)
 }
 
 /// Managed state: the settings on disk.

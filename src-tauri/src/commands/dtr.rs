@@ -8,7 +8,12 @@ use tauri::{AppHandle, Manager, Runtime};
 use uuid::Uuid;
 
 use crate::error::CommandResult;
-use crate::registry_state::RegistryState;
+
+async fn dtr(app: &AppHandle<impl Runtime>, connection_id: Uuid) -> CommandResult<DtrClient> {
+    Ok(app.state::<SavedConnections>().dtr(connection_id).await?)
+}
+use registry::dtr::client::DtrClient;
+use registry::saved::SavedConnections;
 
 /// The webhooks of a repository, or of a namespace when `repository` is `None`.
 pub async fn dtr_webhook_list(
@@ -17,8 +22,7 @@ pub async fn dtr_webhook_list(
     namespace: String,
     repository: Option<String>,
 ) -> CommandResult<Vec<DtrWebhook>> {
-    let registry = app.state::<RegistryState>();
-    let client = registry.dtr(connection_id).await?;
+    let client = dtr(app, connection_id).await?;
     Ok(match repository {
         Some(repository) => client.repository_webhooks(&namespace, &repository).await?,
         None => client.namespace_webhooks(&namespace).await?,
@@ -30,8 +34,7 @@ pub async fn dtr_webhook_create(
     connection_id: Uuid,
     draft: DtrWebhookDraft,
 ) -> CommandResult<DtrWebhook> {
-    let registry = app.state::<RegistryState>();
-    let client = registry.dtr(connection_id).await?;
+    let client = dtr(app, connection_id).await?;
     // Global-scope webhooks are admin-only; DTR says so with an opaque 403, so ask first.
     let is_admin = client.verify().await?.is_admin.unwrap_or(false);
     let request = validate_create(&draft, is_admin)?;
@@ -43,10 +46,8 @@ pub async fn dtr_webhook_test(
     connection_id: Uuid,
     draft: DtrWebhookTestDraft,
 ) -> CommandResult<()> {
-    let registry = app.state::<RegistryState>();
     let request = validate_test(&draft)?;
-    Ok(registry
-        .dtr(connection_id)
+    Ok(dtr(app, connection_id)
         .await?
         .test_webhook(&request)
         .await?)
@@ -58,11 +59,9 @@ pub async fn dtr_webhook_update(
     update: DtrWebhookUpdate,
     endpoint: String,
 ) -> CommandResult<DtrWebhook> {
-    let registry = app.state::<RegistryState>();
     // DTR refuses to keep an http:// endpoint without skipTLSVerification, so the check needs it.
     let request = validate_update(&update, &endpoint)?;
-    Ok(registry
-        .dtr(connection_id)
+    Ok(dtr(app, connection_id)
         .await?
         .update_webhook(&request)
         .await?)
@@ -73,10 +72,5 @@ pub async fn dtr_webhook_delete(
     connection_id: Uuid,
     id: String,
 ) -> CommandResult<()> {
-    let registry = app.state::<RegistryState>();
-    Ok(registry
-        .dtr(connection_id)
-        .await?
-        .delete_webhook(&id)
-        .await?)
+    Ok(dtr(app, connection_id).await?.delete_webhook(&id).await?)
 }

@@ -24,16 +24,16 @@ macro_rules! for_each_command {
             connection::connection_list() -> ConnectionsOverview;
             connection::connection_save(input: ConnectionInput) -> Connection;
             connection::connection_remove(id: Uuid) -> ();
-            connection::connection_verify(id: Uuid) -> Verified;
+            connection::connection_verify(id: Uuid) -> Account;
 
-            registry::registry_namespace_list(connection_id: Uuid) -> Vec<NamespaceItem>;
+            registry::registry_namespace_list(connection_id: Uuid) -> Vec<Namespace>;
             registry::registry_repository_list(connection_id: Uuid, namespace: String
-                | on_progress: Progress) -> Vec<RepositoryItem>;
+                | on_progress: Progress) -> Vec<Repository>;
 
             quay::quay_notification_list(connection_id: Uuid, namespace: String, name: String)
-                -> Vec<QuayNotification>;
+                -> Vec<QuayNotificationView>;
             quay::quay_notification_create(connection_id: Uuid, namespace: String, name: String,
-                draft: QuayNotificationDraft) -> QuayNotification;
+                draft: QuayNotificationDraft) -> QuayNotificationView;
             quay::quay_notification_test(connection_id: Uuid, namespace: String, name: String,
                 uuid: String) -> ();
             quay::quay_notification_reset(connection_id: Uuid, namespace: String, name: String,

@@ -16,7 +16,6 @@ pub mod settings;
 mod typescript;
 
 // The types the declarations name.
-#[allow(unused_imports)]
 use {
     ::inbox::export::{DeliveryDetail, ExportFormat},
     ::inbox::replay::ReplayOutcome,
@@ -24,13 +23,13 @@ use {
     ::inbox::settings::Settings,
     ::inbox::store::{DeliverySummary, NewHookRoute, Query},
     ::inbox::ReceiverStatus,
+    ::registry::client::{Account, Namespace, Repository},
     ::registry::connection::Connection,
     ::registry::dtr::{DtrWebhook, DtrWebhookDraft, DtrWebhookTestDraft, DtrWebhookUpdate},
     ::registry::listing::Progress,
-    ::registry::quay::{QuayNotification, QuayNotificationDraft, QuayTeam},
+    ::registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayTeam},
+    ::registry::saved::{ConnectionInput, ConnectionsOverview},
     app::AppInfo,
-    connection::{ConnectionInput, ConnectionsOverview, Verified},
-    registry::{NamespaceItem, RepositoryItem},
     settings::SettingsView,
     uuid::Uuid,
 };

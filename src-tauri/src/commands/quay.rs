@@ -1,25 +1,26 @@
 //! Quay repository notifications: list, create, test, reset failures, delete.
 
-use registry::quay::{QuayNotification, QuayNotificationDraft, QuayRepoRef, QuayTeam};
+use registry::quay::client::QuayClient;
+use registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayRepoRef, QuayTeam};
+use registry::saved::SavedConnections;
 use tauri::{AppHandle, Manager, Runtime};
 use uuid::Uuid;
 
 use crate::error::CommandResult;
-use crate::registry_state::RegistryState;
+
+async fn quay(app: &AppHandle<impl Runtime>, connection_id: Uuid) -> CommandResult<QuayClient> {
+    Ok(app.state::<SavedConnections>().quay(connection_id).await?)
+}
 
 pub async fn quay_notification_list(
     app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     namespace: String,
     name: String,
-) -> CommandResult<Vec<QuayNotification>> {
-    let registry = app.state::<RegistryState>();
+) -> CommandResult<Vec<QuayNotificationView>> {
     let repo = QuayRepoRef::new(namespace, name);
-    Ok(registry
-        .quay(connection_id)
-        .await?
-        .notifications(&repo)
-        .await?)
+    let listed = quay(app, connection_id).await?.notifications(&repo).await?;
+    Ok(listed.iter().map(QuayNotificationView::from).collect())
 }
 
 pub async fn quay_notification_create(
@@ -28,14 +29,13 @@ pub async fn quay_notification_create(
     namespace: String,
     name: String,
     draft: QuayNotificationDraft,
-) -> CommandResult<QuayNotification> {
-    let registry = app.state::<RegistryState>();
+) -> CommandResult<QuayNotificationView> {
     let repo = QuayRepoRef::new(namespace, name);
-    Ok(registry
-        .quay(connection_id)
+    let created = quay(app, connection_id)
         .await?
         .create_notification(&repo, &draft)
-        .await?)
+        .await?;
+    Ok(QuayNotificationView::from(&created))
 }
 
 pub async fn quay_notification_test(
@@ -45,10 +45,8 @@ pub async fn quay_notification_test(
     name: String,
     uuid: String,
 ) -> CommandResult<()> {
-    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
-    Ok(registry
-        .quay(connection_id)
+    Ok(quay(app, connection_id)
         .await?
         .test_notification(&repo, &uuid)
         .await?)
@@ -61,10 +59,8 @@ pub async fn quay_notification_reset(
     name: String,
     uuid: String,
 ) -> CommandResult<()> {
-    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
-    Ok(registry
-        .quay(connection_id)
+    Ok(quay(app, connection_id)
         .await?
         .reset_notification_failures(&repo, &uuid)
         .await?)
@@ -77,10 +73,8 @@ pub async fn quay_notification_delete(
     name: String,
     uuid: String,
 ) -> CommandResult<()> {
-    let registry = app.state::<RegistryState>();
     let repo = QuayRepoRef::new(namespace, name);
-    Ok(registry
-        .quay(connection_id)
+    Ok(quay(app, connection_id)
         .await?
         .delete_notification(&repo, &uuid)
         .await?)
@@ -92,6 +86,5 @@ pub async fn quay_team_list(
     connection_id: Uuid,
     org: String,
 ) -> CommandResult<Vec<QuayTeam>> {
-    let registry = app.state::<RegistryState>();
-    Ok(registry.quay(connection_id).await?.teams(&org).await?)
+    Ok(quay(app, connection_id).await?.teams(&org).await?)
 }

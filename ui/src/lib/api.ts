@@ -21,30 +21,26 @@ import type {
   ToastRules,
 } from "./bindings/inbox";
 import type {
+  Account,
   Connection,
+  ConnectionInput,
   ConnectionKind,
+  ConnectionsOverview,
   DtrWebhook,
   DtrWebhookDraft,
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
+  Namespace,
   Progress,
-  QuayNotification,
   QuayNotificationDraft,
+  QuayNotificationView,
   QuayTeam,
+  Repository,
 } from "./bindings/registry";
-import type {
-  AppInfo,
-  CommandError,
-  ConnectionInput,
-  ConnectionsOverview,
-  ErrorKind,
-  NamespaceItem,
-  RepositoryItem,
-  SettingsView,
-  Verified,
-} from "./bindings/shell";
+import type { AppInfo, CommandError, ErrorKind, SettingsView } from "./bindings/shell";
 
 export type {
+  Account,
   AppInfo,
   CommandError,
   Connection,
@@ -60,16 +56,16 @@ export type {
   ErrorKind,
   ExportFormat,
   MintedRoute,
-  NamespaceItem,
+  Namespace,
   NewHookRoute,
   Progress,
-  QuayNotification,
+  QuayNotificationView,
   QuayNotificationDraft,
   QuayTeam,
   Query,
   ReceiverStatus,
   ReplayOutcome,
-  RepositoryItem,
+  Repository,
   RuleMode,
   Settings,
   SettingsField,
@@ -77,7 +73,6 @@ export type {
   Source,
   Theme,
   ToastRules,
-  Verified,
 };
 
 /** A repository of a connection, as every repository-scoped call takes it. */

@@ -2,7 +2,7 @@
 // saved connection (asked once per session and connection), and the repositories the
 // Repositories screen has listed in this session. Choosing a namespace or repository opens it
 // on the Repositories screen.
-import type { Connection, NamespaceItem } from "../lib/api";
+import type { Connection, Namespace } from "../lib/api";
 import type { SeenRepository } from "./seen";
 import { NAV, type View } from "./nav";
 
@@ -37,7 +37,7 @@ export const repositoryItems = (repos: SeenRepository[]): PaletteItem[] =>
 export const viewItems = (): PaletteItem[] =>
   NAV.map((n) => ({ kind: "view", view: n.id, label: n.label, detail: n.hint }));
 
-export function namespaceItems(c: Connection, namespaces: NamespaceItem[]): PaletteItem[] {
+export function namespaceItems(c: Connection, namespaces: Namespace[]): PaletteItem[] {
   return namespaces.map((ns) => ({
     kind: "namespace",
     connectionId: c.id,
@@ -84,9 +84,9 @@ export function moveIndex(index: number, delta: number, count: number): number {
 }
 
 /** Namespaces per connection, asked once per session; a failed ask is retried on next open. */
-export function createNamespaceCache(fetch: (connectionId: string) => Promise<NamespaceItem[]>) {
-  const cache = new Map<string, Promise<NamespaceItem[]>>();
-  return (connectionId: string): Promise<NamespaceItem[]> => {
+export function createNamespaceCache(fetch: (connectionId: string) => Promise<Namespace[]>) {
+  const cache = new Map<string, Promise<Namespace[]>>();
+  return (connectionId: string): Promise<Namespace[]> => {
     let p = cache.get(connectionId);
     if (!p) {
       p = fetch(connectionId);

@@ -1,6 +1,6 @@
 // Repositories the Repositories screen has listed in this session, so the Ctrl+K palette can
 // jump straight to one without asking the registry again.
-import type { Connection, RepositoryItem } from "../lib/api";
+import type { Connection, Repository } from "../lib/api";
 
 export type SeenRepository = {
   connectionId: string;
@@ -15,7 +15,7 @@ const seen = new Map<string, SeenRepository[]>();
 export function rememberRepositories(
   connection: Pick<Connection, "id" | "name">,
   namespace: string,
-  repos: RepositoryItem[],
+  repos: Repository[],
 ): void {
   seen.set(
     `${connection.id}\n${namespace}`,

@@ -3,6 +3,11 @@
 //!
 //! This crate has no Tauri dependency; the desktop shell only calls into it.
 //!
+//! - [`client`]: [`Client`], one client over Quay and DTR for what both answer, in Wharf's
+//!   own types.
+//! - [`saved`]: [`saved::SavedConnections`], the connections file and tokens as an app runs
+//!   them, handing out clients.
+//! - [`error`]: [`RegistryError`], every failure of the above in one type.
 //! - [`connection`]: saved connections (Quay or DTR, address, username, TLS settings) and their
 //!   JSON config file; tokens stay in [`secrets`].
 //! - [`tls`]: per-connection TLS options, the HTTP client built from them and actionable TLS
@@ -17,10 +22,16 @@
 
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod connection;
 pub mod dtr;
+pub mod error;
 pub mod http;
 pub mod listing;
 pub mod quay;
+pub mod saved;
 pub mod secrets;
 pub mod tls;
+
+pub use client::Client;
+pub use error::RegistryError;

@@ -54,12 +54,3 @@ export function deliveryUrlProblem(raw: string, label: string, quay: boolean): s
   return null;
 }
 
-/** `https://hooks.slack.com/…`: enough to recognise a secret URL without showing it. */
-export function maskUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return u.pathname === "/" && !u.search ? u.origin : `${u.origin}/…`;
-  } catch {
-    return "••••";
-  }
-}

@@ -34,25 +34,25 @@ describe("routeToken", () => {
 
 describe("diagnoseQuay", () => {
   it("says when the ref-regex filters out Quay's test build", () => {
-    const text = diagnoseQuay({ failures: 0, token: "t", refRegex: "refs/tags/v.*" });
+    const text = diagnoseQuay({ disabled: false, failures: 0, token: "t", refRegex: "refs/tags/v.*" });
     expect(text).toContain("does not match the test build's ref refs/heads/somebranch");
-    expect(diagnoseQuay({ failures: 0, token: "t", refRegex: "refs/heads/" })).not.toContain(
+    expect(diagnoseQuay({ disabled: false, failures: 0, token: "t", refRegex: "refs/heads/" })).not.toContain(
       "ref-regex",
     );
-    expect(diagnoseQuay({ failures: 0, token: "t", refRegex: "(?<=x" })).not.toContain(
+    expect(diagnoseQuay({ disabled: false, failures: 0, token: "t", refRegex: "(?<=x" })).not.toContain(
       "ref-regex",
     );
   });
 
   it("says disabled at 3 failures, whatever the URL", () => {
-    expect(diagnoseQuay({ failures: 3, token: "t" })).toMatch(/^disabled/);
-    expect(diagnoseQuay({ failures: 5, token: null })).toMatch(/^disabled/);
+    expect(diagnoseQuay({ disabled: true, failures: 3, token: "t" })).toMatch(/^disabled/);
+    expect(diagnoseQuay({ disabled: true, failures: 5, token: null })).toMatch(/^disabled/);
   });
   it("says the endpoint is not a Wharf route without a token", () => {
-    expect(diagnoseQuay({ failures: 2, token: null })).toBe(NOT_A_ROUTE);
+    expect(diagnoseQuay({ disabled: false, failures: 2, token: null })).toBe(NOT_A_ROUTE);
   });
   it("otherwise blames reachability", () => {
-    expect(diagnoseQuay({ failures: 0, token: "t" })).toContain(
+    expect(diagnoseQuay({ disabled: false, failures: 0, token: "t" })).toContain(
       "the registry could not reach the receiver (Quay refuses localhost/127.0.0.1; check the bind address)",
     );
   });

@@ -6,9 +6,6 @@ import type { DeliveryListener, Listening } from "../inbox/feed";
 /** How long to wait for a test delivery before saying why it may not have come. */
 export const WAIT_MS = 30_000;
 
-/** Failures after which Quay stops sending a notification. */
-export const QUAY_DISABLED_AFTER = 3;
-
 /**
  * The route token of a Wharf receiver URL (`<base>/hooks/<token>`), or null when `url` is not
  * one. The base may carry a path of its own (`https://hooks.example.com/wharf`).
@@ -56,12 +53,13 @@ export function refRegexAllowsTest(refRegex: string): boolean | null {
 }
 
 export function diagnoseQuay(n: {
+  disabled: boolean;
   failures: number;
   token: string | null;
-  refRegex?: string;
+  refRegex?: string | null;
 }): string {
-  if (n.failures >= QUAY_DISABLED_AFTER)
-    return `disabled: Quay stops sending after ${QUAY_DISABLED_AFTER} failed deliveries (this one has ${n.failures}). Reset failures, then test again.`;
+  if (n.disabled)
+    return `disabled: Quay stopped sending after ${n.failures} failed deliveries in a row. Reset failures, then test again.`;
   if (!n.token) return NOT_A_ROUTE;
   if (n.refRegex && refRegexAllowsTest(n.refRegex) === false)
     return `the ref-regex “${n.refRegex}” does not match the test build's ref ${QUAY_TEST_REF}, so Quay sends nothing for a test. A real build on a matching branch will notify.`;

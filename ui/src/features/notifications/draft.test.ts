@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { QuayNotification } from "../../lib/api";
+import type { QuayNotificationView } from "../../lib/api";
 import registryBindings from "../../lib/bindings/registry.ts?raw";
 import { declaration } from "../../test/bindings";
 import {
@@ -8,12 +8,9 @@ import {
   SEVERITIES,
   buildDraft,
   describeEventConfig,
-  describeTarget,
   emailProblem,
   emptyNotificationForm,
   isBuildEvent,
-  isDisabled,
-  notificationUrl,
   routeLabel,
   templateProblem,
   validateNotification,
@@ -189,65 +186,28 @@ describe("buildDraft", () => {
   });
 });
 
-const notification = (over: Partial<QuayNotification>): QuayNotification => ({
+const notification = (over: Partial<QuayNotificationView>): QuayNotificationView => ({
   uuid: "0b6f3c1e-2d4a-4f7e-9a51-7c2e8d3b4f10",
   title: null,
   event: "repo_push",
+  refRegex: null,
+  level: null,
+  days: null,
   method: "webhook",
-  config: { url: "https://h.example/hooks/tok" },
-  event_config: {},
-  number_of_failures: 0,
+  target: "https://h.example/hooks/tok",
+  webhookUrl: "https://h.example/hooks/tok",
+  failures: 0,
   disabled: false,
   ...over,
 });
 
 describe("stored notifications", () => {
-  it("give the webhook URL for token matching, and nothing for other methods", () => {
-    expect(notificationUrl(notification({}))).toBe("https://h.example/hooks/tok");
-    expect(
-      notificationUrl(notification({ method: "slack", config: { url: "https://x/hooks/t" } })),
-    ).toBeNull();
-    expect(notificationUrl(notification({ config: null }))).toBeNull();
-  });
-
-  it("describe targets without secrets", () => {
-    expect(describeTarget(notification({}))).toBe("https://h.example/hooks/tok");
-    expect(
-      describeTarget(
-        notification({ method: "slack", config: { url: "https://hooks.slack.com/services/S" } }),
-      ),
-    ).toBe("https://hooks.slack.com/…");
-    expect(
-      describeTarget(
-        notification({ method: "quay_notification", config: { target: { kind: "team", name: "ops" } } }),
-      ),
-    ).toBe("Team ops");
-    expect(
-      describeTarget(notification({ method: "flowdock", config: { flow_api_token: "secret" } })),
-    ).not.toContain("secret");
-    expect(
-      describeTarget(
-        notification({ method: "hipchat", config: { room_id: "7", notification_token: "secret" } }),
-      ),
-    ).toBe("room 7");
-    expect(describeTarget(notification({ method: "carrier_pigeon", config: "x" }))).toBe("");
-  });
-
-  it("describe event options", () => {
-    expect(describeEventConfig(notification({ event_config: { "ref-regex": "refs/heads/main" } }))).toBe(
+  it("describe event options in words", () => {
+    expect(describeEventConfig(notification({ refRegex: "refs/heads/main" }))).toBe(
       "refs matching refs/heads/main",
     );
-    expect(describeEventConfig(notification({ event_config: { days: 7 } }))).toBe("within 7 days");
-    expect(
-      describeEventConfig(
-        notification({ event_config: { level: "1", vulnerability: { priority: "High" } } }),
-      ),
-    ).toBe("High or worse");
+    expect(describeEventConfig(notification({ days: 7 }))).toBe("within 7 days");
+    expect(describeEventConfig(notification({ level: "High" }))).toBe("High or worse");
     expect(describeEventConfig(notification({}))).toBeNull();
-  });
-
-  it("count as disabled from 3 failures", () => {
-    expect(isDisabled(notification({ number_of_failures: 2 }))).toBe(false);
-    expect(isDisabled(notification({ number_of_failures: 3 }))).toBe(true);
   });
 });

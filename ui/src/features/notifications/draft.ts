@@ -1,8 +1,7 @@
 // The Quay notification form: choices, checks (mirroring the Rust validators) and the draft
 // it sends, plus how to describe a stored notification.
-import type { QuayNotification, QuayNotificationDraft } from "../../lib/api";
-import { deliveryUrlProblem, maskUrl } from "../delivery/url";
-import { QUAY_DISABLED_AFTER } from "../delivery/wait";
+import type { QuayNotificationView, QuayNotificationDraft } from "../../lib/api";
+import { deliveryUrlProblem } from "../delivery/url";
 
 export type EventSpec = QuayNotificationDraft["event"];
 export type MethodSpec = QuayNotificationDraft["method"];
@@ -275,61 +274,10 @@ export function buildDraft(f: NotificationForm): QuayNotificationDraft {
 /** The label of a "Send to Wharf" route: the title, or the event. */
 export const routeLabel = (f: NotificationForm): string => f.title.trim() || f.event;
 
-const field = (v: unknown, key: string): unknown =>
-  v !== null && typeof v === "object" && !Array.isArray(v)
-    ? (v as Record<string, unknown>)[key]
-    : undefined;
-const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
-
-/** The URL a webhook notification posts to, or null for other methods. */
-export function notificationUrl(n: QuayNotification): string | null {
-  return n.method === "webhook" ? text(field(n.config, "url")) : null;
-}
-
-/** Where a notification goes, with secrets masked (Slack URLs, tokens). */
-export function describeTarget(n: QuayNotification): string {
-  const c = n.config;
-  switch (n.method) {
-    case "webhook":
-      return text(field(c, "url")) ?? "";
-    case "slack": {
-      const url = text(field(c, "url"));
-      return url ? maskUrl(url) : "";
-    }
-    case "email":
-      return text(field(c, "email")) ?? "";
-    case "quay_notification": {
-      const target = field(c, "target");
-      const kind = text(field(target, "kind")) ?? "";
-      const name = text(field(target, "name")) ?? "";
-      return `${(TARGET_LABELS as Record<string, string>)[kind] ?? kind} ${name}`.trim();
-    }
-    case "flowdock":
-      return "flow API token ••••";
-    case "hipchat": {
-      const room = field(c, "room_id");
-      return room === undefined ? "" : `room ${String(room)}`;
-    }
-    default:
-      return "";
-  }
-}
-
-/** The `ref-regex` of a build notification, if it has one. */
-export const refRegexOf = (n: QuayNotification): string | undefined =>
-  text(field(n.event_config, "ref-regex")) ?? undefined;
-
-/** The event option Quay stored, in words (`refs/heads/main`, `High or worse`, `7 days`). */
-export function describeEventConfig(n: QuayNotification): string | null {
-  const c = n.event_config;
-  const regex = text(field(c, "ref-regex"));
-  if (regex) return `refs matching ${regex}`;
-  const days = field(c, "days");
-  if (typeof days === "number" || typeof days === "string") return `within ${days} days`;
-  const priority = text(field(field(c, "vulnerability"), "priority"));
-  if (priority) return `${priority} or worse`;
+/** The event option Quay stored, in words (`refs matching …`, `High or worse`, `within 7 days`). */
+export function describeEventConfig(n: QuayNotificationView): string | null {
+  if (n.refRegex) return `refs matching ${n.refRegex}`;
+  if (n.days !== null) return `within ${n.days} days`;
+  if (n.level !== null) return `${n.level} or worse`;
   return null;
 }
-
-export const isDisabled = (n: QuayNotification): boolean =>
-  n.number_of_failures >= QUAY_DISABLED_AFTER || n.disabled;

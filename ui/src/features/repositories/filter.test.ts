@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { RepositoryItem } from "../../lib/api";
+import type { Repository } from "../../lib/api";
 import { filterRepositories, fullName, progressText, sortRepositories } from "./filter";
 
-const repo = (namespace: string, name: string, description = ""): RepositoryItem => ({
+const repo = (namespace: string, name: string, description = ""): Repository => ({
   namespace,
   name,
   isPublic: false,

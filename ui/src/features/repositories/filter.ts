@@ -1,4 +1,4 @@
-import type { RepositoryItem } from "../../lib/api";
+import type { Repository } from "../../lib/api";
 
 export const fullName = (r: { namespace: string; name: string }): string =>
   `${r.namespace}/${r.name}`;
@@ -7,7 +7,7 @@ export const fullName = (r: { namespace: string; name: string }): string =>
  * The repositories matching a search-as-you-type query: every word must occur (ignoring case)
  * in `namespace/name` or the description. A blank query matches everything.
  */
-export function filterRepositories(items: RepositoryItem[], query: string): RepositoryItem[] {
+export function filterRepositories(items: Repository[], query: string): Repository[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return items;
   return items.filter((r) => {
@@ -22,6 +22,6 @@ export function progressText(done: number): string {
 }
 
 /** Sorts repositories by name, as registries do not agree on an order. */
-export function sortRepositories(items: RepositoryItem[]): RepositoryItem[] {
+export function sortRepositories(items: Repository[]): Repository[] {
   return [...items].sort((a, b) => fullName(a).localeCompare(fullName(b)));
 }

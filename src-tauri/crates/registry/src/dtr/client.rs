@@ -12,6 +12,7 @@ use super::validate::{
     validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
     DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
 };
+use crate::connection::Connection;
 use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
 use crate::tls::{TlsError, TlsOptions};
@@ -84,6 +85,16 @@ impl DtrClient {
             username: username.to_owned(),
             token: token.to_owned(),
         })
+    }
+
+    /// A client for a saved connection with its token.
+    pub fn for_connection(connection: &Connection, token: &str) -> Result<Self, DtrError> {
+        Self::with_tls(
+            &connection.base_url,
+            connection.username.as_deref().unwrap_or_default(),
+            token,
+            &connection.tls,
+        )
     }
 
     /// The base URL requests go to, without a trailing slash.

@@ -15,6 +15,7 @@ use super::models::{
 };
 use super::paths;
 use super::validate::{validate_create, QuayValidationError};
+use crate::connection::Connection;
 use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
 use crate::tls::TlsOptions;
@@ -86,6 +87,11 @@ impl QuayClient {
             .build()
             .map_err(network_error)?;
         Ok(Self { http, base })
+    }
+
+    /// A client for a saved connection with its token.
+    pub fn for_connection(connection: &Connection, token: &str) -> Result<Self, QuayError> {
+        Self::with_tls(&connection.base_url, token, &connection.tls)
     }
 
     /// The base URL requests go to, without a trailing slash.

@@ -9,6 +9,7 @@
 //! - [`decode`]: success bodies, the token check, paging guards.
 //! - [`paths`]: route paths and queries with checked, encoded names.
 //! - [`client`]: the async HTTP client on top of all that.
+//! - [`view`]: a notification as Wharf shows it, typed and with secrets masked.
 //!
 //! Quay quietly treats a bad token as anonymous: see [`QuayError::TokenRejected`] and
 //! [`decode::verify_answer`] and [`decode::token_probe_answer`].
@@ -19,7 +20,9 @@ pub mod error;
 pub mod models;
 pub mod paths;
 pub mod validate;
+pub mod view;
 
 pub use error::{error_for, error_from_response, QuayError, QuayOperation, QuayScope};
 pub use models::*;
 pub use validate::{validate_create, CreateNotificationRequest, QuayValidationError};
+pub use view::QuayNotificationView;

@@ -1,0 +1,56 @@
+//! [`RegistryError`]: everything a registry operation can fail with, from saved connections to
+//! either registry's API, so a caller handles one type.
+
+use crate::connection::ConnectionError;
+use crate::dtr::{DtrError, DtrValidationError};
+use crate::quay::{QuayError, QuayValidationError};
+use crate::secrets::SecretError;
+
+/// Why a registry operation failed, in a sentence a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// Quay refused or failed.
+    #[error(transparent)]
+    Quay(#[from] QuayError),
+    /// DTR refused or failed.
+    #[error(transparent)]
+    Dtr(#[from] DtrError),
+    /// A connection's settings are invalid, or the connections file could not be written.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    /// The keyring failed.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The connection was removed (in another window, or by editing the file).
+    #[error("That connection no longer exists.")]
+    NoSuchConnection,
+    /// A new connection was saved without a token.
+    #[error("Enter the token for this connection.")]
+    MissingToken,
+    /// The keyring has no token for the connection.
+    #[error("No token is stored for “{0}”. Edit the connection and enter its token.")]
+    NoToken(String),
+    /// A Quay operation on a DTR connection, or the other way round.
+    #[error("“{name}” is not a {wanted} connection.")]
+    WrongKind {
+        /// The connection's name.
+        name: String,
+        /// "Quay" or "DTR".
+        wanted: &'static str,
+    },
+    /// The connections file exists but could not be read, so it is not overwritten.
+    #[error("The connections file could not be read, so Wharf will not overwrite it. Fix or remove it and restart.")]
+    FileUnreadable,
+}
+
+impl From<QuayValidationError> for RegistryError {
+    fn from(e: QuayValidationError) -> Self {
+        Self::Quay(e.into())
+    }
+}
+
+impl From<DtrValidationError> for RegistryError {
+    fn from(e: DtrValidationError) -> Self {
+        Self::Dtr(e.into())
+    }
+}

@@ -1,0 +1,214 @@
+//! The saved connections as an app runs them: the connections file, the tokens in the secret
+//! store, and clients built from both.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::client::Client;
+use crate::connection::{Connection, ConnectionKind, ConnectionsFile};
+use crate::dtr::client::DtrClient;
+use crate::error::RegistryError;
+use crate::quay::client::QuayClient;
+use crate::secrets::{self, FallbackStore, SecretStore};
+use crate::tls::TlsOptions;
+
+/// The saved connections and anything the user should know about where tokens live.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionsOverview {
+    /// In display order.
+    pub connections: Vec<Connection>,
+    /// Plain sentences: no keyring (tokens in memory only), unreadable config file.
+    pub notices: Vec<String>,
+}
+
+/// A connection as the form sends it. A blank `token` keeps the stored one.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInput {
+    /// Set when editing; `None` creates a new connection.
+    pub id: Option<Uuid>,
+    /// Display name.
+    pub name: String,
+    /// Quay or DTR.
+    pub kind: ConnectionKind,
+    /// `https://registry.example.com`.
+    pub base_url: String,
+    /// DTR user name.
+    pub username: Option<String>,
+    /// Certificate checking.
+    pub tls: TlsOptions,
+    /// The OAuth (Quay) or access (DTR) token; goes to the secret store only.
+    pub token: Option<String>,
+}
+
+/// The connections file and the store its tokens live in.
+pub struct SavedConnections {
+    path: PathBuf,
+    file: Mutex<ConnectionsFile>,
+    /// Why the file could not be read; the app starts empty rather than overwrite it.
+    load_error: Option<String>,
+    secrets: Arc<FallbackStore>,
+}
+
+impl SavedConnections {
+    /// Loads the connections file at `path`, with tokens in `keyring` (or in memory for this
+    /// session when the keyring turns out to be unavailable).
+    pub fn open(path: PathBuf, keyring: Arc<dyn SecretStore>) -> Self {
+        let (file, load_error) = match ConnectionsFile::load(&path) {
+            Ok(file) => (file, None),
+            Err(e) => {
+                tracing::error!(error = %e, "connections file unreadable");
+                (ConnectionsFile::default(), Some(e.to_string()))
+            }
+        };
+        Self {
+            path,
+            file: Mutex::new(file),
+            load_error,
+            secrets: Arc::new(FallbackStore::new(keyring)),
+        }
+    }
+
+    fn file(&self) -> MutexGuard<'_, ConnectionsFile> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The saved connections in display order, and what the user should know about them.
+    pub fn overview(&self) -> ConnectionsOverview {
+        let mut notices: Vec<String> = self.load_error.iter().cloned().collect();
+        if let Some(why) = self.secrets.fallback_reason() {
+            notices.push(format!(
+                "No system keyring is available ({why}). Tokens are kept in memory until Wharf quits."
+            ));
+        }
+        ConnectionsOverview {
+            connections: self.file().connections.clone(),
+            notices,
+        }
+    }
+
+    /// The connection with this id.
+    pub fn get(&self, id: Uuid) -> Result<Connection, RegistryError> {
+        self.file()
+            .get(id)
+            .cloned()
+            .ok_or(RegistryError::NoSuchConnection)
+    }
+
+    /// Creates (no id) or updates a connection from the form. The token, when given, goes to
+    /// the secret store first, so a saved connection never lacks the token the user typed; a
+    /// new connection needs one.
+    pub async fn save(&self, input: ConnectionInput) -> Result<Connection, RegistryError> {
+        let mut connection = Connection::new(
+            &input.name,
+            input.kind,
+            &input.base_url,
+            input.username.as_deref(),
+            input.tls,
+        )?;
+        if let Some(id) = input.id {
+            self.get(id)?;
+            connection.id = id;
+        }
+        let token = input.token.filter(|t| !t.trim().is_empty());
+        if input.id.is_none() && token.is_none() {
+            return Err(RegistryError::MissingToken);
+        }
+        if self.load_error.is_some() {
+            return Err(RegistryError::FileUnreadable);
+        }
+        if let Some(token) = token {
+            secrets::set_secret(
+                self.secrets.clone(),
+                connection.account(),
+                token.trim().to_owned(),
+                secrets::DEFAULT_TIMEOUT,
+            )
+            .await?;
+        }
+        let mut file = self.file();
+        let mut next = file.clone();
+        match next.connections.iter_mut().find(|c| c.id == connection.id) {
+            Some(existing) => *existing = connection.clone(),
+            None => next.add(connection.clone())?,
+        }
+        next.save(&self.path)?;
+        *file = next;
+        Ok(connection)
+    }
+
+    /// Removes a connection and its token.
+    pub async fn remove(&self, id: Uuid) -> Result<(), RegistryError> {
+        {
+            let mut file = self.file();
+            let mut next = file.clone();
+            if next.remove(id).is_none() {
+                return Ok(());
+            }
+            next.save(&self.path)?;
+            *file = next;
+        }
+        secrets::delete_secret(
+            self.secrets.clone(),
+            id.to_string(),
+            secrets::DEFAULT_TIMEOUT,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn token(&self, connection: &Connection) -> Result<String, RegistryError> {
+        secrets::get_secret(
+            self.secrets.clone(),
+            connection.account(),
+            secrets::DEFAULT_TIMEOUT,
+        )
+        .await?
+        .ok_or_else(|| RegistryError::NoToken(connection.name.clone()))
+    }
+
+    /// A client for connection `id`, whichever registry it is.
+    pub async fn client(&self, id: Uuid) -> Result<Client, RegistryError> {
+        let connection = self.get(id)?;
+        let token = self.token(&connection).await?;
+        Client::new(&connection, &token)
+    }
+
+    /// A Quay client for connection `id`.
+    pub async fn quay(&self, id: Uuid) -> Result<QuayClient, RegistryError> {
+        let (connection, token) = self.of_kind(id, ConnectionKind::Quay, "Quay").await?;
+        Ok(QuayClient::for_connection(&connection, &token)?)
+    }
+
+    /// A DTR client for connection `id`.
+    pub async fn dtr(&self, id: Uuid) -> Result<DtrClient, RegistryError> {
+        let (connection, token) = self.of_kind(id, ConnectionKind::Dtr, "DTR").await?;
+        Ok(DtrClient::for_connection(&connection, &token)?)
+    }
+
+    /// The connection and its token, after checking its kind (so a wrong kind does not cost a
+    /// keyring prompt).
+    async fn of_kind(
+        &self,
+        id: Uuid,
+        kind: ConnectionKind,
+        wanted: &'static str,
+    ) -> Result<(Connection, String), RegistryError> {
+        let connection = self.get(id)?;
+        if connection.kind != kind {
+            return Err(RegistryError::WrongKind {
+                name: connection.name,
+                wanted,
+            });
+        }
+        let token = self.token(&connection).await?;
+        Ok((connection, token))
+    }
+}
