@@ -138,6 +138,7 @@ mod tests {
             event: Some("repo_push".into()),
             repository: None,
             summary: Some("push\u{1b}[2J to ns/r\n: v1".into()),
+            alert: None,
         };
         let l = line(&d);
         assert_eq!(l, "#7 200 POST /hooks/t 3B repo_push push [2J to ns/r : v1");

@@ -412,6 +412,7 @@ async fn record_refused_head(
             tags: Vec::new(),
             digest: None,
             summary: format!("refused before reading: {why}; method and path unknown"),
+            alert: None,
         }),
         ..NewDelivery::default()
     };
@@ -605,5 +606,6 @@ fn summary_of(d: &NewDelivery) -> DeliverySummary {
         event: rec.and_then(|r| r.kind.wire_name().map(str::to_owned)),
         repository: rec.and_then(|r| r.repository.clone()),
         summary: rec.map(|r| r.summary.clone()),
+        alert: rec.and_then(|r| r.alert),
     }
 }

@@ -253,6 +253,37 @@ impl EventKind {
     }
 }
 
+/// What a delivery warns about, decided from its payload at recognition, so toast rules never
+/// read the summary's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub enum Alert {
+    /// Something failed: Quay `build_failure`, `repo_mirror_sync_failed`, `quota_error`; DTR
+    /// `SCAN_FAILED`, or `SCANNER_UPDATE_COMPLETED` with `success: false`.
+    Failure,
+    /// A vulnerability report: Quay `vulnerability_found`, or a DTR `SCAN_COMPLETED` with at
+    /// least one critical finding.
+    Vulnerability,
+}
+
+impl Alert {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alert::Failure => "failure",
+            Alert::Vulnerability => "vulnerability",
+        }
+    }
+
+    /// The alert a stored name stands for.
+    pub fn parse(name: &str) -> Option<Alert> {
+        [Alert::Failure, Alert::Vulnerability]
+            .into_iter()
+            .find(|a| a.as_str() == name)
+    }
+}
+
 /// The recognised event, as the inbox list and toasts show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "inbox.ts")]
@@ -270,6 +301,8 @@ pub struct Recognized {
     pub digest: Option<String>,
     /// One short line for lists and toasts, e.g. `push to payments/api: v1.4.2`.
     pub summary: String,
+    /// What it warns about, if anything.
+    pub alert: Option<Alert>,
 }
 
 /// At most this many tags are kept in [`Recognized::tags`].
@@ -324,6 +357,7 @@ impl Recognized {
             tags: Vec::new(),
             digest: None,
             summary: clean(&summary, MAX_SUMMARY),
+            alert: None,
         }
     }
 }
@@ -439,6 +473,13 @@ fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     let tags = clean_tags(raw_tags.iter().map(|t| t.as_ref()));
     let digest = quay_digest(obj);
     let summary = quay_summary(obj, &kind, repository.as_deref(), &tags, raw_tags.len());
+    let alert = match kind {
+        EventKind::BuildFailure | EventKind::RepoMirrorSyncFailed | EventKind::QuotaError => {
+            Some(Alert::Failure)
+        }
+        EventKind::VulnerabilityFound => Some(Alert::Vulnerability),
+        _ => None,
+    };
     Recognized {
         source: Source::Quay,
         kind,
@@ -446,6 +487,7 @@ fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
         tags,
         digest,
         summary: clean(&summary, MAX_SUMMARY),
+        alert,
     }
 }
 
@@ -646,6 +688,7 @@ fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
         tags.first(),
         digest.as_deref(),
     );
+    let alert = dtr_alert(&contents, &kind);
     Recognized {
         source: Source::Dtr,
         kind,
@@ -653,6 +696,26 @@ fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
         tags,
         digest,
         summary: clean(&summary, MAX_SUMMARY),
+        alert,
+    }
+}
+
+fn dtr_alert(contents: &Obj<'_>, kind: &EventKind) -> Option<Alert> {
+    match kind {
+        EventKind::ScanFailed => Some(Alert::Failure),
+        EventKind::ScannerUpdateCompleted => {
+            let failed = contents.get("success").and_then(|s| s.as_bool()) == Some(false);
+            failed.then_some(Alert::Failure)
+        }
+        EventKind::ScanCompleted => {
+            let critical = contents
+                .get("scanSummary")
+                .and_then(|s| s.as_object())
+                .and_then(|s| scalar_at(&s, "critical"))
+                .and_then(|n| n.trim().parse::<f64>().ok());
+            critical.filter(|n| *n > 0.0).map(|_| Alert::Vulnerability)
+        }
+        _ => None,
     }
 }
 

@@ -28,10 +28,10 @@ use tokio::sync::oneshot;
 use ts_rs::TS;
 
 use crate::header_blob;
-use crate::recognize::{Recognized, RouteHint, Source};
+use crate::recognize::{Alert, Recognized, RouteHint, Source};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// At most this many queued inserts share one transaction.
@@ -155,6 +155,8 @@ pub struct DeliverySummary {
     pub repository: Option<String>,
     /// One-line summary.
     pub summary: Option<String>,
+    /// What it warns about, if anything (what toast rules read).
+    pub alert: Option<Alert>,
 }
 
 /// Filters for [`Store::list`] and [`Store::search`]; all set fields must match. The UI sends
@@ -400,12 +402,12 @@ impl Store {
                 ),
                 [id],
                 |r| {
-                    let headers: Vec<u8> = r.get(14)?;
+                    let headers: Vec<u8> = r.get(15)?;
                     Ok((
                         summary_from_row(r)?,
-                        r.get(11)?,
                         r.get(12)?,
                         r.get(13)?,
+                        r.get(14)?,
                         headers,
                     ))
                 },
@@ -660,7 +662,11 @@ fn migrate(conn: &Connection) -> Result<()> {
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         match version {
             0 => conn.execute_batch(SCHEMA)?,
-            1 => move_headers_into_deliveries(conn)?,
+            1 => {
+                move_headers_into_deliveries(conn)?;
+                add_alerts(conn)?;
+            }
+            2 => add_alerts(conn)?,
             _ => return Ok(()),
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -692,7 +698,8 @@ const SCHEMA: &str = "CREATE TABLE deliveries (
          event TEXT,
          repository TEXT,
          summary TEXT,
-         headers BLOB NOT NULL DEFAULT x''
+         headers BLOB NOT NULL DEFAULT x'',
+         alert TEXT
      );
      CREATE INDEX deliveries_received_at ON deliveries(received_at);
      CREATE INDEX deliveries_route ON deliveries(route_token);
@@ -794,8 +801,23 @@ fn list_sql(q: &Query) -> (String, Vec<Value>) {
     (sql, args)
 }
 
-const SUMMARY_COLS: &str =
-    "id, received_at, method, path, size, route_token, status, source, event, repository, summary";
+/// Schema 3 stores what a delivery warns about ([`Alert`]) in a column of its own, so toast
+/// rules stop reading summaries. Older rows get it where the event alone decides; the few that
+/// need their body (a DTR scan's critical count, a scanner update's success) stay without.
+fn add_alerts(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "ALTER TABLE deliveries ADD COLUMN alert TEXT;
+         UPDATE deliveries SET alert = 'failure' WHERE
+             (source = 'quay' AND event IN ('build_failure', 'repo_mirror_sync_failed', 'quota_error'))
+             OR (source = 'dtr' AND event = 'SCAN_FAILED');
+         UPDATE deliveries SET alert = 'vulnerability'
+             WHERE source = 'quay' AND event = 'vulnerability_found';",
+    )?;
+    Ok(())
+}
+
+const SUMMARY_COLS: &str = "id, received_at, method, path, size, route_token, status, source, \
+                            event, repository, summary, alert";
 
 fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
     Ok(DeliverySummary {
@@ -810,6 +832,10 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
         event: r.get(8)?,
         repository: r.get(9)?,
         summary: r.get(10)?,
+        alert: r
+            .get::<_, Option<String>>(11)?
+            .as_deref()
+            .and_then(Alert::parse),
     })
 }
 
@@ -943,8 +969,8 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     let rec = d.recognized.as_ref();
     conn.prepare_cached(
         "INSERT INTO deliveries (received_at, method, path, query, remote_addr, body, size, \
-         route_token, status, source, event, repository, summary, headers) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         route_token, status, source, event, repository, summary, headers, alert) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         d.received_at,
@@ -961,6 +987,7 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
         rec.and_then(|r| r.repository.as_deref()),
         rec.map(|r| r.summary.as_str()),
         header_blob::encode(&d.headers),
+        rec.and_then(|r| r.alert).map(Alert::as_str),
     ])?;
     Ok(conn.last_insert_rowid())
 }

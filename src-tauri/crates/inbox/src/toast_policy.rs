@@ -17,6 +17,9 @@
 //! - vulnerabilities: Quay `vulnerability_found`, and DTR `SCAN_COMPLETED` whose summary reports
 //!   at least one critical finding.
 //!
+//! Both come from the [`Alert`] recognition stored with the delivery, never from its summary's
+//! words.
+//!
 //! Titles and bodies come from the recognised summary, which recognition already cleaned; they
 //! are cleaned again and capped at [`MAX_TITLE`] / [`MAX_BODY`] characters here.
 
@@ -29,7 +32,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 use ts_rs::TS;
 
-use crate::recognize::{EventKind, Source};
+use crate::recognize::{Alert, EventKind, Source};
 use crate::store::DeliverySummary;
 use crate::toast::{Toast, ToastError, Toaster};
 
@@ -126,42 +129,13 @@ fn is_rejected(d: &DeliverySummary) -> bool {
 
 /// Whether `d` reports a failure (see the module docs for the list).
 pub fn is_failure(d: &DeliverySummary) -> bool {
-    if is_rejected(d) {
-        return true;
-    }
-    match kind_of(d) {
-        Some(
-            EventKind::BuildFailure
-            | EventKind::RepoMirrorSyncFailed
-            | EventKind::QuotaError
-            | EventKind::ScanFailed,
-        ) => true,
-        Some(EventKind::ScannerUpdateCompleted) => d
-            .summary
-            .as_deref()
-            .is_some_and(|s| s.contains("update failed")),
-        _ => false,
-    }
+    is_rejected(d) || d.alert == Some(Alert::Failure)
 }
 
 /// Whether `d` reports a vulnerability: Quay `vulnerability_found`, or a DTR scan with at least
 /// one critical finding.
 pub fn is_vulnerability(d: &DeliverySummary) -> bool {
-    match kind_of(d) {
-        Some(EventKind::VulnerabilityFound) => true,
-        Some(EventKind::ScanCompleted) => d
-            .summary
-            .as_deref()
-            .and_then(critical_count)
-            .is_some_and(|n| n > 0),
-        _ => false,
-    }
-}
-
-/// The critical count in a DTR scan summary (`... : 3 critical, 1 major, 0 minor`).
-fn critical_count(summary: &str) -> Option<u64> {
-    let end = summary.rfind(" critical, ")?;
-    summary[..end].rsplit(' ').next()?.parse().ok()
+    d.alert == Some(Alert::Vulnerability)
 }
 
 /// Singular and plural nouns for what `d` is, used in titles and summaries.

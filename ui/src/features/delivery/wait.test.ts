@@ -77,6 +77,7 @@ const delivery = (routeToken: string | null, receivedAt: number): DeliverySummar
   event: "repo_push",
   repository: "ns/r",
   summary: "pushed latest",
+  alert: null,
 });
 
 describe("testAndWait", () => {

@@ -14,6 +14,7 @@ const d = (id: number, summary = `d${id}`): DeliverySummary => ({
   event: "repo_push",
   repository: "ns/r",
   summary,
+  alert: null,
 });
 const ids = (rows: DeliverySummary[]) => rows.map((x) => x.id);
 

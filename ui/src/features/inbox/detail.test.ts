@@ -26,6 +26,7 @@ const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
     event: "repo_push",
     repository: "ns/r",
     summary: null,
+    alert: null,
   },
   query: null,
   headers: [],

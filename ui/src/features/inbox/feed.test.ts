@@ -14,6 +14,7 @@ const d = (id: number, routeToken: string | null = "t"): DeliverySummary => ({
   event: "repo_push",
   repository: "ns/r",
   summary: null,
+  alert: null,
 });
 
 describe("createFeed", () => {

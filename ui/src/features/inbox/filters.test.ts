@@ -23,6 +23,7 @@ const d = (over: Partial<DeliverySummary> = {}): DeliverySummary => ({
   event: "repo_push",
   repository: "acme/payments",
   summary: "Pushed acme/payments:latest",
+  alert: null,
   ...over,
 });
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use inbox::recognize::{
-    recognize, EventKind, Recognized, RepoAction, RouteHint, Source, MAX_SUMMARY, MAX_TAGS,
+    recognize, Alert, EventKind, Recognized, RepoAction, RouteHint, Source, MAX_SUMMARY, MAX_TAGS,
 };
 
 fn fixtures_dir() -> PathBuf {
@@ -515,6 +515,49 @@ fn dtr_scanner_update_completed() {
     let failed =
         br#"{"type":"SCANNER_UPDATE_COMPLETED","contents":{"success":false,"db_version":"482"}}"#;
     assert_eq!(rec(failed).summary, "scanner database update failed");
+}
+
+#[test]
+fn alerts_are_decided_from_the_payload() {
+    let quay = |event: &str, file: &str| rec_hint(&RouteHint::quay(event), &fixture(file)).alert;
+    assert_eq!(
+        quay("build_failure", "quay/build_failure.redhat-docs.json"),
+        Some(Alert::Failure)
+    );
+    assert_eq!(
+        quay(
+            "vulnerability_found",
+            "quay/vulnerability_found.redhat-docs.json"
+        ),
+        Some(Alert::Vulnerability)
+    );
+    assert_eq!(quay("repo_push", "quay/repo_push.redhat-docs.json"), None);
+
+    assert_eq!(
+        rec(&fixture("dtr/SCAN_COMPLETED.json")).alert,
+        Some(Alert::Vulnerability),
+        "1 critical"
+    );
+    let scan = |critical: &str| {
+        let body = format!(
+            r#"{{"type":"SCAN_COMPLETED","contents":{{"namespace":"a","repository":"b","tag":"1","scanSummary":{{"critical":{critical},"major":9,"minor":9}}}}}}"#
+        );
+        rec(body.as_bytes()).alert
+    };
+    assert_eq!(scan("0"), None, "no critical finding");
+    assert_eq!(scan("\"2\""), Some(Alert::Vulnerability));
+    assert_eq!(scan("null"), None);
+    assert_eq!(
+        rec(&fixture("dtr/SCAN_FAILED.json")).alert,
+        Some(Alert::Failure)
+    );
+    assert_eq!(
+        rec(&fixture("dtr/SCANNER_UPDATE_COMPLETED.json")).alert,
+        None
+    );
+    let failed = br#"{"type":"SCANNER_UPDATE_COMPLETED","contents":{"success":false}}"#;
+    assert_eq!(rec(failed).alert, Some(Alert::Failure));
+    assert_eq!(rec(&fixture("dtr/TAG_PUSH.json")).alert, None);
 }
 
 #[test]

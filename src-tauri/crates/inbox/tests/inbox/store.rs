@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use inbox::recognize::{recognize, RouteHint, Source};
+use inbox::recognize::{recognize, Alert, RouteHint, Source};
 use inbox::store::{
     now_ms, NewDelivery, NewHookRoute, Query, RouteResponse, Store, StoreError, SCHEMA_VERSION,
     WAL_CHECKPOINT_PAGES,
@@ -620,6 +620,41 @@ fn a_schema_1_file_is_upgraded_with_every_header_kept_in_order() {
         )
         .unwrap();
     assert_eq!(tables, 0, "the old headers table is dropped");
+}
+
+#[test]
+fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
+    let dir = TempDir::new("schema2");
+    let store = Store::open(dir.db()).unwrap();
+    let failure = store
+        .insert(&delivery(
+            "/f",
+            b"{}",
+            Some(RouteHint::quay("build_failure")),
+        ))
+        .unwrap();
+    let push = store
+        .insert(&delivery("/p", QUAY_PUSH.as_bytes(), None))
+        .unwrap();
+    let vulnerability = store
+        .insert(&delivery(
+            "/v",
+            b"{}",
+            Some(RouteHint::quay("vulnerability_found")),
+        ))
+        .unwrap();
+    drop(store);
+    // Back to schema 2: no alert column.
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    conn.execute_batch("ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;")
+        .unwrap();
+    drop(conn);
+
+    let store = Store::open(dir.db()).unwrap();
+    let alert = |id| store.get(id).unwrap().unwrap().summary.alert;
+    assert_eq!(alert(failure), Some(Alert::Failure));
+    assert_eq!(alert(vulnerability), Some(Alert::Vulnerability));
+    assert_eq!(alert(push), None);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use inbox::recognize::Source;
+use inbox::recognize::{Alert, Source};
 use inbox::store::DeliverySummary;
 use inbox::toast::{RecordingToaster, Toast, ToastError, Toaster};
 
@@ -29,6 +29,7 @@ fn delivery(source: Source, event: &str, repo: &str, summary: &str) -> DeliveryS
         event: Some(event.into()),
         repository: Some(repo.into()),
         summary: Some(summary.into()),
+        alert: None,
     }
 }
 
@@ -42,12 +43,15 @@ fn push(repo: &str) -> DeliverySummary {
 }
 
 fn build_failure(repo: &str) -> DeliverySummary {
-    delivery(
-        Source::Quay,
-        "build_failure",
-        repo,
-        &format!("build failed for {repo}"),
-    )
+    DeliverySummary {
+        alert: Some(Alert::Failure),
+        ..delivery(
+            Source::Quay,
+            "build_failure",
+            repo,
+            &format!("build failed for {repo}"),
+        )
+    }
 }
 
 fn ms(n: u64) -> Duration {
@@ -181,12 +185,15 @@ fn rules_on_off_and_failures_only_with_precedence() {
     // Repository failures-only: failures and vulnerabilities pass, the rest does not.
     assert!(rules.allows(&build_failure("team/careful")));
     assert!(!rules.allows(&pull_in("team/careful")));
-    let vuln = delivery(
-        Source::Quay,
-        "vulnerability_found",
-        "team/careful",
-        "vulnerability in team/careful",
-    );
+    let vuln = DeliverySummary {
+        alert: Some(Alert::Vulnerability),
+        ..delivery(
+            Source::Quay,
+            "vulnerability_found",
+            "team/careful",
+            "vulnerability in team/careful",
+        )
+    };
     assert!(rules.allows(&vuln));
 
     // And the policy applies them.
@@ -202,41 +209,30 @@ fn pull_in(repo: &str) -> DeliverySummary {
 }
 
 #[test]
-fn failures_and_vulnerabilities_are_classified() {
-    let scan = |s: &str| delivery(Source::Dtr, "SCAN_COMPLETED", "a/b", s);
-    assert!(is_vulnerability(&scan(
-        "scan completed on a/b:1: 3 critical, 0 major, 0 minor"
-    )));
-    assert!(!is_vulnerability(&scan(
-        "scan completed on a/b:1: 0 critical, 5 major, 0 minor"
-    )));
-    assert!(!is_vulnerability(&scan(
-        "scan completed on a/b:1: ? critical, ? major, ? minor"
-    )));
-    assert!(is_failure(&delivery(
+fn failures_and_vulnerabilities_come_from_the_recognised_alert_not_the_words() {
+    let mut scan = delivery(
         Source::Dtr,
-        "scan_failed",
+        "SCAN_COMPLETED",
         "a/b",
-        "scan failed on a/b:1"
-    )));
-    assert!(is_failure(&delivery(
+        "scan completed on a/b:1: 3 critical, 0 major, 0 minor",
+    );
+    assert!(!is_vulnerability(&scan), "a summary's words decide nothing");
+    scan.alert = Some(Alert::Vulnerability);
+    scan.summary = Some("reworded".into());
+    assert!(is_vulnerability(&scan));
+    assert!(!is_failure(&scan));
+
+    let mut update = delivery(
         Source::Dtr,
         "SCANNER_UPDATE_COMPLETED",
         "",
-        "scanner database update failed"
-    )));
-    assert!(!is_failure(&delivery(
-        Source::Dtr,
-        "SCANNER_UPDATE_COMPLETED",
-        "",
-        "scanner database updated to version 7"
-    )));
-    assert!(is_failure(&delivery(
-        Source::Quay,
-        "repo_mirror_sync_failed",
-        "a/b",
-        "mirror failed"
-    )));
+        "scanner database update failed",
+    );
+    assert!(!is_failure(&update));
+    update.alert = Some(Alert::Failure);
+    assert!(is_failure(&update));
+    assert!(is_failure(&build_failure("a/b")));
+
     let mut rejected = push("a/b");
     rejected.status = 404;
     assert!(is_failure(&rejected));
