@@ -3,6 +3,8 @@
 //!
 //! This crate has no Tauri dependency; the desktop shell only calls into it.
 //!
+//! - [`catalog`]: every Quay event and method and DTR webhook type, with the words Wharf
+//!   shows, for the forms.
 //! - [`client`]: [`Client`], one client over Quay and DTR for what both answer, in Wharf's
 //!   own types.
 //! - [`saved`]: [`saved::SavedConnections`], the connections file and tokens as an app runs
@@ -22,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod client;
 pub mod connection;
 pub mod dtr;

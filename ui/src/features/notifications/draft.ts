@@ -1,6 +1,7 @@
 // The Quay notification form: choices, checks (mirroring the Rust validators) and the draft
 // it sends, plus how to describe a stored notification.
 import type { QuayNotificationView, QuayNotificationDraft } from "../../lib/api";
+import { CATALOG } from "../../lib/bindings/catalog";
 import { deliveryUrlProblem } from "../delivery/url";
 
 export type EventSpec = QuayNotificationDraft["event"];
@@ -10,53 +11,16 @@ export type MethodKind = MethodSpec["kind"];
 export type Severity = Extract<EventSpec, { kind: "vulnerability_found" }>["level"];
 export type TargetKind = Extract<MethodSpec, { kind: "quay_notification" }>["target"]["kind"];
 
-// Records keyed by the binding's unions: a kind added on the Rust side fails the type check here.
-const EVENT_LABELS: Record<EventKind, string> = {
-  repo_push: "Push to repository",
-  build_queued: "Build queued",
-  build_start: "Build started",
-  build_success: "Build succeeded",
-  build_failure: "Build failed",
-  build_cancelled: "Build cancelled",
-  vulnerability_found: "Vulnerability found",
-  repo_mirror_sync_started: "Mirror sync started",
-  repo_mirror_sync_success: "Mirror sync succeeded",
-  repo_mirror_sync_failed: "Mirror sync failed",
-  repo_image_expiry: "Image expiring soon",
-};
+// The choices and their words come from Rust (bindings/catalog.ts); the draft's unions name the
+// values a new notification may take.
+const EVENT_CHOICES = CATALOG.quayEvents as { value: EventKind; label: string }[];
+const METHOD_CHOICES = CATALOG.quayMethods as { value: MethodKind; label: string }[];
 
-const METHOD_LABELS: Record<MethodKind, string> = {
-  webhook: "Webhook POST",
-  email: "E-mail",
-  slack: "Slack",
-  quay_notification: "Quay notification",
-  flowdock: "Flowdock",
-  hipchat: "HipChat",
-};
-
-const SEVERITY_SET: Record<Severity, true> = {
-  Critical: true,
-  High: true,
-  Medium: true,
-  Low: true,
-  Negligible: true,
-  Unknown: true,
-};
-
-const TARGET_LABELS: Record<TargetKind, string> = {
-  user: "User",
-  team: "Team",
-  org: "Organization",
-};
-
-const options = <K extends string>(labels: Record<K, string>) =>
-  (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
-
-export const EVENTS = options(EVENT_LABELS);
-export const METHODS = options(METHOD_LABELS);
-export const TARGET_KINDS = options(TARGET_LABELS);
+export const EVENTS = EVENT_CHOICES;
+export const METHODS = METHOD_CHOICES;
+export const TARGET_KINDS = CATALOG.quayTargets;
 /** Worst first, as Quay lists them. */
-export const SEVERITIES = Object.keys(SEVERITY_SET) as Severity[];
+export const SEVERITIES: Severity[] = CATALOG.quaySeverities;
 
 export const BUILD_EVENTS: readonly EventKind[] = [
   "build_queued",
@@ -68,9 +32,9 @@ export const BUILD_EVENTS: readonly EventKind[] = [
 export const isBuildEvent = (kind: EventKind): boolean => BUILD_EVENTS.includes(kind);
 
 export const eventLabel = (kind: string): string =>
-  (EVENT_LABELS as Record<string, string>)[kind] ?? kind;
+  CATALOG.quayEvents.find((e) => e.value === kind)?.label ?? kind;
 export const methodLabel = (kind: string): string =>
-  (METHOD_LABELS as Record<string, string>)[kind] ?? kind;
+  CATALOG.quayMethods.find((m) => m.value === kind)?.label ?? kind;
 
 export const MAX_TITLE_CHARS = 255;
 export const MAX_EXPIRY_DAYS = 3650;

@@ -6,32 +6,19 @@ import type {
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
 } from "../../lib/api";
+import { CATALOG } from "../../lib/bindings/catalog";
 import { deliveryUrlProblem, isHttp } from "../delivery/url";
 
 export type WebhookType = DtrWebhookDraft["type"];
 export type WebhookScope = DtrWebhookDraft["scope"];
 export type ScopeKind = WebhookScope["kind"];
 
-/** The 13 types of DTR's server enum, as the binding lists them. */
-export const WEBHOOK_TYPES: { value: WebhookType; label: string; scope: ScopeKind }[] = [
-  { value: "TAG_PUSH", label: "Tag pushed", scope: "repository" },
-  { value: "TAG_PULL", label: "Tag pulled (DTR 2.6+)", scope: "repository" },
-  { value: "TAG_DELETE", label: "Tag deleted", scope: "repository" },
-  { value: "MANIFEST_PUSH", label: "Manifest pushed", scope: "repository" },
-  { value: "MANIFEST_PULL", label: "Manifest pulled (DTR 2.6+)", scope: "repository" },
-  { value: "MANIFEST_DELETE", label: "Manifest deleted", scope: "repository" },
-  { value: "SCAN_COMPLETED", label: "Security scan completed", scope: "repository" },
-  { value: "SCAN_FAILED", label: "Security scan failed", scope: "repository" },
-  { value: "PROMOTION", label: "Image promoted", scope: "repository" },
-  { value: "PUSH_MIRRORING", label: "Image push-mirrored", scope: "repository" },
-  { value: "POLL_MIRRORING", label: "Image poll-mirrored", scope: "repository" },
-  { value: "REPO_EVENT", label: "Repository created, updated or deleted", scope: "namespace" },
-  {
-    value: "SCANNER_UPDATE_COMPLETED",
-    label: "Vulnerability database updated (admins)",
-    scope: "global",
-  },
-];
+/** DTR's webhook types with their words and scopes, from Rust (bindings/catalog.ts). */
+export const WEBHOOK_TYPES = CATALOG.dtrWebhookTypes as {
+  value: WebhookType;
+  label: string;
+  scope: ScopeKind;
+}[];
 
 export const SCOPE_GROUPS: { scope: ScopeKind; label: string }[] = [
   { scope: "repository", label: "Repository events" },

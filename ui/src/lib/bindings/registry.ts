@@ -14,6 +14,44 @@ account: string,
 detail: string, };
 
 /**
+ * Every choice the notification and webhook forms offer.
+ */
+export type Catalog = { 
+/**
+ * Quay's repository events, in Quay's order.
+ */
+quayEvents: Array<Choice<QuayEvent>>, 
+/**
+ * Quay's delivery methods.
+ */
+quayMethods: Array<Choice<QuayMethod>>, 
+/**
+ * Who a Quay in-app notification goes to.
+ */
+quayTargets: Array<Choice<QuayTargetKind>>, 
+/**
+ * Vulnerability severities, worst first.
+ */
+quaySeverities: Array<QuaySeverity>, 
+/**
+ * DTR's webhook types, repository types first.
+ */
+dtrWebhookTypes: Array<DtrTypeChoice>, };
+
+/**
+ * One choice of a form.
+ */
+export type Choice<T> = { 
+/**
+ * The value sent.
+ */
+value: T, 
+/**
+ * The words shown.
+ */
+label: string, };
+
+/**
  * One saved registry connection. Holds no secret.
  */
 export type Connection = { 
@@ -92,6 +130,28 @@ connections: Array<Connection>,
  * Plain sentences: no keyring (tokens in memory only), unreadable config file.
  */
 notices: Array<string>, };
+
+/**
+ * Which kind of `key` a webhook type takes.
+ */
+export type DtrScopeKind = "repository" | "namespace" | "global";
+
+/**
+ * A DTR webhook type with the scope its key takes.
+ */
+export type DtrTypeChoice = { 
+/**
+ * The type.
+ */
+value: DtrWebhookType, 
+/**
+ * The words shown.
+ */
+label: string, 
+/**
+ * Repository, namespace or the whole DTR.
+ */
+scope: DtrScopeKind, };
 
 /**
  * A webhook subscription as DTR lists it (`responses.Webhook`).

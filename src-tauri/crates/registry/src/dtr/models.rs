@@ -50,7 +50,9 @@ pub enum DtrWebhookType {
 }
 
 /// Which kind of `key` a webhook type takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "registry.ts")]
 pub enum DtrScopeKind {
     /// `key` is `namespace/repository` (or empty, for a DTR admin, meaning every repository).
     Repository,

@@ -1,0 +1,193 @@
+//! What the forms offer, in one place: every Quay event and method and every DTR webhook type,
+//! with the words Wharf shows for them and, for DTR, the scope each type takes. The UI reads it
+//! from a file generated from this (`bindings/catalog.ts`); it keeps no list of its own.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::dtr::{DtrScopeKind, DtrWebhookType};
+use crate::quay::{QuayEvent, QuayMethod, QuaySeverity, QuayTargetKind};
+
+/// One choice of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+pub struct Choice<T: TS> {
+    /// The value sent.
+    pub value: T,
+    /// The words shown.
+    pub label: String,
+}
+
+/// A DTR webhook type with the scope its key takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+pub struct DtrTypeChoice {
+    /// The type.
+    pub value: DtrWebhookType,
+    /// The words shown.
+    pub label: String,
+    /// Repository, namespace or the whole DTR.
+    pub scope: DtrScopeKind,
+}
+
+/// Every choice the notification and webhook forms offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    /// Quay's repository events, in Quay's order.
+    pub quay_events: Vec<Choice<QuayEvent>>,
+    /// Quay's delivery methods.
+    pub quay_methods: Vec<Choice<QuayMethod>>,
+    /// Who a Quay in-app notification goes to.
+    pub quay_targets: Vec<Choice<QuayTargetKind>>,
+    /// Vulnerability severities, worst first.
+    pub quay_severities: Vec<QuaySeverity>,
+    /// DTR's webhook types, repository types first.
+    pub dtr_webhook_types: Vec<DtrTypeChoice>,
+}
+
+fn choice<T: TS>(value: T, label: &str) -> Choice<T> {
+    Choice {
+        value,
+        label: label.to_owned(),
+    }
+}
+
+/// The catalog.
+pub fn catalog() -> Catalog {
+    Catalog {
+        quay_events: QuayEvent::ALL
+            .into_iter()
+            .map(|e| {
+                let label = quay_event_label(&e).to_owned();
+                choice(e, &label)
+            })
+            .collect(),
+        quay_methods: QuayMethod::ALL
+            .into_iter()
+            .map(|m| {
+                let label = quay_method_label(&m).to_owned();
+                choice(m, &label)
+            })
+            .collect(),
+        quay_targets: vec![
+            choice(QuayTargetKind::User, "User"),
+            choice(QuayTargetKind::Team, "Team"),
+            choice(QuayTargetKind::Org, "Organization"),
+        ],
+        quay_severities: QuaySeverity::ALL.to_vec(),
+        dtr_webhook_types: DTR_ORDER
+            .iter()
+            .map(|t| DtrTypeChoice {
+                label: dtr_type_label(t).to_owned(),
+                scope: t.scope_kind().unwrap_or(DtrScopeKind::Repository),
+                value: t.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Repository types first, then the namespace and global ones, as the form groups them.
+const DTR_ORDER: [DtrWebhookType; 13] = [
+    DtrWebhookType::TagPush,
+    DtrWebhookType::TagPull,
+    DtrWebhookType::TagDelete,
+    DtrWebhookType::ManifestPush,
+    DtrWebhookType::ManifestPull,
+    DtrWebhookType::ManifestDelete,
+    DtrWebhookType::ScanCompleted,
+    DtrWebhookType::ScanFailed,
+    DtrWebhookType::Promotion,
+    DtrWebhookType::PushMirroring,
+    DtrWebhookType::PollMirroring,
+    DtrWebhookType::RepoEvent,
+    DtrWebhookType::ScannerUpdateCompleted,
+];
+
+fn quay_event_label(event: &QuayEvent) -> &str {
+    match event {
+        QuayEvent::RepoPush => "Push to repository",
+        QuayEvent::BuildQueued => "Build queued",
+        QuayEvent::BuildStart => "Build started",
+        QuayEvent::BuildSuccess => "Build succeeded",
+        QuayEvent::BuildFailure => "Build failed",
+        QuayEvent::BuildCancelled => "Build cancelled",
+        QuayEvent::VulnerabilityFound => "Vulnerability found",
+        QuayEvent::RepoMirrorSyncStarted => "Mirror sync started",
+        QuayEvent::RepoMirrorSyncSuccess => "Mirror sync succeeded",
+        QuayEvent::RepoMirrorSyncFailed => "Mirror sync failed",
+        QuayEvent::RepoImageExpiry => "Image expiring soon",
+        QuayEvent::Other(name) => name,
+    }
+}
+
+fn quay_method_label(method: &QuayMethod) -> &str {
+    match method {
+        QuayMethod::Webhook => "Webhook POST",
+        QuayMethod::Email => "E-mail",
+        QuayMethod::Slack => "Slack",
+        QuayMethod::QuayNotification => "Quay notification",
+        QuayMethod::Flowdock => "Flowdock",
+        QuayMethod::Hipchat => "HipChat",
+        QuayMethod::Other(name) => name,
+    }
+}
+
+fn dtr_type_label(t: &DtrWebhookType) -> &str {
+    match t {
+        DtrWebhookType::TagPush => "Tag pushed",
+        DtrWebhookType::TagPull => "Tag pulled (DTR 2.6+)",
+        DtrWebhookType::TagDelete => "Tag deleted",
+        DtrWebhookType::ManifestPush => "Manifest pushed",
+        DtrWebhookType::ManifestPull => "Manifest pulled (DTR 2.6+)",
+        DtrWebhookType::ManifestDelete => "Manifest deleted",
+        DtrWebhookType::ScanCompleted => "Security scan completed",
+        DtrWebhookType::ScanFailed => "Security scan failed",
+        DtrWebhookType::Promotion => "Image promoted",
+        DtrWebhookType::PushMirroring => "Image push-mirrored",
+        DtrWebhookType::PollMirroring => "Image poll-mirrored",
+        DtrWebhookType::RepoEvent => "Repository created, updated or deleted",
+        DtrWebhookType::ScannerUpdateCompleted => "Vulnerability database updated (admins)",
+        DtrWebhookType::Other(name) => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_method_and_type_is_offered_once_with_words() {
+        let c = catalog();
+        assert_eq!(c.quay_events.len(), QuayEvent::ALL.len());
+        assert_eq!(c.quay_methods.len(), QuayMethod::ALL.len());
+        let mut types: Vec<&str> = c
+            .dtr_webhook_types
+            .iter()
+            .map(|t| t.value.as_str())
+            .collect();
+        types.sort();
+        let mut all: Vec<&str> = DtrWebhookType::ALL.iter().map(|t| t.as_str()).collect();
+        all.sort();
+        assert_eq!(types, all);
+        for label in c
+            .quay_events
+            .iter()
+            .map(|e| &e.label)
+            .chain(c.quay_methods.iter().map(|m| &m.label))
+            .chain(c.dtr_webhook_types.iter().map(|t| &t.label))
+        {
+            assert!(
+                label.chars().next().is_some_and(char::is_uppercase),
+                "{label}"
+            );
+        }
+        let repo_event = c
+            .dtr_webhook_types
+            .iter()
+            .find(|t| t.value == DtrWebhookType::RepoEvent)
+            .unwrap();
+        assert_eq!(repo_event.scope, DtrScopeKind::Namespace);
+    }
+}
