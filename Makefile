@@ -8,11 +8,11 @@ UI := ui
         bindings-check docs-check build-debug e2e fuzz package clean
 
 ## Build and launch the desktop app (installs missing system packages when root). Without a
-## display it runs the headless receiver instead: `wharf --headless`.
+## display it runs the headless receiver instead: `wharf headless`.
 run: system-deps ui-build
 	@if [[ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
 	  echo "No display (DISPLAY/WAYLAND_DISPLAY unset): starting the headless receiver." >&2; \
-	  $(CARGO) run -p wharf -- --headless $(ARGS); \
+	  $(CARGO) run -p wharf -- headless $(ARGS); \
 	else \
 	  $(CARGO) run -p wharf; \
 	fi

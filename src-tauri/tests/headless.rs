@@ -1,5 +1,5 @@
-//! `wharf --headless` as a user runs it: the real binary, a real SQLite file, real HTTP on
-//! 127.0.0.1, a real Quay payload.
+//! `wharf headless` as a user runs it: the real binary, a real SQLite file, real HTTP on
+//! 127.0.0.1, a real Quay payload; and the command line on a machine without a display.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -22,7 +22,7 @@ impl Headless {
     fn start_with(data_dir: &std::path::Path, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wharf"))
             .args([
-                "--headless",
+                "headless",
                 "--port",
                 "0",
                 "--bind",
@@ -48,7 +48,7 @@ impl Headless {
     fn next_line(&self) -> String {
         self.lines
             .recv_timeout(Duration::from_secs(20))
-            .expect("a line from wharf --headless")
+            .expect("a line from wharf headless")
     }
 
     /// Reads the banner and the first route line; returns the route's URL.
@@ -78,6 +78,47 @@ fn fixture(name: &str) -> Vec<u8> {
         .join("../tests/fixtures/quay")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs the real binary without a display and returns (exit code, stdout, stderr).
+fn without_display(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wharf"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("wharf runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_command_line_answers_without_a_display() {
+    let (code, out, err) = without_display(&["--help"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Usage: wharf"), "{out}");
+    assert!(out.contains("headless"), "{out}");
+
+    let (code, out, _) = without_display(&["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("wharf {}", env!("CARGO_PKG_VERSION")));
+
+    let (code, out, _) = without_display(&["headless", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--max-age-days"), "{out}");
+
+    // No window can open: say what to run instead, instead of a GTK panic.
+    let (code, _, err) = without_display(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("wharf headless"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let (code, _, err) = without_display(&["headless", "--port", "http"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--port"), "{err}");
 }
 
 #[tokio::test]
