@@ -13,6 +13,10 @@
 //!    process's RSS before and after.
 //! 3. `Store::list` over 100,000 varied deliveries: no filter (baseline), a text filter that
 //!    matches often, one that matches one row, one that matches none.
+//! 4. The receiver on that store while a text search over all 100,000 deliveries runs in a loop
+//!    (as a person typing would cause), against the same receiver with no search running.
+//!
+//! `-- rounds` runs phase 1 only; `-- search` runs phases 3 and 4 only.
 
 // The allocator the app's binary uses (src-tauri/src/main.rs), for both servers alike.
 #[global_allocator]
@@ -60,8 +64,9 @@ fn main() {
         eprintln!("ingest: `wrk` is not installed (Debian: apt-get install wrk)");
         std::process::exit(1);
     }
-    // `-- rounds`: only phase 1, for trying a change quickly.
+    // `-- rounds`: only phase 1, for trying a change quickly; `-- search`: phases 3 and 4.
     let rounds_only = std::env::args().any(|a| a == "rounds");
+    let search_only = std::env::args().any(|a| a == "search");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,6 +75,11 @@ fn main() {
     let body = quay_build_1kib();
     let script = work.join("post.lua");
     std::fs::write(&script, lua_script(&body)).unwrap();
+    if search_only {
+        search(&runtime, &work, &script);
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
 
     // The two servers live for the whole run; each only gets traffic in its own turn.
     let bare = runtime.block_on(bare_server());
@@ -133,7 +143,7 @@ fn main() {
     let _ = std::fs::remove_file(db.with_extension("sqlite-shm"));
 
     if !rounds_only {
-        search(&runtime, &work);
+        search(&runtime, &work, &script);
     }
     let _ = std::fs::remove_dir_all(&work);
 }
@@ -281,8 +291,9 @@ fn file_mib(path: &Path) -> f64 {
     (size(path) + size(&path.with_extension("sqlite-wal"))) as f64 / (1024.0 * 1024.0)
 }
 
-/// `Store::list` over 100,000 varied deliveries, median of SEARCH_REPEATS runs each.
-fn search(runtime: &tokio::runtime::Runtime, work: &Path) {
+/// `Store::list` over 100,000 varied deliveries, median of SEARCH_REPEATS runs each; then the
+/// receiver's latency while searches run.
+fn search(runtime: &tokio::runtime::Runtime, work: &Path, script: &Path) {
     let db = work.join("search.sqlite");
     let store = Store::open(&db).unwrap();
     let hint = RouteHint {
@@ -374,4 +385,80 @@ fn search(runtime: &tokio::runtime::Runtime, work: &Path) {
         let (ms, rows) = time(&q);
         println!("| {what} | {rows} | {ms:.2} ms | {:.1} |", ms / baseline);
     }
+    receiver_while_searching(runtime, &store, script);
+}
+
+/// The receiver on the 100,000-delivery store, for one round without and one with a search
+/// (text matching nothing, so a full scan) running back to back on another thread.
+fn receiver_while_searching(runtime: &tokio::runtime::Runtime, store: &Store, script: &Path) {
+    let token = store
+        .create_route(&NewHookRoute {
+            source: Some(Source::Quay),
+            event: Some("build_success".into()),
+            label: "bench".into(),
+            ..NewHookRoute::default()
+        })
+        .unwrap()
+        .token;
+    let receiver = runtime
+        .block_on(Receiver::start(
+            ReceiverConfig {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..ReceiverConfig::default()
+            },
+            store.clone(),
+        ))
+        .unwrap();
+    let url = format!("http://{}/hooks/{token}", receiver.local_addr());
+    wrk(script, &url, Duration::from_secs(2));
+    let quiet = wrk(script, &url, ROUND);
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let searcher = std::thread::spawn({
+        let (store, stop) = (store.clone(), stop.clone());
+        move || {
+            let q = Query {
+                text: Some("no-such-text".into()),
+                ..Query::default()
+            };
+            let mut took = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                std::hint::black_box(store.search(&q).unwrap().len());
+                took.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            took
+        }
+    });
+    let busy = wrk(script, &url, ROUND);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut took = searcher.join().unwrap();
+    took.sort_by(f64::total_cmp);
+    runtime.block_on(receiver.shutdown()).unwrap();
+
+    println!("\n## The receiver while a full-text search loops over {SEARCH_ROWS} deliveries\n");
+    println!(
+        "| receiver, {} s | req/s | p50 | p99 | max | errors |",
+        ROUND.as_secs()
+    );
+    println!("|---|---|---|---|---|---|");
+    for (what, w) in [
+        ("no search running (baseline)", quiet),
+        ("searching in a loop", busy),
+    ] {
+        println!(
+            "| {what} | {:.0} | {:.2} ms | **{:.2} ms** | {:.1} ms | {} |",
+            w.rps(),
+            w.p50_ms,
+            w.p99_ms,
+            w.max_ms,
+            w.errors
+        );
+    }
+    println!(
+        "\n{} searches ran meanwhile, median {:.0} ms each; p99 ratio {:.2} to the baseline.",
+        took.len(),
+        took.get(took.len() / 2).copied().unwrap_or(f64::NAN),
+        busy.p99_ms / quiet.p99_ms
+    );
 }

@@ -368,6 +368,41 @@ fn search_filters_by_text_source_event_repo_route_status() {
 }
 
 #[test]
+fn a_text_search_finds_what_list_finds_across_windows_and_pages() {
+    let dir = TempDir::new("windows");
+    let store = Store::open(dir.db()).unwrap();
+    // 12,000 rows (more than two search windows), every 700th saying "needle".
+    let filler = rusqlite::Connection::open(dir.db()).unwrap();
+    filler
+        .execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) \
+             INSERT INTO deliveries (received_at, method, path, body, size, status) \
+             SELECT i, 'POST', '/hooks/x', CASE WHEN i % 700 = 0 THEN 'a needle here' \
+             ELSE 'hay' END, 10, 200 FROM n;",
+        )
+        .unwrap();
+    let needle = |limit, before| Query {
+        text: Some("needle".into()),
+        limit: Some(limit),
+        before,
+        ..Query::default()
+    };
+    let ids = |rows: Vec<inbox::store::DeliverySummary>| -> Vec<i64> {
+        rows.iter().map(|d| d.id).collect()
+    };
+    let all = ids(store.list(&needle(100, None)).unwrap());
+    assert_eq!(all.len(), 17);
+    assert_eq!(ids(store.search(&needle(100, None)).unwrap()), all);
+    // A limit met in the first window, and a page that starts in the middle.
+    assert_eq!(ids(store.search(&needle(3, None)).unwrap()), all[..3]);
+    assert_eq!(
+        ids(store.search(&needle(5, Some(all[6]))).unwrap()),
+        all[7..12]
+    );
+    assert_eq!(store.search(&needle(5, Some(1))).unwrap(), vec![]);
+}
+
+#[test]
 fn a_newer_search_stops_one_still_running() {
     let dir = TempDir::new("superseded");
     let store = Store::open(dir.db()).unwrap();
