@@ -16,12 +16,11 @@
 //! in the store as a rejected delivery too, with the reason.
 
 use std::convert::Infallible;
-use std::future::poll_fn;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::time::Duration;
 
-use axum::body::{Body, HttpBody};
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,6 +33,9 @@ use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::recognize::{recognize, EventKind, Recognized, Source};
+use body::{declared_length, read_body, ReadError};
+
+mod body;
 use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
 
 /// Default port; fixed so receiver URLs registered in Quay/DTR stay valid across restarts.
@@ -557,39 +559,6 @@ fn raw_headers(headers: &HeaderMap) -> Vec<(String, Vec<u8>)> {
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
         .collect()
-}
-
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-enum ReadError {
-    /// More than the limit: the declared length or the bytes read before stopping.
-    TooLarge(u64),
-    Timeout,
-    Broken,
-}
-
-/// Reads data frames until the end or until more than `limit` bytes arrived, then stops, so a
-/// chunked body never costs more than `limit` plus one frame of memory.
-async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
-    let mut buf = Vec::new();
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let frame = frame.map_err(|_| ReadError::Broken)?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
-                return Err(ReadError::TooLarge((buf.len() + data.len()) as u64));
-            }
-            buf.extend_from_slice(&data);
-        }
-    }
-    Ok(buf)
 }
 
 fn summary_of(d: &NewDelivery) -> DeliverySummary {

@@ -1,0 +1,200 @@
+//! Quay repository notifications: the event from the route or the body's shape, tags, digest
+//! and the summary.
+
+use std::borrow::Cow;
+
+use super::lazy::Obj;
+use super::text::*;
+use super::*;
+
+pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
+    let kind = match hint_event {
+        Some(name) => EventKind::parse(Source::Quay, name).unwrap_or_else(|| EventKind::Other {
+            name: clean(name, MAX_NAME),
+        }),
+        None => infer_quay_kind(obj),
+    };
+    let repository = match str_at(obj, "repository") {
+        Some(full) => join_repo(None, &full),
+        None => str_at(obj, "name")
+            .and_then(|name| join_repo(str_at(obj, "namespace").as_deref(), &name)),
+    };
+
+    let raw_tags = quay_raw_tags(obj);
+    let tags = clean_tags(raw_tags.iter().map(|t| t.as_ref()));
+    let digest = quay_digest(obj);
+    let summary = quay_summary(obj, &kind, repository.as_deref(), &tags, raw_tags.len());
+    let alert = match kind {
+        EventKind::BuildFailure | EventKind::RepoMirrorSyncFailed | EventKind::QuotaError => {
+            Some(Alert::Failure)
+        }
+        EventKind::VulnerabilityFound => Some(Alert::Vulnerability),
+        _ => None,
+    };
+    Recognized {
+        source: Source::Quay,
+        kind,
+        repository,
+        tags,
+        digest,
+        summary: clean(&summary, MAX_SUMMARY),
+        alert,
+    }
+}
+
+/// Narrows the event from the keys each Quay event documents. Only keys that a single event
+/// carries decide; anything else stays ambiguous, because a wrong guess would mislabel the inbox.
+fn infer_quay_kind(obj: &Obj<'_>) -> EventKind {
+    use EventKind::*;
+    let has = |k: &str| obj.contains_key(k);
+    let ambiguous = |c: &[EventKind]| Ambiguous {
+        candidates: c.to_vec(),
+    };
+    if has("updated_tags") {
+        RepoPush
+    } else if obj.get("vulnerability").is_some_and(|v| v.is_object()) {
+        VulnerabilityFound
+    } else if has("expiring_in") {
+        RepoImageExpiry
+    } else if QUAY_QUOTA_KEYS.iter().any(|k| has(k)) {
+        ambiguous(&[QuotaWarning, QuotaError])
+    } else if QUAY_BUILD_KEYS.iter().any(|k| has(k)) {
+        // error_message: failure only. is_manual/manual_user: only the queued emitter sets them.
+        // manifest_digests: success only; image_id: success, or cancelled in test samples.
+        if has("error_message") {
+            BuildFailure
+        } else if has("is_manual") || has("manual_user") {
+            BuildQueued
+        } else if has("manifest_digests") {
+            BuildSuccess
+        } else if has("image_id") {
+            ambiguous(&[BuildSuccess, BuildCancelled])
+        } else {
+            ambiguous(&[BuildStart, BuildSuccess, BuildFailure, BuildCancelled])
+        }
+    } else if has("message") {
+        ambiguous(&[
+            RepoMirrorSyncStarted,
+            RepoMirrorSyncSuccess,
+            RepoMirrorSyncFailed,
+        ])
+    } else {
+        Unrecognized
+    }
+}
+
+/// Tags come from `updated_tags` (list, or tag→digest map in the older variant), `docker_tags`
+/// (builds) or `tags` (vulnerability, expiry).
+fn quay_raw_tags<'a>(obj: &Obj<'a>) -> Vec<Cow<'a, str>> {
+    let Some(value) = ["updated_tags", "docker_tags", "tags"]
+        .iter()
+        .find_map(|k| obj.get(k))
+    else {
+        return Vec::new();
+    };
+    match value.kind() {
+        Kind::Object => value
+            .as_object()
+            .map_or_else(Vec::new, |map| map.into_keys().collect()),
+        Kind::Array => value.as_array().map_or_else(Vec::new, |items| {
+            items.iter().filter_map(Json::as_str).collect()
+        }),
+        Kind::String => value.as_str().into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The map variant of `updated_tags` names digests; otherwise a lone manifest digest does.
+fn quay_digest(obj: &Obj<'_>) -> Option<String> {
+    if let Some(map) = obj.get("updated_tags").and_then(|t| t.as_object()) {
+        let mut digests = map.values().filter_map(|d| d.as_str());
+        let first = digests.next()?;
+        return digests
+            .all(|other| other == first)
+            .then(|| clean(&first, MAX_DIGEST));
+    }
+    single_manifest_digest(obj)
+}
+
+/// `manifest_digests` holds `host/ns/repo@sha256:…` references; one of them names the digest.
+fn single_manifest_digest(obj: &Obj<'_>) -> Option<String> {
+    match obj.get("manifest_digests")?.as_array()?.as_slice() {
+        [one] => {
+            let one = one.as_str()?;
+            let digest = one.rsplit_once('@').map_or(one.as_ref(), |(_, d)| d);
+            Some(clean(digest, MAX_DIGEST))
+        }
+        _ => None,
+    }
+}
+
+fn quay_summary(
+    obj: &Obj<'_>,
+    kind: &EventKind,
+    repo: Option<&str>,
+    tags: &[String],
+    tag_total: usize,
+) -> String {
+    use EventKind::*;
+    let repo = summary_repo(repo);
+    let text = |key: &str| str_at(obj, key).map(|s| clean(&s, MAX_TEXT));
+    let namespace = text("namespace").unwrap_or_else(|| "unknown namespace".into());
+    let usage = scalar_at(obj, "usage_percent")
+        .map(|p| format!(": {}% used", clean(&p, 12)))
+        .unwrap_or_default();
+    match kind {
+        RepoPush => with_detail(format!("push to {repo}"), tag_list(tags, tag_total)),
+        BuildQueued => format!("build queued on {repo}"),
+        BuildStart => format!("build started on {repo}"),
+        BuildSuccess => format!("build succeeded on {repo}"),
+        BuildFailure => with_detail(format!("build failed on {repo}"), text("error_message")),
+        BuildCancelled => format!("build cancelled on {repo}"),
+        VulnerabilityFound => {
+            let vuln = obj.get("vulnerability").and_then(|v| v.as_object());
+            let field = |k| {
+                vuln.as_ref()
+                    .and_then(|v| str_at(v, k))
+                    .map(|s| clean(&s, 40))
+                    .filter(|s| !s.is_empty())
+            };
+            let priority = field("priority").map(|p| p.to_lowercase() + " ");
+            let id = field("id").map(|id| id + " ");
+            format!(
+                "{}vulnerability {}in {repo}",
+                priority.unwrap_or_default(),
+                id.unwrap_or_default()
+            )
+        }
+        RepoMirrorSyncStarted => {
+            with_detail(format!("mirror sync started on {repo}"), text("message"))
+        }
+        RepoMirrorSyncSuccess => {
+            with_detail(format!("mirror sync succeeded on {repo}"), text("message"))
+        }
+        RepoMirrorSyncFailed => {
+            with_detail(format!("mirror sync failed on {repo}"), text("message"))
+        }
+        RepoImageExpiry => {
+            let when = text("expiring_in").map(|w| format!(" in {w}"));
+            with_detail(
+                format!("tags expiring{} in {repo}", when.unwrap_or_default()),
+                tag_list(tags, tag_total),
+            )
+        }
+        QuotaWarning => format!("quota warning for {namespace}{usage}"),
+        QuotaError => format!("quota exceeded for {namespace}{usage}"),
+        Ambiguous { candidates } => {
+            let names: Vec<&str> = candidates.iter().filter_map(EventKind::wire_name).collect();
+            let one_of = format!("(one of {})", names.join(", "));
+            match candidates.first() {
+                Some(QuotaWarning) => format!("quota notice for {namespace}{usage} {one_of}"),
+                Some(RepoMirrorSyncStarted) => {
+                    with_detail(format!("mirror sync on {repo} {one_of}"), text("message"))
+                }
+                _ => format!("build event on {repo} {one_of}"),
+            }
+        }
+        Other { name } => format!("Quay event {name} on {repo}"),
+        _ => format!("Quay event on {repo} (kind not recognised)"),
+    }
+}

@@ -1,0 +1,128 @@
+//! Between SQL and the store's types: the list query, and rows read back into values.
+
+use rusqlite::types::Value;
+use rusqlite::Row;
+
+use super::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
+use crate::recognize::{Alert, Source};
+
+/// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
+pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
+        // LIKE with an escape so `%` and `_` typed by the user match literally.
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push_str(
+            " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
+             OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
+             OR event LIKE ?1 ESCAPE '\\' OR CAST(body AS TEXT) LIKE ?1 ESCAPE '\\')",
+        );
+        args.push(Value::Text(pattern));
+    }
+    // `cond` holds `{}` where the parameter goes.
+    let mut exact = |cond: &str, v: Value| {
+        args.push(v);
+        sql.push_str(" AND ");
+        sql.push_str(&cond.replace("{}", &format!("?{}", args.len())));
+    };
+    match q.source {
+        // A delivery recognition never ran on counts as unknown.
+        Some(Source::Unknown) => exact(
+            "coalesce(source, 'unknown') = {}",
+            Value::Text(source_name(Source::Unknown).into()),
+        ),
+        Some(source) => exact("source = {}", Value::Text(source_name(source).into())),
+        None => {}
+    }
+    if let Some(event) = &q.event {
+        exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
+    }
+    if let Some(repo) = &q.repository {
+        exact("repository = {}", Value::Text(repo.clone()));
+    }
+    if let Some(route) = &q.route {
+        exact("route_token = {}", Value::Text(route.clone()));
+    }
+    if let Some(status) = q.status {
+        exact("status = {}", Value::Integer(status.into()));
+    }
+    if let Some(before) = q.before {
+        exact("id < {}", Value::Integer(before));
+    }
+    if let Some(lowest) = lowest {
+        exact("id >= {}", Value::Integer(lowest));
+    }
+    let limit = q.limit.unwrap_or(100).min(MAX_LIST);
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    (sql, args)
+}
+
+pub(super) const SUMMARY_COLS: &str =
+    "id, received_at, method, path, size, route_token, status, source, \
+                            event, repository, summary, alert";
+
+pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
+    Ok(DeliverySummary {
+        id: r.get(0)?,
+        received_at: r.get(1)?,
+        method: r.get(2)?,
+        path: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        route_token: r.get(5)?,
+        status: r.get(6)?,
+        source: r.get::<_, Option<String>>(7)?.as_deref().map(parse_source),
+        event: r.get(8)?,
+        repository: r.get(9)?,
+        summary: r.get(10)?,
+        alert: r
+            .get::<_, Option<String>>(11)?
+            .as_deref()
+            .and_then(Alert::parse),
+    })
+}
+
+pub(super) const ROUTE_COLS: &str =
+    "token, created_at, connection_id, repository, notification_id, source, \
+                          event, label, response_status, response_body, response_delay_ms";
+
+pub(super) fn route_from_row(r: &Row<'_>) -> rusqlite::Result<HookRoute> {
+    Ok(HookRoute {
+        token: r.get(0)?,
+        created_at: r.get(1)?,
+        route: NewHookRoute {
+            connection_id: r.get(2)?,
+            repository: r.get(3)?,
+            notification_id: r.get(4)?,
+            source: r.get::<_, Option<String>>(5)?.as_deref().map(parse_source),
+            event: r.get(6)?,
+            label: r.get(7)?,
+            response: RouteResponse {
+                status: r.get(8)?,
+                body: r.get(9)?,
+                delay_ms: r.get::<_, i64>(10)?.max(0) as u64,
+            },
+        },
+    })
+}
+
+pub(super) fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Quay => "quay",
+        Source::Dtr => "dtr",
+        Source::Unknown => "unknown",
+    }
+}
+
+fn parse_source(s: &str) -> Source {
+    match s {
+        "quay" => Source::Quay,
+        "dtr" => Source::Dtr,
+        _ => Source::Unknown,
+    }
+}

@@ -1,0 +1,122 @@
+//! The file's schema and the steps that bring an older file up to it.
+
+use rusqlite::{params, Connection};
+
+use super::{Header, Result, StoreError, SCHEMA_VERSION};
+use crate::header_blob;
+
+pub(super) fn migrate(conn: &Connection) -> Result<()> {
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema(version));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // IMMEDIATE takes the write lock up front (waiting out busy_timeout), so two processes
+    // opening the same file do not both start a read transaction and then fail to upgrade it;
+    // the second one finds the work done and stops.
+    conn.execute_batch("BEGIN IMMEDIATE;")?;
+    let upgraded = (|| {
+        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        match version {
+            0 => conn.execute_batch(SCHEMA)?,
+            1 => {
+                move_headers_into_deliveries(conn)?;
+                add_alerts(conn)?;
+            }
+            2 => add_alerts(conn)?,
+            _ => return Ok(()),
+        }
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(())
+    })();
+    match upgraded {
+        Ok(()) => conn.execute_batch("COMMIT;")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK;");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// The current schema, for a new file.
+const SCHEMA: &str = "CREATE TABLE deliveries (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         received_at INTEGER NOT NULL,
+         method TEXT NOT NULL,
+         path TEXT NOT NULL,
+         query TEXT,
+         remote_addr TEXT,
+         body BLOB NOT NULL,
+         size INTEGER NOT NULL,
+         route_token TEXT,
+         status INTEGER NOT NULL,
+         source TEXT,
+         event TEXT,
+         repository TEXT,
+         summary TEXT,
+         headers BLOB NOT NULL DEFAULT x'',
+         alert TEXT
+     );
+     CREATE INDEX deliveries_received_at ON deliveries(received_at);
+     CREATE INDEX deliveries_route ON deliveries(route_token);
+     CREATE TABLE routes (
+         token TEXT PRIMARY KEY,
+         created_at INTEGER NOT NULL,
+         connection_id TEXT,
+         repository TEXT,
+         notification_id TEXT,
+         source TEXT,
+         event TEXT,
+         label TEXT NOT NULL,
+         response_status INTEGER NOT NULL,
+         response_body TEXT,
+         response_delay_ms INTEGER NOT NULL
+     );";
+
+/// Schema 1 kept a row per header in a `headers` table; schema 2 keeps them in the delivery's
+/// row ([`header_blob`]), which made ingest cheaper. Runs inside the caller's transaction.
+fn move_headers_into_deliveries(conn: &Connection) -> Result<()> {
+    conn.execute_batch("ALTER TABLE deliveries ADD COLUMN headers BLOB NOT NULL DEFAULT x'';")?;
+    let mut read =
+        conn.prepare("SELECT delivery_id, name, value FROM headers ORDER BY delivery_id, pos")?;
+    let mut write = conn.prepare("UPDATE deliveries SET headers = ?2 WHERE id = ?1")?;
+    let mut rows = read.query([])?;
+    let mut current: Option<(i64, Vec<Header>)> = None;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let header: Header = (row.get(1)?, row.get(2)?);
+        match current.as_mut() {
+            Some((at, headers)) if *at == id => headers.push(header),
+            _ => {
+                if let Some((at, headers)) = current.replace((id, vec![header])) {
+                    write.execute(params![at, header_blob::encode(&headers)])?;
+                }
+            }
+        }
+    }
+    if let Some((at, headers)) = current {
+        write.execute(params![at, header_blob::encode(&headers)])?;
+    }
+    drop(rows);
+    drop(read);
+    conn.execute_batch("DROP TABLE headers;")?;
+    Ok(())
+}
+
+/// Schema 3 stores what a delivery warns about ([`Alert`]) in a column of its own, so toast
+/// rules stop reading summaries. Older rows get it where the event alone decides; the few that
+/// need their body (a DTR scan's critical count, a scanner update's success) stay without.
+fn add_alerts(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "ALTER TABLE deliveries ADD COLUMN alert TEXT;
+         UPDATE deliveries SET alert = 'failure' WHERE
+             (source = 'quay' AND event IN ('build_failure', 'repo_mirror_sync_failed', 'quota_error'))
+             OR (source = 'dtr' AND event = 'SCAN_FAILED');
+         UPDATE deliveries SET alert = 'vulnerability'
+             WHERE source = 'quay' AND event = 'vulnerability_found';",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The writer thread: group commit, and answering each waiter once its row is committed.
+
+use std::sync::mpsc;
+
+use rusqlite::{params, Connection};
+use tokio::sync::oneshot;
+
+use super::rows::source_name;
+use super::{NewDelivery, Result, StoreError};
+use crate::header_blob;
+use crate::recognize::Alert;
+
+/// At most this many queued inserts share one transaction.
+const MAX_BATCH: usize = 256;
+
+pub(super) struct Job {
+    pub(super) delivery: NewDelivery,
+    pub(super) reply: oneshot::Sender<Result<i64>>,
+    /// The runtime of an async caller, to answer the batch from (see [`answer`]).
+    pub(super) runtime: Option<tokio::runtime::Handle>,
+}
+
+/// Group commit: block for one job, take whatever else is queued, and commit them together.
+pub(super) fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = match write_batch(&mut conn, &batch) {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::error!("inbox store: batch of {} failed: {e}", batch.len());
+                let msg = e.to_string();
+                batch
+                    .iter()
+                    .map(|_| Err(StoreError::Commit(msg.clone())))
+                    .collect()
+            }
+        };
+        answer(batch, results);
+    }
+}
+
+/// Hands each job its result. Waking a task from outside its runtime costs a syscall to
+/// unpark a worker, once per task; so when the callers are async, one task spawned on their
+/// runtime answers the whole batch from inside it, where waking is a queue push.
+fn answer(batch: Vec<Job>, results: Vec<Result<i64>>) {
+    let runtime = batch.iter().find_map(|job| job.runtime.clone());
+    let answers = Answers(
+        batch
+            .into_iter()
+            .map(|job| job.reply)
+            .zip(results)
+            .collect(),
+    );
+    match runtime {
+        Some(runtime) => drop(runtime.spawn(async move { drop(answers) })),
+        None => drop(answers),
+    }
+}
+
+/// Results not yet handed out. They go out when this is dropped, wherever that happens: in
+/// the spawned task, or right away if the runtime is shutting down and drops the task unrun,
+/// so a committed row is never reported as lost.
+struct Answers(Vec<(oneshot::Sender<Result<i64>>, Result<i64>)>);
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        for (reply, result) in self.0.drain(..) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Inserts the batch in one transaction. If a row fails, the batch is redone with each job
+/// under its own savepoint so one bad row does not fail its neighbours (savepoints cost two
+/// statements per row, so only the rare failing batch pays for them). The outer `Err` means
+/// the transaction itself (begin/commit) failed and nothing was stored.
+fn write_batch(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Result<i64>>> {
+    {
+        let tx = conn.transaction()?;
+        let ids: Result<Vec<i64>> = batch
+            .iter()
+            .map(|job| insert_one(&tx, &job.delivery))
+            .collect();
+        if let Ok(ids) = ids {
+            tx.commit()?;
+            return Ok(ids.into_iter().map(Ok).collect());
+        }
+        // Dropping `tx` rolls the partial batch back.
+    }
+    let mut tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let sp = tx.savepoint()?;
+        let result = insert_one(&sp, &job.delivery);
+        if result.is_ok() {
+            sp.commit()?;
+        }
+        results.push(result);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
+    let rec = d.recognized.as_ref();
+    conn.prepare_cached(
+        "INSERT INTO deliveries (received_at, method, path, query, remote_addr, body, size, \
+         route_token, status, source, event, repository, summary, headers, alert) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        d.received_at,
+        d.method,
+        d.path,
+        d.query,
+        d.remote_addr,
+        d.body,
+        d.size as i64,
+        d.route_token,
+        d.status,
+        rec.map(|r| source_name(r.source)),
+        rec.and_then(|r| r.kind.wire_name()),
+        rec.and_then(|r| r.repository.as_deref()),
+        rec.map(|r| r.summary.as_str()),
+        header_blob::encode(&d.headers),
+        rec.and_then(|r| r.alert).map(Alert::as_str),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(runtime: Option<tokio::runtime::Handle>) -> (Job, oneshot::Receiver<Result<i64>>) {
+        let (reply, rx) = oneshot::channel();
+        let job = Job {
+            delivery: NewDelivery::default(),
+            reply,
+            runtime,
+        };
+        (job, rx)
+    }
+
+    #[test]
+    fn a_batch_is_answered_even_when_its_runtime_has_shut_down() {
+        let gone = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let handle = gone.handle().clone();
+        drop(gone);
+        // The first job names the dead runtime; the second caller lives elsewhere and must
+        // still learn that its row was committed.
+        let (first, first_rx) = job(Some(handle));
+        let (second, second_rx) = job(None);
+        answer(vec![first, second], vec![Ok(7), Err(StoreError::Closed)]);
+        assert_eq!(first_rx.blocking_recv().unwrap().unwrap(), 7);
+        assert!(matches!(
+            second_rx.blocking_recv().unwrap(),
+            Err(StoreError::Closed)
+        ));
+    }
+
+    #[test]
+    fn a_batch_is_answered_from_a_live_runtime() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let (first, first_rx) = job(Some(runtime.handle().clone()));
+        let (second, second_rx) = job(Some(runtime.handle().clone()));
+        answer(vec![first, second], vec![Ok(1), Ok(2)]);
+        let got = runtime.block_on(async { (first_rx.await, second_rx.await) });
+        assert_eq!(got.0.unwrap().unwrap(), 1);
+        assert_eq!(got.1.unwrap().unwrap(), 2);
+    }
+}
