@@ -16,7 +16,7 @@ fn without_a_secret_service_tokens_stay_in_memory_and_the_reason_is_plain() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "without_a_secret_service_tokens_stay_in_memory_and_the_reason_is_plain",
+            "keyring_absent::without_a_secret_service_tokens_stay_in_memory_and_the_reason_is_plain",
             "--nocapture",
         ])
         .env(CHILD, "1")
