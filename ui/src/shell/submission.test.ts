@@ -37,4 +37,18 @@ describe("Submission", () => {
     expect(sub.error).toEqual({ kind: "invalid", message: "Quay said 400" });
     expect(sub.saving).toBe(false);
   });
+
+  it("shows a field Rust refused under that field until it is edited", async () => {
+    const sub = new Submission<"bind" | "port">(
+      () => ({}),
+      (e) => (e.field === "receiverBind" ? "bind" : null),
+    );
+    const refusal = { kind: "invalid" as const, message: "Not an IP address.", field: "receiverBind" };
+    expect(await sub.submit(submitEvent().event, () => Promise.reject(refusal))).toBe(false);
+    expect(sub.shown("bind")).toBe("Not an IP address.");
+    expect(sub.shown("port")).toBeUndefined();
+    sub.edited();
+    expect(sub.shown("bind")).toBeUndefined();
+    expect(await sub.submit(submitEvent().event, async () => {})).toBe(true);
+  });
 });

@@ -4,7 +4,6 @@ import {
   baseUrlProblem,
   emptyForm,
   formFromConnection,
-  hasErrors,
   toInput,
   validateConnection,
   type ConnectionForm,
@@ -108,6 +107,6 @@ describe("formFromConnection", () => {
     expect(f.token).toBe("");
     expect(f.username).toBe("admin");
     expect(f.caPem).toBe(CERT);
-    expect(hasErrors(validateConnection(f))).toBe(false);
+    expect(Object.keys(validateConnection(f)).length > 0).toBe(false);
   });
 });

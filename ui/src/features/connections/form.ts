@@ -94,7 +94,6 @@ export function validateConnection(f: ConnectionForm): ConnectionErrors {
   return errors;
 }
 
-export const hasErrors = (errors: object): boolean => Object.keys(errors).length > 0;
 
 /** The input for `api.connectionSave`. A blank token becomes null (keep the stored one). */
 export function toInput(f: ConnectionForm): ConnectionInput {

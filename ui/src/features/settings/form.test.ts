@@ -3,7 +3,6 @@ import type { Settings } from "../../lib/api";
 import {
   fieldOfError,
   formFromSettings,
-  hasErrors,
   isIpAddress,
   isLoopback,
   publicUrlProblem,
@@ -92,7 +91,7 @@ describe("validateSettings", () => {
     expect(
       validateSettings(form({ perRepository: [{ key: "a/b", mode: "on" }, { key: "A/b", mode: "off" }] })),
     ).toEqual({});
-    expect(hasErrors(validateSettings(form({ perRepository: [{ key: "a/b", mode: "on" }, { key: "a/b", mode: "off" }] })))).toBe(true);
+    expect(Object.keys(validateSettings(form({ perRepository: [{ key: "a/b", mode: "on" }, { key: "a/b", mode: "off" }] }))).length > 0).toBe(true);
   });
 });
 

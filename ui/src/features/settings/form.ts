@@ -167,7 +167,6 @@ export function validateSettings(f: SettingsForm): SettingsErrors {
   return errors;
 }
 
-export const hasErrors = (errors: object): boolean => Object.keys(errors).length > 0;
 
 const optionalNumber = (s: string): number | null => (s.trim() ? Number(s.trim()) : null);
 
