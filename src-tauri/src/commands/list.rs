@@ -18,8 +18,8 @@ macro_rules! for_each_command {
             inbox::inbox_subscribe(| on_delivery: DeliverySummary) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
 
-            settings::settings_get() -> SettingsView;
-            settings::settings_save(next: Settings) -> SettingsView;
+            settings::settings_get() -> CurrentSettings;
+            settings::settings_save(next: Settings) -> CurrentSettings;
 
             connection::connection_list() -> ConnectionsOverview;
             connection::connection_save(input: ConnectionInput) -> Connection;

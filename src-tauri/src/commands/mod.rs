@@ -30,7 +30,7 @@ use {
     ::registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayTeam},
     ::registry::saved::{ConnectionInput, ConnectionsOverview},
     app::AppInfo,
-    settings::SettingsView,
+    settings::CurrentSettings,
     uuid::Uuid,
 };
 

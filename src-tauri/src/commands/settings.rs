@@ -9,11 +9,11 @@ use ts_rs::TS;
 use crate::error::CommandResult;
 use crate::state::SettingsState;
 
-/// The Settings screen's data.
+/// The saved settings and where the receiver stands, as the Settings screen shows them.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export_to = "shell.ts")]
 #[serde(rename_all = "camelCase")]
-pub struct SettingsView {
+pub struct CurrentSettings {
     /// The saved settings.
     pub settings: Settings,
     /// This machine's address on its network, to offer as the bind address (Quay refuses
@@ -30,8 +30,8 @@ pub struct SettingsView {
     pub notice: Option<String>,
 }
 
-fn view(settings: &SettingsState, inbox: &Inbox) -> SettingsView {
-    SettingsView {
+fn view(settings: &SettingsState, inbox: &Inbox) -> CurrentSettings {
+    CurrentSettings {
         settings: settings.current(),
         lan_address: lan_address().map(|ip| ip.to_string()),
         listening_on: inbox.status().base_url,
@@ -41,7 +41,7 @@ fn view(settings: &SettingsState, inbox: &Inbox) -> SettingsView {
     }
 }
 
-pub async fn settings_get(app: &AppHandle<impl Runtime>) -> CommandResult<SettingsView> {
+pub async fn settings_get(app: &AppHandle<impl Runtime>) -> CommandResult<CurrentSettings> {
     Ok(view(&app.state::<SettingsState>(), &app.state::<Inbox>()))
 }
 
@@ -50,7 +50,7 @@ pub async fn settings_get(app: &AppHandle<impl Runtime>) -> CommandResult<Settin
 pub async fn settings_save(
     app: &AppHandle<impl Runtime>,
     next: Settings,
-) -> CommandResult<SettingsView> {
+) -> CommandResult<CurrentSettings> {
     let (settings, inbox) = (app.state::<SettingsState>(), app.state::<Inbox>());
     settings.save(next.clone())?;
     inbox.apply(next.inbox_config()).await;

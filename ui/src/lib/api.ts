@@ -37,7 +37,7 @@ import type {
   QuayTeam,
   Repository,
 } from "./bindings/registry";
-import type { AppInfo, CommandError, ErrorKind, SettingsView } from "./bindings/shell";
+import type { AppInfo, CommandError, ErrorKind, CurrentSettings } from "./bindings/shell";
 
 export type {
   Account,
@@ -69,7 +69,7 @@ export type {
   RuleMode,
   Settings,
   SettingsField,
-  SettingsView,
+  CurrentSettings,
   Source,
   Theme,
   ToastRules,

@@ -190,7 +190,7 @@ label: string,
 response: RouteResponse, };
 
 /**
- * Filters for [`Store::list`] and [`Store::search`]; all set fields must match. The UI sends
+ * Filters for [`Store::list`](super::Store::list) and [`Store::search`](super::Store::search); all set fields must match. The UI sends
  * it as it is, so the list, its search and its export filter the same way.
  */
 export type Query = { 
@@ -219,7 +219,7 @@ route: string | null,
  */
 status: number | null, 
 /**
- * At most this many rows (default 100, capped at [`MAX_LIST`]).
+ * At most this many rows (default 100, capped at [`MAX_LIST`](super::MAX_LIST)).
  */
 limit: number | null, 
 /**

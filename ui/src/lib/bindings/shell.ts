@@ -37,14 +37,9 @@ message: string,
 field?: string, };
 
 /**
- * What went wrong, in the few categories the UI treats differently. The message says the rest.
+ * The saved settings and where the receiver stands, as the Settings screen shows them.
  */
-export type ErrorKind = "invalid" | "unauthorized" | "forbidden" | "not_found" | "unreachable" | "rate_limited" | "conflict" | "registry" | "unavailable" | "superseded" | "keyring" | "storage" | "internal";
-
-/**
- * The Settings screen's data.
- */
-export type SettingsView = { 
+export type CurrentSettings = { 
 /**
  * The saved settings.
  */
@@ -71,3 +66,8 @@ listenError: string | null,
  * Why the settings file was not used, if it was not.
  */
 notice: string | null, };
+
+/**
+ * What went wrong, in the few categories the UI treats differently. The message says the rest.
+ */
+export type ErrorKind = "invalid" | "unauthorized" | "forbidden" | "not_found" | "unreachable" | "rate_limited" | "conflict" | "registry" | "unavailable" | "superseded" | "keyring" | "storage" | "internal";

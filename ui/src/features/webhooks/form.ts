@@ -7,7 +7,7 @@ import type {
   DtrWebhookUpdate,
 } from "../../lib/api";
 import { CATALOG } from "../../lib/bindings/catalog";
-import { deliveryUrlProblem, isHttp } from "../delivery/url";
+import { deliveryUrlProblem, isHttp } from "../send-to-wharf/url";
 
 export type WebhookType = DtrWebhookDraft["type"];
 export type WebhookScope = DtrWebhookDraft["scope"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeliverySummary } from "../../lib/api";
-import { createFeed } from "../inbox/feed";
+import { createFeed } from "../../lib/feed";
 import { RowActions } from "./row-actions.svelte";
 
 describe("RowActions.run", () => {

@@ -15,7 +15,7 @@ import {
   templateProblem,
   validateNotification,
   type NotificationForm,
-} from "./draft";
+} from "./form";
 
 const form = (over: Partial<NotificationForm> = {}): NotificationForm => ({
   ...emptyNotificationForm(),

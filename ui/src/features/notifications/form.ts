@@ -2,7 +2,7 @@
 // it sends, plus how to describe a stored notification.
 import type { QuayNotificationView, QuayNotificationDraft } from "../../lib/api";
 import { CATALOG } from "../../lib/bindings/catalog";
-import { deliveryUrlProblem } from "../delivery/url";
+import { deliveryUrlProblem } from "../send-to-wharf/url";
 
 export type EventSpec = QuayNotificationDraft["event"];
 export type MethodSpec = QuayNotificationDraft["method"];

@@ -1,7 +1,7 @@
 // "Test and wait": send a registry's test delivery and watch Wharf's live feed for it.
 import type { CommandError, DeliverySummary } from "../../lib/api";
 import { toCommandError } from "../../lib/api";
-import type { DeliveryListener, Listening } from "../inbox/feed";
+import type { DeliveryListener, Listening } from "../../lib/feed";
 
 /** How long to wait for a test delivery before saying why it may not have come. */
 export const WAIT_MS = 30_000;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeliverySummary } from "../../lib/api";
-import { createFeed, type DeliveryListener } from "../inbox/feed";
+import { createFeed, type DeliveryListener } from "../../lib/feed";
 import {
   NOT_A_ROUTE,
   WAIT_MS,

@@ -17,7 +17,7 @@ import {
   validateWebhook,
   type WebhookForm,
   type WebhookScope,
-} from "./draft";
+} from "./form";
 
 const repoScope: WebhookScope = { kind: "repository", namespace: "acme", repository: "web" };
 const nsScope: WebhookScope = { kind: "namespace", namespace: "acme" };

@@ -1,6 +1,6 @@
 // The one live delivery feed of the app. `api.inboxSubscribe` replaces the previous subscriber,
 // so only this module calls it, once, and fans every delivery out to its listeners.
-import { api, type DeliverySummary } from "../../lib/api";
+import { api, type DeliverySummary } from "./api";
 
 export type DeliveryListener = (d: DeliverySummary) => void;
 export type Subscribe = (onDelivery: DeliveryListener) => Promise<void>;

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { DeliverySummary } from "../../lib/api";
+import type { DeliverySummary } from "./api";
 import { createFeed, type DeliveryListener } from "./feed";
 
 const d = (id: number, routeToken: string | null = "t"): DeliverySummary => ({
