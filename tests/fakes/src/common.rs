@@ -62,6 +62,53 @@ impl Delivery {
     }
 }
 
+/// What a fake records and the faults it was told to inject: the part of its state every fake
+/// shares, with the test controls over it ([`fake_controls!`](crate::fake_controls)).
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
+    pub faults: Faults,
+    pub requests: Vec<RecordedRequest>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// The test controls every fake offers, over the [`Recorder`] in its state (reached through
+/// `self.shared.lock().recorder`): latency, injected faults, and what it answered and delivered.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! fake_controls {
+    ($fake:ty) => {
+        impl $fake {
+            /// Delays every API answer by `latency` (webhook deliveries are not delayed).
+            pub fn set_latency(&self, latency: std::time::Duration) {
+                self.shared.lock().recorder.faults.latency = latency;
+            }
+
+            /// Gives the next `count` API requests `fault` (queued after faults already
+            /// injected).
+            pub fn inject(&self, fault: $crate::Fault, count: usize) {
+                self.shared.lock().recorder.faults.push(fault, count);
+            }
+
+            /// Drops queued faults and latency.
+            pub fn clear_faults(&self) {
+                let mut state = self.shared.lock();
+                state.recorder.faults.queue.clear();
+                state.recorder.faults.latency = std::time::Duration::ZERO;
+            }
+
+            /// The API requests answered so far (without credentials).
+            pub fn requests(&self) -> Vec<$crate::RecordedRequest> {
+                self.shared.lock().recorder.requests.clone()
+            }
+
+            /// Every delivery attempt made so far.
+            pub fn deliveries(&self) -> Vec<$crate::Delivery> {
+                self.shared.lock().recorder.deliveries.clone()
+            }
+        }
+    };
+}
+
 /// Runtime fault settings of one fake.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {

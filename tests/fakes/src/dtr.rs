@@ -14,7 +14,7 @@
 
 use crate::common::{
     apply_body_fault, decode_basic, fault_control, fault_prelude, hash, header_text, json,
-    percent_decode, query_param, rfc3339_now, take_fault, Delivery, Fault, Faults, RecordedRequest,
+    percent_decode, query_param, rfc3339_now, take_fault, Delivery, RecordedRequest, Recorder,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -132,9 +132,7 @@ struct DtrState {
     repos: Vec<Repo>,
     webhooks: Vec<Webhook>,
     delivery_timeout: Duration,
-    faults: Faults,
-    requests: Vec<RecordedRequest>,
-    deliveries: Vec<Delivery>,
+    recorder: Recorder,
 }
 
 impl DtrState {
@@ -219,6 +217,8 @@ impl Drop for FakeDtr {
     }
 }
 
+crate::fake_controls!(FakeDtr);
+
 impl FakeDtr {
     /// Starts an empty fake of `version` on `127.0.0.1`, on a free port.
     pub async fn start(version: DtrVersion) -> std::io::Result<Self> {
@@ -242,9 +242,7 @@ impl FakeDtr {
                 repos: Vec::new(),
                 webhooks: Vec::new(),
                 delivery_timeout: Duration::from_secs(10),
-                faults: Faults::default(),
-                requests: Vec::new(),
-                deliveries: Vec::new(),
+                recorder: Recorder::default(),
             }),
             http,
             base_url: format!("http://{local}"),
@@ -306,33 +304,6 @@ impl FakeDtr {
     /// How long a receiver may take before the delivery fails (10 s by default).
     pub fn set_delivery_timeout(&self, timeout: Duration) {
         self.shared.lock().delivery_timeout = timeout;
-    }
-
-    /// Delays every API answer by `latency` (zero to stop).
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.lock().faults.latency = latency;
-    }
-
-    /// Gives the next `count` API requests `fault` (queued after faults already injected).
-    pub fn inject(&self, fault: Fault, count: usize) {
-        self.shared.lock().faults.push(fault, count);
-    }
-
-    /// Drops queued faults and latency.
-    pub fn clear_faults(&self) {
-        let mut state = self.shared.lock();
-        state.faults.queue.clear();
-        state.faults.latency = Duration::ZERO;
-    }
-
-    /// The API requests answered so far (without credentials).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.lock().requests.clone()
-    }
-
-    /// Every delivery made so far.
-    pub fn deliveries(&self) -> Vec<Delivery> {
-        self.shared.lock().deliveries.clone()
     }
 
     /// Every webhook, as the API returns them.
@@ -453,7 +424,7 @@ async fn deliver(
             w.last_successful_at = rfc3339_now();
         }
     }
-    state.deliveries.push(delivery.clone());
+    state.recorder.deliveries.push(delivery.clone());
     delivery
 }
 
@@ -579,7 +550,7 @@ async fn handle(
     }
     let (fault, latency) = {
         let mut state = shared.lock();
-        state.requests.push(RecordedRequest {
+        state.recorder.requests.push(RecordedRequest {
             method: method.to_string(),
             path: path.clone(),
             query: query.clone(),
@@ -587,7 +558,7 @@ async fn handle(
             requested_with: header_text(&headers, "x-requested-with"),
             content_type: header_text(&headers, "content-type"),
         });
-        take_fault(&mut state.faults)
+        take_fault(&mut state.recorder.faults)
     };
     if let Some(response) = fault_prelude(fault, latency).await {
         return response;
@@ -999,8 +970,8 @@ async fn control(
     body: &Bytes,
 ) -> Response {
     match (method.as_str(), rest) {
-        ("GET", "requests") => json(StatusCode::OK, j!(shared.lock().requests)),
-        ("GET", "deliveries") => json(StatusCode::OK, j!(shared.lock().deliveries)),
+        ("GET", "requests") => json(StatusCode::OK, j!(shared.lock().recorder.requests)),
+        ("GET", "deliveries") => json(StatusCode::OK, j!(shared.lock().recorder.deliveries)),
         ("POST", "simulate") => {
             let (Some(ns), Some(repo), Some(kind)) = (
                 query_param(query, "namespace"),
@@ -1019,14 +990,19 @@ async fn control(
         }
         _ => {
             let mut state = shared.lock();
-            fault_control(&mut state.faults, method.as_str(), rest, query, body).unwrap_or_else(
-                || {
-                    json(
-                        StatusCode::NOT_FOUND,
-                        j!({"error": "unknown fake control route"}),
-                    )
-                },
+            fault_control(
+                &mut state.recorder.faults,
+                method.as_str(),
+                rest,
+                query,
+                body,
             )
+            .unwrap_or_else(|| {
+                json(
+                    StatusCode::NOT_FOUND,
+                    j!({"error": "unknown fake control route"}),
+                )
+            })
         }
     }
 }

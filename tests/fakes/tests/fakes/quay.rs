@@ -314,7 +314,7 @@ async fn notification_lifecycle_answers_with_quays_codes_and_test_delivers_the_s
     let hits = hook.hits.lock().unwrap().clone();
     assert_eq!(hits.len(), 1);
     let mut expected: Value = serde_json::from_str(include_str!(
-        "../../fixtures/quay/repo_push.quayio-docs.json"
+        "../../../fixtures/quay/repo_push.quayio-docs.json"
     ))
     .unwrap();
     let host = base.trim_start_matches("http://");

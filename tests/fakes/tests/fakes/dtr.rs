@@ -332,7 +332,7 @@ async fn test_update_and_simulate_deliver_the_fixture_wrapper() {
     .unwrap();
     alice.test_webhook(&test).await.unwrap();
     let expected: Value =
-        serde_json::from_str(include_str!("../../fixtures/dtr/TAG_PUSH.json")).unwrap();
+        serde_json::from_str(include_str!("../../../fixtures/dtr/TAG_PUSH.json")).unwrap();
     {
         let hits = hits.lock().unwrap();
         assert_eq!(hits.len(), 1);
