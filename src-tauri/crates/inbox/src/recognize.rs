@@ -11,6 +11,8 @@
 //!
 //! [`recognize`] is pure and total: any byte string yields a result, never a panic.
 
+use registry::dtr::DtrWebhookType;
+use registry::quay::QuayEvent;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -67,9 +69,7 @@ impl RouteHint {
 }
 
 /// The sub-kind of a DTR `REPO_EVENT` (`contents.event`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export_to = "inbox.ts")]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepoAction {
     /// `REPO_CREATED`.
     Created,
@@ -79,77 +79,17 @@ pub enum RepoAction {
     Deleted,
 }
 
-/// What happened. Quay variants follow Quay's event names, DTR variants DTR's webhook types.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export_to = "inbox.ts")]
-#[serde(tag = "type", rename_all = "camelCase")]
+/// What happened, in the registry's own vocabulary ([`QuayEvent`], [`DtrWebhookType`]): names
+/// neither knows are kept as their `Other`, cleaned and capped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventKind {
-    /// Quay `repo_push`.
-    RepoPush,
-    /// Quay `build_queued`.
-    BuildQueued,
-    /// Quay `build_start`.
-    BuildStart,
-    /// Quay `build_success`.
-    BuildSuccess,
-    /// Quay `build_failure`.
-    BuildFailure,
-    /// Quay `build_cancelled`.
-    BuildCancelled,
-    /// Quay `vulnerability_found`.
-    VulnerabilityFound,
-    /// Quay `repo_mirror_sync_started`.
-    RepoMirrorSyncStarted,
-    /// Quay `repo_mirror_sync_success`.
-    RepoMirrorSyncSuccess,
-    /// Quay `repo_mirror_sync_failed`.
-    RepoMirrorSyncFailed,
-    /// Quay `repo_image_expiry`.
-    RepoImageExpiry,
-    /// Quay `quota_warning` (namespace notification).
-    QuotaWarning,
-    /// Quay `quota_error` (namespace notification).
-    QuotaError,
-    /// DTR `TAG_PUSH`.
-    TagPush,
-    /// DTR `TAG_PULL`.
-    TagPull,
-    /// DTR `TAG_DELETE`.
-    TagDelete,
-    /// DTR `MANIFEST_PUSH`.
-    ManifestPush,
-    /// DTR `MANIFEST_PULL`.
-    ManifestPull,
-    /// DTR `MANIFEST_DELETE`.
-    ManifestDelete,
-    /// DTR `PROMOTION`.
-    Promotion,
-    /// DTR `PUSH_MIRRORING`.
-    PushMirroring,
-    /// DTR `POLL_MIRRORING`.
-    PollMirroring,
-    /// DTR `REPO_EVENT` (also the `REPO_CREATED`/`REPO_UPDATED`/`REPO_DELETED` type names of
-    /// newer docs); `action` is `None` when the body does not say which.
-    RepoEvent {
-        /// Created, updated or deleted.
-        action: Option<RepoAction>,
-    },
-    /// DTR `SCAN_COMPLETED`.
-    ScanCompleted,
-    /// DTR `SCAN_FAILED`.
-    ScanFailed,
-    /// DTR `SCANNER_UPDATE_COMPLETED`.
-    ScannerUpdateCompleted,
-    /// An MSR Helm chart webhook (`CHART_PUSH`, `CHART_PULL`, `CHART_DELETE`, `CHART_LINTED`, ...).
-    Chart {
-        /// The type as sent, e.g. `CHART_PUSH`.
-        name: String,
-    },
-    /// An event name this version does not know, from the body or the route.
-    Other {
-        /// The name as sent (cleaned and capped).
-        name: String,
-    },
+    /// A Quay notification event.
+    Quay(QuayEvent),
+    /// A DTR webhook type (an MSR `CHART_*` type is [`DtrWebhookType::Other`]).
+    Dtr(DtrWebhookType),
+    /// A DTR `REPO_EVENT` (also the `REPO_CREATED`/`REPO_UPDATED`/`REPO_DELETED` type names of
+    /// newer docs); `None` when the body does not say which.
+    DtrRepoEvent(Option<RepoAction>),
     /// The body fits several events and no route hint said which.
     Ambiguous {
         /// The events the shape fits, in the registry's documentation order.
@@ -159,101 +99,47 @@ pub enum EventKind {
     Unrecognized,
 }
 
-const QUAY_KINDS: &[EventKind] = &[
-    EventKind::RepoPush,
-    EventKind::BuildQueued,
-    EventKind::BuildStart,
-    EventKind::BuildSuccess,
-    EventKind::BuildFailure,
-    EventKind::BuildCancelled,
-    EventKind::VulnerabilityFound,
-    EventKind::RepoMirrorSyncStarted,
-    EventKind::RepoMirrorSyncSuccess,
-    EventKind::RepoMirrorSyncFailed,
-    EventKind::RepoImageExpiry,
-    EventKind::QuotaWarning,
-    EventKind::QuotaError,
-];
-
-const DTR_KINDS: &[EventKind] = &[
-    EventKind::TagPush,
-    EventKind::TagPull,
-    EventKind::TagDelete,
-    EventKind::ManifestPush,
-    EventKind::ManifestPull,
-    EventKind::ManifestDelete,
-    EventKind::Promotion,
-    EventKind::PushMirroring,
-    EventKind::PollMirroring,
-    EventKind::RepoEvent { action: None },
-    EventKind::ScanCompleted,
-    EventKind::ScanFailed,
-    EventKind::ScannerUpdateCompleted,
-];
-
 impl EventKind {
     /// The registry's own name for this kind (`repo_push`, `TAG_PUSH`, `REPO_EVENT`, ...);
     /// `None` for [`EventKind::Ambiguous`] and [`EventKind::Unrecognized`].
     pub fn wire_name(&self) -> Option<&str> {
-        use EventKind::*;
-        Some(match self {
-            RepoPush => "repo_push",
-            BuildQueued => "build_queued",
-            BuildStart => "build_start",
-            BuildSuccess => "build_success",
-            BuildFailure => "build_failure",
-            BuildCancelled => "build_cancelled",
-            VulnerabilityFound => "vulnerability_found",
-            RepoMirrorSyncStarted => "repo_mirror_sync_started",
-            RepoMirrorSyncSuccess => "repo_mirror_sync_success",
-            RepoMirrorSyncFailed => "repo_mirror_sync_failed",
-            RepoImageExpiry => "repo_image_expiry",
-            QuotaWarning => "quota_warning",
-            QuotaError => "quota_error",
-            TagPush => "TAG_PUSH",
-            TagPull => "TAG_PULL",
-            TagDelete => "TAG_DELETE",
-            ManifestPush => "MANIFEST_PUSH",
-            ManifestPull => "MANIFEST_PULL",
-            ManifestDelete => "MANIFEST_DELETE",
-            Promotion => "PROMOTION",
-            PushMirroring => "PUSH_MIRRORING",
-            PollMirroring => "POLL_MIRRORING",
-            RepoEvent { .. } => "REPO_EVENT",
-            ScanCompleted => "SCAN_COMPLETED",
-            ScanFailed => "SCAN_FAILED",
-            ScannerUpdateCompleted => "SCANNER_UPDATE_COMPLETED",
-            Chart { name } | Other { name } => name,
-            Ambiguous { .. } | Unrecognized => return None,
-        })
+        match self {
+            EventKind::Quay(event) => Some(event.as_str()),
+            EventKind::Dtr(kind) => Some(kind.as_str()),
+            EventKind::DtrRepoEvent(_) => Some(DtrWebhookType::RepoEvent.as_str()),
+            EventKind::Ambiguous { .. } | EventKind::Unrecognized => None,
+        }
     }
 
     /// Parses `name` as an event of `source` (ASCII case ignored); `None` if that registry has no
     /// such event. DTR accepts `REPO_CREATED`/`REPO_UPDATED`/`REPO_DELETED` and any `CHART_*`.
     pub fn parse(source: Source, name: &str) -> Option<EventKind> {
-        let known = match source {
-            Source::Quay => QUAY_KINDS,
-            Source::Dtr => DTR_KINDS,
-            Source::Unknown => return None,
-        };
-        if let Some(kind) = known
-            .iter()
-            .find(|k| k.wire_name().is_some_and(|w| w.eq_ignore_ascii_case(name)))
-        {
-            return Some(kind.clone());
+        match source {
+            Source::Quay => QuayEvent::known(name).map(EventKind::Quay),
+            Source::Dtr => {
+                let upper = name.to_ascii_uppercase();
+                match DtrWebhookType::known(name) {
+                    Some(DtrWebhookType::RepoEvent) => Some(EventKind::DtrRepoEvent(None)),
+                    Some(kind) => Some(EventKind::Dtr(kind)),
+                    None if repo_action(&upper).is_some() => {
+                        Some(EventKind::DtrRepoEvent(repo_action(&upper)))
+                    }
+                    None => upper
+                        .starts_with("CHART_")
+                        .then(|| EventKind::Dtr(DtrWebhookType::Other(clean(name, MAX_NAME)))),
+                }
+            }
+            Source::Unknown => None,
         }
-        if source != Source::Dtr {
-            return None;
+    }
+
+    /// A name `source` does not know, kept (cleaned and capped) as that registry's `Other`.
+    fn other(source: Source, name: &str) -> EventKind {
+        let name = clean(name, MAX_NAME);
+        match source {
+            Source::Dtr => EventKind::Dtr(DtrWebhookType::Other(name)),
+            _ => EventKind::Quay(QuayEvent::Other(name)),
         }
-        let upper = name.to_ascii_uppercase();
-        if let Some(action) = repo_action(&upper) {
-            return Some(EventKind::RepoEvent {
-                action: Some(action),
-            });
-        }
-        upper.starts_with("CHART_").then(|| EventKind::Chart {
-            name: clean(name, MAX_NAME),
-        })
     }
 }
 
@@ -288,10 +174,9 @@ impl Alert {
     }
 }
 
-/// The recognised event, as the inbox list and toasts show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export_to = "inbox.ts")]
-#[serde(rename_all = "camelCase")]
+/// The recognised event, as the inbox list and toasts show it (stored as columns of the
+/// delivery, see [`crate::store`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recognized {
     /// Which registry sent it.
     pub source: Source,

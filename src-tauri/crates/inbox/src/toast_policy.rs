@@ -32,6 +32,9 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 use ts_rs::TS;
 
+use registry::dtr::DtrWebhookType;
+use registry::quay::QuayEvent;
+
 use crate::recognize::{Alert, EventKind, Source};
 use crate::store::DeliverySummary;
 use crate::toast::{Toast, ToastError, Toaster};
@@ -140,34 +143,55 @@ pub fn is_vulnerability(d: &DeliverySummary) -> bool {
 
 /// Singular and plural nouns for what `d` is, used in titles and summaries.
 fn label(d: &DeliverySummary) -> (&'static str, &'static str) {
-    use EventKind::*;
     if is_rejected(d) {
         return ("rejected delivery", "rejected deliveries");
     }
     match kind_of(d) {
-        Some(RepoPush | TagPush | ManifestPush) => ("push", "pushes"),
-        Some(BuildQueued) => ("build queued", "builds queued"),
-        Some(BuildStart) => ("build started", "builds started"),
-        Some(BuildSuccess) => ("build succeeded", "builds succeeded"),
-        Some(BuildFailure) => ("build failure", "build failures"),
-        Some(BuildCancelled) => ("build cancelled", "builds cancelled"),
-        Some(VulnerabilityFound) => ("vulnerability found", "vulnerability reports"),
-        Some(RepoMirrorSyncStarted) => ("mirror sync started", "mirror syncs started"),
-        Some(RepoMirrorSyncSuccess) => ("mirror sync", "mirror syncs"),
-        Some(RepoMirrorSyncFailed) => ("mirror sync failure", "mirror sync failures"),
-        Some(RepoImageExpiry) => ("image expiry", "image expiries"),
-        Some(QuotaWarning) => ("quota warning", "quota warnings"),
-        Some(QuotaError) => ("quota error", "quota errors"),
-        Some(TagPull | ManifestPull) => ("pull", "pulls"),
-        Some(TagDelete | ManifestDelete) => ("deletion", "deletions"),
-        Some(Promotion) => ("promotion", "promotions"),
-        Some(PushMirroring | PollMirroring) => ("mirroring event", "mirroring events"),
-        Some(RepoEvent { .. }) => ("repository event", "repository events"),
-        Some(ScanCompleted) => ("scan", "scans"),
-        Some(ScanFailed) => ("scan failure", "scan failures"),
-        Some(ScannerUpdateCompleted) => ("scanner update", "scanner updates"),
-        Some(Chart { .. }) => ("chart event", "chart events"),
-        Some(Other { .. } | Ambiguous { .. } | Unrecognized) | None => ("delivery", "deliveries"),
+        Some(EventKind::Quay(event)) => quay_label(&event),
+        Some(EventKind::Dtr(kind)) => dtr_label(&kind),
+        Some(EventKind::DtrRepoEvent(_)) => ("repository event", "repository events"),
+        Some(EventKind::Ambiguous { .. } | EventKind::Unrecognized) | None => {
+            ("delivery", "deliveries")
+        }
+    }
+}
+
+fn quay_label(event: &QuayEvent) -> (&'static str, &'static str) {
+    use QuayEvent::*;
+    match event {
+        RepoPush => ("push", "pushes"),
+        BuildQueued => ("build queued", "builds queued"),
+        BuildStart => ("build started", "builds started"),
+        BuildSuccess => ("build succeeded", "builds succeeded"),
+        BuildFailure => ("build failure", "build failures"),
+        BuildCancelled => ("build cancelled", "builds cancelled"),
+        VulnerabilityFound => ("vulnerability found", "vulnerability reports"),
+        RepoMirrorSyncStarted => ("mirror sync started", "mirror syncs started"),
+        RepoMirrorSyncSuccess => ("mirror sync", "mirror syncs"),
+        RepoMirrorSyncFailed => ("mirror sync failure", "mirror sync failures"),
+        RepoImageExpiry => ("image expiry", "image expiries"),
+        QuotaWarning => ("quota warning", "quota warnings"),
+        QuotaError => ("quota error", "quota errors"),
+        Other(_) => ("delivery", "deliveries"),
+    }
+}
+
+fn dtr_label(kind: &DtrWebhookType) -> (&'static str, &'static str) {
+    use DtrWebhookType::*;
+    match kind {
+        TagPush | ManifestPush => ("push", "pushes"),
+        TagPull | ManifestPull => ("pull", "pulls"),
+        TagDelete | ManifestDelete => ("deletion", "deletions"),
+        Promotion => ("promotion", "promotions"),
+        PushMirroring | PollMirroring => ("mirroring event", "mirroring events"),
+        RepoEvent => ("repository event", "repository events"),
+        ScanCompleted => ("scan", "scans"),
+        ScanFailed => ("scan failure", "scan failures"),
+        ScannerUpdateCompleted => ("scanner update", "scanner updates"),
+        Other(name) if name.to_ascii_uppercase().starts_with("CHART_") => {
+            ("chart event", "chart events")
+        }
+        Other(_) => ("delivery", "deliveries"),
     }
 }
 

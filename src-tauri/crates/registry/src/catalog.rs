@@ -118,6 +118,8 @@ fn quay_event_label(event: &QuayEvent) -> &str {
         QuayEvent::RepoMirrorSyncSuccess => "Mirror sync succeeded",
         QuayEvent::RepoMirrorSyncFailed => "Mirror sync failed",
         QuayEvent::RepoImageExpiry => "Image expiring soon",
+        QuayEvent::QuotaWarning => "Quota warning",
+        QuayEvent::QuotaError => "Quota exceeded",
         QuayEvent::Other(name) => name,
     }
 }

@@ -341,11 +341,12 @@ color: string,
 kind: string, };
 
 /**
- * A repository notification event. Answers may carry names Wharf does not know (the
- * namespace-only `quota_warning`/`quota_error`, or events added later): they are kept as
- * `Other`, which Wharf never sends, because Quay answers an unknown name with a 500.
+ * A notification event: the 11 repository events, the namespace-only quota events (which
+ * arrive in deliveries but are never created on a repository), and any name Wharf does not
+ * know, kept as `Other`, which Wharf never sends, because Quay answers an unknown name with a
+ * 500.
  */
-export type QuayEvent = "repo_push" | "build_queued" | "build_start" | "build_success" | "build_failure" | "build_cancelled" | "vulnerability_found" | "repo_mirror_sync_started" | "repo_mirror_sync_success" | "repo_mirror_sync_failed" | "repo_image_expiry" | string;
+export type QuayEvent = "repo_push" | "build_queued" | "build_start" | "build_success" | "build_failure" | "build_cancelled" | "vulnerability_found" | "repo_mirror_sync_started" | "repo_mirror_sync_success" | "repo_mirror_sync_failed" | "repo_image_expiry" | "quota_warning" | "quota_error" | string;
 
 /**
  * The event of a new notification with its options (`eventConfig`).

@@ -4,14 +4,14 @@
 use super::lazy::Obj;
 use super::text::*;
 use super::*;
+use registry::dtr::DtrWebhookType;
 
 pub(super) fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     // The body's own `type` wins: DTR always sends it, and the route only restates it.
     let body_type = str_at(obj, "type").filter(|t| !t.trim().is_empty());
     let kind = match body_type.as_deref().or(hint_event) {
-        Some(name) => EventKind::parse(Source::Dtr, name).unwrap_or_else(|| EventKind::Other {
-            name: clean(name, MAX_NAME),
-        }),
+        Some(name) => EventKind::parse(Source::Dtr, name)
+            .unwrap_or_else(|| EventKind::other(Source::Dtr, name)),
         None => EventKind::Unrecognized,
     };
     let contents = obj
@@ -19,9 +19,9 @@ pub(super) fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
         .and_then(|c| c.as_object())
         .unwrap_or_default();
     let kind = match kind {
-        EventKind::RepoEvent { action: None } => EventKind::RepoEvent {
-            action: str_at(&contents, "event").and_then(|e| repo_action(&e.to_ascii_uppercase())),
-        },
+        EventKind::DtrRepoEvent(None) => EventKind::DtrRepoEvent(
+            str_at(&contents, "event").and_then(|e| repo_action(&e.to_ascii_uppercase())),
+        ),
         other => other,
     };
 
@@ -56,12 +56,12 @@ pub(super) fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
 
 fn dtr_alert(contents: &Obj<'_>, kind: &EventKind) -> Option<Alert> {
     match kind {
-        EventKind::ScanFailed => Some(Alert::Failure),
-        EventKind::ScannerUpdateCompleted => {
+        EventKind::Dtr(DtrWebhookType::ScanFailed) => Some(Alert::Failure),
+        EventKind::Dtr(DtrWebhookType::ScannerUpdateCompleted) => {
             let failed = contents.get("success").and_then(|s| s.as_bool()) == Some(false);
             failed.then_some(Alert::Failure)
         }
-        EventKind::ScanCompleted => {
+        EventKind::Dtr(DtrWebhookType::ScanCompleted) => {
             let critical = contents
                 .get("scanSummary")
                 .and_then(|s| s.as_object())
@@ -80,13 +80,30 @@ fn dtr_summary(
     tag: Option<&String>,
     digest: Option<&str>,
 ) -> String {
-    use EventKind::*;
+    use DtrWebhookType::*;
     let repo = summary_repo(repo);
     let tag = tag.cloned();
     let short_digest = digest.map(short_digest);
     let image = match &tag {
         Some(t) => format!("{repo}:{t}"),
         None => repo.to_string(),
+    };
+    let kind = match kind {
+        EventKind::Dtr(kind) => kind,
+        EventKind::DtrRepoEvent(action) => {
+            let what = match action {
+                Some(RepoAction::Created) => "repository created",
+                Some(RepoAction::Updated) => "repository updated",
+                Some(RepoAction::Deleted) => "repository deleted",
+                None => "repository event",
+            };
+            let by = str_at(contents, "author")
+                .map(|a| clean(&a, 40))
+                .filter(|a| !a.is_empty())
+                .map(|a| format!(" (by {a})"));
+            return format!("{what}: {repo}{}", by.unwrap_or_default());
+        }
+        _ => return format!("DTR webhook on {repo} (type not recognised)"),
     };
     match kind {
         TagPush => with_detail(format!("push to {repo}"), tag),
@@ -98,19 +115,6 @@ fn dtr_summary(
         Promotion => with_detail(format!("promotion to {repo}"), tag.or(short_digest)),
         PushMirroring => with_detail(format!("push mirroring from {repo}"), tag.or(short_digest)),
         PollMirroring => with_detail(format!("poll mirroring into {repo}"), tag.or(short_digest)),
-        RepoEvent { action } => {
-            let what = match action {
-                Some(RepoAction::Created) => "repository created",
-                Some(RepoAction::Updated) => "repository updated",
-                Some(RepoAction::Deleted) => "repository deleted",
-                None => "repository event",
-            };
-            let by = str_at(contents, "author")
-                .map(|a| clean(&a, 40))
-                .filter(|a| !a.is_empty())
-                .map(|a| format!(" (by {a})"));
-            format!("{what}: {repo}{}", by.unwrap_or_default())
-        }
         ScanCompleted => {
             let summary = contents.get("scanSummary").and_then(|s| s.as_object());
             let count = |k| {
@@ -139,8 +143,9 @@ fn dtr_summary(
                 (_, None) => "scanner database updated".into(),
             }
         }
-        Chart { name } | Other { name } => format!("{name} on {repo}"),
-        _ => format!("DTR webhook on {repo} (type not recognised)"),
+        // REPO_EVENT arrives as `EventKind::DtrRepoEvent`, handled above.
+        RepoEvent => format!("repository event: {repo}"),
+        Other(name) => format!("{name} on {repo}"),
     }
 }
 

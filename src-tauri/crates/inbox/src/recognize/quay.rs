@@ -6,12 +6,12 @@ use std::borrow::Cow;
 use super::lazy::Obj;
 use super::text::*;
 use super::*;
+use registry::quay::QuayEvent;
 
 pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     let kind = match hint_event {
-        Some(name) => EventKind::parse(Source::Quay, name).unwrap_or_else(|| EventKind::Other {
-            name: clean(name, MAX_NAME),
-        }),
+        Some(name) => EventKind::parse(Source::Quay, name)
+            .unwrap_or_else(|| EventKind::other(Source::Quay, name)),
         None => infer_quay_kind(obj),
     };
     let repository = match str_at(obj, "repository") {
@@ -25,10 +25,10 @@ pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     let digest = quay_digest(obj);
     let summary = quay_summary(obj, &kind, repository.as_deref(), &tags, raw_tags.len());
     let alert = match kind {
-        EventKind::BuildFailure | EventKind::RepoMirrorSyncFailed | EventKind::QuotaError => {
-            Some(Alert::Failure)
-        }
-        EventKind::VulnerabilityFound => Some(Alert::Vulnerability),
+        EventKind::Quay(
+            QuayEvent::BuildFailure | QuayEvent::RepoMirrorSyncFailed | QuayEvent::QuotaError,
+        ) => Some(Alert::Failure),
+        EventKind::Quay(QuayEvent::VulnerabilityFound) => Some(Alert::Vulnerability),
         _ => None,
     };
     Recognized {
@@ -45,28 +45,28 @@ pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
 /// Narrows the event from the keys each Quay event documents. Only keys that a single event
 /// carries decide; anything else stays ambiguous, because a wrong guess would mislabel the inbox.
 fn infer_quay_kind(obj: &Obj<'_>) -> EventKind {
-    use EventKind::*;
+    use QuayEvent::*;
     let has = |k: &str| obj.contains_key(k);
-    let ambiguous = |c: &[EventKind]| Ambiguous {
-        candidates: c.to_vec(),
+    let ambiguous = |c: &[QuayEvent]| EventKind::Ambiguous {
+        candidates: c.iter().cloned().map(EventKind::Quay).collect(),
     };
     if has("updated_tags") {
-        RepoPush
+        EventKind::Quay(RepoPush)
     } else if obj.get("vulnerability").is_some_and(|v| v.is_object()) {
-        VulnerabilityFound
+        EventKind::Quay(VulnerabilityFound)
     } else if has("expiring_in") {
-        RepoImageExpiry
+        EventKind::Quay(RepoImageExpiry)
     } else if QUAY_QUOTA_KEYS.iter().any(|k| has(k)) {
         ambiguous(&[QuotaWarning, QuotaError])
     } else if QUAY_BUILD_KEYS.iter().any(|k| has(k)) {
         // error_message: failure only. is_manual/manual_user: only the queued emitter sets them.
         // manifest_digests: success only; image_id: success, or cancelled in test samples.
         if has("error_message") {
-            BuildFailure
+            EventKind::Quay(BuildFailure)
         } else if has("is_manual") || has("manual_user") {
-            BuildQueued
+            EventKind::Quay(BuildQueued)
         } else if has("manifest_digests") {
-            BuildSuccess
+            EventKind::Quay(BuildSuccess)
         } else if has("image_id") {
             ambiguous(&[BuildSuccess, BuildCancelled])
         } else {
@@ -79,7 +79,7 @@ fn infer_quay_kind(obj: &Obj<'_>) -> EventKind {
             RepoMirrorSyncFailed,
         ])
     } else {
-        Unrecognized
+        EventKind::Unrecognized
     }
 }
 
@@ -135,14 +135,31 @@ fn quay_summary(
     tags: &[String],
     tag_total: usize,
 ) -> String {
-    use EventKind::*;
+    use QuayEvent::*;
     let repo = summary_repo(repo);
     let text = |key: &str| str_at(obj, key).map(|s| clean(&s, MAX_TEXT));
     let namespace = text("namespace").unwrap_or_else(|| "unknown namespace".into());
     let usage = scalar_at(obj, "usage_percent")
         .map(|p| format!(": {}% used", clean(&p, 12)))
         .unwrap_or_default();
-    match kind {
+    let event = match kind {
+        EventKind::Quay(event) => event,
+        EventKind::Ambiguous { candidates } => {
+            let names: Vec<&str> = candidates.iter().filter_map(EventKind::wire_name).collect();
+            let one_of = format!("(one of {})", names.join(", "));
+            return match candidates.first() {
+                Some(EventKind::Quay(QuotaWarning)) => {
+                    format!("quota notice for {namespace}{usage} {one_of}")
+                }
+                Some(EventKind::Quay(RepoMirrorSyncStarted)) => {
+                    with_detail(format!("mirror sync on {repo} {one_of}"), text("message"))
+                }
+                _ => format!("build event on {repo} {one_of}"),
+            };
+        }
+        _ => return format!("Quay event on {repo} (kind not recognised)"),
+    };
+    match event {
         RepoPush => with_detail(format!("push to {repo}"), tag_list(tags, tag_total)),
         BuildQueued => format!("build queued on {repo}"),
         BuildStart => format!("build started on {repo}"),
@@ -183,18 +200,6 @@ fn quay_summary(
         }
         QuotaWarning => format!("quota warning for {namespace}{usage}"),
         QuotaError => format!("quota exceeded for {namespace}{usage}"),
-        Ambiguous { candidates } => {
-            let names: Vec<&str> = candidates.iter().filter_map(EventKind::wire_name).collect();
-            let one_of = format!("(one of {})", names.join(", "));
-            match candidates.first() {
-                Some(QuotaWarning) => format!("quota notice for {namespace}{usage} {one_of}"),
-                Some(RepoMirrorSyncStarted) => {
-                    with_detail(format!("mirror sync on {repo} {one_of}"), text("message"))
-                }
-                _ => format!("build event on {repo} {one_of}"),
-            }
-        }
-        Other { name } => format!("Quay event {name} on {repo}"),
-        _ => format!("Quay event on {repo} (kind not recognised)"),
+        Other(name) => format!("Quay event {name} on {repo}"),
     }
 }

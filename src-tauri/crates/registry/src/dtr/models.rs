@@ -88,6 +88,13 @@ impl DtrWebhookType {
             .unwrap_or_else(|| Self::Other(name.to_owned()))
     }
 
+    /// The type of DTR's enum `name` names, ASCII case ignored; `None` for any other name.
+    pub fn known(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name))
+    }
+
     /// The wire name, such as `TAG_PUSH`.
     pub fn as_str(&self) -> &str {
         match self {

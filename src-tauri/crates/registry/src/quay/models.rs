@@ -16,9 +16,10 @@ use ts_rs::TS;
 /// number is hard-coded in Quay's notification worker.
 pub const DISABLED_AFTER_FAILURES: u32 = 3;
 
-/// A repository notification event. Answers may carry names Wharf does not know (the
-/// namespace-only `quota_warning`/`quota_error`, or events added later): they are kept as
-/// `Other`, which Wharf never sends, because Quay answers an unknown name with a 500.
+/// A notification event: the 11 repository events, the namespace-only quota events (which
+/// arrive in deliveries but are never created on a repository), and any name Wharf does not
+/// know, kept as `Other`, which Wharf never sends, because Quay answers an unknown name with a
+/// 500.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "registry.ts")]
@@ -45,6 +46,10 @@ pub enum QuayEvent {
     RepoMirrorSyncFailed,
     /// Tags will expire within the configured number of days (Quay 3.12+).
     RepoImageExpiry,
+    /// A namespace's storage quota passed its warning threshold (namespace notification).
+    QuotaWarning,
+    /// A namespace's storage quota is exceeded (namespace notification).
+    QuotaError,
     /// Any other name, kept exactly as written.
     #[serde(untagged)]
     Other(String),
@@ -66,12 +71,25 @@ impl QuayEvent {
         Self::RepoImageExpiry,
     ];
 
+    /// The namespace events, which only a namespace notification sends.
+    pub const NAMESPACE: [QuayEvent; 2] = [Self::QuotaWarning, Self::QuotaError];
+
     /// The event from its wire name; unknown names become [`QuayEvent::Other`].
     pub fn from_name(name: &str) -> Self {
         Self::ALL
             .into_iter()
+            .chain(Self::NAMESPACE)
             .find(|e| e.as_str() == name)
             .unwrap_or_else(|| Self::Other(name.to_owned()))
+    }
+
+    /// The repository or namespace event `name` names, ASCII case ignored; `None` for a name
+    /// Quay does not have.
+    pub fn known(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .chain(Self::NAMESPACE)
+            .find(|e| e.as_str().eq_ignore_ascii_case(name))
     }
 
     /// The wire name, such as `repo_push`.
@@ -88,6 +106,8 @@ impl QuayEvent {
             Self::RepoMirrorSyncSuccess => "repo_mirror_sync_success",
             Self::RepoMirrorSyncFailed => "repo_mirror_sync_failed",
             Self::RepoImageExpiry => "repo_image_expiry",
+            Self::QuotaWarning => "quota_warning",
+            Self::QuotaError => "quota_error",
             Self::Other(name) => name,
         }
     }
@@ -106,6 +126,7 @@ impl QuayEvent {
             | Self::RepoMirrorSyncSuccess
             | Self::RepoMirrorSyncFailed => Some("REPO_MIRROR"),
             Self::RepoImageExpiry => Some("IMAGE_EXPIRY_TRIGGER"),
+            Self::QuotaWarning | Self::QuotaError => Some("QUOTA_MANAGEMENT"),
             Self::RepoPush | Self::Other(_) => None,
         }
     }

@@ -349,9 +349,18 @@ fn event_and_method_names_round_trip_and_unknown_names_are_kept() {
         assert_eq!(json, method.as_str());
         assert_eq!(QuayMethod::from_name(method.as_str()), method);
     }
+    // The namespace quota events are known, but never offered for a repository.
     let quota: QuayEvent = serde_json::from_value(json!("quota_warning")).unwrap();
-    assert_eq!(quota, QuayEvent::Other("quota_warning".into()));
+    assert_eq!(quota, QuayEvent::QuotaWarning);
     assert_eq!(serde_json::to_value(&quota).unwrap(), "quota_warning");
+    assert!(!QuayEvent::ALL.contains(&QuayEvent::QuotaError));
+    let other: QuayEvent = serde_json::from_value(json!("repo_renamed")).unwrap();
+    assert_eq!(other, QuayEvent::Other("repo_renamed".into()));
+    assert_eq!(
+        QuayEvent::known("BUILD_FAILURE"),
+        Some(QuayEvent::BuildFailure)
+    );
+    assert_eq!(QuayEvent::known("repo_renamed"), None);
 }
 
 #[test]
