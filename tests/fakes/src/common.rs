@@ -71,6 +71,28 @@ pub(crate) struct Recorder {
     pub deliveries: Vec<Delivery>,
 }
 
+impl Recorder {
+    /// Records an API request (whether credentials came, never which) and takes the fault and
+    /// latency it is to get.
+    pub fn answer(
+        &mut self,
+        method: &axum::http::Method,
+        path: &str,
+        query: &str,
+        headers: &axum::http::HeaderMap,
+    ) -> (Option<Fault>, Duration) {
+        self.requests.push(RecordedRequest {
+            method: method.to_string(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            has_authorization: headers.contains_key("authorization"),
+            requested_with: header_text(headers, "x-requested-with"),
+            content_type: header_text(headers, "content-type"),
+        });
+        take_fault(&mut self.faults)
+    }
+}
+
 /// The test controls every fake offers, over the [`Recorder`] in its state (reached through
 /// `self.shared.lock().recorder`): latency, injected faults, and what it answered and delivered.
 #[macro_export]

@@ -14,7 +14,7 @@
 
 use crate::common::{
     apply_body_fault, decode_basic, fault_control, fault_prelude, hash, header_text, json,
-    percent_decode, query_param, rfc3339_now, take_fault, Delivery, RecordedRequest, Recorder,
+    percent_decode, query_param, rfc3339_now, Delivery, Recorder,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -548,18 +548,10 @@ async fn handle(
     if let Some(rest) = path.strip_prefix("/__fake/") {
         return control(shared, &method, rest, &query, &body).await;
     }
-    let (fault, latency) = {
-        let mut state = shared.lock();
-        state.recorder.requests.push(RecordedRequest {
-            method: method.to_string(),
-            path: path.clone(),
-            query: query.clone(),
-            has_authorization: headers.contains_key("authorization"),
-            requested_with: header_text(&headers, "x-requested-with"),
-            content_type: header_text(&headers, "content-type"),
-        });
-        take_fault(&mut state.recorder.faults)
-    };
+    let (fault, latency) = shared
+        .lock()
+        .recorder
+        .answer(&method, &path, &query, &headers);
     if let Some(response) = fault_prelude(fault, latency).await {
         return response;
     }

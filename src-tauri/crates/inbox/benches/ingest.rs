@@ -85,26 +85,8 @@ fn main() {
     let bare = runtime.block_on(bare_server());
     let db = work.join("ingest.sqlite");
     let store = Store::open(&db).unwrap();
-    let token = store
-        .create_route(&NewHookRoute {
-            source: Some(Source::Quay),
-            event: Some("build_success".into()),
-            label: "bench".into(),
-            ..NewHookRoute::default()
-        })
-        .unwrap()
-        .token;
-    let receiver = runtime
-        .block_on(Receiver::start(
-            ReceiverConfig {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                ..ReceiverConfig::default()
-            },
-            store.clone(),
-        ))
-        .unwrap();
+    let (receiver, receiver_url, token) = receiver_on(&runtime, &store);
     let bare_url = format!("http://{bare}/hooks/{token}");
-    let receiver_url = format!("http://{}/hooks/{token}", receiver.local_addr());
 
     println!(
         "## wrk: {THREADS} threads, {CONNECTIONS} connections, {} s, 1 KiB JSON POST\n",
@@ -146,6 +128,31 @@ fn main() {
         search(&runtime, &work, &script);
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A receiver on `store` at 127.0.0.1 with a Quay `build_success` route: the receiver, the
+/// route's URL and its token.
+fn receiver_on(runtime: &tokio::runtime::Runtime, store: &Store) -> (Receiver, String, String) {
+    let token = store
+        .create_route(&NewHookRoute {
+            source: Some(Source::Quay),
+            event: Some("build_success".into()),
+            label: "bench".into(),
+            ..NewHookRoute::default()
+        })
+        .unwrap()
+        .token;
+    let receiver = runtime
+        .block_on(Receiver::start(
+            ReceiverConfig {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..ReceiverConfig::default()
+            },
+            store.clone(),
+        ))
+        .unwrap();
+    let url = format!("http://{}/hooks/{token}", receiver.local_addr());
+    (receiver, url, token)
 }
 
 fn long_run(store: &Store, script: &Path, receiver_url: &str, db: &Path) {
@@ -391,25 +398,7 @@ fn search(runtime: &tokio::runtime::Runtime, work: &Path, script: &Path) {
 /// The receiver on the 100,000-delivery store, for one round without and one with a search
 /// (text matching nothing, so a full scan) running back to back on another thread.
 fn receiver_while_searching(runtime: &tokio::runtime::Runtime, store: &Store, script: &Path) {
-    let token = store
-        .create_route(&NewHookRoute {
-            source: Some(Source::Quay),
-            event: Some("build_success".into()),
-            label: "bench".into(),
-            ..NewHookRoute::default()
-        })
-        .unwrap()
-        .token;
-    let receiver = runtime
-        .block_on(Receiver::start(
-            ReceiverConfig {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                ..ReceiverConfig::default()
-            },
-            store.clone(),
-        ))
-        .unwrap();
-    let url = format!("http://{}/hooks/{token}", receiver.local_addr());
+    let (receiver, url, _) = receiver_on(runtime, store);
     wrk(script, &url, Duration::from_secs(2));
     let quiet = wrk(script, &url, ROUND);
 

@@ -1,6 +1,7 @@
 //! The HTTP API: routing, callers and their roles, and every route Wharf uses.
 
 use super::*;
+use crate::common::fault_prelude;
 
 pub(super) fn server_error_page() -> Response {
     html_status(500)
@@ -18,28 +19,12 @@ pub(super) async fn handle(
     if let Some(rest) = path.strip_prefix("/__fake/") {
         return control(shared, &method, rest, &query, &body).await;
     }
-    let (fault, latency) = {
-        let mut state = shared.lock();
-        state.recorder.requests.push(RecordedRequest {
-            method: method.to_string(),
-            path: path.clone(),
-            query: query.clone(),
-            has_authorization: headers.contains_key("authorization"),
-            requested_with: header_text(&headers, "x-requested-with"),
-            content_type: header_text(&headers, "content-type"),
-        });
-        (
-            state.recorder.faults.queue.pop_front(),
-            state.recorder.faults.latency,
-        )
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    match fault {
-        Some(Fault::Status { status }) => return html_status(status),
-        Some(Fault::Hang) => std::future::pending::<()>().await,
-        _ => {}
+    let (fault, latency) = shared
+        .lock()
+        .recorder
+        .answer(&method, &path, &query, &headers);
+    if let Some(response) = fault_prelude(fault, latency).await {
+        return response;
     }
     let response = api(&shared, &method, &path, &query, &headers, &body);
     apply_body_fault(fault, response).await

@@ -31,7 +31,7 @@
 
 use crate::common::{
     apply_body_fault, fault_control, hash, header_text, html_status, json, now_epoch,
-    percent_decode, query_param, rfc2822, Delivery, Fault, RecordedRequest, Recorder,
+    percent_decode, query_param, rfc2822, Delivery, Recorder,
 };
 use axum::body::Bytes;
 use axum::extract::State;
