@@ -56,6 +56,7 @@ pub(super) enum RepoRoute {
     Notifications,
     Notification(String),
     Test(String),
+    AuthorizedEmail(String),
 }
 
 pub(super) fn split_repo_path(rest: &str) -> (&str, RepoRoute) {
@@ -64,6 +65,11 @@ pub(super) fn split_repo_path(rest: &str) -> (&str, RepoRoute) {
     }
     if let Some(r) = rest.strip_suffix("/notification/") {
         return (r, RepoRoute::Notifications);
+    }
+    if let Some((r, email)) = rest.rsplit_once("/authorizedemail/") {
+        if !email.is_empty() && !email.contains('/') {
+            return (r, RepoRoute::AuthorizedEmail(email.to_owned()));
+        }
     }
     if let Some((r, tail)) = rest.rsplit_once("/notification/") {
         if let Some(uuid) = tail.strip_suffix("/test") {
@@ -237,6 +243,25 @@ pub(super) fn api(
             list_tags(repo, query)
         }
         _ if role < Role::Admin => unauthorized(&who),
+        RepoRoute::AuthorizedEmail(email) => {
+            let key = (namespace.clone(), name.clone(), percent_decode(&email));
+            let answer = |confirmed: bool| {
+                j!({"email": key.2, "repository": name, "namespace": namespace,
+                    "confirmed": confirmed})
+            };
+            match *method {
+                Method::GET => match state.authorized_emails.get(&key) {
+                    Some(confirmed) => json(StatusCode::OK, answer(*confirmed)),
+                    None => api_error(base, StatusCode::NOT_FOUND, "not_found", "Not Found"),
+                },
+                // Records the address (and would mail the confirmation link) unless confirmed.
+                Method::POST => {
+                    let confirmed = *state.authorized_emails.entry(key.clone()).or_insert(false);
+                    json(StatusCode::OK, answer(confirmed))
+                }
+                _ => method_not_allowed(),
+            }
+        }
         RepoRoute::Notifications => match *method {
             Method::GET => {
                 let list: Vec<Value> = state

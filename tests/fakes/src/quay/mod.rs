@@ -40,7 +40,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde::Serialize;
 use serde_json::{json as j, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -338,7 +338,8 @@ struct QuayState {
     notifications: Vec<Notification>,
     in_app: Vec<InAppNotification>,
     emails: Vec<SentEmail>,
-    authorized_emails: HashSet<(String, String, String)>,
+    /// (namespace, repository, e-mail) → confirmed.
+    authorized_emails: HashMap<(String, String, String), bool>,
     cursors: HashMap<String, usize>,
     repo_page_size: usize,
     delivery_retries: u32,
@@ -357,7 +358,7 @@ impl Default for QuayState {
             notifications: Vec::new(),
             in_app: Vec::new(),
             emails: Vec::new(),
-            authorized_emails: HashSet::new(),
+            authorized_emails: HashMap::new(),
             cursors: HashMap::new(),
             repo_page_size: 100,
             delivery_retries: 4,
@@ -581,13 +582,13 @@ impl FakeQuay {
         Ok(())
     }
 
-    /// Marks `email` as authorized and confirmed for e-mail notifications of a repository.
+    /// Marks `email` as authorized and confirmed for e-mail notifications of a repository (as
+    /// if the recipient clicked the confirmation link).
     pub fn authorize_email(&self, namespace: &str, name: &str, email: &str) {
-        self.shared.lock().authorized_emails.insert((
-            namespace.to_owned(),
-            name.to_owned(),
-            email.to_owned(),
-        ));
+        self.shared.lock().authorized_emails.insert(
+            (namespace.to_owned(), name.to_owned(), email.to_owned()),
+            true,
+        );
     }
 
     /// Repositories per page of `GET /repository` (Quay: 100).

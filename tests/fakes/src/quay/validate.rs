@@ -174,11 +174,10 @@ pub(super) fn validate_method(
         "email" => match text("email") {
             None => fail("Missing e-mail address"),
             Some(email)
-                if state.authorized_emails.contains(&(
-                    namespace.to_owned(),
-                    name.to_owned(),
-                    email.to_owned(),
-                )) =>
+                if state
+                    .authorized_emails
+                    .get(&(namespace.to_owned(), name.to_owned(), email.to_owned()))
+                    == Some(&true) =>
             {
                 Ok(())
             }
