@@ -38,6 +38,9 @@ pub struct RecordedRequest {
     pub requested_with: Option<String>,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The `Accept` header, if any.
+    #[serde(default)]
+    pub accept: Option<String>,
 }
 
 /// One webhook delivery attempt a fake made.
@@ -88,6 +91,7 @@ impl Recorder {
             has_authorization: headers.contains_key("authorization"),
             requested_with: header_text(headers, "x-requested-with"),
             content_type: header_text(headers, "content-type"),
+            accept: header_text(headers, "accept"),
         });
         take_fault(&mut self.faults)
     }
