@@ -162,7 +162,7 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
 
     let repo = json!({"connectionId": id, "namespace": "acme", "name": "api"});
     let mut create = repo.clone();
-    create["draft"] = json!({"title": "CI failures", "event": {"kind": "build_failure", "ref_regex": ""},
+    create["draft"] = json!({"title": "CI failures", "event": {"kind": "build_failure", "refRegex": ""},
                              "method": {"kind": "webhook", "url": url, "template": ""}});
     let created = call(app, "quay_notification_create", create);
     let uuid = created["uuid"].as_str().unwrap().to_owned();

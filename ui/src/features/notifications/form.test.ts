@@ -137,7 +137,7 @@ describe("emailProblem", () => {
 describe("buildDraft", () => {
   it("builds each event spec with its option", () => {
     expect(buildDraft(form({ event: "build_failure", refRegex: " refs/heads/main " })).event).toEqual(
-      { kind: "build_failure", ref_regex: "refs/heads/main" },
+      { kind: "build_failure", refRegex: "refs/heads/main" },
     );
     expect(buildDraft(form({ event: "vulnerability_found", level: "Medium" })).event).toEqual({
       kind: "vulnerability_found",
@@ -170,12 +170,12 @@ describe("buildDraft", () => {
     });
     expect(m({ method: "flowdock", flowToken: "ft" })).toEqual({
       kind: "flowdock",
-      flow_api_token: "ft",
+      flowApiToken: "ft",
     });
     expect(m({ method: "hipchat", roomId: "12", roomToken: "rt" })).toEqual({
       kind: "hipchat",
-      room_id: "12",
-      notification_token: "rt",
+      roomId: "12",
+      notificationToken: "rt",
     });
   });
 

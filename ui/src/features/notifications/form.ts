@@ -196,7 +196,7 @@ export function eventSpec(f: NotificationForm): EventSpec {
     case "build_success":
     case "build_failure":
     case "build_cancelled":
-      return { kind: f.event, ref_regex: f.refRegex.trim() };
+      return { kind: f.event, refRegex: f.refRegex.trim() };
     case "vulnerability_found":
       return { kind: f.event, level: f.level };
     case "repo_image_expiry":
@@ -220,12 +220,12 @@ export function methodSpec(f: NotificationForm): MethodSpec {
     case "quay_notification":
       return { kind: "quay_notification", target: { kind: f.targetKind, name: f.targetName.trim() } };
     case "flowdock":
-      return { kind: "flowdock", flow_api_token: f.flowToken.trim() };
+      return { kind: "flowdock", flowApiToken: f.flowToken.trim() };
     case "hipchat":
       return {
         kind: "hipchat",
-        room_id: f.roomId.trim(),
-        notification_token: f.roomToken.trim(),
+        roomId: f.roomId.trim(),
+        notificationToken: f.roomToken.trim(),
       };
   }
 }

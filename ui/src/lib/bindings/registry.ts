@@ -356,23 +356,23 @@ export type QuayEventSpec = { "kind": "repo_push" } | { "kind": "build_queued",
  * Python regex matched from the start of the git ref (`refs/heads/main`); empty for
  * every build. With a regex, manual and non-git builds never notify.
  */
-ref_regex: string, } | { "kind": "build_start", 
+refRegex: string, } | { "kind": "build_start", 
 /**
  * As for [`QuayEventSpec::BuildQueued`].
  */
-ref_regex: string, } | { "kind": "build_success", 
+refRegex: string, } | { "kind": "build_success", 
 /**
  * As for [`QuayEventSpec::BuildQueued`].
  */
-ref_regex: string, } | { "kind": "build_failure", 
+refRegex: string, } | { "kind": "build_failure", 
 /**
  * As for [`QuayEventSpec::BuildQueued`].
  */
-ref_regex: string, } | { "kind": "build_cancelled", 
+refRegex: string, } | { "kind": "build_cancelled", 
 /**
  * As for [`QuayEventSpec::BuildQueued`].
  */
-ref_regex: string, } | { "kind": "vulnerability_found", 
+refRegex: string, } | { "kind": "vulnerability_found", 
 /**
  * The lowest severity that notifies; `Unknown` notifies for everything.
  */
@@ -417,15 +417,15 @@ target: QuayTarget, } | { "kind": "flowdock",
 /**
  * The flow's API token.
  */
-flow_api_token: string, } | { "kind": "hipchat", 
+flowApiToken: string, } | { "kind": "hipchat", 
 /**
  * The numeric room ID.
  */
-room_id: string, 
+roomId: string, 
 /**
  * The room notification token.
  */
-notification_token: string, };
+notificationToken: string, };
 
 /**
  * What the UI fills in to create a notification; [`super::validate::validate_create`] checks it.
@@ -520,6 +520,7 @@ export type QuayTargetKind = "user" | "team" | "org";
 /**
  * A team of an organization, from `GET /api/v1/organization/{org}`; a `quay_notification`
  * with a team target notifies each of its members.
+ * Read in Quay's snake_case, sent to the UI in camelCase.
  */
 export type QuayTeam = { 
 /**
@@ -541,19 +542,19 @@ avatar: QuayAvatar | null,
 /**
  * The caller may open the team (an organization admin, or a member of the team).
  */
-can_view: boolean, 
+canView: boolean, 
 /**
  * Repositories the team has permissions on.
  */
-repo_count: number, 
+repoCount: number, 
 /**
  * Members of the team (pending invitations not counted).
  */
-member_count: number, 
+memberCount: number, 
 /**
  * Membership is synced from an external group (LDAP, Keystone, OIDC).
  */
-is_synced: boolean, };
+isSynced: boolean, };
 
 /**
  * A team's organization-wide role. Unknown names are kept as `Other`.

@@ -260,7 +260,11 @@ impl QuaySeverity {
 
 /// The event of a new notification with its options (`eventConfig`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 #[ts(export_to = "registry.ts")]
 pub enum QuayEventSpec {
     /// A tag was pushed.
@@ -359,7 +363,11 @@ pub struct QuayTarget {
 /// The method of a new notification with its settings (`config`). Secrets (URLs, tokens,
 /// templates) are hidden from `Debug` so they cannot reach a log.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 #[ts(export_to = "registry.ts")]
 pub enum QuayMethodSpec {
     /// POST the event as JSON to a URL.
@@ -647,8 +655,11 @@ pub enum QuayTeamRole {
 
 /// A team of an organization, from `GET /api/v1/organization/{org}`; a `quay_notification`
 /// with a team target notifies each of its members.
+/// Read in Quay's snake_case, sent to the UI in camelCase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "registry.ts")]
+#[serde(rename_all(serialize = "camelCase"))]
+#[ts(rename_all = "camelCase")]
 pub struct QuayTeam {
     /// The team name, unique within its organization.
     pub name: String,

@@ -291,7 +291,7 @@ fn blank_ref_regex_sends_empty_event_config_and_days_stay_a_number() {
 fn ui_draft_json_reads_into_typed_specs() {
     let draft: QuayNotificationDraft = serde_json::from_value(json!({
         "title": "",
-        "event": { "kind": "build_failure", "ref_regex": "refs/heads/main" },
+        "event": { "kind": "build_failure", "refRegex": "refs/heads/main" },
         "method": { "kind": "quay_notification", "target": { "kind": "team", "name": "ops" } },
     }))
     .unwrap();
@@ -848,4 +848,34 @@ fn authorized_email_answer_decodes() {
     .unwrap();
     assert!(!answer.confirmed);
     assert_eq!(answer.namespace, "acme");
+}
+
+#[test]
+fn a_team_is_read_in_quays_words_and_sent_to_the_ui_in_camel_case() {
+    let team: registry::quay::QuayTeam = serde_json::from_value(json!({
+        "name": "ops", "description": null, "role": "member", "can_view": true,
+        "repo_count": 2, "member_count": 3, "is_synced": false
+    }))
+    .unwrap();
+    assert_eq!((team.member_count, team.can_view), (3, true));
+    let sent = serde_json::to_value(&team).unwrap();
+    assert_eq!(sent["memberCount"], 3);
+    assert_eq!(sent["canView"], true);
+    assert!(sent.get("member_count").is_none());
+}
+
+#[test]
+fn drafts_come_from_the_ui_in_camel_case() {
+    let draft: QuayNotificationDraft = serde_json::from_value(json!({
+        "title": "",
+        "event": {"kind": "build_failure", "refRegex": "refs/heads/main"},
+        "method": {"kind": "hipchat", "roomId": "12", "notificationToken": "t"}
+    }))
+    .unwrap();
+    assert_eq!(
+        draft.event,
+        QuayEventSpec::BuildFailure {
+            ref_regex: "refs/heads/main".into()
+        }
+    );
 }
