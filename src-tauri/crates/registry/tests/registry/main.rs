@@ -9,6 +9,7 @@ mod dtr_errors;
 mod dtr_models;
 mod dtr_validate;
 mod keyring_absent;
+mod listing;
 mod quay_client;
 mod quay_errors;
 mod quay_models;
