@@ -82,6 +82,14 @@ impl CommandError {
     fn from_display(kind: ErrorKind, e: impl std::fmt::Display) -> Self {
         Self::new(kind, e.to_string())
     }
+
+    /// The same error, about `field` when there is one.
+    fn about(self, field: Option<&str>) -> Self {
+        Self {
+            field: field.map(str::to_owned),
+            ..self
+        }
+    }
 }
 
 /// What commands return.
@@ -109,13 +117,18 @@ impl From<QuayError> for CommandError {
                 ErrorKind::Registry
             }
         };
-        Self::from_display(kind, e)
+        let field = match &e {
+            Invalid(invalid) => Some(invalid.field()),
+            _ => None,
+        };
+        Self::from_display(kind, e).about(field)
     }
 }
 
 impl From<QuayValidationError> for CommandError {
     fn from(e: QuayValidationError) -> Self {
-        Self::from_display(ErrorKind::Invalid, e)
+        let field = e.field();
+        Self::from_display(ErrorKind::Invalid, e).about(Some(field))
     }
 }
 
@@ -133,13 +146,18 @@ impl From<DtrError> for CommandError {
                 ErrorKind::Registry
             }
         };
-        Self::from_display(kind, e)
+        let field = match &e {
+            Invalid(invalid) => invalid.field(),
+            _ => None,
+        };
+        Self::from_display(kind, e).about(field)
     }
 }
 
 impl From<DtrValidationError> for CommandError {
     fn from(e: DtrValidationError) -> Self {
-        Self::from_display(ErrorKind::Invalid, e)
+        let field = e.field();
+        Self::from_display(ErrorKind::Invalid, e).about(field)
     }
 }
 
@@ -151,7 +169,8 @@ impl From<ConnectionError> for CommandError {
             DuplicateId(_) => ErrorKind::Internal,
             Io { .. } | Parse { .. } | UnsupportedVersion(_) => ErrorKind::Storage,
         };
-        Self::from_display(kind, e)
+        let field = e.field();
+        Self::from_display(kind, e).about(field)
     }
 }
 

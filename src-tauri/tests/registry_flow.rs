@@ -164,6 +164,14 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     let mut create = repo.clone();
     create["draft"] = json!({"title": "CI failures", "event": {"kind": "build_failure", "refRegex": ""},
                              "method": {"kind": "webhook", "url": url, "template": ""}});
+    // Rust is the validator of record: a refusal names the draft field it is about.
+    let mut refused = create.clone();
+    refused["draft"]["method"]["url"] = json!("http://localhost:8080/hook");
+    let err = invoke_with(app, "main", "quay_notification_create", refused).unwrap_err();
+    assert_eq!(
+        (&err["kind"], &err["field"]),
+        (&json!("invalid"), &json!("method.url"))
+    );
     let created = call(app, "quay_notification_create", create);
     let uuid = created["uuid"].as_str().unwrap().to_owned();
     let mut one = repo.clone();
@@ -213,6 +221,15 @@ fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App
     .unwrap_err();
     assert_eq!(missing_token["kind"], "invalid");
     assert_eq!(missing_token["field"], "token");
+    let bad_address = invoke_with(
+        app,
+        "main",
+        "connection_save",
+        json!({"input": {"id": null, "name": "Typo", "kind": "quay", "baseUrl": "quay.example.com",
+                         "username": null, "tls": {"acceptInvalidCerts": false}, "token": "t"}}),
+    )
+    .unwrap_err();
+    assert_eq!(bad_address["field"], "baseUrl", "{bad_address}");
 }
 
 fn dtr_connection_to_delivery_and_back(

@@ -60,3 +60,11 @@ export class Submission<F extends string> {
     }
   };
 }
+
+/** Maps the field a refusal from Rust names (its name in the command's arguments) to the
+ *  form's field, for `Submission`'s `fieldOf`. */
+export function fieldsOf<F extends string>(
+  map: Record<string, F>,
+): (e: CommandError) => F | null {
+  return (e) => (e.kind === "invalid" && e.field && e.field in map ? map[e.field] : null);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Submission } from "./submission.svelte";
+import { Submission, fieldsOf } from "./submission.svelte";
 
 const submitEvent = () => {
   let prevented = false;
@@ -50,5 +50,13 @@ describe("Submission", () => {
     sub.edited();
     expect(sub.shown("bind")).toBeUndefined();
     expect(await sub.submit(submitEvent().event, async () => {})).toBe(true);
+  });
+
+  it("maps only the fields a form has, and only for invalid input", () => {
+    const of = fieldsOf<"url">({ "method.url": "url" });
+    expect(of({ kind: "invalid", message: "m", field: "method.url" })).toBe("url");
+    expect(of({ kind: "invalid", message: "m", field: "namespace" })).toBeNull();
+    expect(of({ kind: "storage", message: "m", field: "method.url" })).toBeNull();
+    expect(of({ kind: "invalid", message: "m" })).toBeNull();
   });
 });

@@ -89,6 +89,20 @@ pub enum ConnectionError {
     UnsupportedVersion(u32),
 }
 
+impl ConnectionError {
+    /// The connection field this is about, by its name in the form the UI sends; `None` when it
+    /// is about the file, not an input.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ConnectionError::EmptyName => Some("name"),
+            ConnectionError::InvalidBaseUrl(_) => Some("baseUrl"),
+            ConnectionError::MissingUsername => Some("username"),
+            ConnectionError::InvalidCa(_) => Some("tls.caPem"),
+            _ => None,
+        }
+    }
+}
+
 impl Connection {
     /// A new, validated connection with a fresh id. The name, address and username are trimmed
     /// and a trailing `/` is removed from the address.

@@ -1,5 +1,6 @@
-// The connection form's values, checks and the ConnectionInput it sends. The checks mirror
-// `Connection::validate` on the Rust side so mistakes show before a round trip.
+// The connection form's values, checks and the ConnectionInput it sends. The checks are instant
+// feedback while typing; `Connection::validate` in Rust is the validator of record, and its
+// refusals land on the field they name (CONNECTION_FIELDS).
 import type { Connection, ConnectionInput } from "../../lib/api";
 
 export type ConnectionKind = ConnectionInput["kind"];
@@ -26,6 +27,15 @@ export type ConnectionForm = {
 
 export type ConnectionField = "name" | "baseUrl" | "username" | "token" | "caPem";
 export type ConnectionErrors = Partial<Record<ConnectionField, string>>;
+
+/** The form field of each input Rust's `connection_save` can refuse. */
+export const CONNECTION_FIELDS: Record<string, ConnectionField> = {
+  name: "name",
+  baseUrl: "baseUrl",
+  username: "username",
+  token: "token",
+  "tls.caPem": "caPem",
+};
 
 export function emptyForm(): ConnectionForm {
   return {

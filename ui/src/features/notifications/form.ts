@@ -1,5 +1,6 @@
-// The Quay notification form: choices, checks (mirroring the Rust validators) and the draft
-// it sends, plus how to describe a stored notification.
+// The Quay notification form: checks (instant feedback; Rust's validator is the one of record
+// and its refusals land on the field they name) and the draft it sends, plus how to describe a
+// stored notification.
 import type { QuayNotificationView, QuayNotificationDraft } from "../../lib/api";
 import { CATALOG } from "../../lib/bindings/catalog";
 import { deliveryUrlProblem } from "../send-to-wharf/url";
@@ -68,6 +69,19 @@ export type NotificationField =
   | "roomId"
   | "roomToken";
 export type NotificationErrors = Partial<Record<NotificationField, string>>;
+
+/** The form field of each draft field Rust's validator can refuse. */
+export const NOTIFICATION_FIELDS: Record<string, NotificationField> = {
+  title: "title",
+  "event.days": "days",
+  "method.url": "url",
+  "method.template": "template",
+  "method.email": "email",
+  "method.target": "targetName",
+  "method.flowApiToken": "flowToken",
+  "method.roomId": "roomId",
+  "method.notificationToken": "roomToken",
+};
 
 export function emptyNotificationForm(): NotificationForm {
   return {

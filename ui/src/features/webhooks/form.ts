@@ -1,5 +1,5 @@
-// The DTR webhook form: types and their scopes, checks (mirroring the Rust validators) and the
-// drafts sent for create, test and pause/resume.
+// The DTR webhook form: checks (instant feedback; Rust's validator is the one of record and its
+// refusals land on the field they name) and the drafts sent for create, test and pause/resume.
 import type {
   DtrWebhook,
   DtrWebhookDraft,
@@ -57,6 +57,14 @@ export type WebhookForm = {
 
 export type WebhookField = "type" | "endpoint" | "tlsCert" | "skipTLSVerification";
 export type WebhookErrors = Partial<Record<WebhookField, string>>;
+
+/** The form field of each draft field Rust's validator can refuse. */
+export const WEBHOOK_FIELDS: Record<string, WebhookField> = {
+  type: "type",
+  endpoint: "endpoint",
+  tlsCert: "tlsCert",
+  skipTLSVerification: "skipTLSVerification",
+};
 
 export function emptyWebhookForm(scope: WebhookScope): WebhookForm {
   return {

@@ -86,6 +86,30 @@ pub enum DtrValidationError {
     InvalidPageSize,
 }
 
+impl DtrValidationError {
+    /// The draft field this is about, by its name in the draft the UI sends (`type`, `scope`,
+    /// `endpoint`, ...); `None` when it is about no single field.
+    pub fn field(&self) -> Option<&'static str> {
+        use DtrValidationError::*;
+        Some(match self {
+            EmptyType | MalformedType(_) | RepoSubEvent(_) => "type",
+            NeedsRepository(_)
+            | NeedsNamespace(_)
+            | GlobalOnly(_)
+            | NeedsKey(_)
+            | AdminOnly(_)
+            | InvalidNamespace { .. }
+            | InvalidRepository { .. }
+            | NameTooLong(_) => "scope",
+            EmptyEndpoint | InvalidEndpoint(_) => "endpoint",
+            HttpNeedsSkipTls => "skipTLSVerification",
+            InvalidTlsCert => "tlsCert",
+            InvalidServerUrl(_) => "baseUrl",
+            InvalidWebhookId | InvalidPageSize => return None,
+        })
+    }
+}
+
 /// The body of `POST /api/v0/webhooks`. `key` is left out for global webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreateWebhookRequest {

@@ -128,12 +128,12 @@ pub enum QuayValidationError {
 }
 
 impl QuayValidationError {
-    /// The draft field at fault, in [`QuayNotificationDraft`]'s terms (`title`,
-    /// `event.ref_regex`, `method.url`…), or the request part for non-draft checks.
+    /// The draft field at fault, by its name in the draft the UI sends (`title`,
+    /// `event.refRegex`, `method.url`…), or the request part for non-draft checks.
     pub fn field(&self) -> &'static str {
         match self {
             Self::TitleTooLong(_) => "title",
-            Self::InvalidRefRegex(_) => "event.ref_regex",
+            Self::InvalidRefRegex(_) => "event.refRegex",
             Self::ExpiryDaysOutOfRange(_) => "event.days",
             Self::MissingUrl(_) | Self::InvalidUrl { .. } | Self::LoopbackUrl => "method.url",
             Self::TemplateNotJson(_) | Self::TemplateEmptyExpression => "method.template",
@@ -142,9 +142,9 @@ impl QuayValidationError {
             | Self::InvalidTargetName(_)
             | Self::RobotTarget(_)
             | Self::OrgTargetMismatch { .. } => "method.target",
-            Self::MissingFlowdockToken => "method.flow_api_token",
-            Self::MissingHipchatRoom | Self::InvalidHipchatRoom => "method.room_id",
-            Self::MissingHipchatToken => "method.notification_token",
+            Self::MissingFlowdockToken => "method.flowApiToken",
+            Self::MissingHipchatRoom | Self::InvalidHipchatRoom => "method.roomId",
+            Self::MissingHipchatToken => "method.notificationToken",
             Self::InvalidNamespace { .. } => "namespace",
             Self::InvalidRepository { .. } => "repository",
             Self::InvalidUuid => "uuid",

@@ -341,10 +341,7 @@ fn flowdock_and_hipchat_need_their_tokens() {
     assert_eq!(err, E::MissingFlowdockToken);
     assert_eq!(
         (message.as_str(), field),
-        (
-            "Enter the Flowdock flow API token.",
-            "method.flow_api_token"
-        )
+        ("Enter the Flowdock flow API token.", "method.flowApiToken")
     );
 
     let hipchat = |room: &str, token: &str| QuayMethodSpec::Hipchat {
@@ -353,14 +350,14 @@ fn flowdock_and_hipchat_need_their_tokens() {
     };
     assert_eq!(with_method(hipchat(" 1234567 ", "tok")), Ok(()));
     let (err, _, field) = refused(with_method(hipchat("", "tok")));
-    assert_eq!((err, field), (E::MissingHipchatRoom, "method.room_id"));
+    assert_eq!((err, field), (E::MissingHipchatRoom, "method.roomId"));
     let (err, message, field) = refused(with_method(hipchat("dev-room", "tok")));
-    assert_eq!((err, field), (E::InvalidHipchatRoom, "method.room_id"));
+    assert_eq!((err, field), (E::InvalidHipchatRoom, "method.roomId"));
     assert!(message.contains("must be a number"));
     let (err, _, field) = refused(with_method(hipchat("1234567", " ")));
     assert_eq!(
         (err, field),
-        (E::MissingHipchatToken, "method.notification_token")
+        (E::MissingHipchatToken, "method.notificationToken")
     );
 }
 
@@ -413,7 +410,7 @@ fn ref_regex_must_be_balanced() {
             webhook("https://h.example.com"),
         ));
         assert_eq!(err, E::InvalidRefRegex(reason));
-        assert_eq!(field, "event.ref_regex");
+        assert_eq!(field, "event.refRegex");
         assert!(message.contains("never notify"), "{message}");
     }
 }
