@@ -1,0 +1,7 @@
+//! The end-to-end tests, in one binary: the plumbing they stand on (dunst, gnome-keyring), the
+//! real window, and whole workflows against the fake registries. `tests/e2e/run.sh` sets up the
+//! session and runs them one at a time.
+
+mod plumbing;
+mod window;
+mod workflows;
