@@ -45,7 +45,13 @@ pub struct Catalog {
     pub quay_severities: Vec<QuaySeverity>,
     /// DTR's webhook types, repository types first.
     pub dtr_webhook_types: Vec<DtrTypeChoice>,
+    /// The git ref of the build in Quay's test data for build events: a notification whose
+    /// `ref-regex` does not match it sends nothing when tested.
+    pub quay_test_ref: String,
 }
+
+/// See [`Catalog::quay_test_ref`] (Quay's `notifications/notificationevent.py` samples).
+pub const QUAY_TEST_REF: &str = "refs/heads/somebranch";
 
 fn choice<T: TS>(value: T, label: &str) -> Choice<T> {
     Choice {
@@ -85,6 +91,7 @@ pub fn catalog() -> Catalog {
                 value: t.clone(),
             })
             .collect(),
+        quay_test_ref: QUAY_TEST_REF.to_owned(),
     }
 }
 

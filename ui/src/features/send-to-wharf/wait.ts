@@ -1,6 +1,7 @@
 // "Test and wait": send a registry's test delivery and watch Wharf's live feed for it.
 import type { CommandError, DeliverySummary } from "../../lib/api";
 import { toCommandError } from "../../lib/api";
+import { CATALOG } from "../../lib/bindings/catalog";
 import type { DeliveryListener, Listening } from "../../lib/feed";
 
 /** How long to wait for a test delivery before saying why it may not have come. */
@@ -35,9 +36,8 @@ export function routeToken(url: string | null | undefined): string | null {
 export const NOT_A_ROUTE =
   "the endpoint is not a Wharf route, so Wharf cannot see its deliveries. Use “Send to Wharf” to get a URL Wharf watches.";
 
-/** Why a Quay test delivery did not arrive, from the notification as it was when tested. */
 /** The git ref of the build in Quay's test data for build events. */
-export const QUAY_TEST_REF = "refs/heads/somebranch";
+export const QUAY_TEST_REF = CATALOG.quayTestRef;
 
 /**
  * Whether a Quay `ref-regex` lets the test build's ref through. Quay uses Python's `re.match`
@@ -52,6 +52,7 @@ export function refRegexAllowsTest(refRegex: string): boolean | null {
   }
 }
 
+/** Why a Quay test delivery did not arrive, from the notification as it was when tested. */
 export function diagnoseQuay(n: {
   disabled: boolean;
   failures: number;

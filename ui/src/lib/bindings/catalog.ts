@@ -163,5 +163,6 @@ export const CATALOG: Catalog = {
       "label": "Vulnerability database updated (admins)",
       "scope": "global"
     }
-  ]
+  ],
+  "quayTestRef": "refs/heads/somebranch"
 };

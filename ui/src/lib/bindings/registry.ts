@@ -36,7 +36,12 @@ quaySeverities: Array<QuaySeverity>,
 /**
  * DTR's webhook types, repository types first.
  */
-dtrWebhookTypes: Array<DtrTypeChoice>, };
+dtrWebhookTypes: Array<DtrTypeChoice>, 
+/**
+ * The git ref of the build in Quay's test data for build events: a notification whose
+ * `ref-regex` does not match it sends nothing when tested.
+ */
+quayTestRef: string, };
 
 /**
  * One choice of a form.
