@@ -185,11 +185,14 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     let summary = delivery["summary"].as_str().unwrap();
     assert!(summary.contains("build failed"), "{summary}");
 
-    let listed = call(app, "quay_notification_list", repo.clone());
+    let listing = json!({"connectionId": id, "namespace": "acme", "repository": "api"});
+    let listed = call(app, "registry_notification_list", listing.clone());
+    assert_eq!(listed[0]["registry"], "quay", "{listed}");
+    assert_eq!(listed[0]["uuid"], json!(uuid));
     assert_eq!(listed.as_array().unwrap().len(), 1);
     call(app, "quay_notification_delete", one);
     assert!(fake.notification(&uuid).is_none(), "deleted on the fake");
-    assert_eq!(call(app, "quay_notification_list", repo), json!([]));
+    assert_eq!(call(app, "registry_notification_list", listing), json!([]));
 
     call(app, "connection_remove", json!({"id": id}));
     assert!(!ids(app).contains(&id));
@@ -284,7 +287,7 @@ fn dtr_connection_to_delivery_and_back(
         let hook_id = created["id"].as_str().unwrap().to_owned();
         let listed = call(
             app,
-            "dtr_webhook_list",
+            "registry_notification_list",
             json!({"connectionId": id, "namespace": "payments", "repository": repository}),
         );
         assert!(
@@ -292,7 +295,7 @@ fn dtr_connection_to_delivery_and_back(
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|h| h["id"] == hook_id.as_str()),
+                .any(|h| h["id"] == hook_id.as_str() && h["registry"] == "dtr"),
             "{listed}"
         );
 

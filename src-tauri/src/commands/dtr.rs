@@ -15,20 +15,6 @@ async fn dtr(app: &AppHandle<impl Runtime>, connection_id: Uuid) -> CommandResul
 use registry::dtr::client::DtrClient;
 use registry::saved::SavedConnections;
 
-/// The webhooks of a repository, or of a namespace when `repository` is `None`.
-pub async fn dtr_webhook_list(
-    app: &AppHandle<impl Runtime>,
-    connection_id: Uuid,
-    namespace: String,
-    repository: Option<String>,
-) -> CommandResult<Vec<DtrWebhook>> {
-    let client = dtr(app, connection_id).await?;
-    Ok(match repository {
-        Some(repository) => client.repository_webhooks(&namespace, &repository).await?,
-        None => client.namespace_webhooks(&namespace).await?,
-    })
-}
-
 pub async fn dtr_webhook_create(
     app: &AppHandle<impl Runtime>,
     connection_id: Uuid,

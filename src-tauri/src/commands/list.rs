@@ -29,9 +29,9 @@ macro_rules! for_each_command {
             registry::registry_namespace_list(connection_id: Uuid) -> Vec<Namespace>;
             registry::registry_repository_list(connection_id: Uuid, namespace: String
                 | on_progress: Progress) -> Vec<Repository>;
+            registry::registry_notification_list(connection_id: Uuid, namespace: String,
+                repository: Option<String>) -> Vec<Notification>;
 
-            quay::quay_notification_list(connection_id: Uuid, namespace: String, name: String)
-                -> Vec<QuayNotificationView>;
             quay::quay_notification_create(connection_id: Uuid, namespace: String, name: String,
                 draft: QuayNotificationDraft) -> QuayNotificationView;
             quay::quay_notification_test(connection_id: Uuid, namespace: String, name: String,
@@ -42,8 +42,6 @@ macro_rules! for_each_command {
                 uuid: String) -> ();
             quay::quay_team_list(connection_id: Uuid, org: String) -> Vec<QuayTeam>;
 
-            dtr::dtr_webhook_list(connection_id: Uuid, namespace: String,
-                repository: Option<String>) -> Vec<DtrWebhook>;
             dtr::dtr_webhook_create(connection_id: Uuid, draft: DtrWebhookDraft) -> DtrWebhook;
             dtr::dtr_webhook_test(connection_id: Uuid, draft: DtrWebhookTestDraft) -> ();
             dtr::dtr_webhook_update(connection_id: Uuid, update: DtrWebhookUpdate,

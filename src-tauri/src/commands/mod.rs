@@ -23,7 +23,7 @@ use {
     ::inbox::settings::Settings,
     ::inbox::store::{DeliverySummary, NewHookRoute, Query},
     ::inbox::ReceiverStatus,
-    ::registry::client::{Account, Namespace, Repository},
+    ::registry::client::{Account, Namespace, Notification, Repository},
     ::registry::connection::Connection,
     ::registry::dtr::{DtrWebhook, DtrWebhookDraft, DtrWebhookTestDraft, DtrWebhookUpdate},
     ::registry::listing::Progress,

@@ -12,17 +12,6 @@ async fn quay(app: &AppHandle<impl Runtime>, connection_id: Uuid) -> CommandResu
     Ok(app.state::<SavedConnections>().quay(connection_id).await?)
 }
 
-pub async fn quay_notification_list(
-    app: &AppHandle<impl Runtime>,
-    connection_id: Uuid,
-    namespace: String,
-    name: String,
-) -> CommandResult<Vec<QuayNotificationView>> {
-    let repo = QuayRepoRef::new(namespace, name);
-    let listed = quay(app, connection_id).await?.notifications(&repo).await?;
-    Ok(listed.iter().map(QuayNotificationView::from).collect())
-}
-
 pub async fn quay_notification_create(
     app: &AppHandle<impl Runtime>,
     connection_id: Uuid,

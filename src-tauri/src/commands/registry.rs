@@ -1,6 +1,6 @@
 //! Namespaces and repositories of a connection, in one shape for Quay and DTR.
 
-use registry::client::{Namespace, Repository};
+use registry::client::{Namespace, Notification, Repository};
 use registry::listing::Progress;
 use registry::saved::SavedConnections;
 use tauri::ipc::Channel;
@@ -35,4 +35,21 @@ pub async fn registry_repository_list(
         let _ = on_progress.send(p);
     };
     Ok(client.repositories(&namespace, progress).await?)
+}
+
+/// The notifications (Quay) or webhooks (DTR) of a repository, or of a namespace (DTR) when
+/// `repository` is `None`.
+pub async fn registry_notification_list(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    repository: Option<String>,
+) -> CommandResult<Vec<Notification>> {
+    let client = app
+        .state::<SavedConnections>()
+        .client(connection_id)
+        .await?;
+    Ok(client
+        .notifications(&namespace, repository.as_deref())
+        .await?)
 }

@@ -31,6 +31,7 @@ import type {
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
   Namespace,
+  Notification,
   Progress,
   QuayNotificationDraft,
   QuayNotificationView,
@@ -58,6 +59,7 @@ export type {
   MintedRoute,
   Namespace,
   NewHookRoute,
+  Notification,
   Progress,
   QuayNotificationView,
   QuayNotificationDraft,
@@ -74,6 +76,14 @@ export type {
   Theme,
   ToastRules,
 };
+
+/** The Quay notifications of a listing. */
+export const quayNotificationsOf = (list: Notification[]): QuayNotificationView[] =>
+  list.flatMap((n) => (n.registry === "quay" ? [n] : []));
+
+/** The DTR webhooks of a listing. */
+export const dtrWebhooksOf = (list: Notification[]): DtrWebhook[] =>
+  list.flatMap((n) => (n.registry === "dtr" ? [n] : []));
 
 /** A repository of a connection, as every repository-scoped call takes it. */
 export type RepoAddress = { connectionId: string; namespace: string; name: string };
@@ -171,7 +181,11 @@ export const api = {
     onProgress: (p: Progress) => void,
   ) => call("registry_repository_list", { connectionId, namespace, onProgress: channel(onProgress) }),
 
-  quayNotificationList: (repo: RepoAddress) => call("quay_notification_list", repo),
+  /** The notifications (Quay) or webhooks (DTR) of a repository, or of a namespace (DTR) when
+   *  `repository` is null. */
+  registryNotificationList: (connectionId: string, namespace: string, repository: string | null) =>
+    call("registry_notification_list", { connectionId, namespace, repository }),
+
   quayNotificationCreate: (repo: RepoAddress, draft: QuayNotificationDraft) =>
     call("quay_notification_create", { ...repo, draft }),
   quayNotificationTest: (repo: RepoAddress, uuid: string) =>
@@ -183,9 +197,6 @@ export const api = {
   /** Teams of an organization (empty when the user is not a member). */
   quayTeamList: (connectionId: string, org: string) => call("quay_team_list", { connectionId, org }),
 
-  /** Webhooks of a repository, or of the namespace when `repository` is null. */
-  dtrWebhookList: (connectionId: string, namespace: string, repository: string | null) =>
-    call("dtr_webhook_list", { connectionId, namespace, repository }),
   dtrWebhookCreate: (connectionId: string, draft: DtrWebhookDraft) =>
     call("dtr_webhook_create", { connectionId, draft }),
   dtrWebhookTest: (connectionId: string, draft: DtrWebhookTestDraft) =>

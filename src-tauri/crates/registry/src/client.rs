@@ -1,16 +1,17 @@
 //! "A registry": one [`Client`] over Quay and DTR for what both answer (who the token is, its
-//! namespaces, their repositories), in Wharf's own types, so callers never match on the kind.
+//! namespaces, their repositories, their notifications), in Wharf's own types, so callers never
+//! match on the kind.
 
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::connection::{Connection, ConnectionKind};
 use crate::dtr::client::DtrClient;
-use crate::dtr::{DtrNamespaceType, DtrVisibility};
+use crate::dtr::{DtrNamespaceType, DtrVisibility, DtrWebhook};
 use crate::error::RegistryError;
 use crate::listing::Progress;
 use crate::quay::client::QuayClient;
-use crate::quay::QuayNamespaceKind;
+use crate::quay::{QuayNamespaceKind, QuayNotificationView, QuayRepoRef};
 
 /// A client for one saved connection.
 #[derive(Debug, Clone)]
@@ -61,6 +62,17 @@ pub struct Repository {
     pub last_modified: Option<i64>,
     /// Short description, possibly empty.
     pub description: String,
+}
+
+/// What a registry sends events through: a Quay repository notification or a DTR webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(tag = "registry", rename_all = "camelCase")]
+pub enum Notification {
+    /// A Quay repository notification.
+    Quay(QuayNotificationView),
+    /// A DTR webhook.
+    Dtr(DtrWebhook),
 }
 
 impl Client {
@@ -157,6 +169,36 @@ impl Client {
                     last_modified: None,
                     description: r.short_description,
                 })
+                .collect(),
+        })
+    }
+
+    /// The notifications of a repository, or (DTR only: Quay keeps them per repository) of a
+    /// namespace when `repository` is `None`.
+    pub async fn notifications(
+        &self,
+        namespace: &str,
+        repository: Option<&str>,
+    ) -> Result<Vec<Notification>, RegistryError> {
+        Ok(match (self, repository) {
+            (Client::Quay(quay), Some(name)) => quay
+                .notifications(&QuayRepoRef::new(namespace, name))
+                .await?
+                .iter()
+                .map(|n| Notification::Quay(n.into()))
+                .collect(),
+            (Client::Quay(_), None) => Vec::new(),
+            (Client::Dtr(dtr), Some(name)) => dtr
+                .repository_webhooks(namespace, name)
+                .await?
+                .into_iter()
+                .map(Notification::Dtr)
+                .collect(),
+            (Client::Dtr(dtr), None) => dtr
+                .namespace_webhooks(namespace)
+                .await?
+                .into_iter()
+                .map(Notification::Dtr)
                 .collect(),
         })
     }

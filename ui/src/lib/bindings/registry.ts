@@ -312,6 +312,11 @@ organization: boolean,
 isAdmin: boolean, };
 
 /**
+ * What a registry sends events through: a Quay repository notification or a DTR webhook.
+ */
+export type Notification = { "registry": "quay" } & QuayNotificationView | { "registry": "dtr" } & DtrWebhook;
+
+/**
  * How far a listing has got.
  */
 export type Progress = { 

@@ -2,6 +2,7 @@
 //! servers on 127.0.0.1, models and errors from the documented payloads, validation, TLS and
 //! the keyring.
 
+mod client;
 mod connection;
 mod dtr_client;
 mod dtr_decode;
