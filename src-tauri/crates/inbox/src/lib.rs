@@ -12,6 +12,7 @@
 //!   webhook is acknowledged only after its row is committed.
 //! - [`export`]: JSON lines, HAR and `curl` output of stored deliveries, credentials redacted.
 //! - [`header_blob`]: the byte layout a delivery's headers are stored in.
+//! - [`private`]: the data folder and the files that hold deliveries, owner-only.
 //! - [`replay`]: sends a stored delivery again to another URL.
 //! - [`route_url`]: the URL a registry is given for a route, and why it may not reach it.
 //! - [`retention`]: the background pruner that keeps the store within a count and an age.
@@ -23,6 +24,7 @@
 
 pub mod export;
 pub mod header_blob;
+pub mod private;
 pub mod receiver;
 pub mod recognize;
 pub mod replay;

@@ -18,6 +18,8 @@
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -88,11 +90,45 @@ impl Default for ReceiverConfig {
     }
 }
 
+/// What outlives one receiver and is handed on when it moves: the broadcast of every stored
+/// delivery, and the count of requests refused because a browser sent them.
+#[derive(Clone)]
+pub struct Outlets {
+    deliveries: broadcast::Sender<DeliverySummary>,
+    refused_from_browsers: Arc<AtomicU64>,
+}
+
+impl Outlets {
+    /// New outlets, with the capacity [`Receiver::start`] uses.
+    pub fn new() -> Self {
+        Self {
+            deliveries: broadcast::channel(CHANNEL_CAPACITY).0,
+            refused_from_browsers: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Every delivery stored from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<DeliverySummary> {
+        self.deliveries.subscribe()
+    }
+
+    /// Requests refused so far because they came from a browser (see [`from_a_browser`]).
+    pub fn refused_from_browsers(&self) -> u64 {
+        self.refused_from_browsers.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for Outlets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
     config: ReceiverConfig,
-    events: broadcast::Sender<DeliverySummary>,
+    events: Outlets,
 }
 
 /// A running receiver. Dropping it stops the server too, like [`Receiver::shutdown`] without
@@ -101,7 +137,7 @@ pub struct Receiver {
     local_addr: SocketAddr,
     config: ReceiverConfig,
     store: Store,
-    events: broadcast::Sender<DeliverySummary>,
+    events: Outlets,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -129,30 +165,25 @@ impl std::fmt::Debug for Receiver {
 impl Receiver {
     /// Binds `config.addr` and starts serving on the current tokio runtime.
     pub async fn start(config: ReceiverConfig, store: Store) -> std::io::Result<Receiver> {
-        Self::start_with_feed(config, store, Self::feed()).await
+        Self::start_with_feed(config, store, Outlets::new()).await
     }
 
     /// Like [`Receiver::start`], publishing to `feed`: subscribers made before the receiver
-    /// exists (or while it could not listen) get its deliveries.
+    /// exists (or while it could not listen) get its deliveries, and its counts add up there.
     pub async fn start_with_feed(
         config: ReceiverConfig,
         store: Store,
-        feed: broadcast::Sender<DeliverySummary>,
+        feed: Outlets,
     ) -> std::io::Result<Receiver> {
         let listener = bind(config.addr)?;
         Self::serve_with(listener, config, store, feed)
-    }
-
-    /// A feed for [`Receiver::start_with_feed`], with the capacity [`Receiver::start`] uses.
-    pub fn feed() -> broadcast::Sender<DeliverySummary> {
-        broadcast::channel(CHANNEL_CAPACITY).0
     }
 
     fn serve_with(
         listener: TcpListener,
         config: ReceiverConfig,
         store: Store,
-        events: broadcast::Sender<DeliverySummary>,
+        events: Outlets,
     ) -> std::io::Result<Receiver> {
         let local_addr = listener.local_addr()?;
         let state = AppState {
@@ -421,7 +452,10 @@ async fn record_refused_head(
     let summary = summary_of(&delivery);
     match state.store.insert_async(delivery).await {
         Ok(id) => {
-            let _ = state.events.send(DeliverySummary { id, ..summary });
+            let _ = state
+                .events
+                .deliveries
+                .send(DeliverySummary { id, ..summary });
         }
         Err(e) => tracing::error!("inbox receiver: storing a refused request failed: {e}"),
     }
@@ -449,8 +483,26 @@ fn target(path: &str) -> Target {
     }
 }
 
+/// Whether a browser sent the request: registries never send `Origin` or `Sec-Fetch-*`, and a
+/// web page the user opens can POST to the receiver (even on 127.0.0.1) without reading the
+/// answer, to fill the inbox or raise toasts.
+pub fn from_a_browser(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::ORIGIN)
+        || headers
+            .keys()
+            .any(|name| name.as_str().starts_with("sec-fetch-"))
+}
+
 async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     let received_at = now_ms();
+    if from_a_browser(req.headers()) {
+        // Refused before any lookup or body read; counted, not stored.
+        state
+            .events
+            .refused_from_browsers
+            .fetch_add(1, Ordering::Relaxed);
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
 
@@ -525,7 +577,10 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         }
     };
     // No subscribers is normal (UI closed), so a send error is ignored.
-    let _ = state.events.send(DeliverySummary { id, ..summary });
+    let _ = state
+        .events
+        .deliveries
+        .send(DeliverySummary { id, ..summary });
 
     if status == StatusCode::PAYLOAD_TOO_LARGE || route.is_none() && route_token.is_some() {
         return status.into_response();

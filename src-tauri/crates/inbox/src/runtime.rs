@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, watch};
 use ts_rs::TS;
 
 use crate::export::{self, DeliveryDetail, ExportFormat};
-use crate::receiver::{Receiver, ReceiverConfig, ReconfigureError};
+use crate::receiver::{Outlets, Receiver, ReceiverConfig, ReconfigureError};
 use crate::replay::{replay, ReplayError, ReplayOutcome};
 use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
 use crate::route_url::MintedRoute;
@@ -60,6 +60,9 @@ pub struct ReceiverStatus {
     pub error: Option<String>,
     /// The notification daemon's first error, if toasts failed (shown once; the inbox goes on).
     pub toast_error: Option<String>,
+    /// Requests refused because a browser sent them (a web page posting to the receiver).
+    #[ts(type = "number")]
+    pub refused_from_browsers: u64,
 }
 
 /// What an inbox operation can fail with.
@@ -91,7 +94,7 @@ pub enum InboxError {
 pub struct Inbox {
     /// Every stored delivery, whichever receiver stored it: it outlives a receiver moved to a
     /// new address, so subscribers keep their subscriptions.
-    feed: broadcast::Sender<DeliverySummary>,
+    feed: Outlets,
     public_base: Mutex<Option<String>>,
     status: Mutex<ReceiverStatus>,
     /// Why the receiver is not where the configuration says, after an [`Inbox::apply`] that
@@ -121,12 +124,17 @@ impl Inbox {
         config: InboxConfig,
         toaster: Option<Arc<dyn Toaster>>,
     ) -> Inbox {
-        let feed = Receiver::feed();
+        let feed = Outlets::new();
         let opened = {
             let path = database.to_owned();
-            tokio::task::spawn_blocking(move || Store::open(path))
-                .await
-                .unwrap_or_else(|e| Err(StoreError::Commit(format!("opening panicked: {e}"))))
+            tokio::task::spawn_blocking(move || {
+                if let Some(dir) = path.parent() {
+                    crate::private::folder(dir)?;
+                }
+                Store::open(path)
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Commit(format!("opening panicked: {e}"))))
         };
         let store = match opened {
             Ok(store) => store,
@@ -236,6 +244,7 @@ impl Inbox {
         };
         ReceiverStatus {
             toast_error,
+            refused_from_browsers: self.feed.refused_from_browsers(),
             ..lock(&self.status).clone()
         }
     }
@@ -325,7 +334,7 @@ impl Inbox {
                 format.extension()
             ));
             std::fs::create_dir_all(&dir)
-                .and_then(|()| std::fs::write(&file, content))
+                .and_then(|()| crate::private::write(&file, content.as_bytes()))
                 .map_err(|e| InboxError::Io {
                     path: file.display().to_string(),
                     error: e.to_string(),

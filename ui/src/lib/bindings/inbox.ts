@@ -242,7 +242,11 @@ error: string | null,
 /**
  * The notification daemon's first error, if toasts failed (shown once; the inbox goes on).
  */
-toastError: string | null, };
+toastError: string | null, 
+/**
+ * Requests refused because a browser sent them (a web page posting to the receiver).
+ */
+refusedFromBrowsers: number, };
 
 /**
  * What the target answered.

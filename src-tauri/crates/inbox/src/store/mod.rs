@@ -65,8 +65,8 @@ pub enum StoreError {
     /// The group commit failed, so no delivery of that batch was stored.
     #[error("commit failed: {0}")]
     Commit(String),
-    /// The writer thread could not be started.
-    #[error("starting the writer thread: {0}")]
+    /// A file could not be prepared, or the writer thread could not be started.
+    #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A stored delivery could not be read back (the file was altered or corrupted).
     #[error("delivery {0}: {1}")]
@@ -113,6 +113,7 @@ impl Store {
     /// writer thread.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
+        crate::private::file(path, &["-wal", "-shm"])?;
         let changes = connect(path)?;
         migrate(&changes)?;
         let routes = read_routes(&changes)?;

@@ -105,6 +105,13 @@ async fn a_delivery_goes_through_every_part() {
         .await
         .unwrap();
     let exported = std::fs::read_to_string(&quay_file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&quay_file), 0o600, "exports hold deliveries");
+        assert_eq!(mode(&dir.0), 0o700, "the data folder is the owner's");
+    }
     assert_eq!(exported.lines().count(), 1, "{exported}");
     assert!(!exported.contains("s3cret"));
     let dtr_file = inbox
@@ -239,4 +246,37 @@ async fn no_address_to_listen_on_means_no_route_urls() {
     );
     // The store itself works: earlier deliveries stay searchable.
     assert_eq!(inbox.search(Query::default()).await.unwrap(), vec![]);
+}
+
+#[tokio::test]
+async fn browser_requests_are_refused_before_anything_is_read_and_only_counted() {
+    let dir = TempDir::new("runtime-browser");
+    let inbox = Inbox::start(&dir.db(), config("127.0.0.1:0"), None).await;
+    let url = inbox.mint_route(quay_push_route()).await.unwrap().url;
+    let http = reqwest::Client::new();
+    // What a web page's fetch(..., {mode: "no-cors"}) or an <img> sends.
+    for (name, value) in [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Mode", "no-cors"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let answer = http
+            .post(&url)
+            .header(name, value)
+            .body(QUAY_PUSH)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403, "{name}");
+    }
+    assert_eq!(inbox.status().refused_from_browsers, 3);
+    assert_eq!(
+        inbox.search(Query::default()).await.unwrap(),
+        vec![],
+        "nothing stored"
+    );
+    // A registry's delivery still goes through.
+    let answer = http.post(&url).body(QUAY_PUSH).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(inbox.search(Query::default()).await.unwrap().len(), 1);
 }

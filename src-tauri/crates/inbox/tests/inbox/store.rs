@@ -710,3 +710,28 @@ fn damaged_stored_headers_are_an_error_naming_the_delivery() {
     // The list still works: it never reads headers.
     assert_eq!(store.list(&Query::default()).unwrap().len(), 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_journal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = TempDir::new("private");
+    let store = Store::open(dir.db()).unwrap();
+    store.insert(&delivery("/p", b"{}", None)).unwrap();
+    let wal = dir.0.join("inbox.sqlite-wal");
+    assert_eq!(mode(&dir.db()), 0o600);
+    assert_eq!(
+        mode(&wal),
+        0o600,
+        "SQLite creates the log like the database"
+    );
+    drop(store);
+
+    // A file an older Wharf left readable to everyone is closed on the next open.
+    std::fs::set_permissions(dir.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _store = Store::open(dir.db()).unwrap();
+    assert_eq!(mode(&dir.db()), 0o600);
+    assert_eq!(mode(&wal), 0o600);
+}
