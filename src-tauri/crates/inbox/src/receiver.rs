@@ -35,7 +35,7 @@ use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::recognize::{recognize, EventKind, Recognized, Source};
-use body::{declared_length, read_body, read_prefix, ReadError};
+use body::{declared_length, read_body, ReadError};
 
 mod body;
 use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
@@ -51,9 +51,6 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// hyper's limit on header fields per request (its default, stated here because the receiver
 /// relies on it): a request with more is answered 431 and recorded as rejected.
 pub const MAX_HEADERS: usize = 100;
-/// What is kept of a body sent to an unknown route: enough to see what a misconfigured sender
-/// posts, never enough for a stranger to fill the disk or make recognition work.
-pub const UNKNOWN_ROUTE_KEEP: usize = 4 * 1024;
 /// Per-route response delays are capped here so one route cannot hold connections forever.
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
 /// Connections the kernel may queue before they are accepted (capped by `net.core.somaxconn`).
@@ -529,7 +526,7 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         ..NewDelivery::default()
     };
 
-    // Unknown tokens were answered above (404, head and a prefix kept).
+    // Unknown tokens are answered 404 but kept, so a misconfigured notification shows up.
     let (status, reply_body, delay) = match (&route_token, &route) {
         (Some(_), None) => (StatusCode::NOT_FOUND, None, Duration::ZERO),
         (_, Some(r)) => (
@@ -540,11 +537,8 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         (None, None) => (StatusCode::OK, None, Duration::ZERO),
     };
 
-    let declared = declared_length(&parts.headers);
-    if route_token.is_some() && route.is_none() {
-        return unknown_route(&state, delivery, body, declared).await;
-    }
     let limit = state.config.body_limit;
+    let declared = declared_length(&parts.headers);
     let read = match declared {
         // Refuse before reading a byte when the sender already says it is too large.
         Some(n) if n > limit as u64 => Err(ReadError::TooLarge(n)),
@@ -602,62 +596,6 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
             format!("{{\"id\":{id}}}"),
         )
             .into_response(),
-    }
-}
-
-/// A delivery to a token no route has: 404, and one row with the request's head and at most
-/// [`UNKNOWN_ROUTE_KEEP`] bytes of its body, read no further and not recognised.
-async fn unknown_route(
-    state: &AppState,
-    mut delivery: NewDelivery,
-    body: Body,
-    declared: Option<u64>,
-) -> Response {
-    let read = tokio::time::timeout(
-        state.config.read_timeout,
-        read_prefix(body, UNKNOWN_ROUTE_KEEP),
-    )
-    .await
-    .unwrap_or(Err(ReadError::Timeout));
-    let (prefix, more) = match read {
-        Ok(read) => read,
-        Err(ReadError::Timeout) => return StatusCode::REQUEST_TIMEOUT.into_response(),
-        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
-    };
-    let seen = prefix.len() as u64;
-    delivery.size = declared.unwrap_or(seen).max(seen);
-    delivery.status = StatusCode::NOT_FOUND.as_u16();
-    let kept = if more || delivery.size > seen {
-        format!(", first {seen} kept")
-    } else {
-        String::new()
-    };
-    delivery.recognized = Some(Recognized {
-        source: Source::Unknown,
-        kind: EventKind::Unrecognized,
-        repository: None,
-        tags: Vec::new(),
-        digest: None,
-        summary: format!(
-            "no route has this token: {} bytes{kept}, not recognised",
-            delivery.size
-        ),
-        alert: None,
-    });
-    delivery.body = prefix;
-    let summary = summary_of(&delivery);
-    match state.store.insert_async(delivery).await {
-        Ok(id) => {
-            let _ = state
-                .events
-                .deliveries
-                .send(DeliverySummary { id, ..summary });
-            StatusCode::NOT_FOUND.into_response()
-        }
-        Err(e) => {
-            tracing::error!("inbox receiver: storing a delivery failed: {e}");
-            unavailable()
-        }
     }
 }
 

@@ -39,21 +39,3 @@ pub(super) async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, R
     }
     Ok(buf)
 }
-
-/// Reads at most `keep` bytes and stops there, without reading the rest: what an unknown route
-/// keeps of a body. Returns the bytes and whether more was coming.
-pub(super) async fn read_prefix(mut body: Body, keep: usize) -> Result<(Vec<u8>, bool), ReadError> {
-    let mut buf = Vec::new();
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let frame = frame.map_err(|_| ReadError::Broken)?;
-        if let Ok(data) = frame.into_data() {
-            let room = keep - buf.len();
-            if data.len() > room {
-                buf.extend_from_slice(&data[..room]);
-                return Ok((buf, true));
-            }
-            buf.extend_from_slice(&data);
-        }
-    }
-    Ok((buf, false))
-}

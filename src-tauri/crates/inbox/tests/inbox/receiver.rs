@@ -123,30 +123,6 @@ async fn unknown_token_is_404_and_stored_as_rejected() {
 }
 
 #[tokio::test]
-async fn an_unknown_token_keeps_only_the_start_of_a_large_body() {
-    let f = start("unknown-large", |_| {}).await;
-    let big = vec![b'x'; 1024 * 1024];
-    let resp = reqwest::Client::new()
-        .post(format!("{}/hooks/nope", f.base))
-        .body(big.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 404);
-    let rows = f.store.list(&Query::default()).unwrap();
-    assert_eq!(
-        rows[0].size,
-        big.len() as u64,
-        "the size is the declared one"
-    );
-    let stored = f.store.get(rows[0].id).unwrap().unwrap();
-    assert_eq!(stored.body.len(), inbox::receiver::UNKNOWN_ROUTE_KEEP);
-    let summary = rows[0].summary.as_deref().unwrap();
-    assert!(summary.contains("no route has this token"), "{summary}");
-    assert!(summary.contains("first 4096 kept"), "{summary}");
-}
-
-#[tokio::test]
 async fn other_paths_are_404_unless_catch_all() {
     let off = start("catchall-off", |_| {}).await;
     let client = reqwest::Client::new();
