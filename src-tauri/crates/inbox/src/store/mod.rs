@@ -448,7 +448,7 @@ fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
 }
 
 fn read_routes(conn: &Connection) -> Result<HashMap<String, HookRoute>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {ROUTE_COLS} FROM routes"))?;
+    let mut stmt = conn.prepare(&format!("SELECT {ROUTE_COLS} FROM routes"))?;
     let routes = stmt
         .query_map([], route_from_row)?
         .map(|r| r.map(|route| (route.token.clone(), route)))
