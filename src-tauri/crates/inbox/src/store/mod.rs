@@ -447,6 +447,8 @@ fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
     }
 }
 
+// Not `prepare_cached`: with the cached statement the refresher measurably held up WAL
+// checkpoints and the ingest p99 rose tenfold (docs/benchmarks.md, 2026-12-02).
 fn read_routes(conn: &Connection) -> Result<HashMap<String, HookRoute>> {
     let mut stmt = conn.prepare(&format!("SELECT {ROUTE_COLS} FROM routes"))?;
     let routes = stmt
