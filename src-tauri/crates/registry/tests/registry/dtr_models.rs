@@ -8,22 +8,8 @@ use registry::dtr::{
 };
 use serde_json::json;
 
-/// The 13 server enum names, written out rather than taken from the code under test.
-const TYPE_NAMES: [&str; 13] = [
-    "TAG_PUSH",
-    "TAG_PULL",
-    "TAG_DELETE",
-    "PROMOTION",
-    "PUSH_MIRRORING",
-    "POLL_MIRRORING",
-    "MANIFEST_PUSH",
-    "MANIFEST_PULL",
-    "MANIFEST_DELETE",
-    "REPO_EVENT",
-    "SCAN_COMPLETED",
-    "SCAN_FAILED",
-    "SCANNER_UPDATE_COMPLETED",
-];
+/// The server enum names, from the fake DTR (its spec order) rather than the code under test.
+use fakes::dtr::WEBHOOK_TYPES as TYPE_NAMES;
 
 fn repo_scope() -> DtrWebhookScope {
     DtrWebhookScope::Repository {
