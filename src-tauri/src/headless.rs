@@ -37,8 +37,6 @@ pub fn run(opts: HeadlessArgs) -> i32 {
 async fn serve(opts: HeadlessArgs) -> Result<(), String> {
     let paths =
         AppPaths::for_user(opts.data_dir.clone()).map_err(|e| format!("{e}; pass --data-dir"))?;
-    std::fs::create_dir_all(&paths.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", paths.data_dir.display()))?;
     let retention = opts.retention();
     let config = InboxConfig {
         receiver: Ok(ReceiverConfig {
