@@ -6,7 +6,7 @@
 //! pool (or the store's own threads), and the receiver routes requests from memory.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
@@ -17,7 +17,7 @@ use crate::receiver::{Outlets, Receiver, ReceiverConfig, ReconfigureError};
 use crate::replay::{replay, ReplayError, ReplayOutcome};
 use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
 use crate::route_url::MintedRoute;
-use crate::store::{DeliverySummary, HookRoute, NewHookRoute, Query, Store, StoreError};
+use crate::store::{lock, DeliverySummary, HookRoute, NewHookRoute, Query, Store, StoreError};
 use crate::toast::Toaster;
 use crate::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
 
@@ -408,10 +408,4 @@ fn not_listening(error: String) -> ReceiverStatus {
         error: Some(error),
         ..ReceiverStatus::default()
     }
-}
-
-/// A poisoned lock only means another thread panicked while holding it; the value is still
-/// whole (every write here is a single assignment).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

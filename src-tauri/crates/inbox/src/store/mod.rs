@@ -466,9 +466,10 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A poisoned mutex only means another thread panicked mid-call; the connection is still
-/// usable (SQLite rolls back unfinished transactions), so carry on.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A poisoned mutex only means another thread panicked while holding it; what it guards is
+/// still whole (SQLite rolls back a connection's unfinished transaction, and the runtime's
+/// values are each written in one assignment), so carry on.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
