@@ -38,6 +38,15 @@ pub enum RegistryError {
         /// "Quay" or "DTR".
         wanted: &'static str,
     },
+    /// The registry accepted a change, but reading it back shows it did not happen.
+    #[error("The registry answered OK, but reading back shows {0}. Refresh and try again; if it persists, check the registry's logs.")]
+    Unconfirmed(String),
+    /// The action does not exist for this registry (resetting failures on DTR, pausing on Quay).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The notification or webhook is no longer there (deleted elsewhere).
+    #[error("It is no longer on the registry (deleted elsewhere?). Scan again.")]
+    Gone,
     /// The connections file exists but could not be read, so it is not overwritten.
     #[error("The connections file could not be read, so Wharf will not overwrite it. Fix or remove it and restart.")]
     FileUnreadable,

@@ -17,6 +17,8 @@
 //! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
 //! - [`http`]: what both clients share on the wire: the address check, reading an answer,
 //!   network errors in words, and body excerpts for error messages.
+//! - [`fleet`]: the notifications of every repository of many connections: the overview scan,
+//!   bulk actions, plans with undo, notification sets as files and safe edit.
 //! - [`listing`]: bounded-concurrency fan-out over many repositories, with progress.
 //! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
 //! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
@@ -29,6 +31,7 @@ pub mod client;
 pub mod connection;
 pub mod dtr;
 pub mod error;
+pub mod fleet;
 pub mod http;
 pub mod listing;
 pub mod quay;

@@ -8,6 +8,9 @@
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::Notify;
 use ts_rs::TS;
 
 /// Requests in flight at once when the caller does not choose.
@@ -37,26 +40,89 @@ where
     I: Clone,
     Fut: Future<Output = Result<T, E>>,
 {
-    let total = u32::try_from(items.len()).ok();
     let mut results: Vec<Option<Result<T, E>>> = items.iter().map(|_| None).collect();
-    {
-        let mut running = stream::iter(items.iter().enumerate().map(|(index, item)| {
-            let request = fetch(item.clone());
-            async move { (index, request.await) }
-        }))
-        .buffer_unordered(concurrency.max(1));
-        let mut done = 0u32;
-        while let Some((index, result)) = running.next().await {
+    let indexed: Vec<(usize, I)> = items.iter().cloned().enumerate().collect();
+    each(
+        indexed,
+        concurrency,
+        |(_, item)| fetch(item),
+        |(index, _), result, done| {
             results[index] = Some(result);
-            done += 1;
-            progress(Progress { done, total });
-        }
-    }
+            progress(done);
+        },
+        &Cancel::default(),
+    )
+    .await;
     items
         .into_iter()
         .zip(results)
         .map(|(item, result)| (item, result.expect("every item was fetched")))
         .collect()
+}
+
+/// A flag that stops a fan-out: requests not yet sent are never sent, and those in flight are
+/// dropped. Clones share the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<(AtomicBool, Notify)>);
+
+impl Cancel {
+    /// Stops the fan-outs watching this flag.
+    pub fn cancel(&self) {
+        self.0 .0.store(true, Ordering::SeqCst);
+        self.0 .1.notify_waiters();
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0 .0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`Cancel::cancel`] is called.
+    pub async fn cancelled(&self) {
+        loop {
+            let woken = self.0 .1.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            woken.await;
+        }
+    }
+}
+
+/// Like [`bounded`], but hands each result to `on_result` as soon as it arrives (with the
+/// progress so far), so a screen can show rows while the rest are still being fetched. Stops
+/// early when `cancel` is set; returns whether every item finished.
+pub async fn each<I, T, E, Fut>(
+    items: Vec<I>,
+    concurrency: usize,
+    fetch: impl Fn(I) -> Fut,
+    mut on_result: impl FnMut(I, Result<T, E>, Progress),
+    cancel: &Cancel,
+) -> bool
+where
+    I: Clone,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let total = u32::try_from(items.len()).ok();
+    let mut running = stream::iter(items.into_iter().map(|item| {
+        let request = fetch(item.clone());
+        async move { (item, request.await) }
+    }))
+    .buffer_unordered(concurrency.max(1));
+    let mut done = 0u32;
+    while !cancel.is_cancelled() {
+        // Checked between results too, so a cancel does not wait for the slowest request.
+        let next = tokio::select! {
+            next = running.next() => next,
+            () = cancel.cancelled() => None,
+        };
+        let Some((item, result)) = next else {
+            return !cancel.is_cancelled();
+        };
+        done += 1;
+        on_result(item, result, Progress { done, total });
+    }
+    false
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod dtr_decode;
 mod dtr_errors;
 mod dtr_models;
 mod dtr_validate;
+mod fleet;
 mod keyring_absent;
 mod listing;
 mod quay_client;
