@@ -1,5 +1,5 @@
 //! The command line: `wharf` opens the desktop app, `wharf headless` runs the receiver without
-//! a window. `--help` and `--version` work everywhere, with or without a display.
+//! a window, `wharf notifications` works with notification sets. `--help` and `--version` work everywhere, with or without a display.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -27,6 +27,10 @@ pub enum Command {
     /// Runs the webhook receiver without a window and prints one line per delivery. It stores
     /// deliveries in the same database as the app and mints a route the first time.
     Headless(HeadlessArgs),
+    /// Exports, plans and applies notification sets (Quay notifications, DTR webhooks) with the
+    /// connections the app saved.
+    #[command(subcommand)]
+    Notifications(crate::notifications_cli::NotificationsCommand),
 }
 
 /// `wharf headless` options.
@@ -113,6 +117,7 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     match cli.command {
         Some(Command::Headless(opts)) => crate::headless::run(opts),
+        Some(Command::Notifications(command)) => crate::notifications_cli::run(command),
         None if !has_display() => {
             eprintln!(
                 "wharf: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop app \

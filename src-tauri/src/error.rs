@@ -192,6 +192,9 @@ impl From<RegistryError> for CommandError {
             RegistryError::NoToken(_) => Self::from_display(ErrorKind::Unauthorized, e),
             RegistryError::WrongKind { .. } => Self::from_display(ErrorKind::Invalid, e),
             RegistryError::FileUnreadable => Self::from_display(ErrorKind::Storage, e),
+            RegistryError::Unconfirmed(_) => Self::from_display(ErrorKind::Registry, e),
+            RegistryError::Unsupported(_) => Self::from_display(ErrorKind::Invalid, e),
+            RegistryError::Gone => Self::from_display(ErrorKind::NotFound, e),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod headless;
+pub mod notifications_cli;
 pub mod state;
 
 use std::sync::Arc;

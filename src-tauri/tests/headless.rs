@@ -360,3 +360,161 @@ async fn headless_prunes_to_its_retention_limit() {
     drop(again);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `wharf notifications …` with `env`; returns (exit code, stdout, stderr).
+fn notifications(
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+    stdin: Option<&str>,
+) -> (i32, String, String) {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wharf"));
+    command
+        .arg("notifications")
+        .args(args)
+        .env_remove("WHARF_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("wharf starts");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notification_sets_export_plan_and_apply_from_the_command_line() {
+    use fakes::quay::{FakeQuay, Scope};
+    use registry::connection::{Connection, ConnectionKind, ConnectionsFile};
+    use registry::quay::{QuayEventSpec, QuayMethodSpec, QuayNotificationDraft, QuayRepoRef};
+
+    let mut fakes = Vec::new();
+    for _ in 0..2 {
+        let fake = FakeQuay::start().await.unwrap();
+        fake.add_user("alice");
+        fake.add_token("cli-token", "alice", &Scope::ALL);
+        fake.add_org("acme", &["alice"], &[]);
+        for repo in ["web", "api"] {
+            fake.add_repo("acme", repo, false);
+        }
+        fakes.push(fake);
+    }
+    let (staging, prod) = (&fakes[0], &fakes[1]);
+    let client = registry::quay::client::QuayClient::new(staging.base_url(), "cli-token").unwrap();
+    for (repo, event) in [
+        ("web", QuayEventSpec::RepoPush),
+        (
+            "api",
+            QuayEventSpec::BuildFailure {
+                ref_regex: "refs/heads/main".into(),
+            },
+        ),
+    ] {
+        client
+            .create_notification(
+                &QuayRepoRef::new("acme", repo),
+                &QuayNotificationDraft {
+                    title: "ci".into(),
+                    event,
+                    method: QuayMethodSpec::Webhook {
+                        url: "https://ci.example/hook".into(),
+                        template: String::new(),
+                    },
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    // The staging Quay is a connection the app saved; its token comes from WHARF_TOKEN (the
+    // keyring is replaced by memory, so nothing is found there).
+    let home = std::env::temp_dir().join(format!("wharf-cli-sets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let config = home.join("config");
+    let connection = Connection::new(
+        "staging",
+        ConnectionKind::Quay,
+        staging.base_url(),
+        None,
+        registry::tls::TlsOptions::default(),
+    )
+    .unwrap();
+    ConnectionsFile {
+        connections: vec![connection],
+        ..ConnectionsFile::default()
+    }
+    .save(&config.join("dev.wharf.desktop/connections.json"))
+    .unwrap();
+    let token = std::ffi::OsStr::new("cli-token");
+    let env = [
+        ("XDG_CONFIG_HOME", config.as_os_str()),
+        ("XDG_DATA_HOME", home.as_os_str()),
+        ("WHARF_SECRET_STORE", std::ffi::OsStr::new("memory")),
+    ];
+    let with_token = [&env[..], &[("WHARF_TOKEN", token)]].concat();
+
+    let (code, _, err) = notifications(&["export", "--connection", "staging"], &env, None);
+    assert_eq!(code, 1, "no token anywhere");
+    assert!(err.contains("WHARF_TOKEN"), "{err}");
+    let (code, _, err) = notifications(&["export", "--connection", "nope"], &with_token, None);
+    assert_eq!(code, 1);
+    assert!(err.contains("saved: staging"), "{err}");
+
+    let (code, set, err) = notifications(&["export", "--connection", "staging"], &with_token, None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        set.contains("wharf-notification-set/1") && set.contains("refs/heads/main"),
+        "{set}"
+    );
+    assert!(!set.contains("cli-token"));
+
+    // Production is reached by address; the plan has changes (exit 2), apply makes them, and
+    // a second plan has none (exit 0).
+    let prod_args = |verb: &'static str| ["--url", prod.base_url(), "--kind", "quay", verb];
+    let run = |verb: &'static str| {
+        let a = prod_args(verb);
+        notifications(
+            &[a[4], a[0], a[1], a[2], a[3], "-"],
+            &with_token,
+            Some(&set),
+        )
+    };
+    let (code, out, err) = run("plan");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("Plan: 2 to create, 0 to delete"), "{out}");
+    assert!(
+        out.contains("+ create  acme/api  build_failure → Webhook → ci.example/hook"),
+        "{out}"
+    );
+    let (code, out, err) = run("apply");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Applied: 2 created, 0 deleted, 0 failed"),
+        "{out}"
+    );
+    let (code, out, _) = run("plan");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Plan: 0 to create, 0 to delete, 2 unchanged"),
+        "{out}"
+    );
+
+    // A broken file is an error, not an empty plan.
+    let (code, _, err) = notifications(
+        &["plan", "--url", prod.base_url(), "--kind", "quay", "-"],
+        &with_token,
+        Some("{\"format\": \"x\"}"),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("not a Wharf notification set"), "{err}");
+    let _ = std::fs::remove_dir_all(&home);
+}
