@@ -79,6 +79,11 @@ impl CommandError {
         }
     }
 
+    /// A local file could not be read or written.
+    pub fn storage(message: impl Into<String>) -> Self {
+        Self::from_display(ErrorKind::Storage, message.into())
+    }
+
     fn from_display(kind: ErrorKind, e: impl std::fmt::Display) -> Self {
         Self::new(kind, e.to_string())
     }
@@ -196,6 +201,12 @@ impl From<RegistryError> for CommandError {
             RegistryError::Unsupported(_) => Self::from_display(ErrorKind::Invalid, e),
             RegistryError::Gone => Self::from_display(ErrorKind::NotFound, e),
         }
+    }
+}
+
+impl From<registry::fleet::set::SetError> for CommandError {
+    fn from(e: registry::fleet::set::SetError) -> Self {
+        Self::from_display(ErrorKind::Invalid, e)
     }
 }
 

@@ -36,6 +36,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             events::forward_deliveries(app.handle(), &inbox);
             app.manage(inbox);
             app.manage(events::LiveFeed::default());
+            app.manage(commands::fleet::RunningScan::default());
             app.manage(settings);
             app.manage(state::saved_connections(&paths.config_dir));
             app.manage(paths);

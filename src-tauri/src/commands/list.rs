@@ -47,6 +47,26 @@ macro_rules! for_each_command {
             dtr::dtr_webhook_update(connection_id: Uuid, update: DtrWebhookUpdate,
                 endpoint: String) -> DtrWebhook;
             dtr::dtr_webhook_delete(connection_id: Uuid, id: String) -> ();
+
+            fleet::fleet_scan(connection_ids: Vec<Uuid>, namespace: Option<String>
+                | on_event: ScanEvent) -> ScanSummary;
+            fleet::fleet_cancel() -> ();
+            fleet::fleet_act(connection_id: Uuid, action: BulkAction, items: Vec<ActionItem>
+                | on_progress: Progress) -> Vec<ActionResult>;
+            fleet::fleet_plan(connection_id: Uuid, set_text: String, prune: bool
+                | on_progress: Progress) -> Plan;
+            fleet::fleet_plan_copy(connection_id: Uuid, from: Target, ids: Option<Vec<String>>,
+                to: Vec<Target> | on_progress: Progress) -> Plan;
+            fleet::fleet_spec(connection_id: Uuid, target: Target, id: String) -> NotificationSpec;
+            fleet::fleet_apply(connection_id: Uuid, items: Vec<PlanItem>
+                | on_progress: Progress) -> Vec<Applied>;
+            fleet::fleet_undo(connection_id: Uuid, applied: Vec<Applied>) -> Vec<ActionResult>;
+            fleet::fleet_export(connection_id: Uuid, namespace: Option<String>,
+                targets: Option<Vec<Target>>, save: bool) -> ExportedSet;
+            fleet::fleet_edit(connection_id: Uuid, target: Target, old_id: String,
+                spec: NotificationSpec, test: bool) -> EditOutcome;
+            fleet::fleet_edit_finish(connection_id: Uuid, target: Target, old_id: String)
+                -> String;
         }
     };
 }

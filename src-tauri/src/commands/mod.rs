@@ -7,6 +7,7 @@
 pub mod app;
 pub mod connection;
 pub mod dtr;
+pub mod fleet;
 pub mod inbox;
 pub mod quay;
 pub mod registry;
@@ -26,10 +27,16 @@ use {
     ::registry::client::{Account, Namespace, Notification, Repository},
     ::registry::connection::Connection,
     ::registry::dtr::{DtrWebhook, DtrWebhookDraft, DtrWebhookTestDraft, DtrWebhookUpdate},
+    ::registry::fleet::actions::{ActionItem, ActionResult, BulkAction},
+    ::registry::fleet::edit::EditOutcome,
+    ::registry::fleet::plan::{Applied, Plan, PlanItem},
+    ::registry::fleet::scan::{ScanEvent, ScanSummary},
+    ::registry::fleet::{NotificationSpec, Target},
     ::registry::listing::Progress,
     ::registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayTeam},
     ::registry::saved::{ConnectionInput, ConnectionsOverview},
     app::AppInfo,
+    fleet::ExportedSet,
     settings::CurrentSettings,
     uuid::Uuid,
 };

@@ -35,6 +35,14 @@ pub fn hook_url(base: &str, token: &str) -> String {
     format!("{}/hooks/{token}", base.trim_end_matches('/'))
 }
 
+/// The route token of a receiver URL (`<base>/hooks/<token>`, query and fragment ignored), the
+/// reverse of [`hook_url`]; `None` for any other URL.
+pub fn token_in(url: &str) -> Option<&str> {
+    let path = url.trim().split(['?', '#']).next()?;
+    let (_, token) = path.rsplit_once("/hooks/")?;
+    (!token.is_empty() && !token.contains('/')).then_some(token)
+}
+
 /// Quay refuses webhook URLs on `localhost` and `127.0.0.1`; a loopback address is also out of
 /// reach for any registry on another machine.
 pub fn warning(source: Option<Source>, base: &str) -> Option<String> {
@@ -80,6 +88,13 @@ mod tests {
     #[test]
     fn the_url_joins_base_and_token_with_one_slash() {
         assert_eq!(hook_url("http://h:1/", "t"), "http://h:1/hooks/t");
+        for base in ["http://10.0.0.5:8787", "https://h/wharf/"] {
+            assert_eq!(token_in(&hook_url(base, "abc")), Some("abc"));
+        }
+        assert_eq!(token_in("https://h/hooks/t?x=1#y"), Some("t"));
+        assert_eq!(token_in("https://ci.example/build"), None);
+        assert_eq!(token_in("https://h/hooks/"), None);
+        assert_eq!(token_in("https://h/hooks/a/b"), None);
         assert_eq!(hook_url("https://h/wharf", "t"), "https://h/wharf/hooks/t");
     }
 }

@@ -14,6 +14,62 @@ account: string,
 detail: string, };
 
 /**
+ * One notification to act on.
+ */
+export type ActionItem = { 
+/**
+ * Its repository or namespace.
+ */
+target: Target, 
+/**
+ * Quay's UUID or DTR's webhook id.
+ */
+id: string, };
+
+/**
+ * How one action went.
+ */
+export type ActionResult = { 
+/**
+ * The notification.
+ */
+item: ActionItem, 
+/**
+ * Done and confirmed.
+ */
+ok: boolean, 
+/**
+ * What happened, or what went wrong, in words.
+ */
+message: string, };
+
+/**
+ * How one line of a plan went.
+ */
+export type Applied = { 
+/**
+ * The line.
+ */
+item: PlanItem, 
+/**
+ * Done and confirmed by reading the target back.
+ */
+ok: boolean, 
+/**
+ * The new notification's id, for a create (what undo deletes).
+ */
+created_id?: string, 
+/**
+ * What happened, in words.
+ */
+message: string, };
+
+/**
+ * What to do to each selected notification.
+ */
+export type BulkAction = "reset" | "test" | "delete" | "activate" | "deactivate";
+
+/**
  * Every choice the notification and webhook forms offer.
  */
 export type Catalog = { 
@@ -42,6 +98,11 @@ dtrWebhookTypes: Array<DtrTypeChoice>,
  * `ref-regex` does not match it sends nothing when tested.
  */
 quayTestRef: string, };
+
+/**
+ * What a plan does to one notification.
+ */
+export type Change = "create" | "unchanged" | "extra" | "delete" | "invalid" | "cannot";
 
 /**
  * One choice of a form.
@@ -246,6 +307,27 @@ repository: string, } | { "kind": "namespace",
 namespace: string, } | { "kind": "global" };
 
 /**
+ * A DTR webhook without its key.
+ */
+export type DtrWebhookSpec = { 
+/**
+ * The event type.
+ */
+type: DtrWebhookType, 
+/**
+ * Where DTR POSTs.
+ */
+endpoint: string, 
+/**
+ * PEM certificate to trust for the endpoint; empty for the system trust store.
+ */
+tlsCert: string, 
+/**
+ * Skip TLS verification (required for `http://` endpoints).
+ */
+skipTLSVerification: boolean, };
+
+/**
  * What the UI fills in to send DTR's canned test delivery (`POST /api/v0/webhooks/test`).
  */
 export type DtrWebhookTestDraft = { 
@@ -295,6 +377,140 @@ tlsCert: string,
 skipTLSVerification: boolean, };
 
 /**
+ * How an edit ended.
+ */
+export type EditOutcome = { "outcome": "replaced", 
+/**
+ * The new notification's id.
+ */
+newId: string, 
+/**
+ * What the check between the steps saw, if one ran.
+ */
+check: string | null, } | { "outcome": "updated", 
+/**
+ * The webhook's id (unchanged).
+ */
+id: string, } | { "outcome": "notCreated", 
+/**
+ * Why.
+ */
+message: string, } | { "outcome": "checkFailed", 
+/**
+ * The new notification's id.
+ */
+newId: string, 
+/**
+ * What the check saw.
+ */
+message: string, } | { "outcome": "oldNotDeleted", 
+/**
+ * The new notification's id.
+ */
+newId: string, 
+/**
+ * Why the delete failed.
+ */
+message: string, };
+
+/**
+ * What an export found besides the set: notifications it had to leave out and targets it could
+ * not read.
+ */
+export type ExportNotes = { 
+/**
+ * Notifications Wharf cannot recreate, with the reason.
+ */
+skipped: Array<string>, 
+/**
+ * Targets or namespaces that could not be read.
+ */
+problems: Array<FleetProblem>, };
+
+/**
+ * A part of a scan that failed, said so a person can act on it.
+ */
+export type FleetProblem = { 
+/**
+ * The connection.
+ */
+connectionId: string, 
+/**
+ * Its name.
+ */
+connection: string, 
+/**
+ * The repository or namespace, when the failure is one target's.
+ */
+target: Target | null, 
+/**
+ * What went wrong.
+ */
+message: string, };
+
+/**
+ * One notification or webhook of the fleet view.
+ */
+export type FleetRow = { 
+/**
+ * The connection it was found on.
+ */
+connectionId: string, 
+/**
+ * That connection's name.
+ */
+connection: string, 
+/**
+ * Quay or DTR.
+ */
+registry: ConnectionKind, 
+/**
+ * Its repository or namespace.
+ */
+target: Target, 
+/**
+ * Quay's UUID or DTR's webhook id.
+ */
+id: string, 
+/**
+ * Quay's title, if any.
+ */
+title: string | null, 
+/**
+ * The event (Quay) or type (DTR), by its wire name.
+ */
+event: string, 
+/**
+ * The method by its wire name (`webhook` for DTR).
+ */
+method: string, 
+/**
+ * Where it goes, in words, secrets masked: "Webhook → host/path", "Slack (hooks.slack.com)".
+ */
+destination: string, 
+/**
+ * The URL it posts to, for webhooks (to recognise Wharf's own routes).
+ */
+url: string | null, 
+/**
+ * Consecutive failed deliveries (Quay only).
+ */
+failures: number | null, 
+/**
+ * Ok, failing, disabled or inactive.
+ */
+state: FleetState, 
+/**
+ * DTR: the last delivery DTR counted as successful.
+ */
+lastSuccess: string | null, };
+
+/**
+ * Whether a notification is being delivered.
+ */
+export type FleetState = "ok" | "failing" | "disabled" | "inactive";
+
+/**
  * A namespace the token can browse.
  */
 export type Namespace = { 
@@ -315,6 +531,49 @@ isAdmin: boolean, };
  * What a registry sends events through: a Quay repository notification or a DTR webhook.
  */
 export type Notification = { "registry": "quay" } & QuayNotificationView | { "registry": "dtr" } & DtrWebhook;
+
+/**
+ * One notification to have, on either registry.
+ */
+export type NotificationSpec = { "registry": "quay" } & QuayNotificationDraft | { "registry": "dtr" } & DtrWebhookSpec;
+
+/**
+ * A plan: what to do, target by target.
+ */
+export type Plan = { 
+/**
+ * Every line, in target order.
+ */
+items: Array<PlanItem>, };
+
+/**
+ * One line of a plan.
+ */
+export type PlanItem = { 
+/**
+ * The repository or namespace.
+ */
+target: Target, 
+/**
+ * What happens.
+ */
+change: Change, 
+/**
+ * The notification in one line ("build_failure → Webhook → ci.example/hook").
+ */
+summary: string, 
+/**
+ * What to create (for `Create`).
+ */
+spec?: NotificationSpec, 
+/**
+ * The notification on the server (for `Unchanged`, `Extra`, `Delete`).
+ */
+id?: string, 
+/**
+ * Why (for `Invalid` and `Cannot`, and an `Extra` Wharf cannot read).
+ */
+reason?: string, };
 
 /**
  * How far a listing has got.
@@ -595,6 +854,62 @@ lastModified: number | null,
  * Short description, possibly empty.
  */
 description: string, };
+
+/**
+ * What a scan reports while it runs.
+ */
+export type ScanEvent = { "kind": "targets", 
+/**
+ * How many repositories and namespaces will be read.
+ */
+total: number, } | { "kind": "rows", 
+/**
+ * The connection.
+ */
+connectionId: string, 
+/**
+ * The target.
+ */
+target: Target, 
+/**
+ * Its notifications.
+ */
+rows: Array<FleetRow>, } | { "kind": "problem" } & FleetProblem | { "kind": "progress" } & Progress;
+
+/**
+ * How a scan ended.
+ */
+export type ScanSummary = { 
+/**
+ * Targets read (with or without notifications).
+ */
+targets: number, 
+/**
+ * Notifications found.
+ */
+rows: number, 
+/**
+ * Connections, namespaces or repositories that failed.
+ */
+problems: number, 
+/**
+ * Stopped before the end.
+ */
+cancelled: boolean, };
+
+/**
+ * A repository, or a namespace when `repository` is absent.
+ */
+export type Target = { 
+/**
+ * The user or organization.
+ */
+namespace: string, 
+/**
+ * The repository name without its namespace (Quay allows `/` in it); absent for a
+ * namespace.
+ */
+repository?: string, };
 
 /**
  * How a connection checks the server's certificate. The default verifies against the system's

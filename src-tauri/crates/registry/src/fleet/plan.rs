@@ -141,6 +141,37 @@ async fn email_unconfirmed(source: &Source, item: &PlanItem) -> Option<String> {
     }
 }
 
+/// Plans copying notifications of `from` (those with `ids`, or all) to each of `to`: the
+/// "apply to repositories" and "copy notifications to" flows. `from` itself is left out.
+pub async fn plan_copy(
+    source: &Source,
+    from: &Target,
+    ids: Option<&[String]>,
+    to: Vec<Target>,
+    concurrency: usize,
+    progress: impl FnMut(Progress),
+) -> Result<Plan, RegistryError> {
+    let chosen: Vec<Result<NotificationSpec, String>> = source
+        .list(from)
+        .await?
+        .into_iter()
+        .filter(|f| ids.is_none_or(|ids| ids.contains(&f.row.id)))
+        .map(|f| f.spec)
+        .collect();
+    if chosen.is_empty() {
+        return Err(RegistryError::Gone);
+    }
+    let wanted = to
+        .into_iter()
+        .filter(|t| t != from)
+        .map(|target| Wanted {
+            target,
+            notifications: chosen.clone(),
+        })
+        .collect();
+    Ok(plan(source, wanted, false, concurrency, progress).await)
+}
+
 /// Plans one target from what it holds (or the error reading it).
 pub fn plan_target(
     source: &Source,

@@ -404,6 +404,57 @@ async fn a_rollout_plans_creates_skips_and_cannots_applies_and_undoes_exactly_it
 }
 
 #[tokio::test]
+async fn copying_a_repositorys_notifications_plans_them_for_each_other_repository() {
+    let (_quay, source) = quay_fleet(&["web", "api", "db"]).await;
+    let push = create(
+        &source,
+        "web",
+        &hook(QuayEventSpec::RepoPush, "https://h/push"),
+    )
+    .await;
+    create(
+        &source,
+        "web",
+        &hook(QuayEventSpec::RepoPush, "https://h/other"),
+    )
+    .await;
+    let everywhere = vec![repo("web"), repo("api"), repo("db")];
+    let one = registry::fleet::plan::plan_copy(
+        &source,
+        &repo("web"),
+        Some(std::slice::from_ref(&push)),
+        everywhere.clone(),
+        4,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        one.count(Change::Create),
+        2,
+        "web itself is left out: {one:#?}"
+    );
+    assert!(one
+        .items
+        .iter()
+        .all(|i| i.summary == "repo_push → Webhook → h/push"));
+    let all = registry::fleet::plan::plan_copy(&source, &repo("web"), None, everywhere, 4, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(all.count(Change::Create), 4);
+    let missing = registry::fleet::plan::plan_copy(
+        &source,
+        &repo("web"),
+        Some(&["no-such-id".to_owned()]),
+        vec![repo("api")],
+        4,
+        |_| {},
+    )
+    .await;
+    assert!(matches!(missing, Err(RegistryError::Gone)));
+}
+
+#[tokio::test]
 async fn invalid_entries_are_planned_as_invalid_with_the_reason() {
     let (_quay, source) = quay_fleet(&["web"]).await;
     let bad_url = build_failure("http://localhost/hook");
