@@ -22,6 +22,10 @@ import type {
 } from "./bindings/inbox";
 import type {
   Account,
+  ActionItem,
+  ActionResult,
+  Applied,
+  BulkAction,
   Connection,
   ConnectionInput,
   ConnectionKind,
@@ -30,18 +34,51 @@ import type {
   DtrWebhookDraft,
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
+  EditOutcome,
+  FleetProblem,
+  FleetRow,
+  FleetState,
   Namespace,
   Notification,
+  NotificationSpec,
+  Plan,
+  PlanItem,
+  Change,
   Progress,
   QuayNotificationDraft,
   QuayNotificationView,
   QuayTeam,
   Repository,
+  ScanEvent,
+  ScanSummary,
+  Target,
 } from "./bindings/registry";
-import type { AppInfo, CommandError, ErrorKind, CurrentSettings } from "./bindings/shell";
+import type {
+  AppInfo,
+  CommandError,
+  ErrorKind,
+  CurrentSettings,
+  ExportedSet,
+} from "./bindings/shell";
 
 export type {
   Account,
+  ActionItem,
+  ActionResult,
+  Applied,
+  BulkAction,
+  Change,
+  EditOutcome,
+  ExportedSet,
+  FleetProblem,
+  FleetRow,
+  FleetState,
+  NotificationSpec,
+  Plan,
+  PlanItem,
+  ScanEvent,
+  ScanSummary,
+  Target,
   AppInfo,
   CommandError,
   Connection,
@@ -206,4 +243,54 @@ export const api = {
     call("dtr_webhook_update", { connectionId, update, endpoint }),
   dtrWebhookDelete: (connectionId: string, id: string) =>
     call("dtr_webhook_delete", { connectionId, id }),
+
+  /** Scans every repository of the connections (one namespace each when given); rows arrive
+   *  on `onEvent` as each repository answers. A new scan cancels the running one. */
+  fleetScan: (connectionIds: string[], namespace: string | null, onEvent: (e: ScanEvent) => void) =>
+    call("fleet_scan", { connectionIds, namespace, onEvent: channel(onEvent) }),
+  fleetCancel: () => call("fleet_cancel"),
+  /** Runs one action on notifications of one connection, each read back; one result each. */
+  fleetAct: (
+    connectionId: string,
+    action: BulkAction,
+    items: ActionItem[],
+    onProgress: (p: Progress) => void,
+  ) => call("fleet_act", { connectionId, action, items, onProgress: channel(onProgress) }),
+  /** Plans a notification set (its JSON text) on a connection. */
+  fleetPlan: (
+    connectionId: string,
+    setText: string,
+    prune: boolean,
+    onProgress: (p: Progress) => void,
+  ) => call("fleet_plan", { connectionId, setText, prune, onProgress: channel(onProgress) }),
+  /** Plans copying notifications of `from` (`ids`, or all) to the `to` repositories. */
+  fleetPlanCopy: (
+    connectionId: string,
+    from: Target,
+    ids: string[] | null,
+    to: Target[],
+    onProgress: (p: Progress) => void,
+  ) => call("fleet_plan_copy", { connectionId, from, ids, to, onProgress: channel(onProgress) }),
+  /** A notification as an editable spec. */
+  fleetSpec: (connectionId: string, target: Target, id: string) =>
+    call("fleet_spec", { connectionId, target, id }),
+  /** Applies the create and delete lines of a plan. */
+  fleetApply: (connectionId: string, items: PlanItem[], onProgress: (p: Progress) => void) =>
+    call("fleet_apply", { connectionId, items, onProgress: channel(onProgress) }),
+  /** Deletes exactly what an apply created. */
+  fleetUndo: (connectionId: string, applied: Applied[]) =>
+    call("fleet_undo", { connectionId, applied }),
+  /** Exports notifications as a set; `save` also writes it to Downloads. */
+  fleetExport: (
+    connectionId: string,
+    namespace: string | null,
+    targets: Target[] | null,
+    save: boolean,
+  ) => call("fleet_export", { connectionId, namespace, targets, save }),
+  /** Safe edit: creates `spec`, optionally tests it and waits, then deletes `oldId`. */
+  fleetEdit: (connectionId: string, target: Target, oldId: string, spec: NotificationSpec, test: boolean) =>
+    call("fleet_edit", { connectionId, target, oldId, spec, test }),
+  /** Retries deleting the old notification of an edit. */
+  fleetEditFinish: (connectionId: string, target: Target, oldId: string) =>
+    call("fleet_edit_finish", { connectionId, target, oldId }),
 };

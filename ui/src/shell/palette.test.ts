@@ -46,6 +46,7 @@ describe("searchPalette", () => {
       // "a" in the detail only, in list order
       "Connections",
       "Repositories",
+      "Overview",
       "Settings",
     ]);
     expect(labels(searchPalette(items, "ac"))[0]).toBe("acme");

@@ -58,7 +58,7 @@ ok: boolean,
 /**
  * The new notification's id, for a create (what undo deletes).
  */
-created_id?: string, 
+createdId?: string, 
 /**
  * What happened, in words.
  */

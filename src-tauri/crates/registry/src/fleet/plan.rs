@@ -316,6 +316,7 @@ fn dtr_draft(target: &Target, spec: &NotificationSpec) -> Result<DtrWebhookDraft
 
 /// How one line of a plan went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export_to = "registry.ts")]
 pub struct Applied {
     /// The line.
