@@ -31,15 +31,18 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             let inbox = tauri::async_runtime::block_on(Inbox::start(
                 &paths.database(),
                 settings.current().inbox_config(),
-                Some(toaster),
+                Some(toaster.clone()),
             ));
             events::forward_deliveries(app.handle(), &inbox);
             app.manage(inbox);
             app.manage(events::LiveFeed::default());
             app.manage(commands::fleet::RunningScan::default());
+            app.manage(commands::fleet::FleetWatch::default());
+            app.manage(commands::fleet::FleetToaster(toaster));
             app.manage(settings);
             app.manage(state::saved_connections(&paths.config_dir));
             app.manage(paths);
+            commands::fleet::watch_in_background(app.handle());
             Ok(())
         })
         .invoke_handler(commands::handler())

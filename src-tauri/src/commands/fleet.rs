@@ -2,15 +2,17 @@
 //! set files) with apply and undo, set export, and safe edit. The logic is `registry::fleet`;
 //! this module finds the connections and, for safe edit, watches the inbox for the test delivery.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use inbox::toast::{Toast, Toaster};
 use inbox::Inbox;
 use registry::fleet::actions::{act_all, ActionItem, ActionResult, BulkAction};
 use registry::fleet::edit::{self, EditOutcome};
 use registry::fleet::plan::{self, Applied, Plan, PlanItem};
 use registry::fleet::scan::{self, ScanEvent, ScanSummary};
 use registry::fleet::set::{self, ExportNotes, NotificationSet};
+use registry::fleet::watch::{toast_words, Watch};
 use registry::fleet::{NotificationSpec, Source, Target};
 use registry::listing::{Cancel, Progress, DEFAULT_CONCURRENCY};
 use registry::saved::SavedConnections;
@@ -21,7 +23,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::{CommandError, CommandResult};
-use crate::state::AppPaths;
+use crate::state::{AppPaths, SettingsState};
 
 /// How long safe edit waits for the new notification's test delivery.
 const TEST_WAIT: Duration = Duration::from_secs(30);
@@ -29,6 +31,85 @@ const TEST_WAIT: Duration = Duration::from_secs(30);
 /// Managed state: the scan running now, so it can be cancelled.
 #[derive(Default)]
 pub struct RunningScan(Mutex<Option<Cancel>>);
+
+/// Managed state: the states the last complete scans saw, to tell what got worse since.
+#[derive(Default)]
+pub struct FleetWatch(Mutex<Watch>);
+
+/// Managed state: where fleet toasts go.
+pub struct FleetToaster(pub Arc<dyn Toaster>);
+
+/// Every saved connection as a scan source; those that cannot be used are left out (the
+/// Overview shows why when the user scans).
+async fn all_sources(app: &AppHandle<impl Runtime>) -> Vec<Source> {
+    let ids: Vec<Uuid> = app
+        .state::<SavedConnections>()
+        .overview()
+        .connections
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let mut sources = Vec::new();
+    for id in ids {
+        if let Ok(s) = source(app, id).await {
+            sources.push(s);
+        }
+    }
+    sources
+}
+
+/// Re-scans every connection at the interval in Settings and raises a toast when a
+/// notification became disabled or started failing since the previous scan.
+pub fn watch_in_background<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let interval = app
+                .state::<SettingsState>()
+                .current()
+                .fleet_rescan_interval();
+            let Some(interval) = interval else {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                continue;
+            };
+            tokio::time::sleep(interval).await;
+            let sources = all_sources(&app).await;
+            if sources.is_empty() {
+                continue;
+            }
+            let mut rows = Vec::new();
+            let summary = scan::scan(
+                &sources,
+                None,
+                DEFAULT_CONCURRENCY,
+                &Cancel::default(),
+                |e| {
+                    if let ScanEvent::Rows { rows: found, .. } = e {
+                        rows.extend(found);
+                    }
+                },
+            )
+            .await;
+            let ids: Vec<Uuid> = sources.iter().map(|s| s.connection_id).collect();
+            let watch = app.state::<FleetWatch>();
+            let toast = {
+                let mut watch = watch.0.lock().unwrap_or_else(|p| p.into_inner());
+                let worse = watch.observe(&ids, &rows);
+                (!worse.is_empty()).then(|| toast_words(&worse))
+            };
+            tracing::info!(
+                rows = summary.rows,
+                problems = summary.problems,
+                "background fleet scan"
+            );
+            if let Some((title, body)) = toast {
+                if let Err(e) = app.state::<FleetToaster>().0.show(&Toast { title, body }) {
+                    tracing::warn!(error = %e, "fleet toast not shown");
+                }
+            }
+        }
+    });
+}
 
 async fn source(app: &AppHandle<impl Runtime>, connection_id: Uuid) -> CommandResult<Source> {
     let saved = app.state::<SavedConnections>();
@@ -77,16 +158,30 @@ pub async fn fleet_scan(
             }
         }
     }
-    Ok(scan::scan(
+    let mut rows = Vec::new();
+    let summary = scan::scan(
         &sources,
         namespace.as_deref(),
         DEFAULT_CONCURRENCY,
         &cancel,
         |event| {
+            if let ScanEvent::Rows { rows: found, .. } = &event {
+                rows.extend(found.iter().cloned());
+            }
             let _ = on_event.send(event);
         },
     )
-    .await)
+    .await;
+    // A whole scan is the background watch's new baseline; the user sees this one on screen.
+    if namespace.is_none() && !summary.cancelled {
+        let ids: Vec<Uuid> = sources.iter().map(|s| s.connection_id).collect();
+        app.state::<FleetWatch>()
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(&ids, &rows);
+    }
+    Ok(summary)
 }
 
 /// Stops the running scan, if any.

@@ -39,6 +39,12 @@ pub enum Theme {
     Dark,
 }
 
+/// The longest background re-scan interval: a day.
+pub const MAX_RESCAN_MINUTES: u32 = 24 * 60;
+
+/// Overrides [`Settings::fleet_rescan_minutes`] in seconds (tests and demos cannot wait minutes).
+pub const RESCAN_SECONDS_ENV: &str = "WHARF_FLEET_RESCAN_SECONDS";
+
 /// Everything the Settings screen edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "inbox.ts")]
@@ -61,6 +67,9 @@ pub struct Settings {
     pub toast_rules: ToastRules,
     /// Colour scheme.
     pub theme: Theme,
+    /// Re-scan every notification of every connection this often (minutes) and raise a toast
+    /// when one became disabled or started failing; 0 is off.
+    pub fleet_rescan_minutes: u32,
 }
 
 impl Default for Settings {
@@ -75,6 +84,7 @@ impl Default for Settings {
             retention_max_days: retention.max_age.map(|age| (age.as_secs() / DAY) as u32),
             toast_rules: ToastRules::default(),
             theme: Theme::System,
+            fleet_rescan_minutes: 0,
         }
     }
 }
@@ -94,6 +104,8 @@ pub enum SettingsField {
     RetentionMaxCount,
     /// [`Settings::retention_max_days`].
     RetentionMaxDays,
+    /// [`Settings::fleet_rescan_minutes`].
+    FleetRescanMinutes,
 }
 
 impl SettingsField {
@@ -208,6 +220,12 @@ impl Settings {
         if self.retention_max_days == Some(0) {
             return invalid(RetentionMaxDays, at_least_one);
         }
+        if self.fleet_rescan_minutes > MAX_RESCAN_MINUTES {
+            return invalid(
+                FleetRescanMinutes,
+                "The re-scan interval must be at most 1440 minutes (a day); 0 turns it off.",
+            );
+        }
         Ok(())
     }
 
@@ -237,6 +255,18 @@ impl Settings {
             .or_else(|| self.public_base_url.clone())
             .map(|u| u.trim().trim_end_matches('/').to_owned())
             .filter(|u| !u.is_empty())
+    }
+
+    /// How often the background re-scan runs, `None` when off; the environment's first.
+    pub fn fleet_rescan_interval(&self) -> Option<Duration> {
+        let seconds = match std::env::var(RESCAN_SECONDS_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            Some(seconds) => seconds,
+            None => u64::from(self.fleet_rescan_minutes.min(MAX_RESCAN_MINUTES)) * 60,
+        };
+        (seconds > 0).then(|| Duration::from_secs(seconds))
     }
 
     /// What the background pruner keeps.
@@ -294,9 +324,32 @@ mod tests {
     }
 
     #[test]
+    fn the_background_rescan_is_off_by_default_and_in_minutes() {
+        // Only this test touches the variable.
+        std::env::remove_var(RESCAN_SECONDS_ENV);
+        assert_eq!(Settings::default().fleet_rescan_interval(), None);
+        let every_5 = Settings {
+            fleet_rescan_minutes: 5,
+            ..Settings::default()
+        };
+        assert_eq!(
+            every_5.fleet_rescan_interval(),
+            Some(Duration::from_secs(300))
+        );
+        // A file written before the field existed still loads, with the re-scan off.
+        let old: Settings = serde_json::from_str(r#"{"receiverPort": 9000}"#).unwrap();
+        assert_eq!(old.fleet_rescan_minutes, 0);
+    }
+
+    #[test]
     fn mistakes_are_refused_with_a_sentence_naming_the_field() {
         type Break = fn(&mut Settings);
-        let cases: [(Break, &str, &str); 6] = [
+        let cases: [(Break, &str, &str); 7] = [
+            (
+                |s| s.fleet_rescan_minutes = MAX_RESCAN_MINUTES + 1,
+                "fleetRescanMinutes",
+                "at most 1440",
+            ),
             (
                 |s| s.receiver_bind = "my-laptop".into(),
                 "receiverBind",

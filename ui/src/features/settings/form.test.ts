@@ -21,10 +21,22 @@ const settings = (over: Partial<Settings> = {}): Settings => ({
   retentionMaxDays: 30,
   toastRules: { default: "on", perEvent: { repo_push: "off" }, perRepository: { "acme/app": "failuresAndVulnerabilities" } },
   theme: "system",
+  fleetRescanMinutes: 0,
   ...over,
 });
 
 const form = (over: Partial<SettingsForm> = {}): SettingsForm => ({ ...formFromSettings(settings()), ...over });
+
+describe("the background re-scan interval", () => {
+  it("is whole minutes up to a day, 0 or empty for off", () => {
+    expect(validateSettings(form({ rescanMinutes: "15" }))).toEqual({});
+    expect(toSettings(form({ rescanMinutes: " " })).fleetRescanMinutes).toBe(0);
+    for (const bad of ["1441", "-1", "1.5", "often"]) {
+      expect(Object.keys(validateSettings(form({ rescanMinutes: bad }))), bad).toEqual(["rescanMinutes"]);
+    }
+    expect(fieldOfError({ kind: "invalid", message: "x", field: "fleetRescanMinutes" })).toBe("rescanMinutes");
+  });
+});
 
 describe("formFromSettings / toSettings", () => {
   it("round-trips the saved settings", () => {

@@ -26,6 +26,8 @@ export type SettingsForm = {
   bodyLimitMib: string;
   retentionCount: string;
   retentionDays: string;
+  /** Minutes between background re-scans of every notification; "0" is off. */
+  rescanMinutes: string;
   toastDefault: RuleMode;
   perEvent: RuleRow[];
   perRepository: RuleRow[];
@@ -39,6 +41,7 @@ export type SettingsField =
   | "bodyLimitMib"
   | "retentionCount"
   | "retentionDays"
+  | "rescanMinutes"
   | "perEvent"
   | "perRepository";
 export type SettingsErrors = Partial<Record<SettingsField, string>>;
@@ -54,6 +57,7 @@ export function formFromSettings(s: Settings): SettingsForm {
     bodyLimitMib: String(s.bodyLimitMib),
     retentionCount: s.retentionMaxCount === null ? "" : String(s.retentionMaxCount),
     retentionDays: s.retentionMaxDays === null ? "" : String(s.retentionMaxDays),
+    rescanMinutes: String(s.fleetRescanMinutes),
     toastDefault: s.toastRules.default,
     perEvent: rows(s.toastRules.perEvent),
     perRepository: rows(s.toastRules.perRepository),
@@ -160,6 +164,9 @@ export function validateSettings(f: SettingsForm): SettingsErrors {
   if (count) errors.retentionCount = count;
   const days = retention(f.retentionDays, 4_294_967_295);
   if (days) errors.retentionDays = days;
+  const rescan = f.rescanMinutes.trim() || "0";
+  if (!/^\d+$/.test(rescan) || Number(rescan) > 1440)
+    errors.rescanMinutes = "The re-scan interval must be a whole number of minutes up to 1440; 0 turns it off.";
   const ev = ruleProblem(f.perEvent, "event name", asciiEq);
   if (ev) errors.perEvent = ev;
   const repo = ruleProblem(f.perRepository, "repository (namespace/name)", (a, b) => a === b);
@@ -180,6 +187,7 @@ export function toSettings(f: SettingsForm): Settings {
     bodyLimitMib: Number(f.bodyLimitMib.trim()),
     retentionMaxCount: optionalNumber(f.retentionCount),
     retentionMaxDays: optionalNumber(f.retentionDays),
+    fleetRescanMinutes: Number(f.rescanMinutes.trim() || "0"),
     toastRules: { default: f.toastDefault, perEvent: map(f.perEvent), perRepository: map(f.perRepository) },
     theme: f.theme,
   };
@@ -192,6 +200,7 @@ const FORM_FIELD: Record<SavedField, SettingsField> = {
   bodyLimitMib: "bodyLimitMib",
   retentionMaxCount: "retentionCount",
   retentionMaxDays: "retentionDays",
+  fleetRescanMinutes: "rescanMinutes",
 };
 
 /** The form field a save error from the Rust side is about, if it names one. */

@@ -322,12 +322,17 @@ toastRules: ToastRules,
 /**
  * Colour scheme.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * Re-scan every notification of every connection this often (minutes) and raise a toast
+ * when one became disabled or started failing; 0 is off.
+ */
+fleetRescanMinutes: number, };
 
 /**
  * A settings field, by its name in the saved file and in the UI's form.
  */
-export type SettingsField = "receiverBind" | "publicBaseUrl" | "bodyLimitMib" | "retentionMaxCount" | "retentionMaxDays";
+export type SettingsField = "receiverBind" | "publicBaseUrl" | "bodyLimitMib" | "retentionMaxCount" | "retentionMaxDays" | "fleetRescanMinutes";
 
 /**
  * Which registry sent a delivery.

@@ -7,6 +7,7 @@
 //! - [`plan`]: create / skip / cannot / prune plans, apply with an undo.
 //! - [`set`]: notification sets as files (export, then plan and apply on any connection).
 //! - [`edit`]: safe edit (create the new one, then delete the old one).
+//! - [`watch`]: what got worse between two scans, for the background re-scan's toast.
 
 pub mod actions;
 pub mod edit;
@@ -16,6 +17,7 @@ pub mod set;
 pub mod source;
 pub mod spec;
 pub mod target;
+pub mod watch;
 
 pub use source::{FleetProblem, FleetRow, FleetState, Found, Source};
 pub use spec::NotificationSpec;
