@@ -54,6 +54,9 @@ export WHARF_RECEIVER_PORT=${WHARF_RECEIVER_PORT:-0}
 # The fakes, like Quay, refuse webhook URLs on 127.0.0.1 and localhost; 127.0.0.2 is loopback too,
 # so "Send to Wharf" URLs stay on this machine (never the LAN address).
 export WHARF_RECEIVER_BIND=${WHARF_RECEIVER_BIND:-127.0.0.2}
+# The Overview's background re-scan every 3 s instead of minutes, so the fleet test can see its
+# toast without waiting (the fleet test's RESCAN matches).
+export WHARF_FLEET_RESCAN_SECONDS=${WHARF_FLEET_RESCAN_SECONDS:-3}
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null || true' EXIT

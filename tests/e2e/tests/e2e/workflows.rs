@@ -11,31 +11,31 @@ use e2e::webdriver::Session;
 use fakes::dtr::{DtrVersion, FakeDtr};
 use fakes::quay::{FakeQuay, Scope};
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 const QUAY_TOKEN: &str = "qTok-E2E-Secret-4d1c9a7e";
 const DTR_TOKEN: &str = "dtrTok-E2E-Secret-8b2f0c55";
 
-fn shot(name: &str) -> PathBuf {
+pub(crate) fn shot(name: &str) -> PathBuf {
     e2e::screenshot_path(name)
 }
 
-async fn nav(session: &Session, view: &str) {
+pub(crate) async fn nav(session: &Session, view: &str) {
     let button = session.find(&format!("#nav-{view}"), WAIT).await;
     session.click(&button).await;
 }
 
-async fn fill(session: &Session, testid: &str, text: &str) {
+pub(crate) async fn fill(session: &Session, testid: &str, text: &str) {
     let field = session.find(&format!("[data-testid={testid}]"), WAIT).await;
     session.type_text(&field, text).await;
 }
 
-async fn click(session: &Session, testid: &str) {
+pub(crate) async fn click(session: &Session, testid: &str) {
     let button = session.find(&format!("[data-testid={testid}]"), WAIT).await;
     session.click(&button).await;
 }
 
 /// Clicks the button `testid` inside `row`.
-async fn click_in(session: &Session, row: &e2e::webdriver::Element, testid: &str) {
+pub(crate) async fn click_in(session: &Session, row: &e2e::webdriver::Element, testid: &str) {
     let button = session
         .find_in(row, &format!("[data-testid={testid}]"))
         .await
@@ -68,7 +68,7 @@ async fn filled_value(session: &Session, testid: &str) -> String {
 }
 
 /// Adds a connection through the form and verifies it; returns when "Signed in as" shows.
-async fn add_connection(
+pub(crate) async fn add_connection(
     session: &Session,
     name: &str,
     kind: &str,

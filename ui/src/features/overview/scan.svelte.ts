@@ -33,9 +33,15 @@ export class FleetScan {
     this.summary = null;
     this.done = 0;
     this.total = null;
-    this.rows = [];
-    this.problems = [];
-    this.targets = new Map();
+    // The previous rows stay until the new scan's first answer, so the table does not blink.
+    let first = true;
+    const startOver = () => {
+      if (!first) return;
+      first = false;
+      this.rows = [];
+      this.problems = [];
+      this.targets = new Map();
+    };
     // Rows arrive in bursts; batching them per animation frame keeps the table responsive.
     let pending: FleetRow[] = [];
     let flush: ReturnType<typeof setTimeout> | null = null;
@@ -53,6 +59,7 @@ export class FleetScan {
           this.total = e.total;
           break;
         case "rows": {
+          startOver();
           const key = targetKey(e.connectionId, e.target);
           if (!seen.has(key)) {
             seen.add(key);
@@ -64,6 +71,7 @@ export class FleetScan {
           break;
         }
         case "problem":
+          startOver();
           this.problems = [...this.problems, e];
           break;
         case "progress":
@@ -74,6 +82,7 @@ export class FleetScan {
     try {
       const summary = await api.fleetScan(connectionIds, namespace, onEvent);
       if (mine !== this.#generation) return;
+      startOver();
       push();
       this.summary = summary;
       this.scannedAt = Date.now();
