@@ -361,5 +361,9 @@ async fn choose_connection(session: &Session, name: &str) {
             vec![json!(name)],
         )
         .await;
-    assert_eq!(chosen, json!(true), "no connection {name} in the sets picker");
+    assert_eq!(
+        chosen,
+        json!(true),
+        "no connection {name} in the sets picker"
+    );
 }
