@@ -10,7 +10,7 @@ use e2e::webdriver::Session;
 use fakes::quay::{FakeQuay, Scope};
 use serde_json::{json, Value};
 
-use crate::workflows::{add_connection, click, click_in, nav, shot, WAIT};
+use crate::workflows::{add_connection, click, click_in, nav, remove_connection, shot, WAIT};
 
 const TOKEN: &str = "qTok-E2E-Fleet-7c3e91d2";
 const REPOS: [&str; 4] = ["web", "api", "db", "ops"];
@@ -346,6 +346,9 @@ async fn overview_finds_disabled_notifications_and_fixes_them_in_bulk() {
             .any(|n| n["config"]["url"] == "https://ci.example/build-v2"),
         "{web:?}"
     );
+    // Later tests in this run start from no connections.
+    remove_connection(&session, "Staging").await;
+    remove_connection(&session, "Production").await;
     session.quit().await;
 }
 

@@ -99,7 +99,7 @@ pub(crate) async fn add_connection(
         .await;
 }
 
-async fn remove_connection(session: &Session, name: &str) {
+pub(crate) async fn remove_connection(session: &Session, name: &str) {
     nav(session, "connections").await;
     let row = session
         .find_containing("[data-testid=connection-row]", name, WAIT)
