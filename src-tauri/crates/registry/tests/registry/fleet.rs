@@ -455,6 +455,39 @@ async fn copying_a_repositorys_notifications_plans_them_for_each_other_repositor
 }
 
 #[tokio::test]
+async fn a_rate_limit_mid_run_fails_only_its_line_and_says_to_slow_down() {
+    let (quay, source) = quay_fleet(&["a", "b", "c", "d"]).await;
+    let wanted = ["a", "b", "c", "d"]
+        .map(|r| Wanted {
+            target: repo(r),
+            notifications: vec![Ok(build_failure("https://ci.example/x"))],
+        })
+        .to_vec();
+    let p = plan(&source, wanted, false, 1, |_| {}).await;
+    assert_eq!(p.count(Change::Create), 4);
+    // After the first repository is done, Quay (nginx in front of it) answers 429 once.
+    let applied = apply(&source, p.items, 1, |progress| {
+        if progress.done == 1 {
+            quay.inject(Fault::Status { status: 429 }, 1);
+        }
+    })
+    .await;
+    let failed: Vec<_> = applied.iter().filter(|a| !a.ok).collect();
+    assert_eq!(failed.len(), 1, "{applied:#?}");
+    assert_eq!(failed[0].item.target, repo("b"));
+    assert!(
+        failed[0].message.to_lowercase().contains("too many") || failed[0].message.contains("429"),
+        "{}",
+        failed[0].message
+    );
+    let retried = apply(&source, vec![failed[0].item.clone()], 1, |_| {}).await;
+    assert!(retried[0].ok, "{retried:?}");
+    for r in ["a", "b", "c", "d"] {
+        assert_eq!(source.list(&repo(r)).await.unwrap().len(), 1, "{r}");
+    }
+}
+
+#[tokio::test]
 async fn invalid_entries_are_planned_as_invalid_with_the_reason() {
     let (_quay, source) = quay_fleet(&["web"]).await;
     let bad_url = build_failure("http://localhost/hook");
