@@ -95,3 +95,21 @@ pub fn toasts_mentioning(text: &str) -> usize {
             .count()
     })
 }
+
+/// Mints a route in the running app's inbox (as Send to Wharf does) that answers `status`;
+/// returns its URL. Only minted routes keep what is sent to them.
+pub async fn mint_route(session: &webdriver::Session, label: &str, status: u16) -> String {
+    let minted = session
+        .execute(
+            "return window.__TAURI_INTERNALS__.invoke('inbox_route_create', {route: {\
+               connectionId: null, repository: null, notificationId: null, source: null,\
+               event: null, label: arguments[0],\
+               response: {status: arguments[1], body: null, delayMs: 0}}});",
+            vec![serde_json::json!(label), serde_json::json!(status)],
+        )
+        .await;
+    minted["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no route minted: {minted}"))
+        .to_owned()
+}

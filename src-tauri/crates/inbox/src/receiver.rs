@@ -38,7 +38,9 @@ use crate::recognize::{recognize, EventKind, Recognized, Source};
 use body::{declared_length, read_body, ReadError};
 
 mod body;
+mod unknown;
 use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
+use unknown::UnknownSenders;
 
 /// Default port; fixed so receiver URLs registered in Quay/DTR stay valid across restarts.
 pub const DEFAULT_PORT: u16 = 47_820;
@@ -96,6 +98,7 @@ impl Default for ReceiverConfig {
 pub struct Outlets {
     deliveries: broadcast::Sender<DeliverySummary>,
     refused_from_browsers: Arc<AtomicU64>,
+    unknown_routes: Arc<AtomicU64>,
 }
 
 impl Outlets {
@@ -104,7 +107,13 @@ impl Outlets {
         Self {
             deliveries: broadcast::channel(CHANNEL_CAPACITY).0,
             refused_from_browsers: Arc::new(AtomicU64::new(0)),
+            unknown_routes: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Requests so far to route tokens this inbox does not have (their bodies are never read).
+    pub fn unknown_routes(&self) -> u64 {
+        self.unknown_routes.load(Ordering::Relaxed)
     }
 
     /// Every delivery stored from now on.
@@ -129,6 +138,7 @@ struct AppState {
     store: Store,
     config: ReceiverConfig,
     events: Outlets,
+    unknown: Arc<UnknownSenders>,
 }
 
 /// A running receiver. Dropping it stops the server too, like [`Receiver::shutdown`] without
@@ -190,6 +200,7 @@ impl Receiver {
             store: store.clone(),
             config: config.clone(),
             events: events.clone(),
+            unknown: Arc::default(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(accept_loop(listener, state, stopped));
@@ -249,6 +260,11 @@ impl Receiver {
     /// The configuration this receiver serves.
     pub fn config(&self) -> &ReceiverConfig {
         &self.config
+    }
+
+    /// Its outlets: the delivery broadcast and the refusal counts.
+    pub fn feed(&self) -> &Outlets {
+        &self.events
     }
 
     /// The address actually bound (useful with port 0).
@@ -514,6 +530,9 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         Target::Other if state.config.catch_all => (None, None),
         Target::Other => return StatusCode::NOT_FOUND.into_response(),
     };
+    if route_token.is_some() && route.is_none() {
+        return unknown_route(&state, remote, received_at, &parts, route_token).await;
+    }
 
     let mut delivery = NewDelivery {
         received_at,
@@ -526,15 +545,13 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         ..NewDelivery::default()
     };
 
-    // Unknown tokens are answered 404 but kept, so a misconfigured notification shows up.
-    let (status, reply_body, delay) = match (&route_token, &route) {
-        (Some(_), None) => (StatusCode::NOT_FOUND, None, Duration::ZERO),
-        (_, Some(r)) => (
+    let (status, reply_body, delay) = match &route {
+        Some(r) => (
             StatusCode::from_u16(r.route.response.status).unwrap_or(StatusCode::OK),
             r.route.response.body.clone(),
             Duration::from_millis(r.route.response.delay_ms).min(MAX_DELAY),
         ),
-        (None, None) => (StatusCode::OK, None, Duration::ZERO),
+        None => (StatusCode::OK, None, Duration::ZERO),
     };
 
     let limit = state.config.body_limit;
@@ -582,7 +599,7 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         .deliveries
         .send(DeliverySummary { id, ..summary });
 
-    if status == StatusCode::PAYLOAD_TOO_LARGE || route.is_none() && route_token.is_some() {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
         return status.into_response();
     }
     if !delay.is_zero() {
@@ -597,6 +614,58 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         )
             .into_response(),
     }
+}
+
+/// A request to a token this inbox does not have: answered 404 without reading its body; the
+/// first per sender per minute is recorded without body, the rest only counted.
+async fn unknown_route(
+    state: &AppState,
+    remote: SocketAddr,
+    received_at: i64,
+    parts: &axum::http::request::Parts,
+    route_token: Option<String>,
+) -> Response {
+    state.events.unknown_routes.fetch_add(1, Ordering::Relaxed);
+    if !state.unknown.record(remote.ip(), received_at) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let declared = declared_length(&parts.headers);
+    let summary = match declared {
+        Some(n) => format!("unknown route: body not read ({n} bytes declared); more from this sender within a minute are only counted"),
+        None => "unknown route: body not read; more from this sender within a minute are only counted".to_owned(),
+    };
+    let delivery = NewDelivery {
+        received_at,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: raw_headers(&parts.headers),
+        remote_addr: Some(remote.to_string()),
+        route_token,
+        size: declared.unwrap_or(0),
+        status: StatusCode::NOT_FOUND.as_u16(),
+        recognized: Some(Recognized {
+            source: Source::Unknown,
+            kind: EventKind::Unrecognized,
+            repository: None,
+            tags: Vec::new(),
+            digest: None,
+            summary,
+            alert: None,
+        }),
+        ..NewDelivery::default()
+    };
+    let summary = summary_of(&delivery);
+    match state.store.insert_async(delivery).await {
+        Ok(id) => {
+            let _ = state
+                .events
+                .deliveries
+                .send(DeliverySummary { id, ..summary });
+        }
+        Err(e) => tracing::error!("inbox receiver: recording an unknown-route request failed: {e}"),
+    }
+    StatusCode::NOT_FOUND.into_response()
 }
 
 fn unavailable() -> Response {

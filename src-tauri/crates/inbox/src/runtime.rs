@@ -63,6 +63,10 @@ pub struct ReceiverStatus {
     /// Requests refused because a browser sent them (a web page posting to the receiver).
     #[ts(type = "number")]
     pub refused_from_browsers: u64,
+    /// Requests to route tokens this inbox does not have (bodies never read; one per sender per
+    /// minute is listed).
+    #[ts(type = "number")]
+    pub unknown_route_requests: u64,
 }
 
 /// What an inbox operation can fail with.
@@ -245,6 +249,7 @@ impl Inbox {
         ReceiverStatus {
             toast_error,
             refused_from_browsers: self.feed.refused_from_browsers(),
+            unknown_route_requests: self.feed.unknown_routes(),
             ..lock(&self.status).clone()
         }
     }

@@ -74,23 +74,6 @@ async fn create(fake: &FakeQuay, repo: &str, event: &str, url: &str, title: &str
     created["uuid"].as_str().expect("created").to_owned()
 }
 
-/// A route of this app's inbox that answers every delivery with 500.
-async fn failing_route(session: &Session) -> String {
-    let minted = session
-        .execute(
-            "return window.__TAURI_INTERNALS__.invoke('inbox_route_create', {route: {\
-               connectionId: null, repository: 'acme/web', notificationId: null, source: 'quay',\
-               event: 'repo_push', label: 'answers 500',\
-               response: {status: 500, body: null, delayMs: 0}}});",
-            vec![],
-        )
-        .await;
-    minted["url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no route: {minted}"))
-        .to_owned()
-}
-
 async fn scan(session: &Session) {
     nav(session, "overview").await;
     click(session, "overview-scan").await;
@@ -173,7 +156,7 @@ async fn overview_finds_disabled_notifications_and_fixes_them_in_bulk() {
     add_connection(&session, "Production", "quay", prod.base_url(), None, TOKEN).await;
 
     // A notification to a Wharf route that answers 500, and a CI webhook.
-    let route = failing_route(&session).await;
+    let route = e2e::mint_route(&session, "answers 500", 500).await;
     let failing = create(&staging, "web", "repo_push", &route, "to Wharf").await;
     let ci = create(
         &staging,

@@ -246,7 +246,12 @@ toastError: string | null,
 /**
  * Requests refused because a browser sent them (a web page posting to the receiver).
  */
-refusedFromBrowsers: number, };
+refusedFromBrowsers: number, 
+/**
+ * Requests to route tokens this inbox does not have (bodies never read; one per sender per
+ * minute is listed).
+ */
+unknownRouteRequests: number, };
 
 /**
  * What the target answered.

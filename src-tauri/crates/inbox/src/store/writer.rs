@@ -121,7 +121,7 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
         d.query,
         d.remote_addr,
         d.body,
-        d.size as i64,
+        i64::try_from(d.size).unwrap_or(i64::MAX),
         d.route_token,
         d.status,
         rec.map(|r| source_name(r.source)),

@@ -51,7 +51,8 @@ async fn capture_server() -> (String, Seen) {
     (base, seen)
 }
 
-/// Sends one hand-written request to a fresh receiver and returns it as stored.
+/// Sends one hand-written request to a fresh receiver (catch-all, so any path is stored) and
+/// returns it as stored.
 async fn captured() -> (Delivery, TempDir) {
     let Fixture {
         _dir: dir,
@@ -63,7 +64,7 @@ async fn captured() -> (Delivery, TempDir) {
         .await
         .unwrap();
     let mut request = format!(
-        "POST /hooks/anything?token=abc123&x=1 HTTP/1.1\r\nHost: example\r\n\
+        "POST /capture/anything?token=abc123&x=1 HTTP/1.1\r\nHost: example\r\n\
          Authorization: Bearer sekrit-value\r\nX-Api-Token: also-sekrit\r\n\
          X-Trace: one\r\nX-Trace: two\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
@@ -108,7 +109,7 @@ async fn copied_curl_resends_the_exact_body_with_credentials_redacted() {
     let seen = seen.lock().unwrap();
     let (method, uri, headers, body) = &seen[0];
     assert_eq!(method, "POST");
-    assert_eq!(uri, &format!("/hooks/anything?token={REDACTED}&x=1"));
+    assert_eq!(uri, &format!("/capture/anything?token={REDACTED}&x=1"));
     assert_eq!(body, BODY);
     assert_eq!(header(headers, "authorization"), vec![REDACTED.as_bytes()]);
     assert_eq!(header(headers, "x-api-token"), vec![REDACTED.as_bytes()]);
@@ -135,7 +136,7 @@ async fn json_lines_and_har_carry_everything_but_credentials() {
     assert_eq!(line["body"], base64(BODY));
     assert_eq!(
         line["url"],
-        format!("{base}/hooks/anything?token={REDACTED}&x=1")
+        format!("{base}/capture/anything?token={REDACTED}&x=1")
     );
     let traces: Vec<&serde_json::Value> = line["headers"]
         .as_array()

@@ -103,23 +103,31 @@ async fn repeated_and_non_utf8_headers_are_kept_in_order() {
 }
 
 #[tokio::test]
-async fn unknown_token_is_404_and_stored_as_rejected() {
+async fn unknown_tokens_are_404_unread_and_recorded_once_per_sender_per_minute() {
     let f = start("unknown", |_| {}).await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/hooks/nope", f.base))
-        .body(QUAY_PUSH)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 404);
+    let client = reqwest::Client::new();
+    for _ in 0..5 {
+        let resp = client
+            .post(format!("{}/hooks/nope", f.base))
+            .body(QUAY_PUSH)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404);
+    }
     let rows = f.store.list(&Query::default()).unwrap();
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 1, "one row per sender per minute");
     assert_eq!(rows[0].status, 404);
     assert_eq!(rows[0].route_token.as_deref(), Some("nope"));
-    assert_eq!(
-        f.store.get(rows[0].id).unwrap().unwrap().body,
-        QUAY_PUSH.as_bytes()
-    );
+    assert_eq!(rows[0].size, QUAY_PUSH.len() as u64, "the declared size");
+    assert!(rows[0]
+        .summary
+        .as_deref()
+        .unwrap()
+        .contains("unknown route"));
+    let stored = f.store.get(rows[0].id).unwrap().unwrap();
+    assert!(stored.body.is_empty(), "the body is never read or stored");
+    assert_eq!(f.receiver.feed().unknown_routes(), 5);
 }
 
 #[tokio::test]
