@@ -60,6 +60,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(30);
 /// the overflowing ones then waited for TCP retransmission backoff: tens of seconds, sometimes
 /// past their own timeouts.
 const LISTEN_BACKLOG: u32 = 4096;
+/// Bodies up to this size are recognised on the async worker that read them (cheaper than a hop
+/// to the blocking pool); larger ones on the blocking pool.
+const INLINE_RECOGNITION: usize = 64 * 1024;
 /// How many published deliveries a slow subscriber may lag behind before it misses some.
 const CHANNEL_CAPACITY: usize = 1024;
 
@@ -579,7 +582,23 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     };
     delivery.status = status.as_u16();
     let hint = route.as_ref().map(HookRoute::hint);
-    delivery.recognized = Some(recognize(hint.as_ref(), &delivery.headers, &delivery.body));
+    if delivery.body.len() <= INLINE_RECOGNITION {
+        delivery.recognized = Some(recognize(hint.as_ref(), &delivery.headers, &delivery.body));
+    } else {
+        // Parsing a large body takes milliseconds of CPU: off the async workers, so two large
+        // requests cannot stall every other connection on a 2-core machine.
+        let (headers, body) = (
+            std::mem::take(&mut delivery.headers),
+            std::mem::take(&mut delivery.body),
+        );
+        let (headers, body, recognized) = tokio::task::spawn_blocking(move || {
+            let recognized = recognize(hint.as_ref(), &headers, &body);
+            (headers, body, recognized)
+        })
+        .await
+        .expect("recognition does not panic");
+        (delivery.headers, delivery.body, delivery.recognized) = (headers, body, Some(recognized));
+    }
 
     let summary = summary_of(&delivery);
     if let Some(recognized) = delivery.recognized.as_mut() {

@@ -207,6 +207,9 @@ const MAX_NAME: usize = 64;
 const MAX_TEXT: usize = 120;
 const TAGS_IN_SUMMARY: usize = 3;
 const MAX_REPO_IN_SUMMARY: usize = 80;
+/// Larger bodies are stored but not parsed: no registry payload comes near it, and parsing
+/// hostile shapes of that size costs memory and CPU out of proportion.
+pub const MAX_RECOGNIZED: usize = 1024 * 1024;
 
 /// Recognises one delivery. `route` is what the receiver URL says, `headers` the request
 /// headers (only `Content-Type` is read, to describe non-JSON bodies), `body` the raw body.
@@ -223,6 +226,13 @@ pub fn recognize(
         .filter(|s| *s != Source::Unknown)
         .or_else(|| hint_event.and_then(source_of_event));
 
+    if body.len() > MAX_RECOGNIZED {
+        return Recognized::unknown(format!(
+            "{} bytes: too large to recognise (registries send well under {} MiB); stored as received",
+            body.len(),
+            MAX_RECOGNIZED / (1024 * 1024)
+        ));
+    }
     let value = match parse_body(body) {
         Ok(value) => value,
         Err(why) => return Recognized::unknown(describe_unparsed(why, headers, body.len())),

@@ -39,6 +39,10 @@ pub enum Theme {
     Dark,
 }
 
+/// The largest body limit. SQLite stores a row of at most 1,000,000,000 bytes (its default
+/// SQLITE_MAX_LENGTH); a body that fits the limit must also fit a row with its headers.
+pub const MAX_BODY_LIMIT_MIB: u32 = 512;
+
 /// The longest background re-scan interval: a day.
 pub const MAX_RESCAN_MINUTES: u32 = 24 * 60;
 
@@ -207,10 +211,10 @@ impl Settings {
                 );
             }
         }
-        if !(1..=1024).contains(&self.body_limit_mib) {
+        if !(1..=MAX_BODY_LIMIT_MIB).contains(&self.body_limit_mib) {
             return invalid(
                 BodyLimitMib,
-                "The body limit must be between 1 and 1024 MiB.",
+                "The body limit must be between 1 and 512 MiB.",
             );
         }
         let at_least_one = "Retention limits must be at least 1 (leave a limit empty for none).";
@@ -368,7 +372,7 @@ mod tests {
             (
                 |s| s.body_limit_mib = 0,
                 "bodyLimitMib",
-                "between 1 and 1024",
+                "between 1 and 512",
             ),
             (
                 |s| s.retention_max_count = Some(0),

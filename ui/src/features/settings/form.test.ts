@@ -76,9 +76,9 @@ describe("validateSettings", () => {
     [{ publicBaseUrl: "hooks.example.com" }, "publicBaseUrl", "http://"],
     [{ publicBaseUrl: "https://" }, "publicBaseUrl", "http://"],
     [{ publicBaseUrl: "https:///path" }, "publicBaseUrl", "host"],
-    [{ bodyLimitMib: "0" }, "bodyLimitMib", "between 1 and 1024"],
-    [{ bodyLimitMib: "1025" }, "bodyLimitMib", "between 1 and 1024"],
-    [{ bodyLimitMib: "1.5" }, "bodyLimitMib", "between 1 and 1024"],
+    [{ bodyLimitMib: "0" }, "bodyLimitMib", "between 1 and 512"],
+    [{ bodyLimitMib: "513" }, "bodyLimitMib", "between 1 and 512"],
+    [{ bodyLimitMib: "1.5" }, "bodyLimitMib", "between 1 and 512"],
     [{ retentionCount: "0" }, "retentionCount", "at least 1"],
     [{ retentionDays: "-3" }, "retentionDays", "at least 1"],
     [{ retentionDays: "5000000000" }, "retentionDays", "At most"],
@@ -133,7 +133,7 @@ describe("publicUrlProblem", () => {
 
 describe("fieldOfError", () => {
   it("maps the Settings field a Rust validation error names to its form field", () => {
-    const invalid = (field: string) => ({ kind: "invalid" as const, message: "The body limit must be between 1 and 1024 MiB.", field });
+    const invalid = (field: string) => ({ kind: "invalid" as const, message: "The body limit must be between 1 and 512 MiB.", field });
     expect(fieldOfError(invalid("receiverBind"))).toBe("bind");
     expect(fieldOfError(invalid("publicBaseUrl"))).toBe("publicBaseUrl");
     expect(fieldOfError(invalid("bodyLimitMib"))).toBe("bodyLimitMib");
@@ -142,7 +142,7 @@ describe("fieldOfError", () => {
   });
 
   it("does not guess from the wording", () => {
-    expect(fieldOfError({ kind: "invalid", message: "The body limit must be between 1 and 1024 MiB." })).toBeNull();
+    expect(fieldOfError({ kind: "invalid", message: "The body limit must be between 1 and 512 MiB." })).toBeNull();
     expect(fieldOfError({ kind: "storage", message: "Could not save settings.json", field: "receiverBind" })).toBeNull();
     expect(fieldOfError({ kind: "invalid", message: "Something else", field: "noSuchField" })).toBeNull();
   });

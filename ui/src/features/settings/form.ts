@@ -1,6 +1,6 @@
 // The Settings form's values, checks and the Settings it saves. The checks mirror
 // `Settings::validate` on the Rust side (bind address an IP, public base URL http(s) with a
-// host, body limit 1..1024 MiB, retention limits at least 1 or empty) so mistakes show before a
+// host, body limit 1..512 MiB, retention limits at least 1 or empty) so mistakes show before a
 // round trip; the Rust side checks again.
 import type { CommandError, RuleMode, Settings, SettingsField as SavedField, Theme } from "../../lib/api";
 
@@ -151,8 +151,8 @@ export function validateSettings(f: SettingsForm): SettingsErrors {
   const url = publicUrlProblem(f.publicBaseUrl);
   if (url) errors.publicBaseUrl = url;
   const limit = wholeNumber(f.bodyLimitMib);
-  if (limit === null || limit < 1 || limit > 1024)
-    errors.bodyLimitMib = "The body limit must be between 1 and 1024 MiB.";
+  if (limit === null || limit < 1 || limit > 512)
+    errors.bodyLimitMib = "The body limit must be between 1 and 512 MiB.";
   const retention = (raw: string, max: number): string | undefined => {
     if (!raw.trim()) return undefined;
     const n = wholeNumber(raw);

@@ -788,7 +788,8 @@ fn assert_display_safe(r: &Recognized) {
 
 #[test]
 fn huge_error_message_is_cut_to_one_short_line() {
-    let error = "line one\nline two\r\n\u{1b}[2J\u{202E}evil".repeat(50_000);
+    // About 760 KB of JSON: huge, and still under the recognition cap.
+    let error = "line one\nline two\r\n\u{1b}[2J\u{202E}evil".repeat(20_000);
     let body = serde_json::json!({
         "repository": "ns/r", "build_id": "b", "docker_tags": ["v1"], "error_message": error
     });
@@ -806,8 +807,25 @@ fn huge_error_message_is_cut_to_one_short_line() {
 }
 
 #[test]
+fn bodies_over_the_recognition_cap_are_described_not_parsed() {
+    let tags: Vec<String> = (0..200_000).map(|i| format!("tag-{i}")).collect();
+    let body = serde_json::json!({"repository": "ns/r", "docker_url": "x", "updated_tags": tags})
+        .to_string();
+    assert!(body.len() > inbox::recognize::MAX_RECOGNIZED);
+    let r = rec(body.as_bytes());
+    assert_eq!(r.kind, EventKind::Unrecognized);
+    assert!(r.tags.is_empty());
+    assert!(
+        r.summary
+            .starts_with(&format!("{} bytes: too large to recognise", body.len())),
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
 fn huge_and_hostile_fields_are_capped() {
-    let long_repo = format!("ns/{}", "r".repeat(1_000_000));
+    let long_repo = format!("ns/{}", "r".repeat(500_000));
     let many_tags: Vec<String> = (0..10_000).map(|i| format!("t{i}")).collect();
     let body = serde_json::json!({
         "repository": long_repo, "docker_url": "x", "updated_tags": many_tags
