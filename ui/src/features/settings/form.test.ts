@@ -90,7 +90,7 @@ describe("validateSettings", () => {
 
   it("accepts the limits themselves and empty retention", () => {
     expect(validateSettings(form({ bodyLimitMib: "1", port: "1", retentionCount: "", retentionDays: "" }))).toEqual({});
-    expect(validateSettings(form({ bodyLimitMib: "1024", port: "65535", retentionDays: "1" }))).toEqual({});
+    expect(validateSettings(form({ bodyLimitMib: "512", port: "65535", retentionDays: "1" }))).toEqual({});
     expect(validateSettings(form({ publicBaseUrl: "http://abc.trycloudflare.com/wharf" }))).toEqual({});
   });
 
