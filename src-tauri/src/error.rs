@@ -193,7 +193,9 @@ impl From<RegistryError> for CommandError {
             RegistryError::Connection(e) => e.into(),
             RegistryError::Secret(e) => e.into(),
             RegistryError::NoSuchConnection => Self::from_display(ErrorKind::NotFound, e),
-            RegistryError::MissingToken => Self::invalid_field("token", e.to_string()),
+            RegistryError::MissingToken | RegistryError::TokenForNewServer => {
+                Self::invalid_field("token", e.to_string())
+            }
             RegistryError::NoToken(_) => Self::from_display(ErrorKind::Unauthorized, e),
             RegistryError::WrongKind { .. } => Self::from_display(ErrorKind::Invalid, e),
             RegistryError::FileUnreadable => Self::from_display(ErrorKind::Storage, e),

@@ -27,6 +27,10 @@ pub enum RegistryError {
     /// A new connection was saved without a token.
     #[error("Enter the token for this connection.")]
     MissingToken,
+    /// An edit changed the server's address or how it is trusted; the stored token does not
+    /// follow without being typed again.
+    #[error("The address or certificate trust changed, so Wharf will not send the stored token there. Enter the token again to confirm it is meant for this server.")]
+    TokenForNewServer,
     /// The keyring has no token for the connection.
     #[error("No token is stored for “{0}”. Edit the connection and enter its token.")]
     NoToken(String),

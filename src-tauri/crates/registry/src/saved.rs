@@ -113,13 +113,21 @@ impl SavedConnections {
             input.username.as_deref(),
             input.tls,
         )?;
-        if let Some(id) = input.id {
-            self.get(id)?;
-            connection.id = id;
-        }
+        let previous = match input.id {
+            Some(id) => {
+                connection.id = id;
+                Some(self.get(id)?)
+            }
+            None => None,
+        };
         let token = input.token.filter(|t| !t.trim().is_empty());
         if input.id.is_none() && token.is_none() {
             return Err(RegistryError::MissingToken);
+        }
+        // The stored token was given for one server and one way of trusting it; it is never
+        // sent to another, nor over weaker trust, without the user typing it again.
+        if previous.is_some_and(|p| !same_trust(&p, &connection)) && token.is_none() {
+            return Err(RegistryError::TokenForNewServer);
         }
         if self.load_error.is_some() {
             return Err(RegistryError::FileUnreadable);
@@ -211,4 +219,19 @@ impl SavedConnections {
         let token = self.token(&connection).await?;
         Ok((connection, token))
     }
+}
+
+/// Whether a stored token may follow an edit: same scheme, host and port, and the same TLS
+/// trust (CA bundle and certificate checking).
+fn same_trust(before: &Connection, after: &Connection) -> bool {
+    let origin = |c: &Connection| {
+        reqwest::Url::parse(&c.base_url).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+            )
+        })
+    };
+    origin(before).is_some() && origin(before) == origin(after) && before.tls == after.tls
 }

@@ -110,3 +110,12 @@ describe("formFromConnection", () => {
     expect(Object.keys(validateConnection(f)).length > 0).toBe(false);
   });
 });
+
+describe("plain http warning", () => {
+  it("warns for http:// only", async () => {
+    const { plainHttpWarning } = await import("./form");
+    expect(plainHttpWarning(" HTTP://quay.example")).toMatch(/unencrypted/);
+    expect(plainHttpWarning("https://quay.example")).toBeNull();
+    expect(plainHttpWarning("")).toBeNull();
+  });
+});

@@ -87,6 +87,13 @@ const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
 const PEM_END = "-----END CERTIFICATE-----";
 
 /** Field errors; empty when the form can be sent. */
+/** A red warning for an address the token would travel to in clear text, or null. */
+export function plainHttpWarning(raw: string): string | null {
+  return /^\s*http:\/\//i.test(raw)
+    ? "This address is plain http://: the token travels unencrypted, so anyone on the network path can read it and act as you. Use https:// unless the registry is on this machine."
+    : null;
+}
+
 export function validateConnection(f: ConnectionForm): ConnectionErrors {
   const errors: ConnectionErrors = {};
   if (!f.name.trim()) errors.name = "Enter a name for this connection.";

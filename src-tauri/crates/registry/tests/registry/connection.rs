@@ -208,3 +208,111 @@ fn add_validates_and_rejects_duplicate_ids() {
     assert_eq!(file.remove(connection.id), Some(connection.clone()));
     assert_eq!(file.get(connection.id), None);
 }
+
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>;
+
+/// A server that records the `Authorization` header of each request.
+async fn recording_server() -> (String, Seen) {
+    let seen: Seen = Default::default();
+    let record = seen.clone();
+    let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+        let record = record.clone();
+        async move {
+            record.lock().unwrap().push(
+                headers
+                    .get(axum::http::header::AUTHORIZATION)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            );
+            axum::http::StatusCode::UNAUTHORIZED
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn an_edited_address_or_trust_needs_the_token_again_and_the_old_one_never_goes_there() {
+    use registry::saved::{ConnectionInput, SavedConnections};
+    use registry::RegistryError;
+    let dir = TempDir::new();
+    let saved = SavedConnections::open(
+        dir.path().join("connections.json"),
+        std::sync::Arc::new(MemoryStore::new()),
+    );
+    let input = |id, base: &str, tls: TlsOptions, token: Option<&str>| ConnectionInput {
+        id,
+        name: "quay".into(),
+        kind: ConnectionKind::Quay,
+        base_url: base.into(),
+        username: None,
+        tls,
+        token: token.map(str::to_owned),
+    };
+    let first = saved
+        .save(input(
+            None,
+            "https://quay.example",
+            TlsOptions::default(),
+            Some(TOKEN),
+        ))
+        .await
+        .unwrap();
+    let (elsewhere, seen) = recording_server().await;
+    let id = Some(first.id);
+
+    // Another host, another scheme, or weaker trust: refused without the token.
+    let insecure = TlsOptions {
+        accept_invalid_certs: true,
+        ..TlsOptions::default()
+    };
+    for (base, tls) in [
+        (elsewhere.as_str(), TlsOptions::default()),
+        ("http://quay.example", TlsOptions::default()),
+        ("https://quay.example:8443", TlsOptions::default()),
+        ("https://quay.example", insecure.clone()),
+    ] {
+        let refused = saved.save(input(id, base, tls, None)).await;
+        assert!(
+            matches!(refused, Err(RegistryError::TokenForNewServer)),
+            "{base}: {refused:?}"
+        );
+    }
+    // The connection still points where it did, so the token never reached the other server.
+    assert_eq!(
+        saved.get(first.id).unwrap().base_url,
+        "https://quay.example"
+    );
+    assert!(seen.lock().unwrap().is_empty());
+
+    // A new name or path on the same server keeps the token.
+    saved
+        .save(input(
+            id,
+            "https://QUAY.example/",
+            TlsOptions::default(),
+            None,
+        ))
+        .await
+        .unwrap();
+    // With the token typed again the move is saved, and the new token replaces the old one.
+    saved
+        .save(input(
+            id,
+            &elsewhere,
+            TlsOptions::default(),
+            Some("another-token"),
+        ))
+        .await
+        .unwrap();
+    let client = saved.client(first.id).await.unwrap();
+    let _ = client.verify().await;
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter()
+            .all(|a| a.as_deref() == Some("Bearer another-token")),
+        "only the new token went there: {seen:?}"
+    );
+}
