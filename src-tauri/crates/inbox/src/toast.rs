@@ -42,8 +42,8 @@ impl Toaster for DesktopToaster {
     fn show(&self, toast: &Toast) -> Result<u32, ToastError> {
         let handle = notify_rust::Notification::new()
             .appname(&self.app_name)
-            .summary(&toast.title)
-            .body(&toast.body)
+            .summary(&markup_escaped(&toast.title))
+            .body(&markup_escaped(&toast.body))
             .show()
             .map_err(|e| ToastError(e.to_string()))?;
         #[cfg(all(unix, not(target_os = "macos")))]
@@ -55,6 +55,24 @@ impl Toaster for DesktopToaster {
         };
         Ok(id)
     }
+}
+
+/// `text` with the characters of notification markup escaped. Daemons render a subset of HTML
+/// in toasts (bold, links, images); toast text comes from webhook payloads, so it must read as
+/// text, never as a link or an image fetched from the sender's server.
+pub fn markup_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Keeps every toast in memory: the test double, and a sink for headless runs.

@@ -225,13 +225,21 @@ pub fn toast_for(d: &DeliverySummary) -> Toast {
     } else {
         format!("{source}: {what}")
     };
-    let body = match (
-        d.summary.as_deref().filter(|s| !s.trim().is_empty()),
-        &d.repository,
-    ) {
-        (Some(s), _) => s.to_owned(),
-        (None, Some(repo)) => format!("{what} for {repo}"),
-        (None, None) => format!("delivery #{} (status {})", d.id, d.status),
+    // A refused request's text came from whoever sent it; the toast says only what Wharf did.
+    let body = if is_rejected(d) {
+        format!(
+            "Delivery #{} was refused with status {}; see the Inbox.",
+            d.id, d.status
+        )
+    } else {
+        match (
+            d.summary.as_deref().filter(|s| !s.trim().is_empty()),
+            &d.repository,
+        ) {
+            (Some(s), _) => s.to_owned(),
+            (None, Some(repo)) => format!("{what} for {repo}"),
+            (None, None) => format!("delivery #{} (status {})", d.id, d.status),
+        }
     };
     Toast {
         title: cap(&title, MAX_TITLE),

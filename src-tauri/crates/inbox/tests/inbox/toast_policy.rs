@@ -84,13 +84,14 @@ fn single_delivery_toasts_once_with_title_and_body_from_the_summary() {
 #[test]
 fn untrusted_text_is_capped_and_cleaned() {
     let long = "x".repeat(5000);
-    let mut d = delivery(Source::Dtr, "TAG_PUSH", &long, &format!("a\u{7}b\n{long}"));
-    d.status = 404;
+    let d = delivery(Source::Dtr, "TAG_PUSH", &long, &format!("a\u{7}b\n{long}"));
     let mut p = ToastPolicy::new(all_on(), ms(1000));
     let t = p.offer(&d, Instant::now()).expect("toast");
     assert!(t.title.chars().count() <= MAX_TITLE, "{}", t.title);
     assert!(t.body.chars().count() <= MAX_BODY);
     assert!(t.body.starts_with("a b x"), "{}", t.body);
+    let refused = DeliverySummary { status: 404, ..d };
+    let t = p.offer(&refused, Instant::now() + ms(5000)).expect("toast");
     assert!(t.title.contains("rejected delivery (404)"), "{}", t.title);
 }
 
@@ -433,4 +434,28 @@ async fn a_hung_daemon_does_not_stop_the_driver_reading_deliveries() {
         "the driver lagged: {shown:#?}"
     );
     assert_eq!(shown.iter().map(count_of).sum::<u64>(), 201, "{shown:#?}");
+}
+
+#[test]
+fn refused_deliveries_toast_without_the_senders_text_and_markup_is_escaped() {
+    let refused = DeliverySummary {
+        status: 413,
+        id: 42,
+        ..delivery(
+            Source::Quay,
+            "repo_push",
+            "ns/<a href=http://evil/>click</a>",
+            "push to ns/<img src=http://evil/x.png>",
+        )
+    };
+    let toast = inbox::toast_policy::toast_for(&refused);
+    assert_eq!(
+        toast.body,
+        "Delivery #42 was refused with status 413; see the Inbox."
+    );
+    assert!(!toast.title.contains("evil"), "{}", toast.title);
+    assert_eq!(
+        inbox::toast::markup_escaped("<b>x</b> & \"y\" 'z'"),
+        "&lt;b&gt;x&lt;/b&gt; &amp; &quot;y&quot; &#39;z&#39;"
+    );
 }
