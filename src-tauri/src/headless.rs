@@ -66,6 +66,9 @@ async fn serve(opts: HeadlessArgs) -> Result<(), String> {
         paths.database().display(),
         retention::describe(&retention)
     );
+    if let Some(warning) = inbox::settings::all_interfaces_warning(opts.bind) {
+        eprintln!("wharf: {warning}");
+    }
     for route in inbox.routes().map_err(|e| e.to_string())? {
         println!(
             "route {:?}: {}",

@@ -28,6 +28,8 @@ pub struct CurrentSettings {
     pub listen_error: Option<String>,
     /// Why the settings file was not used, if it was not.
     pub notice: Option<String>,
+    /// What the address the receiver listens on exposes (every interface), if anything.
+    pub bind_warning: Option<String>,
 }
 
 fn view(settings: &SettingsState, inbox: &Inbox) -> CurrentSettings {
@@ -38,6 +40,12 @@ fn view(settings: &SettingsState, inbox: &Inbox) -> CurrentSettings {
         public_base_url: inbox.public_base_url(),
         listen_error: inbox.move_error(),
         notice: settings.load_error(),
+        bind_warning: settings
+            .current()
+            .receiver_addr()
+            .ok()
+            .and_then(|addr| inbox::settings::all_interfaces_warning(addr.ip()))
+            .map(str::to_owned),
     }
 }
 

@@ -39,6 +39,15 @@ pub enum Theme {
     Dark,
 }
 
+/// What listening on every interface (0.0.0.0 or ::) exposes, or `None` for any other address.
+pub fn all_interfaces_warning(bind: IpAddr) -> Option<&'static str> {
+    bind.is_unspecified().then_some(
+        "The receiver listens on every interface: anyone on every network this machine joins \
+         (Wi-Fi, VPN, container bridges) can reach it. Bind one LAN address instead unless that \
+         is what you want.",
+    )
+}
+
 /// The largest body limit. SQLite stores a row of at most 1,000,000,000 bytes (its default
 /// SQLITE_MAX_LENGTH); a body that fits the limit must also fit a row with its headers.
 pub const MAX_BODY_LIMIT_MIB: u32 = 512;
@@ -155,14 +164,31 @@ impl Settings {
     }
 
     /// Reads the file; a missing file gives the defaults, a damaged one an error to show.
+    /// A damaged or invalid file (a hand-edited `retentionMaxCount: 0` would empty the inbox) is
+    /// moved aside to `settings.json.rejected`, so the defaults in use are never mistaken for it
+    /// and the next save does not destroy it.
     pub fn load(config_dir: &Path) -> Result<Self, String> {
         let path = Self::path(config_dir);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{} is damaged ({e}); defaults are in use", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-        }
+        let problem = match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<Self>(&bytes) {
+                Ok(settings) => match settings.validate() {
+                    Ok(()) => return Ok(settings),
+                    Err(invalid) => format!("is invalid ({invalid})"),
+                },
+                Err(e) => format!("is damaged ({e})"),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let aside = path.with_extension("json.rejected");
+        let kept = match std::fs::rename(&path, &aside) {
+            Ok(()) => format!("it was moved to {}", aside.display()),
+            Err(e) => format!("it could not be moved aside: {e}"),
+        };
+        Err(format!(
+            "{} {problem}; defaults are in use and {kept}",
+            path.display()
+        ))
     }
 
     /// Validates and writes the file atomically (temporary file, then rename).
@@ -324,7 +350,34 @@ mod tests {
         assert_eq!(Settings::load(&dir), Ok(s));
         std::fs::write(Settings::path(&dir), b"{not json").unwrap();
         assert!(Settings::load(&dir).unwrap_err().contains("damaged"));
+        let aside = Settings::path(&dir).with_extension("json.rejected");
+        assert_eq!(std::fs::read(&aside).unwrap(), b"{not json", "kept aside");
+        // Valid JSON with an invalid value is refused too, not used.
+        std::fs::write(Settings::path(&dir), br#"{"retentionMaxCount": 0}"#).unwrap();
+        let why = Settings::load(&dir).unwrap_err();
+        assert!(
+            why.contains("invalid") && why.contains("at least 1"),
+            "{why}"
+        );
+        assert!(!Settings::path(&dir).exists());
+        assert_eq!(Settings::load(&dir), Ok(Settings::default()));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_all_interface_binds_are_warned_about() {
+        for bind in ["0.0.0.0", "::"] {
+            assert!(
+                all_interfaces_warning(bind.parse().unwrap()).is_some(),
+                "{bind}"
+            );
+        }
+        for bind in ["127.0.0.1", "192.168.1.20", "::1"] {
+            assert!(
+                all_interfaces_warning(bind.parse().unwrap()).is_none(),
+                "{bind}"
+            );
+        }
     }
 
     #[test]

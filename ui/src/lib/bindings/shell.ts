@@ -66,7 +66,11 @@ listenError: string | null,
 /**
  * Why the settings file was not used, if it was not.
  */
-notice: string | null, };
+notice: string | null, 
+/**
+ * What the address the receiver listens on exposes (every interface), if anything.
+ */
+bindWarning: string | null, };
 
 /**
  * What went wrong, in the few categories the UI treats differently. The message says the rest.
