@@ -85,6 +85,8 @@ pub struct DeliveryDetail {
     pub body_base64: Option<String>,
     /// `curl` command resending it to `base_url`, credentials redacted.
     pub curl: String,
+    /// The shells `curl` runs in unchanged ([`CURL_SHELLS`]).
+    pub curl_shells: String,
 }
 
 /// `delivery` as the detail panel shows it, with a `curl` command aimed at `base_url`.
@@ -96,6 +98,7 @@ pub fn detail(delivery: Delivery, base_url: &str) -> DeliveryDetail {
     };
     DeliveryDetail {
         curl,
+        curl_shells: CURL_SHELLS.to_owned(),
         headers: delivery
             .headers
             .iter()
@@ -157,12 +160,47 @@ pub fn redact_query(query: &str) -> String {
 }
 
 fn url_of(delivery: &Delivery, base_url: &str) -> String {
-    let base = base_url.trim_end_matches('/');
+    let base = without_userinfo(base_url);
+    let base = base.trim_end_matches('/');
     match delivery.query.as_deref().filter(|q| !q.is_empty()) {
         Some(q) => format!("{base}{}?{}", delivery.summary.path, redact_query(q)),
         None => format!("{base}{}", delivery.summary.path),
     }
 }
+
+/// `url` without `user:password@`: a public base URL may carry a proxy's credentials.
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A route token cut to its first characters: enough to tell routes apart in a shared file,
+/// not enough to post to the route.
+fn short_token_url(url: &str) -> String {
+    match url.split_once("/hooks/") {
+        Some((base, rest)) => {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let token = &rest[..end];
+            if token.chars().count() <= TOKEN_SHOWN {
+                return url.to_owned();
+            }
+            let shown: String = token.chars().take(TOKEN_SHOWN).collect();
+            format!("{base}/hooks/{shown}…{}", &rest[end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// How much of a route token an exported file keeps.
+const TOKEN_SHOWN: usize = 6;
 
 /// The body as a JSON string, with `"base64"` as its encoding when it is not UTF-8.
 fn body_fields(body: &[u8]) -> (String, Option<&'static str>) {
@@ -186,7 +224,7 @@ pub fn to_json_lines(deliveries: &[Delivery], base_url: &str) -> String {
             "id": d.id,
             "receivedAt": d.summary.received_at,
             "method": d.summary.method,
-            "url": url_of(d, base_url),
+            "url": short_token_url(&url_of(d, base_url)),
             "headers": headers,
             "remoteAddr": d.remote_addr,
             "status": d.summary.status,
@@ -240,7 +278,7 @@ pub fn to_har(deliveries: &[Delivery], base_url: &str) -> Value {
             }
             let mut request = json!({
                 "method": d.summary.method,
-                "url": url_of(d, base_url),
+                "url": short_token_url(&url_of(d, base_url)),
                 "httpVersion": "HTTP/1.1",
                 "cookies": [],
                 "headers": headers,
@@ -279,16 +317,22 @@ pub fn to_har(deliveries: &[Delivery], base_url: &str) -> Value {
     }})
 }
 
-/// A `curl` command (for bash) that sends the delivery again to `base_url`, credentials
-/// redacted. Hop-by-hop and length headers are left to curl. A body that is not printable text
-/// is piped in through `printf`, since a shell argument cannot hold a NUL byte.
+/// The shells a copied `curl` command runs in unchanged.
+pub const CURL_SHELLS: &str = "bash, dash, zsh and fish 3.4+";
+
+/// A `curl` command that sends the delivery again to `base_url`, credentials redacted, for
+/// every shell in [`CURL_SHELLS`]. No shell ever parses the sender's bytes: the body is piped
+/// in as base64 (a shell argument cannot hold a NUL byte, and builtin `printf` has no argument
+/// size limit), and any argument with a quote, a backslash or a non-printable character is
+/// decoded from base64 too (fish treats `\'` inside single quotes differently from POSIX
+/// shells). Hop-by-hop and length headers are left to curl.
 pub fn to_curl(delivery: &Delivery, base_url: &str) -> String {
     let mut parts = vec![
         "curl".to_owned(),
         "--globoff".to_owned(),
         "-X".to_owned(),
-        single_quote(&delivery.summary.method),
-        single_quote(&url_of(delivery, base_url)),
+        shell_arg(&delivery.summary.method),
+        shell_arg(&url_of(delivery, base_url)),
     ];
     for (name, value) in &delivery.headers {
         let lower = name.to_ascii_lowercase();
@@ -299,51 +343,31 @@ pub fn to_curl(delivery: &Delivery, base_url: &str) -> String {
             continue;
         }
         parts.push("-H".to_owned());
-        parts.push(single_quote(&format!(
-            "{name}: {}",
-            header_text(name, value)
-        )));
+        parts.push(shell_arg(&format!("{name}: {}", header_text(name, value))));
     }
-    let printable = std::str::from_utf8(&delivery.body)
-        .ok()
-        .filter(|s| !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
-    match printable {
-        _ if delivery.body.is_empty() => parts.join(" "),
-        Some(text) => {
-            parts.push("--data-binary".to_owned());
-            parts.push(single_quote(text));
-            parts.join(" ")
-        }
-        None => {
-            parts.push("--data-binary".to_owned());
-            parts.push("@-".to_owned());
-            format!(
-                "printf '%b' {} | {}",
-                printf_escaped(&delivery.body),
-                parts.join(" ")
-            )
-        }
+    if delivery.body.is_empty() {
+        return parts.join(" ");
     }
+    parts.push("--data-binary".to_owned());
+    parts.push("@-".to_owned());
+    format!(
+        "printf %s '{}' | base64 -d | {}",
+        base64(&delivery.body),
+        parts.join(" ")
+    )
 }
 
-/// POSIX single quotes.
-fn single_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-/// Bytes as a single-quoted argument for `printf '%b'`: `\xHH` for anything not printable ASCII.
-fn printf_escaped(bytes: &[u8]) -> String {
-    let mut out = String::from("'");
-    for &b in bytes {
-        match b {
-            b'\'' => out.push_str(r"'\''"),
-            b'\\' => out.push_str(r"\\"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
+/// `text` as one shell argument in every shell of [`CURL_SHELLS`]: single-quoted when that is
+/// unambiguous everywhere, else decoded from base64 by a command substitution.
+fn shell_arg(text: &str) -> String {
+    let plain = text
+        .chars()
+        .all(|c| (' '..='~').contains(&c) && c != '\'' && c != '\\');
+    if plain {
+        format!("'{text}'")
+    } else {
+        format!("\"$(printf %s '{}' | base64 -d)\"", base64(text.as_bytes()))
     }
-    out.push('\'');
-    out
 }
 
 /// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`; times outside years 1–9999 read as the
@@ -361,4 +385,24 @@ pub fn iso8601(unix_ms: i64) -> String {
 pub fn base64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_exports_drop_userinfo_and_cut_route_tokens() {
+        assert_eq!(
+            without_userinfo("https://user:pass@hooks.example/wharf"),
+            "https://hooks.example/wharf"
+        );
+        assert_eq!(without_userinfo("http://h:1"), "http://h:1");
+        assert_eq!(
+            short_token_url("https://h/hooks/0123456789abcdef/sub?x=1"),
+            "https://h/hooks/012345…/sub?x=1"
+        );
+        assert_eq!(short_token_url("https://h/hooks/abc"), "https://h/hooks/abc");
+        assert_eq!(short_token_url("https://h/other"), "https://h/other");
+    }
 }

@@ -34,6 +34,7 @@ const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
   bodyText: "{}",
   bodyBase64: null,
   curl: "curl",
+  curlShells: "bash",
   ...over,
 });
 

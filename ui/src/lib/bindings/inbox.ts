@@ -38,7 +38,11 @@ bodyBase64: string | null,
 /**
  * `curl` command resending it to `base_url`, credentials redacted.
  */
-curl: string, };
+curl: string, 
+/**
+ * The shells `curl` runs in unchanged ([`CURL_SHELLS`]).
+ */
+curlShells: string, };
 
 /**
  * A delivery as the list and live events show it (no headers, no body).

@@ -89,35 +89,64 @@ fn header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Vec<&'a [u8]> {
         .collect()
 }
 
-// Multi-threaded: bash blocks this thread while the capture server answers on another.
+// Multi-threaded: the shell blocks this thread while the capture server answers on another.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn copied_curl_resends_the_exact_body_with_credentials_redacted() {
-    let (delivery, _dir) = captured().await;
+async fn copied_curl_resends_the_exact_bytes_in_bash_dash_and_fish() {
+    let (mut delivery, dir) = captured().await;
     assert_eq!(delivery.body, BODY, "the store kept the raw bytes");
+    // A hostile sender: quotes, backslashes, substitutions and NUL bytes in the body (over the
+    // 128 KiB a single shell argument may hold) and in a header.
+    let pwned = dir.0.join("pwned");
+    let injection = format!("$(touch {0}) `touch {0}` ; touch {0}", pwned.display());
+    let mut hostile = format!("{{\"k\": \"it\\'s \\\\ {injection}\"}}").into_bytes();
+    hostile.extend_from_slice(b"\x00\xff\n'\\'\"");
+    hostile.extend(std::iter::repeat_n(b'x', 200 * 1024));
+    delivery.body = hostile.clone();
+    delivery.headers.push((
+        "X-Quote".into(),
+        format!("it's \\' {injection}").into_bytes(),
+    ));
     let (target, seen) = capture_server().await;
 
     let command = to_curl(&delivery, &target);
-    assert!(!command.contains("sekrit"), "{command}");
-    assert!(!command.contains("abc123"), "{command}");
-    let status = Command::new("bash")
-        .arg("-c")
-        .arg(format!("{command} -s -o /dev/null"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "curl failed: {command}");
-
-    let seen = seen.lock().unwrap();
-    let (method, uri, headers, body) = &seen[0];
-    assert_eq!(method, "POST");
-    assert_eq!(uri, &format!("/capture/anything?token={REDACTED}&x=1"));
-    assert_eq!(body, BODY);
-    assert_eq!(header(headers, "authorization"), vec![REDACTED.as_bytes()]);
-    assert_eq!(header(headers, "x-api-token"), vec![REDACTED.as_bytes()]);
-    assert_eq!(header(headers, "x-trace"), vec![&b"one"[..], &b"two"[..]]);
-    assert_eq!(
-        header(headers, "content-type"),
-        vec![&b"application/json"[..]]
-    );
+    assert!(!command.contains("sekrit"), "{}", &command[..200]);
+    assert!(!command.contains("abc123"));
+    for shell in ["bash", "dash", "fish"] {
+        // As pasted: the shell reads the command as its input (an argument of this size would
+        // exceed the kernel's limit for one argument, which a paste never meets).
+        let mut child = Command::new(shell)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{shell} is needed for this test (.ci/system-deps installs it): {e}")
+            });
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            writeln!(input, "{command} -s -o /dev/null").unwrap();
+        }
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{shell}: curl failed");
+        let seen = seen.lock().unwrap();
+        let (method, uri, headers, body) = seen.last().unwrap();
+        assert_eq!(method, "POST", "{shell}");
+        assert_eq!(
+            uri,
+            &format!("/capture/anything?token={REDACTED}&x=1"),
+            "{shell}"
+        );
+        assert!(body == &hostile, "{shell}: the body arrived changed");
+        assert_eq!(header(headers, "authorization"), vec![REDACTED.as_bytes()]);
+        assert_eq!(header(headers, "x-api-token"), vec![REDACTED.as_bytes()]);
+        assert_eq!(header(headers, "x-trace"), vec![&b"one"[..], &b"two"[..]]);
+        assert_eq!(
+            header(headers, "x-quote"),
+            vec![format!("it's \\' {injection}").as_bytes()],
+            "{shell}"
+        );
+        assert!(!pwned.exists(), "{shell} ran a command from the payload");
+    }
+    assert_eq!(seen.lock().unwrap().len(), 3);
 }
 
 #[tokio::test]
