@@ -186,7 +186,7 @@ fn a_delivery_can_be_read_exported_replayed_and_cleared() {
         &app,
         "main",
         "inbox_replay",
-        serde_json::json!({"id": id, "url": format!("{base}{path}")}),
+        serde_json::json!({"id": id, "url": format!("{base}{path}"), "keepCredentials": false}),
     )
     .unwrap();
     assert_eq!(outcome["status"], 200, "stored again on its route");

@@ -46,8 +46,12 @@ pub async fn inbox_replay(
     app: &AppHandle<impl Runtime>,
     id: i64,
     url: String,
+    keep_credentials: bool,
 ) -> CommandResult<ReplayOutcome> {
-    Ok(app.state::<Inbox>().replay(id, url).await?)
+    Ok(app
+        .state::<Inbox>()
+        .replay(id, url, keep_credentials)
+        .await?)
 }
 
 /// Deletes every stored delivery; routes stay. Returns how many were removed.

@@ -191,8 +191,10 @@ export const api = {
   inboxGet: (id: number) => call("inbox_get", { id }),
   /** Writes the deliveries matching `query` to a file (Downloads) and returns its path. */
   inboxExport: (query: Query, format: ExportFormat) => call("inbox_export", { query, format }),
-  /** Sends a stored delivery again to `url`. */
-  inboxReplay: (id: number, url: string) => call("inbox_replay", { id, url }),
+  /** Sends a stored delivery again to `url`; the sender's credential headers only when
+   *  `keepCredentials`. */
+  inboxReplay: (id: number, url: string, keepCredentials: boolean) =>
+    call("inbox_replay", { id, url, keepCredentials }),
   /** Deletes every stored delivery; returns how many. */
   inboxClear: () => call("inbox_clear"),
   /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */

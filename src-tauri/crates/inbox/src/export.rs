@@ -402,7 +402,10 @@ mod tests {
             short_token_url("https://h/hooks/0123456789abcdef/sub?x=1"),
             "https://h/hooks/012345…/sub?x=1"
         );
-        assert_eq!(short_token_url("https://h/hooks/abc"), "https://h/hooks/abc");
+        assert_eq!(
+            short_token_url("https://h/hooks/abc"),
+            "https://h/hooks/abc"
+        );
         assert_eq!(short_token_url("https://h/other"), "https://h/other");
     }
 }

@@ -54,9 +54,18 @@ fn is_hop_header(name: &str) -> bool {
     )
 }
 
-/// Sends `delivery` (method, headers in order, raw body) to `target` and reads the answer.
-/// Redirects are not followed, so headers never go to a host the user did not name.
-pub async fn replay(delivery: &Delivery, target: &str) -> Result<ReplayOutcome, ReplayError> {
+/// How much of the target's answer is read: enough to show, never a whole download.
+pub const PREVIEW_BYTES: usize = 2048;
+
+/// Sends `delivery` (method, headers in order, raw body) to `target` and reads the start of the
+/// answer. Credential headers (`Authorization`, cookies, tokens) the sender included are left
+/// out unless `keep_credentials`: the target may not be meant to see them. Redirects are not
+/// followed, so headers never go to a host the user did not name.
+pub async fn replay(
+    delivery: &Delivery,
+    target: &str,
+    keep_credentials: bool,
+) -> Result<ReplayOutcome, ReplayError> {
     let url = reqwest::Url::parse(target.trim()).map_err(|_| ReplayError::InvalidUrl)?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ReplayError::InvalidUrl);
@@ -70,7 +79,7 @@ pub async fn replay(delivery: &Delivery, target: &str) -> Result<ReplayOutcome, 
         .unwrap_or(reqwest::Method::POST);
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in &delivery.headers {
-        if is_hop_header(name) {
+        if is_hop_header(name) || (!keep_credentials && crate::export::is_secret_name(name)) {
             continue;
         }
         if let (Ok(name), Ok(value)) = (
@@ -89,11 +98,19 @@ pub async fn replay(delivery: &Delivery, target: &str) -> Result<ReplayOutcome, 
         .await
         .map_err(|e| ReplayError::Network(e.to_string()))?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| ReplayError::Network(e.to_string()))?;
-    let preview = &body[..body.len().min(2048)];
+    let mut response = response;
+    let mut body = Vec::new();
+    while body.len() < PREVIEW_BYTES {
+        match response
+            .chunk()
+            .await
+            .map_err(|e| ReplayError::Network(e.to_string()))?
+        {
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => break,
+        }
+    }
+    let preview = &body[..body.len().min(PREVIEW_BYTES)];
     Ok(ReplayOutcome {
         status,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

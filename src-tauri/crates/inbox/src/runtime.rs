@@ -350,11 +350,16 @@ impl Inbox {
     }
 
     /// Sends stored delivery `id` again to `url`.
-    pub async fn replay(&self, id: i64, url: String) -> Result<ReplayOutcome, InboxError> {
+    pub async fn replay(
+        &self,
+        id: i64,
+        url: String,
+        keep_credentials: bool,
+    ) -> Result<ReplayOutcome, InboxError> {
         let delivery = self
             .with_store(move |store| store.get(id)?.ok_or(InboxError::NotFound))
             .await?;
-        Ok(replay(&delivery, &url).await?)
+        Ok(replay(&delivery, &url, keep_credentials).await?)
     }
 
     /// Deletes every stored delivery (routes stay); returns how many were removed.

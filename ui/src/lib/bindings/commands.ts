@@ -11,7 +11,7 @@ export type Commands = {
   inbox_list: { args: { query: Query }; result: Array<DeliverySummary> };
   inbox_get: { args: { id: number }; result: DeliveryDetail };
   inbox_export: { args: { query: Query; format: ExportFormat }; result: string };
-  inbox_replay: { args: { id: number; url: string }; result: ReplayOutcome };
+  inbox_replay: { args: { id: number; url: string; keepCredentials: boolean }; result: ReplayOutcome };
   inbox_clear: { args: {}; result: number };
   inbox_subscribe: { args: { onDelivery: Channel<DeliverySummary> }; result: void };
   inbox_route_create: { args: { route: NewHookRoute }; result: MintedRoute };

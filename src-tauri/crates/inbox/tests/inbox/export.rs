@@ -234,7 +234,7 @@ fn base64_and_dates_agree_with_coreutils() {
 async fn replay_sends_method_headers_and_bytes_to_the_target() {
     let (delivery, _dir) = captured().await;
     let (target, seen) = capture_server().await;
-    let outcome = replay(&delivery, &format!("{target}/consumer"))
+    let outcome = replay(&delivery, &format!("{target}/consumer"), false)
         .await
         .unwrap();
     assert_eq!(outcome.status, 202);
@@ -244,9 +244,15 @@ async fn replay_sends_method_headers_and_bytes_to_the_target() {
     assert_eq!((method.as_str(), uri.as_str()), ("POST", "/consumer"));
     assert_eq!(body, BODY);
     let headers = &headers;
-    // Replay is the user sending their own request on purpose: it is faithful, not redacted.
+    // By default the sender's credentials stay home; asked to, replay keeps them.
+    assert!(header(headers, "authorization").is_empty());
+    assert!(header(headers, "x-api-token").is_empty());
+    replay(&delivery, &format!("{target}/consumer"), true)
+        .await
+        .unwrap();
+    let (_, _, kept, _) = seen.lock().unwrap()[1].clone();
     assert_eq!(
-        header(headers, "authorization"),
+        header(&kept, "authorization"),
         vec![&b"Bearer sekrit-value"[..]]
     );
     assert_eq!(header(headers, "x-trace"), vec![&b"one"[..], &b"two"[..]]);
@@ -257,9 +263,39 @@ async fn replay_sends_method_headers_and_bytes_to_the_target() {
     );
 
     assert_eq!(
-        replay(&delivery, "ftp://example/x").await,
+        replay(&delivery, "ftp://example/x", false).await,
         Err(ReplayError::InvalidUrl)
     );
-    let closed = replay(&delivery, "http://127.0.0.1:9/").await.unwrap_err();
+    let closed = replay(&delivery, "http://127.0.0.1:9/", false)
+        .await
+        .unwrap_err();
     assert!(matches!(closed, ReplayError::Network(_)), "{closed:?}");
+}
+
+#[tokio::test]
+async fn replay_reads_only_the_start_of_an_endless_answer() {
+    let (delivery, _dir) = captured().await;
+    // A target that streams forever: replay must return after the first 2 KiB.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut request).await;
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+            .await
+            .unwrap();
+        let chunk = vec![b'y'; 4096];
+        while socket.write_all(&chunk).await.is_ok() {}
+    });
+    let outcome = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        replay(&delivery, &format!("http://{addr}/"), false),
+    )
+    .await
+    .expect("replay returns without reading the whole answer")
+    .unwrap();
+    assert_eq!(outcome.status, 200);
+    assert_eq!(outcome.body_preview.len(), inbox::replay::PREVIEW_BYTES);
 }
