@@ -118,9 +118,11 @@ impl From<QuayError> for CommandError {
             RateLimited => ErrorKind::RateLimited,
             EmailNotAuthorized | ReadOnly => ErrorKind::Conflict,
             SchemaRejected { .. } => ErrorKind::Internal,
-            Server { .. } | Unexpected { .. } | Decode { .. } | PagingLoop { .. } => {
-                ErrorKind::Registry
-            }
+            Server { .. }
+            | Unexpected { .. }
+            | Decode { .. }
+            | PagingLoop { .. }
+            | TooManyPages { .. } => ErrorKind::Registry,
         };
         let field = match &e {
             Invalid(invalid) => Some(invalid.field()),
@@ -147,9 +149,11 @@ impl From<DtrError> for CommandError {
             NotFound { .. } => ErrorKind::NotFound,
             NoSuchRoute | Redirected { .. } | Network(_) => ErrorKind::Unreachable,
             SignedInNotary { .. } | ScanningNotEnabled | NotSupported { .. } => ErrorKind::Conflict,
-            Server { .. } | Unexpected { .. } | Decode { .. } | PagingLoop { .. } => {
-                ErrorKind::Registry
-            }
+            Server { .. }
+            | Unexpected { .. }
+            | Decode { .. }
+            | PagingLoop { .. }
+            | TooManyPages { .. } => ErrorKind::Registry,
         };
         let field = match &e {
             Invalid(invalid) => invalid.field(),

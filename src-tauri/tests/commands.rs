@@ -181,7 +181,10 @@ fn a_delivery_can_be_read_exported_replayed_and_cleared() {
     assert_eq!(exported.lines().count(), 1, "{exported}");
     assert!(!exported.contains("never-shown-9f3"));
     // A shared export names the route by the start of its token, never the whole token.
-    assert!(exported.contains(&format!("/hooks/{}…", &marker[..6])), "{exported}");
+    assert!(
+        exported.contains(&format!("/hooks/{}…", &marker[..6])),
+        "{exported}"
+    );
     assert!(!exported.contains(&marker), "{exported}");
 
     // Replaying to the app's own receiver stores a second copy of the same request.

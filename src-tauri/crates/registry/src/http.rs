@@ -6,6 +6,14 @@ use reqwest::header::HeaderMap;
 
 use crate::tls::REQUEST_TIMEOUT;
 
+/// The largest answer read: far above any registry page (100 repositories, a notification
+/// list), small enough that a hostile or broken server cannot exhaust memory.
+pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+
+/// The most pages one listing follows (500,000 repositories at Quay's 100 per page); a server
+/// that hands out new cursors forever is stopped here.
+pub const MAX_PAGES: usize = 5_000;
+
 /// Characters of a response body an error message quotes at most.
 pub const EXCERPT_CHARS: usize = 200;
 
@@ -44,10 +52,19 @@ pub struct Answer {
 impl Answer {
     /// Sends `request` and reads the answer; a failure is described by [`network_error`].
     pub async fn fetch(request: reqwest::RequestBuilder) -> Result<Answer, String> {
-        let response = request.send().await.map_err(network_error)?;
+        let mut response = request.send().await.map_err(network_error)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(network_error)?.to_vec();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network_error)? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(format!(
+                    "the server's answer passed {} MiB, far more than any registry answer; Wharf stopped reading it",
+                    MAX_ANSWER_BYTES / (1024 * 1024)
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Answer {
             status,
             headers,

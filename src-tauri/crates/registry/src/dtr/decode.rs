@@ -169,6 +169,9 @@ impl PageCursor {
             self.next = None;
             return Ok(false);
         };
+        if self.seen.len() >= crate::http::MAX_PAGES {
+            return Err(DtrError::TooManyPages { what: self.what });
+        }
         if !self.seen.insert(next.clone()) {
             return Err(DtrError::PagingLoop { what: self.what });
         }

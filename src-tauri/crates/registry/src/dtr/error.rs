@@ -189,6 +189,13 @@ pub enum DtrError {
         reason: String,
     },
 
+    /// A listing went on past [`crate::http::MAX_PAGES`] pages.
+    #[error("DTR kept sending more pages while listing {what} (over 5,000); Wharf stopped there.")]
+    TooManyPages {
+        /// The list being read.
+        what: &'static str,
+    },
+
     /// The server kept handing back a page cursor Wharf had already followed.
     #[error("DTR repeated the page cursor while listing {what}; Wharf stopped to avoid an endless loop.")]
     PagingLoop {

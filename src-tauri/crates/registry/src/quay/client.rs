@@ -227,6 +227,9 @@ impl QuayClient {
             let next = next_tag_page(&page);
             all.extend(page.tags);
             match next {
+                Some(n) if n as usize > crate::http::MAX_PAGES => {
+                    return Err(QuayError::TooManyPages { what: "tags" })
+                }
                 Some(n) if n > page_number => page_number = n,
                 _ => return Ok(all),
             }

@@ -81,6 +81,9 @@ impl RepositoryPaging {
     pub fn next(&mut self, page: &QuayRepositoryPage) -> Result<Option<String>, QuayError> {
         match page.next_page.as_deref().filter(|c| !c.is_empty()) {
             None => Ok(None),
+            Some(_) if self.seen.len() >= crate::http::MAX_PAGES => Err(QuayError::TooManyPages {
+                what: "repositories",
+            }),
             Some(cursor) if self.seen.insert(cursor.to_owned()) => Ok(Some(cursor.to_owned())),
             Some(_) => Err(QuayError::PagingLoop {
                 what: "repositories",

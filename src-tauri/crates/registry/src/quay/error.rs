@@ -287,6 +287,15 @@ pub enum QuayError {
         what: &'static str,
     },
 
+    /// A listing went on past [`crate::http::MAX_PAGES`] pages.
+    #[error(
+        "Quay kept sending more pages while listing {what} (over 5,000); Wharf stopped there."
+    )]
+    TooManyPages {
+        /// The list being read.
+        what: &'static str,
+    },
+
     /// The request never got an answer.
     #[error("Could not reach Quay: {0}. Check the server address and the network.")]
     Network(String),

@@ -11,6 +11,7 @@ mod dtr_models;
 mod dtr_validate;
 mod fleet;
 mod keyring_absent;
+mod limits;
 mod listing;
 mod quay_client;
 mod quay_errors;
