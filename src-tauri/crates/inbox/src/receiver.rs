@@ -81,6 +81,9 @@ pub struct ReceiverConfig {
     pub header_timeout: Duration,
     /// Also store requests to paths outside `/hooks/` (answered 200) instead of answering 404.
     pub catch_all: bool,
+    /// The host name of the public base URL, the one name (besides IP addresses and
+    /// `localhost`) a `Host` header may carry; see [`host_allowed`].
+    pub public_host: Option<String>,
 }
 
 impl Default for ReceiverConfig {
@@ -91,6 +94,7 @@ impl Default for ReceiverConfig {
             read_timeout: DEFAULT_READ_TIMEOUT,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             catch_all: false,
+            public_host: None,
         }
     }
 }
@@ -124,7 +128,8 @@ impl Outlets {
         self.deliveries.subscribe()
     }
 
-    /// Requests refused so far because they came from a browser (see [`from_a_browser`]).
+    /// Requests refused so far because a browser sent them (see [`from_a_browser`]) or they
+    /// named another host (see [`host_allowed`]).
     pub fn refused_from_browsers(&self) -> u64 {
         self.refused_from_browsers.load(Ordering::Relaxed)
     }
@@ -512,9 +517,41 @@ pub fn from_a_browser(headers: &HeaderMap) -> bool {
             .any(|name| name.as_str().starts_with("sec-fetch-"))
 }
 
+/// Whether the `Host` header names this receiver: an IP address (registries are given IP-based
+/// URLs), `localhost`, or the public base URL's host. Any other name means a web page reached
+/// the receiver through DNS rebinding (a domain of the attacker's pointed at this machine).
+pub fn host_allowed(headers: &HeaderMap, public_host: Option<&str>) -> bool {
+    let Some(host) = headers.get(header::HOST) else {
+        return true; // HTTP/1.0 senders may leave it out
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => {
+            return v6
+                .split(']')
+                .next()
+                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+        }
+        None => host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
+        }),
+    };
+    name.parse::<std::net::IpAddr>().is_ok()
+        || name.eq_ignore_ascii_case("localhost")
+        || public_host.is_some_and(|p| name.eq_ignore_ascii_case(p))
+}
+
 async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     let received_at = now_ms();
-    if from_a_browser(req.headers()) {
+    if from_a_browser(req.headers())
+        || !host_allowed(req.headers(), state.config.public_host.as_deref())
+    {
         // Refused before any lookup or body read; counted, not stored.
         state
             .events

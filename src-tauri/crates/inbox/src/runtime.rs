@@ -60,7 +60,8 @@ pub struct ReceiverStatus {
     pub error: Option<String>,
     /// The notification daemon's first error, if toasts failed (shown once; the inbox goes on).
     pub toast_error: Option<String>,
-    /// Requests refused because a browser sent them (a web page posting to the receiver).
+    /// Requests refused because a browser sent them or they named another host (a web page
+    /// posting to the receiver, directly or through DNS rebinding).
     #[ts(type = "number")]
     pub refused_from_browsers: u64,
     /// Requests to route tokens this inbox does not have (bodies never read; one per sender per

@@ -315,6 +315,12 @@ impl Settings {
             receiver: self.receiver_addr().map(|addr| ReceiverConfig {
                 addr,
                 body_limit: self.body_limit_mib as usize * MIB,
+                public_host: self.public_base_url().and_then(|url| {
+                    let rest = url.split_once("://")?.1;
+                    let authority = rest.split('/').next()?;
+                    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                    Some(host.rsplit_once(':').map_or(host, |(h, _)| h).to_owned())
+                }),
                 ..ReceiverConfig::default()
             }),
             public_base_url: self.public_base_url(),
@@ -362,6 +368,18 @@ mod tests {
         assert!(!Settings::path(&dir).exists());
         assert_eq!(Settings::load(&dir), Ok(Settings::default()));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_receiver_accepts_the_public_base_urls_host() {
+        std::env::remove_var(PUBLIC_BASE_URL_ENV);
+        let s = Settings {
+            public_base_url: Some("https://u:p@Hooks.Example.com:8443/wharf".into()),
+            ..Settings::default()
+        };
+        let receiver = s.inbox_config().receiver.unwrap();
+        assert_eq!(receiver.public_host.as_deref(), Some("Hooks.Example.com"));
+        assert_eq!(Settings::default().inbox_config().receiver.unwrap().public_host, None);
     }
 
     #[test]

@@ -248,7 +248,8 @@ error: string | null,
  */
 toastError: string | null, 
 /**
- * Requests refused because a browser sent them (a web page posting to the receiver).
+ * Requests refused because a browser sent them or they named another host (a web page
+ * posting to the receiver, directly or through DNS rebinding).
  */
 refusedFromBrowsers: number, 
 /**

@@ -269,14 +269,64 @@ async fn browser_requests_are_refused_before_anything_is_read_and_only_counted()
             .unwrap();
         assert_eq!(answer.status(), 403, "{name}");
     }
-    assert_eq!(inbox.status().refused_from_browsers, 3);
+    // DNS rebinding: a page on the attacker's domain, resolved to this machine.
+    let answer = http
+        .post(&url)
+        .header("Host", "rebind.attacker.example:47820")
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403, "a foreign Host");
+    assert_eq!(inbox.status().refused_from_browsers, 4);
     assert_eq!(
         inbox.search(Query::default()).await.unwrap(),
         vec![],
         "nothing stored"
     );
-    // A registry's delivery still goes through.
+    // A registry's delivery still goes through, by IP or by `localhost`.
     let answer = http.post(&url).body(QUAY_PUSH).send().await.unwrap();
     assert_eq!(answer.status(), 200);
-    assert_eq!(inbox.search(Query::default()).await.unwrap().len(), 1);
+    let answer = http
+        .post(&url)
+        .header("Host", "LOCALHOST")
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(inbox.search(Query::default()).await.unwrap().len(), 2);
+}
+
+#[test]
+fn hosts_allowed_are_ip_addresses_localhost_and_the_public_host() {
+    use axum::http::{header::HOST, HeaderMap, HeaderValue};
+    let with = |host: &str| {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_str(host).unwrap());
+        h
+    };
+    let allowed =
+        |host: &str| inbox::receiver::host_allowed(&with(host), Some("hooks.example.com"));
+    for ok in [
+        "127.0.0.1:47820",
+        "192.168.1.20",
+        "[::1]:47820",
+        "localhost",
+        "Hooks.Example.com:443",
+    ] {
+        assert!(allowed(ok), "{ok}");
+    }
+    for refused in [
+        "evil.example",
+        "127.0.0.1.nip.io:47820",
+        "hooks.example.com.evil",
+        "[not-ip]",
+    ] {
+        assert!(!allowed(refused), "{refused}");
+    }
+    assert!(
+        inbox::receiver::host_allowed(&HeaderMap::new(), None),
+        "HTTP/1.0 without Host"
+    );
 }
