@@ -38,8 +38,10 @@ use crate::recognize::{recognize, EventKind, Recognized, Source};
 use body::{declared_length, read_body, ReadError};
 
 mod body;
+mod limits;
 mod unknown;
 use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
+pub use limits::{raise_open_file_limit, MAX_CONNECTIONS, MAX_PER_SOURCE};
 use unknown::UnknownSenders;
 
 /// Default port; fixed so receiver URLs registered in Quay/DTR stay valid across restarts.
@@ -337,6 +339,7 @@ async fn accept_loop(
     let (shutdown_tx, shutdown) = watch::channel(false);
     let (open_tx, open) = watch::channel(());
     let mut stop = pin!(stop);
+    let connections = Arc::new(limits::Connections::default());
     loop {
         let accepted = tokio::select! {
             _ = &mut stop => break,
@@ -344,10 +347,17 @@ async fn accept_loop(
         };
         match accepted {
             Ok((stream, remote)) => {
+                // Over a cap the socket is closed at once: it costs nothing more, and the
+                // sender (a registry retries) can try again.
+                let Some(place) = connections.admit(remote.ip()) else {
+                    drop(stream);
+                    continue;
+                };
                 let conn = serve_connection(stream, remote, state.clone(), shutdown.clone());
                 let open = open.clone();
                 tokio::spawn(async move {
                     conn.await;
+                    drop(place);
                     drop(open);
                 });
             }

@@ -129,6 +129,11 @@ impl Inbox {
         config: InboxConfig,
         toaster: Option<Arc<dyn Toaster>>,
     ) -> Inbox {
+        // Every held connection is a descriptor: let the connection caps decide, not the
+        // default soft limit of 1,024.
+        if let Some(limit) = crate::receiver::raise_open_file_limit() {
+            tracing::debug!(limit, "open file limit");
+        }
         let feed = Outlets::new();
         let opened = {
             let path = database.to_owned();

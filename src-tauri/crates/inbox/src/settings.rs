@@ -379,7 +379,14 @@ mod tests {
         };
         let receiver = s.inbox_config().receiver.unwrap();
         assert_eq!(receiver.public_host.as_deref(), Some("Hooks.Example.com"));
-        assert_eq!(Settings::default().inbox_config().receiver.unwrap().public_host, None);
+        assert_eq!(
+            Settings::default()
+                .inbox_config()
+                .receiver
+                .unwrap()
+                .public_host,
+            None
+        );
     }
 
     #[test]

@@ -318,6 +318,16 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// Bytes the database holds in use: its pages minus the free ones (the write-ahead log is
+    /// checkpointed into them).
+    pub fn size_bytes(&self) -> Result<u64> {
+        let conn = self.reads();
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+        let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok(((pages - free).max(0) * size) as u64)
+    }
+
     /// Deletes deliveries older than `max_age` and all but the newest `max_count`, at most
     /// `limit` of them (the oldest matching ones) in one short transaction, so a large backlog
     /// is removed in steps without holding the database (and the receiver's commits behind it)

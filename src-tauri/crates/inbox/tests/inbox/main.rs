@@ -1,6 +1,7 @@
 //! The inbox crate's integration tests, in one binary (one link instead of one per file): real
 //! SQLite files, real HTTP on 127.0.0.1, real payloads.
 
+mod abuse;
 mod common;
 mod export;
 mod receiver;
