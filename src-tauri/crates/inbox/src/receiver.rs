@@ -86,6 +86,8 @@ pub struct ReceiverConfig {
     /// The host name of the public base URL, the one name (besides IP addresses and
     /// `localhost`) a `Host` header may carry; see [`host_allowed`].
     pub public_host: Option<String>,
+    /// Deliveries are answered 507 while the database's disk has less than this free.
+    pub min_free_bytes: u64,
 }
 
 impl Default for ReceiverConfig {
@@ -97,6 +99,7 @@ impl Default for ReceiverConfig {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             catch_all: false,
             public_host: None,
+            min_free_bytes: crate::disk::DEFAULT_MIN_FREE,
         }
     }
 }
@@ -108,6 +111,7 @@ pub struct Outlets {
     deliveries: broadcast::Sender<DeliverySummary>,
     refused_from_browsers: Arc<AtomicU64>,
     unknown_routes: Arc<AtomicU64>,
+    refused_low_disk: Arc<AtomicU64>,
 }
 
 impl Outlets {
@@ -117,7 +121,13 @@ impl Outlets {
             deliveries: broadcast::channel(CHANNEL_CAPACITY).0,
             refused_from_browsers: Arc::new(AtomicU64::new(0)),
             unknown_routes: Arc::new(AtomicU64::new(0)),
+            refused_low_disk: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Requests refused so far because the disk was almost full.
+    pub fn refused_low_disk(&self) -> u64 {
+        self.refused_low_disk.load(Ordering::Relaxed)
     }
 
     /// Requests so far to route tokens this inbox does not have (their bodies are never read).
@@ -149,6 +159,7 @@ struct AppState {
     config: ReceiverConfig,
     events: Outlets,
     unknown: Arc<UnknownSenders>,
+    disk: Arc<crate::disk::DiskWatch>,
 }
 
 /// A running receiver. Dropping it stops the server too, like [`Receiver::shutdown`] without
@@ -211,6 +222,7 @@ impl Receiver {
             config: config.clone(),
             events: events.clone(),
             unknown: Arc::default(),
+            disk: Arc::default(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(accept_loop(listener, state, stopped));
@@ -580,6 +592,18 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         Target::Other if state.config.catch_all => (None, None),
         Target::Other => return StatusCode::NOT_FOUND.into_response(),
     };
+    if state.disk.is_low(&state.store, state.config.min_free_bytes) {
+        state
+            .events
+            .refused_low_disk
+            .fetch_add(1, Ordering::Relaxed);
+        return (
+            StatusCode::INSUFFICIENT_STORAGE,
+            [(header::RETRY_AFTER, "60")],
+            "the receiver's disk is almost full; retry later",
+        )
+            .into_response();
+    }
     if route_token.is_some() && route.is_none() {
         return unknown_route(&state, remote, received_at, &parts, route_token).await;
     }

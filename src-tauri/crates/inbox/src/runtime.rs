@@ -68,6 +68,9 @@ pub struct ReceiverStatus {
     /// minute is listed).
     #[ts(type = "number")]
     pub unknown_route_requests: u64,
+    /// Deliveries refused (507, retry later) because the disk was almost full.
+    #[ts(type = "number")]
+    pub refused_low_disk: u64,
 }
 
 /// What an inbox operation can fail with.
@@ -256,6 +259,7 @@ impl Inbox {
             toast_error,
             refused_from_browsers: self.feed.refused_from_browsers(),
             unknown_route_requests: self.feed.unknown_routes(),
+            refused_low_disk: self.feed.refused_low_disk(),
             ..lock(&self.status).clone()
         }
     }

@@ -256,7 +256,11 @@ refusedFromBrowsers: number,
  * Requests to route tokens this inbox does not have (bodies never read; one per sender per
  * minute is listed).
  */
-unknownRouteRequests: number, };
+unknownRouteRequests: number, 
+/**
+ * Deliveries refused (507, retry later) because the disk was almost full.
+ */
+refusedLowDisk: number, };
 
 /**
  * What the target answered.

@@ -98,6 +98,8 @@ struct Inner {
     /// The filters of the newest [`Store::search`] ([`Query::filters_hash`]); searches for
     /// other filters still running stop.
     newest_search: Arc<AtomicU64>,
+    /// The folder holding the database, whose free space the receiver watches.
+    dir: PathBuf,
 }
 
 /// Every route by token. `generation` moves on every change made through this store, so a
@@ -133,6 +135,11 @@ impl Store {
                 by_token: routes,
             }),
             newest_search: Arc::new(AtomicU64::new(0)),
+            dir: path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_owned(),
         });
         let weak = Arc::downgrade(&inner);
         let for_log = path.to_owned();
@@ -316,6 +323,11 @@ impl Store {
             .reads()
             .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))?;
         Ok(n as u64)
+    }
+
+    /// Bytes free for the database on its file system, `None` where that cannot be told.
+    pub fn free_space(&self) -> Option<u64> {
+        crate::disk::free_space(&self.inner.dir)
     }
 
     /// Bytes the database holds in use: its pages minus the free ones (the write-ahead log is

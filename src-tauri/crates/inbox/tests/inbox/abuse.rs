@@ -127,3 +127,117 @@ async fn a_flood_to_unknown_routes_neither_fills_the_disk_nor_evicts_real_delive
     );
     println!("unknown-route flood: 400 MiB offered, database grew {growth} bytes");
 }
+
+#[tokio::test]
+async fn under_the_free_space_floor_deliveries_get_507_and_nothing_is_stored() {
+    // A floor above any disk's free space: the receiver behaves as on a full disk.
+    let f = start_receiver("abuse-floor", |c| c.min_free_bytes = u64::MAX).await;
+    let token = quay_route(&f.store, RouteResponse::default());
+    let answer = reqwest::Client::new()
+        .post(format!("{}/hooks/{token}", f.base))
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 507);
+    assert_eq!(answer.headers()["retry-after"], "60");
+    assert_eq!(f.store.count().unwrap(), 0);
+    assert_eq!(f.receiver.feed().refused_low_disk(), 1);
+}
+
+/// Mounts a tmpfs of `mib` MiB at `dir` (CI runs as root; elsewhere run this test as root).
+fn mount_tmpfs(dir: &std::path::Path, mib: u32) {
+    std::fs::create_dir_all(dir).unwrap();
+    let status = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+        .arg(dir)
+        .status()
+        .expect("mount runs");
+    assert!(
+        status.success(),
+        "mounting a tmpfs needs root (.ci/run runs as root): this test fills a real small disk"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_gets_503_for_what_is_not_stored_and_recovers_when_space_returns() {
+    let root = std::env::temp_dir().join(format!("wharf-abuse-tmpfs-{}", std::process::id()));
+    mount_tmpfs(&root, 16);
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            // Lazy: the store's threads close their files within a second of the drop.
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+    let _unmount = Unmount(root.clone());
+    let store = inbox::store::Store::open(root.join("inbox.sqlite3")).unwrap();
+    let receiver = inbox::receiver::Receiver::start(
+        inbox::receiver::ReceiverConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            min_free_bytes: 0, // only the real disk's limit
+            ..Default::default()
+        },
+        store.clone(),
+    )
+    .await
+    .unwrap();
+    let token = quay_route(&store, RouteResponse::default());
+    let url = format!("http://{}/hooks/{token}", receiver.local_addr());
+    let client = reqwest::Client::new();
+    // Something else on the machine fills the disk, leaving about 4 MiB.
+    let filler = root.join("filler");
+    std::fs::write(&filler, vec![0u8; 12 * 1024 * 1024]).unwrap();
+    let body = vec![b'z'; 512 * 1024];
+    let (mut stored, mut refused) = (Vec::new(), 0);
+    for _ in 0..64 {
+        let answer = client.post(&url).body(body.clone()).send().await.unwrap();
+        match answer.status().as_u16() {
+            200 => stored.push(
+                answer.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap(),
+            ),
+            503 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(refused > 0, "4 MiB cannot hold 32 MiB of deliveries");
+    // Every acknowledged delivery is whole; nothing unacknowledged was kept.
+    assert_eq!(store.count().unwrap() as usize, stored.len());
+    for id in &stored {
+        assert_eq!(store.get(*id).unwrap().unwrap().body.len(), body.len());
+    }
+    // Space returns (the other program's file goes): deliveries are stored again.
+    std::fs::remove_file(&filler).unwrap();
+    let mut recovered = false;
+    for _ in 0..20 {
+        if client
+            .post(&url)
+            .body(&b"{}"[..])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        recovered,
+        "after space returned, deliveries are stored again"
+    );
+    receiver.shutdown().await.unwrap();
+    drop(store);
+    println!(
+        "tmpfs 16 MiB: {} stored, {refused} refused with 503, recovered",
+        stored.len()
+    );
+}
