@@ -55,7 +55,12 @@ pub struct HeadlessArgs {
     #[arg(long, value_name = "N", default_value_t = default_max_age_days(),
           value_parser = clap::value_parser!(u64).range(0..=365_000))]
     pub max_age_days: u64,
+    /// Keep the database under N MiB, deleting refused deliveries first (0 keeps all).
+    #[arg(long, value_name = "N", default_value_t = RetentionPolicy::default().max_bytes.unwrap_or(0) / MIB)]
+    pub max_mib: u64,
 }
+
+const MIB: u64 = 1024 * 1024;
 
 fn default_max_age_days() -> u64 {
     RetentionPolicy::default()
@@ -72,6 +77,7 @@ impl HeadlessArgs {
             max_count: (self.max_deliveries > 0).then_some(self.max_deliveries),
             max_age: (self.max_age_days > 0)
                 .then(|| std::time::Duration::from_secs(self.max_age_days * DAY)),
+            max_bytes: (self.max_mib > 0).then(|| self.max_mib.saturating_mul(MIB)),
         }
     }
 }
@@ -172,6 +178,8 @@ mod tests {
             "500",
             "--max-age-days",
             "7",
+            "--max-mib",
+            "64",
         ];
         let opts = headless(&[&["headless"], &list[..]].concat());
         assert_eq!(opts, headless(&[&["--headless"], &list[..]].concat()));
@@ -184,6 +192,7 @@ mod tests {
             RetentionPolicy {
                 max_count: Some(500),
                 max_age: Some(std::time::Duration::from_secs(7 * DAY)),
+                max_bytes: Some(64 * MIB),
             }
         );
     }
@@ -198,7 +207,15 @@ mod tests {
 
     #[test]
     fn zero_lifts_a_retention_limit() {
-        let opts = headless(&["headless", "--max-deliveries", "0", "--max-age-days", "0"]);
+        let opts = headless(&[
+            "headless",
+            "--max-deliveries",
+            "0",
+            "--max-age-days",
+            "0",
+            "--max-mib",
+            "0",
+        ]);
         assert_eq!(opts.retention(), RetentionPolicy::UNLIMITED);
     }
 

@@ -88,6 +88,10 @@ pub struct ReceiverConfig {
     pub public_host: Option<String>,
     /// Deliveries are answered 507 while the database's disk has less than this free.
     pub min_free_bytes: u64,
+    /// Connections held at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Connections held at once from one address.
+    pub max_per_source: usize,
 }
 
 impl Default for ReceiverConfig {
@@ -100,6 +104,8 @@ impl Default for ReceiverConfig {
             catch_all: false,
             public_host: None,
             min_free_bytes: crate::disk::DEFAULT_MIN_FREE,
+            max_connections: MAX_CONNECTIONS,
+            max_per_source: MAX_PER_SOURCE,
         }
     }
 }
@@ -361,7 +367,11 @@ async fn accept_loop(
             Ok((stream, remote)) => {
                 // Over a cap the socket is closed at once: it costs nothing more, and the
                 // sender (a registry retries) can try again.
-                let Some(place) = connections.admit(remote.ip()) else {
+                let Some(place) = connections.admit(
+                    remote.ip(),
+                    state.config.max_connections,
+                    state.config.max_per_source,
+                ) else {
                     drop(stream);
                     continue;
                 };

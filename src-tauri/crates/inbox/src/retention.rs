@@ -17,6 +17,8 @@ use crate::store::Store;
 pub const DEFAULT_MAX_COUNT: u64 = 100_000;
 /// Default cap on a delivery's age.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Default cap on the database's size: 1 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 /// Default time between prune runs.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// Deliveries deleted per transaction within one run.
@@ -32,14 +34,18 @@ pub struct RetentionPolicy {
     pub max_count: Option<u64>,
     /// Delete deliveries received longer ago than this.
     pub max_age: Option<Duration>,
+    /// Keep the database under this many bytes, deleting refused deliveries first, then the
+    /// oldest.
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for RetentionPolicy {
-    /// 100,000 deliveries and 30 days.
+    /// 100,000 deliveries, 30 days and 1 GiB.
     fn default() -> Self {
         Self {
             max_count: Some(DEFAULT_MAX_COUNT),
             max_age: Some(DEFAULT_MAX_AGE),
+            max_bytes: Some(DEFAULT_MAX_BYTES),
         }
     }
 }
@@ -49,11 +55,12 @@ impl RetentionPolicy {
     pub const UNLIMITED: RetentionPolicy = RetentionPolicy {
         max_count: None,
         max_age: None,
+        max_bytes: None,
     };
 
     /// Whether this policy never deletes anything.
     pub fn is_unlimited(&self) -> bool {
-        self.max_count.is_none() && self.max_age.is_none()
+        self.max_count.is_none() && self.max_age.is_none() && self.max_bytes.is_none()
     }
 }
 
@@ -183,6 +190,21 @@ fn prune_in_steps(store: &Store, policy: RetentionPolicy) -> Result<u64, String>
             break;
         }
     }
+    if let Some(max_bytes) = policy.max_bytes {
+        for _ in 0..MAX_STEPS {
+            let n = store
+                .prune_to_size(max_bytes, PRUNE_STEP)
+                .map_err(|e| e.to_string())?;
+            removed += n;
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    if removed > 0 {
+        // Gives freed pages back to the file system (files created since auto_vacuum was set).
+        store.release_free_pages().map_err(|e| e.to_string())?;
+    }
     Ok(removed)
 }
 
@@ -199,10 +221,14 @@ pub fn describe(policy: &RetentionPolicy) -> String {
             format!("up to {age:?} old")
         }
     });
-    match (count, age) {
+    let described = match (count, age) {
         (Some(c), Some(a)) => format!("{c}, {a}"),
         (Some(c), None) => c,
         (None, Some(a)) => format!("deliveries {a}"),
         (None, None) => "every delivery".to_owned(),
+    };
+    match policy.max_bytes {
+        Some(bytes) => format!("{described}, at most {} MiB", bytes / (1024 * 1024)),
+        None => described,
     }
 }

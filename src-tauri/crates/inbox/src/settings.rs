@@ -76,6 +76,8 @@ pub struct Settings {
     pub retention_max_count: Option<u64>,
     /// Keep deliveries at most this many days.
     pub retention_max_days: Option<u32>,
+    /// Keep the inbox database under this many MiB (refused deliveries go first).
+    pub retention_max_mib: Option<u32>,
     /// Which deliveries raise a desktop notification.
     pub toast_rules: ToastRules,
     /// Colour scheme.
@@ -95,6 +97,7 @@ impl Default for Settings {
             body_limit_mib: (DEFAULT_BODY_LIMIT / MIB) as u32,
             retention_max_count: retention.max_count,
             retention_max_days: retention.max_age.map(|age| (age.as_secs() / DAY) as u32),
+            retention_max_mib: retention.max_bytes.map(|b| (b / MIB as u64) as u32),
             toast_rules: ToastRules::default(),
             theme: Theme::System,
             fleet_rescan_minutes: 0,
@@ -117,6 +120,8 @@ pub enum SettingsField {
     RetentionMaxCount,
     /// [`Settings::retention_max_days`].
     RetentionMaxDays,
+    /// [`Settings::retention_max_mib`].
+    RetentionMaxMib,
     /// [`Settings::fleet_rescan_minutes`].
     FleetRescanMinutes,
 }
@@ -250,6 +255,9 @@ impl Settings {
         if self.retention_max_days == Some(0) {
             return invalid(RetentionMaxDays, at_least_one);
         }
+        if self.retention_max_mib == Some(0) {
+            return invalid(RetentionMaxMib, at_least_one);
+        }
         if self.fleet_rescan_minutes > MAX_RESCAN_MINUTES {
             return invalid(
                 FleetRescanMinutes,
@@ -306,6 +314,9 @@ impl Settings {
             max_age: self
                 .retention_max_days
                 .map(|days| Duration::from_secs(u64::from(days) * DAY)),
+            max_bytes: self
+                .retention_max_mib
+                .map(|mib| u64::from(mib) * MIB as u64),
         }
     }
 

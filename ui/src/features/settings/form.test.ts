@@ -19,6 +19,7 @@ const settings = (over: Partial<Settings> = {}): Settings => ({
   bodyLimitMib: 10,
   retentionMaxCount: 100000,
   retentionMaxDays: 30,
+  retentionMaxMib: 1024,
   toastRules: { default: "on", perEvent: { repo_push: "off" }, perRepository: { "acme/app": "failuresAndVulnerabilities" } },
   theme: "system",
   fleetRescanMinutes: 0,

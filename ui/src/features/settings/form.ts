@@ -26,6 +26,8 @@ export type SettingsForm = {
   bodyLimitMib: string;
   retentionCount: string;
   retentionDays: string;
+  /** The database's size budget in MiB; "" for none. */
+  retentionMib: string;
   /** Minutes between background re-scans of every notification; "0" is off. */
   rescanMinutes: string;
   toastDefault: RuleMode;
@@ -41,6 +43,7 @@ export type SettingsField =
   | "bodyLimitMib"
   | "retentionCount"
   | "retentionDays"
+  | "retentionMib"
   | "rescanMinutes"
   | "perEvent"
   | "perRepository";
@@ -57,6 +60,7 @@ export function formFromSettings(s: Settings): SettingsForm {
     bodyLimitMib: String(s.bodyLimitMib),
     retentionCount: s.retentionMaxCount === null ? "" : String(s.retentionMaxCount),
     retentionDays: s.retentionMaxDays === null ? "" : String(s.retentionMaxDays),
+    retentionMib: s.retentionMaxMib === null ? "" : String(s.retentionMaxMib),
     rescanMinutes: String(s.fleetRescanMinutes),
     toastDefault: s.toastRules.default,
     perEvent: rows(s.toastRules.perEvent),
@@ -164,6 +168,8 @@ export function validateSettings(f: SettingsForm): SettingsErrors {
   if (count) errors.retentionCount = count;
   const days = retention(f.retentionDays, 4_294_967_295);
   if (days) errors.retentionDays = days;
+  const mib = retention(f.retentionMib, 4_294_967_295);
+  if (mib) errors.retentionMib = mib;
   const rescan = f.rescanMinutes.trim() || "0";
   if (!/^\d+$/.test(rescan) || Number(rescan) > 1440)
     errors.rescanMinutes = "The re-scan interval must be a whole number of minutes up to 1440; 0 turns it off.";
@@ -187,6 +193,7 @@ export function toSettings(f: SettingsForm): Settings {
     bodyLimitMib: Number(f.bodyLimitMib.trim()),
     retentionMaxCount: optionalNumber(f.retentionCount),
     retentionMaxDays: optionalNumber(f.retentionDays),
+    retentionMaxMib: optionalNumber(f.retentionMib),
     fleetRescanMinutes: Number(f.rescanMinutes.trim() || "0"),
     toastRules: { default: f.toastDefault, perEvent: map(f.perEvent), perRepository: map(f.perRepository) },
     theme: f.theme,
@@ -200,6 +207,7 @@ const FORM_FIELD: Record<SavedField, SettingsField> = {
   bodyLimitMib: "bodyLimitMib",
   retentionMaxCount: "retentionCount",
   retentionMaxDays: "retentionDays",
+  retentionMaxMib: "retentionMib",
   fleetRescanMinutes: "rescanMinutes",
 };
 

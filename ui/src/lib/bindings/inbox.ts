@@ -330,6 +330,10 @@ retentionMaxCount: number | null,
  */
 retentionMaxDays: number | null, 
 /**
+ * Keep the inbox database under this many MiB (refused deliveries go first).
+ */
+retentionMaxMib: number | null, 
+/**
  * Which deliveries raise a desktop notification.
  */
 toastRules: ToastRules, 
@@ -346,7 +350,7 @@ fleetRescanMinutes: number, };
 /**
  * A settings field, by its name in the saved file and in the UI's form.
  */
-export type SettingsField = "receiverBind" | "publicBaseUrl" | "bodyLimitMib" | "retentionMaxCount" | "retentionMaxDays" | "fleetRescanMinutes";
+export type SettingsField = "receiverBind" | "publicBaseUrl" | "bodyLimitMib" | "retentionMaxCount" | "retentionMaxDays" | "retentionMaxMib" | "fleetRescanMinutes";
 
 /**
  * Which registry sent a delivery.

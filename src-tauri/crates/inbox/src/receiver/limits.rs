@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-/// Connections held at once, all senders together.
+/// Connections held at once, all senders together (the default of
+/// [`super::ReceiverConfig::max_connections`]).
 pub const MAX_CONNECTIONS: usize = 1024;
-/// Connections held at once from one address (a registry sends a few in parallel; Quay's
+/// Connections held at once from one address (the default of
+/// [`super::ReceiverConfig::max_per_source`]; a registry sends a few in parallel; Quay's
 /// worker pool and DTR's job runner stay far below this).
 pub const MAX_PER_SOURCE: usize = 64;
 
@@ -30,11 +32,17 @@ pub struct Admitted {
 }
 
 impl Connections {
-    /// A place for a connection from `source`, or `None` when it or everyone is at the cap.
-    pub fn admit(self: &Arc<Self>, source: IpAddr) -> Option<Admitted> {
+    /// A place for a connection from `source`, or `None` when it (`per_source`) or everyone
+    /// (`total`) is at the cap.
+    pub fn admit(
+        self: &Arc<Self>,
+        source: IpAddr,
+        total: usize,
+        per_source: usize,
+    ) -> Option<Admitted> {
         let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let mine = counts.per_source.get(&source).copied().unwrap_or(0);
-        if counts.total >= MAX_CONNECTIONS || mine >= MAX_PER_SOURCE {
+        if counts.total >= total || mine >= per_source {
             return None;
         }
         counts.total += 1;
@@ -100,17 +108,18 @@ mod tests {
     fn caps_per_source_and_in_all_and_frees_on_drop() {
         let c = Arc::new(Connections::default());
         let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let held: Vec<_> = (0..MAX_PER_SOURCE).map(|_| c.admit(a).unwrap()).collect();
-        assert!(c.admit(a).is_none(), "one source is capped");
+        let admit = |ip| c.admit(ip, MAX_CONNECTIONS, MAX_PER_SOURCE);
+        let held: Vec<_> = (0..MAX_PER_SOURCE).map(|_| admit(a).unwrap()).collect();
+        assert!(admit(a).is_none(), "one source is capped");
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        let other = c.admit(b).expect("another source still gets in");
+        let other = admit(b).expect("another source still gets in");
         drop(held);
-        assert!(c.admit(a).is_some(), "places come back");
+        assert!(admit(a).is_some(), "places come back");
         drop(other);
         let many: Vec<_> = (0..MAX_CONNECTIONS)
-            .map(|i| c.admit(IpAddr::from((i as u32).to_be_bytes())).unwrap())
+            .map(|i| admit(IpAddr::from((i as u32).to_be_bytes())).unwrap())
             .collect();
-        assert!(c.admit(b).is_none(), "everyone is capped");
+        assert!(admit(b).is_none(), "everyone is capped");
         drop(many);
         assert_eq!(c.0.lock().unwrap().total, 0);
         assert!(c.0.lock().unwrap().per_source.is_empty());

@@ -340,6 +340,43 @@ impl Store {
         Ok(((pages - free).max(0) * size) as u64)
     }
 
+    /// When the database holds more than `max_bytes`, deletes up to `limit` deliveries: refused
+    /// ones (status 400 and up) first, oldest first, then the oldest of the rest. Returns how
+    /// many; 0 when it is within the budget.
+    pub fn prune_to_size(&self, max_bytes: u64, limit: usize) -> Result<u64> {
+        if self.size_bytes()? <= max_bytes {
+            return Ok(0);
+        }
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut deleted = tx.execute(
+            "DELETE FROM deliveries WHERE id IN \
+             (SELECT id FROM deliveries WHERE status >= 400 ORDER BY id LIMIT ?1)",
+            [limit],
+        )? as i64;
+        if deleted == 0 {
+            deleted = tx.execute(
+                "DELETE FROM deliveries WHERE id IN \
+                 (SELECT id FROM deliveries ORDER BY id LIMIT ?1)",
+                [limit],
+            )? as i64;
+        }
+        tx.commit()?;
+        Ok(deleted as u64)
+    }
+
+    /// Returns free pages to the file system, so the file shrinks after pruning (for files
+    /// created with incremental auto-vacuum; older files keep their size and reuse the pages).
+    pub fn release_free_pages(&self) -> Result<()> {
+        let conn = self.changes();
+        conn.execute_batch("PRAGMA incremental_vacuum;")?;
+        // The file is truncated when the log is written back; do it now rather than at the
+        // next automatic checkpoint.
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Deletes deliveries older than `max_age` and all but the newest `max_count`, at most
     /// `limit` of them (the oldest matching ones) in one short transaction, so a large backlog
     /// is removed in steps without holding the database (and the receiver's commits behind it)
@@ -498,6 +535,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Lets pruning shrink the file. It only takes on a new, empty file, and only before the
+    // switch to WAL writes its header; on an existing file it changes nothing.
+    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     // Switching a new file to WAL needs an exclusive lock and SQLite answers BUSY at once,
     // without the busy handler, while another process opens the same file: try again briefly.
     let mut attempts = 0;

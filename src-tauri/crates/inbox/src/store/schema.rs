@@ -13,6 +13,7 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     if version == SCHEMA_VERSION {
         return Ok(());
     }
+
     // IMMEDIATE takes the write lock up front (waiting out busy_timeout), so two processes
     // opening the same file do not both start a read transaction and then fail to upgrade it;
     // the second one finds the work done and stops.

@@ -420,8 +420,12 @@ async fn ten_thousand_concurrent_connections_each_deliver_and_every_2xx_is_store
     );
     // Connecting 10,000 sockets takes a few seconds on two cores, and every sender waits for
     // all of them before sending: the idle-connection timeout must outlast that.
+    // The caps that protect a LAN-exposed receiver are lifted: this is about the receiver's
+    // own capacity (abuse.rs covers the caps).
     let f = common::start_receiver("reliab-concurrent", |c| {
-        c.header_timeout = Duration::from_secs(120)
+        c.header_timeout = Duration::from_secs(120);
+        c.max_connections = CONNECTIONS + SPARE_FDS;
+        c.max_per_source = CONNECTIONS + SPARE_FDS;
     })
     .await;
     let token = route(&f.store, Some(Source::Quay), Some("repo_push"));

@@ -65,6 +65,7 @@ async fn old_deliveries_are_pruned_on_the_interval_and_new_ones_kept() {
     let (_policy_tx, policy) = watch::channel(RetentionPolicy {
         max_count: None,
         max_age: Some(THIRTY_DAYS),
+        max_bytes: None,
     });
     let pruner = spawn_pruner(store.clone(), policy, Duration::from_millis(50));
     let mut reports = pruner.reports();
@@ -115,6 +116,7 @@ async fn the_count_limit_keeps_the_newest() {
     let (_policy_tx, policy) = watch::channel(RetentionPolicy {
         max_count: Some(20),
         max_age: None,
+        max_bytes: None,
     });
     let pruner = spawn_pruner(store.clone(), policy, Duration::from_secs(3600));
     let report = after_runs(&mut pruner.reports(), 1).await;
@@ -150,6 +152,7 @@ async fn unlimited_deletes_nothing_and_a_policy_change_applies_at_once() {
         .send(RetentionPolicy {
             max_count: Some(1_000),
             max_age: Some(THIRTY_DAYS),
+            max_bytes: None,
         })
         .unwrap();
     let second = after_runs(&mut reports, 2).await;
@@ -232,4 +235,58 @@ async fn prune_some_deletes_at_most_the_limit_oldest_first() {
         .collect();
     left.sort_unstable();
     assert_eq!(left, fresh[7..]);
+}
+
+#[tokio::test]
+async fn a_byte_budget_deletes_refused_deliveries_first_and_the_file_shrinks() {
+    use inbox::store::NewDelivery;
+    let dir = TempDir::new("bytes");
+    let store = Store::open(dir.db()).unwrap();
+    let big = vec![b'g'; 64 * 1024];
+    let mut genuine = Vec::new();
+    let mut refused = Vec::new();
+    for i in 0..60 {
+        let status = if i % 2 == 0 { 200 } else { 404 };
+        let id = store
+            .insert_async(NewDelivery {
+                received_at: now_ms(),
+                method: "POST".into(),
+                path: "/hooks/t".into(),
+                body: big.clone(),
+                size: big.len() as u64,
+                status,
+                ..NewDelivery::default()
+            })
+            .await
+            .unwrap();
+        if status == 200 {
+            genuine.push(id)
+        } else {
+            refused.push(id)
+        }
+    }
+    let file = || std::fs::metadata(dir.db()).unwrap().len();
+    let checkpointed = |s: &Store| s.size_bytes().unwrap();
+    let before = checkpointed(&store);
+    assert!(before > 3 * 1024 * 1024, "{before}");
+    // A budget that half of it fits: the 30 refused deliveries go, every genuine one stays.
+    let budget = before / 2 + 256 * 1024;
+    let (_tx, policy) = watch::channel(RetentionPolicy {
+        max_count: None,
+        max_age: None,
+        max_bytes: Some(budget),
+    });
+    let pruner = spawn_pruner(store.clone(), policy, Duration::from_secs(3600));
+    let report = after_runs(&mut pruner.reports(), 1).await;
+    assert_eq!(report.last_error, None);
+    assert!(store.size_bytes().unwrap() <= budget);
+    for id in &genuine {
+        assert!(
+            store.get(*id).unwrap().is_some(),
+            "genuine delivery {id} kept"
+        );
+    }
+    assert!(refused.iter().all(|id| store.get(*id).unwrap().is_none()));
+    // Incremental vacuum gave the pages back: the file itself is smaller.
+    assert!(file() < before, "file {} bytes, was {before}", file());
 }
