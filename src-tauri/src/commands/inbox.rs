@@ -62,9 +62,9 @@ pub async fn inbox_clear(app: &AppHandle<impl Runtime>) -> CommandResult<u64> {
 /// Starts (or replaces) the webview's live feed of new deliveries.
 pub async fn inbox_subscribe(
     app: &AppHandle<impl Runtime>,
-    on_delivery: Channel<DeliverySummary>,
+    on_deliveries: Channel<Vec<DeliverySummary>>,
 ) -> CommandResult<()> {
-    app.state::<LiveFeed>().subscribe(on_delivery);
+    app.state::<LiveFeed>().subscribe(on_deliveries);
     Ok(())
 }
 

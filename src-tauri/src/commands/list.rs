@@ -15,7 +15,7 @@ macro_rules! for_each_command {
             inbox::inbox_export(query: Query, format: ExportFormat) -> String;
             inbox::inbox_replay(id: i64, url: String, keep_credentials: bool) -> ReplayOutcome;
             inbox::inbox_clear() -> u64;
-            inbox::inbox_subscribe(| on_delivery: DeliverySummary) -> ();
+            inbox::inbox_subscribe(| on_deliveries: Vec<DeliverySummary>) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
 
             settings::settings_get() -> CurrentSettings;

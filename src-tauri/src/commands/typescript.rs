@@ -248,7 +248,7 @@ mod tests {
             );
         }
         assert!(
-            ts.contains("inbox_subscribe: { args: { onDelivery: Channel<DeliverySummary> }; result: void };"),
+            ts.contains("inbox_subscribe: { args: { onDeliveries: Channel<Array<DeliverySummary>> }; result: void };"),
             "{ts}"
         );
         assert!(

@@ -65,16 +65,17 @@ describe("api.inboxSubscribe", () => {
     let channelId: number | undefined;
     mockIPC((cmd, args) => {
       if (cmd !== "inbox_subscribe") throw new Error(`unexpected ${cmd}`);
-      channelId = (args as { onDelivery: { id: number } }).onDelivery.id;
+      channelId = (args as { onDeliveries: { id: number } }).onDeliveries.id;
     });
 
     await api.inboxSubscribe((d) => got.push(d));
     expect(channelId).toBeTypeOf("number");
 
-    const delivery = { id: 1, summary: "push to ns/r: latest" };
-    // What Tauri does when Rust sends on the channel.
-    (window as any).__TAURI_INTERNALS__.runCallback(channelId, { index: 0, message: delivery });
-    expect(got).toEqual([delivery]);
+    const one = { id: 1, summary: "push to ns/r: latest" };
+    const two = { id: 2, summary: "push to ns/r: v2" };
+    // What Tauri does when Rust sends a batch on the channel.
+    (window as any).__TAURI_INTERNALS__.runCallback(channelId, { index: 0, message: [one, two] });
+    expect(got).toEqual([one, two]);
   });
 });
 

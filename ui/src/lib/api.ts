@@ -184,9 +184,12 @@ export const api = {
   /** Deliveries matching `query`, newest first. A search for other filters supersedes one still
    *  running, which then fails with kind `superseded`. */
   inboxList: (query: Query) => call("inbox_list", { query }),
-  /** Calls `onDelivery` for every delivery stored from now on. Re-subscribing replaces the feed. */
+  /** Calls `onDelivery` for every delivery stored from now on (Rust sends them in batches of
+   *  up to 100 ms). Re-subscribing replaces the feed. */
   inboxSubscribe: (onDelivery: (d: DeliverySummary) => void) =>
-    call("inbox_subscribe", { onDelivery: channel(onDelivery) }),
+    call("inbox_subscribe", {
+      onDeliveries: channel((batch: DeliverySummary[]) => batch.forEach(onDelivery)),
+    }),
   /** Everything stored for one delivery, with a redacted `curl` command. */
   inboxGet: (id: number) => call("inbox_get", { id }),
   /** Writes the deliveries matching `query` to a file (Downloads) and returns its path. */

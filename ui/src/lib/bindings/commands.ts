@@ -13,7 +13,7 @@ export type Commands = {
   inbox_export: { args: { query: Query; format: ExportFormat }; result: string };
   inbox_replay: { args: { id: number; url: string; keepCredentials: boolean }; result: ReplayOutcome };
   inbox_clear: { args: {}; result: number };
-  inbox_subscribe: { args: { onDelivery: Channel<DeliverySummary> }; result: void };
+  inbox_subscribe: { args: { onDeliveries: Channel<Array<DeliverySummary>> }; result: void };
   inbox_route_create: { args: { route: NewHookRoute }; result: MintedRoute };
   settings_get: { args: {}; result: CurrentSettings };
   settings_save: { args: { next: Settings }; result: CurrentSettings };
