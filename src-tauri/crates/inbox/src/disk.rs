@@ -35,7 +35,7 @@ pub fn free_space(_dir: &Path) -> Option<u64> {
     None
 }
 
-/// Whether the disk is low, read at most once per [`RECHECK_MS`].
+/// Whether the disk is low, read at most once a second.
 #[derive(Debug, Default)]
 pub struct DiskWatch {
     checked_at: AtomicI64,
