@@ -488,6 +488,36 @@ async fn a_rate_limit_mid_run_fails_only_its_line_and_says_to_slow_down() {
 }
 
 #[tokio::test]
+async fn a_request_that_never_answers_mid_run_times_out_alone() {
+    let (quay, source) = quay_fleet(&["a", "b", "c"]).await;
+    let wanted = ["a", "b", "c"]
+        .map(|r| Wanted {
+            target: repo(r),
+            notifications: vec![Ok(build_failure("https://ci.example/x"))],
+        })
+        .to_vec();
+    let p = plan(&source, wanted, false, 1, |_| {}).await;
+    // After the first repository, Quay stops answering one request (a hung worker).
+    let started = std::time::Instant::now();
+    let applied = apply(&source, p.items, 1, |progress| {
+        if progress.done == 1 {
+            quay.inject(Fault::Hang, 1);
+        }
+    })
+    .await;
+    let failed: Vec<_> = applied.iter().filter(|a| !a.ok).collect();
+    assert_eq!(failed.len(), 1, "{applied:#?}");
+    assert!(
+        failed[0].message.contains("no answer within 30 seconds"),
+        "{}",
+        failed[0].message
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let retried = apply(&source, vec![failed[0].item.clone()], 1, |_| {}).await;
+    assert!(retried[0].ok, "{retried:?}");
+}
+
+#[tokio::test]
 async fn invalid_entries_are_planned_as_invalid_with_the_reason() {
     let (_quay, source) = quay_fleet(&["web"]).await;
     let bad_url = build_failure("http://localhost/hook");
