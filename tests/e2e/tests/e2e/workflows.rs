@@ -208,6 +208,7 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
     fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
     fake.add_org("acme", &["alice"], &[]);
     fake.add_repo("acme", "payments", false);
+    fake.add_repo("acme", "billing", false);
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
 
     add_connection(
@@ -255,6 +256,41 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         e2e::toasts_mentioning("acme/payments") >= 1,
         "dunst got a toast for the delivery"
     );
+
+    // Apply to…: the new notification onto the namespace's other repository, with a plan.
+    click_in(&session, &row, "notification-apply").await;
+    let billing = session
+        .find(
+            "[data-testid=copy-target][data-target=\"acme/billing\"]",
+            WAIT,
+        )
+        .await;
+    session.click(&billing).await;
+    click(&session, "copy-plan").await;
+    session
+        .wait_text("[data-testid=plan-counts]", WAIT, |t| {
+            t.starts_with("1 to create")
+        })
+        .await;
+    click(&session, "plan-apply").await;
+    session
+        .find("[data-testid=plan-line][data-result=ok]", WAIT)
+        .await;
+    let on_billing = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/repository/acme/billing/notification/",
+            fake.base_url()
+        ))
+        .bearer_auth(QUAY_TOKEN)
+        .header("X-Requested-With", "XMLHttpRequest")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(on_billing["notifications"][0]["event"], "build_failure");
+    click(&session, "plan-close").await;
 
     click_in(&session, &row, "notification-delete").await;
     click(&session, "notification-delete-confirm").await;
