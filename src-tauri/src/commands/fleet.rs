@@ -288,6 +288,21 @@ pub async fn fleet_apply(
     .await)
 }
 
+/// Applies lines that failed before, reading each target first so a change that went through
+/// despite the error is not made twice.
+pub async fn fleet_retry(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    items: Vec<PlanItem>,
+    on_progress: Channel<Progress>,
+) -> CommandResult<Vec<Applied>> {
+    let source = source(app, connection_id).await?;
+    Ok(plan::retry(&source, items, DEFAULT_CONCURRENCY, |p| {
+        let _ = on_progress.send(p);
+    })
+    .await)
+}
+
 /// Deletes exactly what an apply created.
 pub async fn fleet_undo(
     app: &AppHandle<impl Runtime>,

@@ -282,6 +282,9 @@ export const api = {
   /** Applies the create and delete lines of a plan. */
   fleetApply: (connectionId: string, items: PlanItem[], onProgress: (p: Progress) => void) =>
     call("fleet_apply", { connectionId, items, onProgress: channel(onProgress) }),
+  /** Applies lines that failed, reading each repository first so nothing is made twice. */
+  fleetRetry: (connectionId: string, items: PlanItem[], onProgress: (p: Progress) => void) =>
+    call("fleet_retry", { connectionId, items, onProgress: channel(onProgress) }),
   /** Deletes exactly what an apply created. */
   fleetUndo: (connectionId: string, applied: Applied[]) =>
     call("fleet_undo", { connectionId, applied }),

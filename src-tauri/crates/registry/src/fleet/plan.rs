@@ -339,6 +339,28 @@ pub async fn apply(
     concurrency: usize,
     progress: impl FnMut(Progress),
 ) -> Vec<Applied> {
+    run(source, items, false, concurrency, progress).await
+}
+
+/// [`apply`] for lines that failed before. A create that timed out may have happened on the
+/// server anyway, so each target is read first and a line whose notification (or an equivalent)
+/// is already there, or whose delete already happened, counts as done instead of being repeated.
+pub async fn retry(
+    source: &Source,
+    items: Vec<PlanItem>,
+    concurrency: usize,
+    progress: impl FnMut(Progress),
+) -> Vec<Applied> {
+    run(source, items, true, concurrency, progress).await
+}
+
+async fn run(
+    source: &Source,
+    items: Vec<PlanItem>,
+    recheck: bool,
+    concurrency: usize,
+    progress: impl FnMut(Progress),
+) -> Vec<Applied> {
     let work: Vec<PlanItem> = items
         .into_iter()
         .filter(|i| matches!(i.change, Change::Create | Change::Delete))
@@ -346,7 +368,14 @@ pub async fn apply(
     listing::bounded(
         work,
         concurrency,
-        |item| async move { apply_one(source, &item).await },
+        |item| async move {
+            if recheck {
+                if let Some(done) = already_done(source, &item).await? {
+                    return Ok(done);
+                }
+            }
+            apply_one(source, &item).await
+        },
         progress,
     )
     .await
@@ -366,6 +395,29 @@ pub async fn apply(
         },
     })
     .collect()
+}
+
+/// Whether a line's change is already on the server, by reading its target.
+async fn already_done(
+    source: &Source,
+    item: &PlanItem,
+) -> Result<Option<(Option<String>, String)>, RegistryError> {
+    let found = source.list(&item.target).await?;
+    Ok(match (item.change, &item.spec, &item.id) {
+        (Change::Create, Some(spec), _) => found
+            .iter()
+            .find(|f| f.spec.as_ref().is_ok_and(|have| have.equivalent(spec)))
+            .map(|f| {
+                (
+                    Some(f.row.id.clone()),
+                    "Already there: the earlier attempt went through.".to_owned(),
+                )
+            }),
+        (Change::Delete, _, Some(id)) => {
+            (!found.iter().any(|f| &f.row.id == id)).then(|| (None, "Already deleted.".to_owned()))
+        }
+        _ => None,
+    })
 }
 
 async fn apply_one(

@@ -10,7 +10,7 @@ use registry::connection::{Connection, ConnectionKind};
 use registry::dtr::DtrWebhookType;
 use registry::fleet::actions::{act, act_all, ActionItem, BulkAction};
 use registry::fleet::edit::{delete_old, replace, EditOutcome};
-use registry::fleet::plan::{apply, plan, undo, Change, Wanted};
+use registry::fleet::plan::{apply, plan, retry, undo, Change, Wanted};
 use registry::fleet::scan::{scan, ScanEvent};
 use registry::fleet::set::{export, NotificationSet};
 use registry::fleet::spec::DtrWebhookSpec;
@@ -385,7 +385,7 @@ async fn a_rollout_plans_creates_skips_and_cannots_applies_and_undoes_exactly_it
         .filter(|a| !a.ok)
         .map(|a| a.item.clone())
         .collect();
-    let retried = apply(&source, failed, 1, |_| {}).await;
+    let retried = retry(&source, failed, 1, |_| {}).await;
     assert!(retried.iter().all(|a| a.ok), "{retried:#?}");
 
     let second = plan(&source, wanted(&targets[..3]), false, 4, |_| {}).await;
@@ -513,8 +513,47 @@ async fn a_request_that_never_answers_mid_run_times_out_alone() {
         failed[0].message
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
-    let retried = apply(&source, vec![failed[0].item.clone()], 1, |_| {}).await;
+    let retried = retry(&source, vec![failed[0].item.clone()], 1, |_| {}).await;
     assert!(retried[0].ok, "{retried:?}");
+    for r in ["a", "b", "c"] {
+        assert_eq!(
+            source.list(&repo(r)).await.unwrap().len(),
+            1,
+            "{r}: exactly one"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_a_lost_answer_does_not_create_twice() {
+    let (quay, source) = quay_fleet(&["a"]).await;
+    let p = plan(
+        &source,
+        vec![Wanted {
+            target: repo("a"),
+            notifications: vec![Ok(build_failure("https://ci.example/x"))],
+        }],
+        false,
+        1,
+        |_| {},
+    )
+    .await;
+    // Quay creates it, but its answer is cut off on the way: the line reports a failure.
+    quay.inject(Fault::TruncatedJson, 1);
+    let lost = apply(&source, p.items, 1, |_| {}).await;
+    assert!(!lost[0].ok, "{lost:?}");
+    assert_eq!(
+        source.list(&repo("a")).await.unwrap().len(),
+        1,
+        "the create happened"
+    );
+    // Retrying finds it there instead of creating a second one.
+    let retried = retry(&source, vec![lost[0].item.clone()], 1, |_| {}).await;
+    assert!(
+        retried[0].ok && retried[0].message.starts_with("Already there"),
+        "{retried:?}"
+    );
+    assert_eq!(source.list(&repo("a")).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
