@@ -115,9 +115,10 @@ pub fn detail(delivery: Delivery, base_url: &str) -> DeliveryDetail {
 /// What replaces a redacted value.
 pub const REDACTED: &str = "[redacted]";
 
-/// Whether a header or query parameter name carries a credential.
+/// Whether a header or query parameter name carries a credential. Percent-encoding is
+/// undone first (`%74oken` is `token`).
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    let name = percent_decoded(name).to_ascii_lowercase();
     matches!(
         name.as_str(),
         "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
@@ -132,15 +133,53 @@ pub fn is_secret_name(name: &str) -> bool {
         "auth",
         "signature",
         "credential",
+        "session",
+        "key",
     ]
     .iter()
     .any(|word| name.contains(word))
 }
 
+fn percent_decoded(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A header value that is itself a credential, whatever the header is called.
+pub(crate) fn is_secret_value(value: &[u8]) -> bool {
+    let v = String::from_utf8_lossy(value)
+        .trim_start()
+        .to_ascii_lowercase();
+    v.starts_with("bearer ") || v.starts_with("basic ")
+}
+
 /// The header value as text, or [`REDACTED`] for credentials. Invalid UTF-8 is replaced, since
 /// text formats cannot carry it (the stored bytes stay exact).
 fn header_text(name: &str, value: &[u8]) -> String {
-    if is_secret_name(name) {
+    if is_secret_name(name) || is_secret_value(value) {
         REDACTED.to_owned()
     } else {
         String::from_utf8_lossy(value).into_owned()
@@ -407,5 +446,20 @@ mod tests {
             "https://h/hooks/abc"
         );
         assert_eq!(short_token_url("https://h/other"), "https://h/other");
+    }
+
+    #[test]
+    fn credentials_are_found_encoded_and_by_their_value() {
+        assert!(is_secret_name("%74oken"));
+        assert!(is_secret_name("x-functions-key"));
+        assert!(is_secret_name("session_id"));
+        assert!(!is_secret_name("x-trace"));
+        assert_eq!(
+            redact_query("%74oken=abc&x=1"),
+            format!("%74oken={REDACTED}&x=1")
+        );
+        assert_eq!(header_text("X-Custom", b"Bearer abc"), REDACTED);
+        assert_eq!(header_text("X-Custom", b"basic Zm9v"), REDACTED);
+        assert_eq!(header_text("X-Trace", b"one"), "one");
     }
 }

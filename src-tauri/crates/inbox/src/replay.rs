@@ -79,7 +79,9 @@ pub async fn replay(
         .unwrap_or(reqwest::Method::POST);
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in &delivery.headers {
-        if is_hop_header(name) || (!keep_credentials && crate::export::is_secret_name(name)) {
+        let credential =
+            crate::export::is_secret_name(name) || crate::export::is_secret_value(value);
+        if is_hop_header(name) || (!keep_credentials && credential) {
             continue;
         }
         if let (Ok(name), Ok(value)) = (
