@@ -39,9 +39,11 @@ use body::{declared_length, read_body, ReadError};
 
 mod body;
 mod limits;
+mod rate;
 mod unknown;
 use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
 pub use limits::{raise_open_file_limit, MAX_CONNECTIONS, MAX_PER_SOURCE};
+pub use rate::RateLimit;
 use unknown::UnknownSenders;
 
 /// Default port; fixed so receiver URLs registered in Quay/DTR stay valid across restarts.
@@ -92,6 +94,8 @@ pub struct ReceiverConfig {
     pub max_connections: usize,
     /// Connections held at once from one address.
     pub max_per_source: usize,
+    /// Requests per second per sender address; over it, 429.
+    pub rate_limit: RateLimit,
 }
 
 impl Default for ReceiverConfig {
@@ -106,6 +110,7 @@ impl Default for ReceiverConfig {
             min_free_bytes: crate::disk::DEFAULT_MIN_FREE,
             max_connections: MAX_CONNECTIONS,
             max_per_source: MAX_PER_SOURCE,
+            rate_limit: RateLimit::default(),
         }
     }
 }
@@ -118,6 +123,7 @@ pub struct Outlets {
     refused_from_browsers: Arc<AtomicU64>,
     unknown_routes: Arc<AtomicU64>,
     refused_low_disk: Arc<AtomicU64>,
+    rate_limited: Arc<AtomicU64>,
 }
 
 impl Outlets {
@@ -128,7 +134,13 @@ impl Outlets {
             refused_from_browsers: Arc::new(AtomicU64::new(0)),
             unknown_routes: Arc::new(AtomicU64::new(0)),
             refused_low_disk: Arc::new(AtomicU64::new(0)),
+            rate_limited: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Requests refused so far because their sender went over the rate limit.
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(Ordering::Relaxed)
     }
 
     /// Requests refused so far because the disk was almost full.
@@ -166,6 +178,7 @@ struct AppState {
     events: Outlets,
     unknown: Arc<UnknownSenders>,
     disk: Arc<crate::disk::DiskWatch>,
+    rate: Arc<rate::Buckets>,
 }
 
 /// A running receiver. Dropping it stops the server too, like [`Receiver::shutdown`] without
@@ -229,6 +242,7 @@ impl Receiver {
             events: events.clone(),
             unknown: Arc::default(),
             disk: Arc::default(),
+            rate: Arc::default(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(accept_loop(listener, state, stopped));
@@ -590,6 +604,10 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
             .refused_from_browsers
             .fetch_add(1, Ordering::Relaxed);
         return StatusCode::FORBIDDEN.into_response();
+    }
+    if !state.rate.allow(remote.ip(), &state.config.rate_limit) {
+        state.events.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response();
     }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();

@@ -71,6 +71,9 @@ pub struct ReceiverStatus {
     /// Deliveries refused (507, retry later) because the disk was almost full.
     #[ts(type = "number")]
     pub refused_low_disk: u64,
+    /// Requests refused (429) because their sender went over the per-address rate limit.
+    #[ts(type = "number")]
+    pub rate_limited: u64,
 }
 
 /// What an inbox operation can fail with.
@@ -260,6 +263,7 @@ impl Inbox {
             refused_from_browsers: self.feed.refused_from_browsers(),
             unknown_route_requests: self.feed.unknown_routes(),
             refused_low_disk: self.feed.refused_low_disk(),
+            rate_limited: self.feed.rate_limited(),
             ..lock(&self.status).clone()
         }
     }

@@ -260,7 +260,11 @@ unknownRouteRequests: number,
 /**
  * Deliveries refused (507, retry later) because the disk was almost full.
  */
-refusedLowDisk: number, };
+refusedLowDisk: number, 
+/**
+ * Requests refused (429) because their sender went over the per-address rate limit.
+ */
+rateLimited: number, };
 
 /**
  * What the target answered.

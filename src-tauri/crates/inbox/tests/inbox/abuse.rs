@@ -241,3 +241,50 @@ async fn a_full_disk_gets_503_for_what_is_not_stored_and_recovers_when_space_ret
         stored.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_over_the_rate_limit_gets_429_and_another_is_not_slowed() {
+    // Loopback is exempt by default (tests and benchmarks run there); here it plays the LAN.
+    let f = start_receiver("abuse-rate", |c| {
+        c.rate_limit = inbox::receiver::RateLimit {
+            per_second: 20,
+            burst: 20,
+            exempt_loopback: false,
+        }
+    })
+    .await;
+    let token = quay_route(&f.store, RouteResponse::default());
+    let path = format!("/hooks/{token}");
+    // The attacker knows the real route and posts 300 requests as fast as it can.
+    let mut statuses = Vec::new();
+    let started = Instant::now();
+    for _ in 0..300 {
+        let mut tcp = attacker_connects(f.addr()).await.unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{QUAY_PUSH}",
+            QUAY_PUSH.len()
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = tcp.read_to_end(&mut answer).await;
+        statuses.push(String::from_utf8_lossy(&answer[..12.min(answer.len())]).into_owned());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let stored = statuses.iter().filter(|s| s.ends_with("200")).count();
+    let limited = statuses.iter().filter(|s| s.ends_with("429")).count();
+    assert_eq!(stored + limited, 300, "{statuses:?}");
+    let allowed = 20.0 + 20.0 * elapsed + 1.0;
+    assert!(
+        (stored as f64) <= allowed,
+        "{stored} stored in {elapsed:.2} s"
+    );
+    assert!(limited > 0);
+    assert_eq!(f.store.count().unwrap() as usize, stored);
+    assert_eq!(f.receiver.feed().rate_limited() as usize, limited);
+    // The registry on another address keeps its own budget.
+    let client = reqwest::Client::new();
+    for _ in 0..10 {
+        assert_eq!(genuine(&client, &format!("{}{path}", f.base)).await, 200);
+    }
+    println!("rate limit 20/s: {stored} of 300 stored in {elapsed:.2} s, {limited} got 429");
+}
