@@ -661,7 +661,7 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     let read = match declared {
         // Refuse before reading a byte when the sender already says it is too large.
         Some(n) if n > limit as u64 => Err(ReadError::TooLarge(n)),
-        _ => tokio::time::timeout(state.config.read_timeout, read_body(body, limit))
+        _ => tokio::time::timeout(state.config.read_timeout, read_body(body, limit, declared))
             .await
             .unwrap_or(Err(ReadError::Timeout)),
     };
