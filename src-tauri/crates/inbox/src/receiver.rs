@@ -34,7 +34,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::recognize::{recognize, EventKind, Recognized, Source};
+use crate::recognize::{recognize, Recognized};
 use body::{declared_length, read_body, ReadError};
 
 mod body;
@@ -508,17 +508,17 @@ async fn record_refused_head(
         received_at: now_ms(),
         remote_addr: Some(remote.to_string()),
         status: status.as_u16(),
-        recognized: Some(Recognized {
-            source: Source::Unknown,
-            kind: EventKind::Unrecognized,
-            repository: None,
-            tags: Vec::new(),
-            digest: None,
-            summary: format!("refused before reading: {why}; method and path unknown"),
-            alert: None,
-        }),
+        recognized: Some(Recognized::unknown(format!(
+            "refused before reading: {why}; method and path unknown"
+        ))),
         ..NewDelivery::default()
     };
+    record_refused(state, delivery).await;
+}
+
+/// Stores a request the receiver refused (it has no body) and publishes it. A failure is only
+/// logged: the sender has its answer already.
+async fn record_refused(state: &AppState, delivery: NewDelivery) {
     let summary = summary_of(&delivery);
     match state.store.insert_async(delivery).await {
         Ok(id) => {
@@ -527,7 +527,7 @@ async fn record_refused_head(
                 .deliveries
                 .send(DeliverySummary { id, ..summary });
         }
-        Err(e) => tracing::error!("inbox receiver: storing a refused request failed: {e}"),
+        Err(e) => tracing::error!("inbox receiver: recording a refused request failed: {e}"),
     }
 }
 
@@ -762,27 +762,10 @@ async fn unknown_route(
         route_token,
         size: declared.unwrap_or(0),
         status: StatusCode::NOT_FOUND.as_u16(),
-        recognized: Some(Recognized {
-            source: Source::Unknown,
-            kind: EventKind::Unrecognized,
-            repository: None,
-            tags: Vec::new(),
-            digest: None,
-            summary,
-            alert: None,
-        }),
+        recognized: Some(Recognized::unknown(summary)),
         ..NewDelivery::default()
     };
-    let summary = summary_of(&delivery);
-    match state.store.insert_async(delivery).await {
-        Ok(id) => {
-            let _ = state
-                .events
-                .deliveries
-                .send(DeliverySummary { id, ..summary });
-        }
-        Err(e) => tracing::error!("inbox receiver: recording an unknown-route request failed: {e}"),
-    }
+    record_refused(state, delivery).await;
     StatusCode::NOT_FOUND.into_response()
 }
 

@@ -248,7 +248,8 @@ pub fn recognize(
 }
 
 impl Recognized {
-    fn unknown(summary: String) -> Self {
+    /// Nothing recognised; `summary` says what the body (or the request) was.
+    pub(crate) fn unknown(summary: String) -> Self {
         Self {
             source: Source::Unknown,
             kind: EventKind::Unrecognized,
