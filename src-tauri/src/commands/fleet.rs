@@ -274,33 +274,24 @@ pub async fn fleet_spec(
     })
 }
 
-/// Applies the create and delete lines of a plan.
+/// Applies the create and delete lines of a plan. With `retry` (lines that failed before) each
+/// target is read first, so a change that went through despite the error is not made twice.
 pub async fn fleet_apply(
     app: &AppHandle<impl Runtime>,
     connection_id: Uuid,
     items: Vec<PlanItem>,
+    retry: bool,
     on_progress: Channel<Progress>,
 ) -> CommandResult<Vec<Applied>> {
     let source = source(app, connection_id).await?;
-    Ok(plan::apply(&source, items, DEFAULT_CONCURRENCY, |p| {
+    let progress = |p| {
         let _ = on_progress.send(p);
+    };
+    Ok(if retry {
+        plan::retry(&source, items, DEFAULT_CONCURRENCY, progress).await
+    } else {
+        plan::apply(&source, items, DEFAULT_CONCURRENCY, progress).await
     })
-    .await)
-}
-
-/// Applies lines that failed before, reading each target first so a change that went through
-/// despite the error is not made twice.
-pub async fn fleet_retry(
-    app: &AppHandle<impl Runtime>,
-    connection_id: Uuid,
-    items: Vec<PlanItem>,
-    on_progress: Channel<Progress>,
-) -> CommandResult<Vec<Applied>> {
-    let source = source(app, connection_id).await?;
-    Ok(plan::retry(&source, items, DEFAULT_CONCURRENCY, |p| {
-        let _ = on_progress.send(p);
-    })
-    .await)
 }
 
 /// Deletes exactly what an apply created.

@@ -58,9 +58,7 @@ macro_rules! for_each_command {
             fleet::fleet_plan_copy(connection_id: Uuid, from: Target, ids: Option<Vec<String>>,
                 to: Vec<Target> | on_progress: Progress) -> Plan;
             fleet::fleet_spec(connection_id: Uuid, target: Target, id: String) -> NotificationSpec;
-            fleet::fleet_apply(connection_id: Uuid, items: Vec<PlanItem>
-                | on_progress: Progress) -> Vec<Applied>;
-            fleet::fleet_retry(connection_id: Uuid, items: Vec<PlanItem>
+            fleet::fleet_apply(connection_id: Uuid, items: Vec<PlanItem>, retry: bool
                 | on_progress: Progress) -> Vec<Applied>;
             fleet::fleet_undo(connection_id: Uuid, applied: Vec<Applied>) -> Vec<ActionResult>;
             fleet::fleet_export(connection_id: Uuid, namespace: Option<String>,

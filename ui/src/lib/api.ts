@@ -279,12 +279,14 @@ export const api = {
   /** A notification as an editable spec. */
   fleetSpec: (connectionId: string, target: Target, id: string) =>
     call("fleet_spec", { connectionId, target, id }),
-  /** Applies the create and delete lines of a plan. */
-  fleetApply: (connectionId: string, items: PlanItem[], onProgress: (p: Progress) => void) =>
-    call("fleet_apply", { connectionId, items, onProgress: channel(onProgress) }),
-  /** Applies lines that failed, reading each repository first so nothing is made twice. */
-  fleetRetry: (connectionId: string, items: PlanItem[], onProgress: (p: Progress) => void) =>
-    call("fleet_retry", { connectionId, items, onProgress: channel(onProgress) }),
+  /** Applies the create and delete lines of a plan; with `retry` (lines that failed before)
+   *  each repository is read first, so nothing is made twice. */
+  fleetApply: (
+    connectionId: string,
+    items: PlanItem[],
+    retry: boolean,
+    onProgress: (p: Progress) => void,
+  ) => call("fleet_apply", { connectionId, items, retry, onProgress: channel(onProgress) }),
   /** Deletes exactly what an apply created. */
   fleetUndo: (connectionId: string, applied: Applied[]) =>
     call("fleet_undo", { connectionId, applied }),

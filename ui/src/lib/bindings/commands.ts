@@ -39,8 +39,7 @@ export type Commands = {
   fleet_plan: { args: { connectionId: string; setText: string; prune: boolean; onProgress: Channel<Progress> }; result: Plan };
   fleet_plan_copy: { args: { connectionId: string; from: Target; ids: Array<string> | null; to: Array<Target>; onProgress: Channel<Progress> }; result: Plan };
   fleet_spec: { args: { connectionId: string; target: Target; id: string }; result: NotificationSpec };
-  fleet_apply: { args: { connectionId: string; items: Array<PlanItem>; onProgress: Channel<Progress> }; result: Array<Applied> };
-  fleet_retry: { args: { connectionId: string; items: Array<PlanItem>; onProgress: Channel<Progress> }; result: Array<Applied> };
+  fleet_apply: { args: { connectionId: string; items: Array<PlanItem>; retry: boolean; onProgress: Channel<Progress> }; result: Array<Applied> };
   fleet_undo: { args: { connectionId: string; applied: Array<Applied> }; result: Array<ActionResult> };
   fleet_export: { args: { connectionId: string; namespace: string | null; targets: Array<Target> | null; save: boolean }; result: ExportedSet };
   fleet_edit: { args: { connectionId: string; target: Target; oldId: string; spec: NotificationSpec; test: boolean }; result: EditOutcome };
