@@ -19,25 +19,14 @@ use registry::quay::client::QuayClient;
 use registry::quay::{QuayEventSpec, QuayMethodSpec, QuayNotificationDraft, QuayRepoRef};
 use registry::tls::TlsOptions;
 
+mod support;
+use support::{memory, row};
+
 const LATENCY: Duration = Duration::from_millis(50);
 const REPOSITORIES: usize = 1_000;
 const BIG: usize = 10_000;
 const CONCURRENCY: usize = 8;
 const TOKEN: &str = "qTok-Bench-fleet-0123456789";
-
-/// Resident and peak memory of this process (client and fake server together), in MiB.
-fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 /// `sequential` requests one after another, then `fanned` items of `per_item` requests each
 /// with `concurrency` items at a time.
@@ -62,16 +51,6 @@ async fn baseline(sequential: usize, fanned: usize, per_item: u32, concurrency: 
     )
     .await;
     started.elapsed()
-}
-
-fn row(what: &str, took: Duration, ideal: Duration, baseline: Duration) {
-    println!(
-        "| {what} | {:.2} s | {:.2} s | {:.3} | {:.3} |",
-        took.as_secs_f64(),
-        ideal.as_secs_f64(),
-        took.as_secs_f64() / ideal.as_secs_f64(),
-        took.as_secs_f64() / baseline.as_secs_f64(),
-    );
 }
 
 fn hook(url: &str, event: QuayEventSpec) -> QuayNotificationDraft {

@@ -13,38 +13,17 @@ use registry::quay::client::QuayClient;
 use registry::quay::{QuayEventSpec, QuayMethodSpec, QuayNotificationDraft, QuayRepoRef};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{memory, row};
+
 const LATENCY: Duration = Duration::from_millis(50);
 const REPOSITORIES: usize = 1_000;
 const PAGED_REPOSITORIES: usize = 10_000;
 const QUAY_TOKEN: &str = "qTok-Bench-0123456789abcdef";
 const DTR_TOKEN: &str = "dtrTok-bench-0123456789";
 
-/// Resident and peak memory of this process (client and fake server together), in MiB.
-fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 fn ideal(items: usize, concurrency: usize) -> Duration {
     LATENCY * items.div_ceil(concurrency) as u32
-}
-
-fn row(what: &str, took: Duration, ideal: Duration, baseline: Duration) {
-    println!(
-        "| {what} | {:.2} s | {:.2} s | {:.3} | {:.3} |",
-        took.as_secs_f64(),
-        ideal.as_secs_f64(),
-        took.as_secs_f64() / ideal.as_secs_f64(),
-        took.as_secs_f64() / baseline.as_secs_f64(),
-    );
 }
 
 async fn sleep_baseline(items: usize, concurrency: usize) -> Duration {
