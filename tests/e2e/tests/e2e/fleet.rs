@@ -10,7 +10,10 @@ use e2e::webdriver::Session;
 use fakes::quay::{FakeQuay, Scope};
 use serde_json::{json, Value};
 
-use crate::workflows::{add_connection, click, click_in, nav, remove_connection, shot, WAIT};
+use crate::workflows::{
+    acme_notifications, add_connection, click, click_in, fake_quay_api, nav, remove_connection,
+    shot, WAIT,
+};
 
 const TOKEN: &str = "qTok-E2E-Fleet-7c3e91d2";
 const REPOS: [&str; 4] = ["web", "api", "db", "ops"];
@@ -29,35 +32,17 @@ async fn fake_quay() -> FakeQuay {
     fake
 }
 
-/// Calls the fake's API as a script would.
 async fn quay_api(
     fake: &FakeQuay,
     method: reqwest::Method,
     path: &str,
     body: Option<Value>,
 ) -> Value {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}/api/v1{path}", fake.base_url()))
-        .bearer_auth(TOKEN)
-        .header("X-Requested-With", "XMLHttpRequest");
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let answer = request.send().await.unwrap();
-    answer.json().await.unwrap_or(Value::Null)
+    fake_quay_api(fake, TOKEN, method, path, body).await
 }
 
 async fn notifications(fake: &FakeQuay, repo: &str) -> Vec<Value> {
-    quay_api(
-        fake,
-        reqwest::Method::GET,
-        &format!("/repository/acme/{repo}/notification/"),
-        None,
-    )
-    .await["notifications"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    acme_notifications(fake, TOKEN, repo).await
 }
 
 async fn create(fake: &FakeQuay, repo: &str, event: &str, url: &str, title: &str) -> String {

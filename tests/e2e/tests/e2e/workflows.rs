@@ -139,6 +139,45 @@ async fn open_repository(session: &Session, connection: &str, namespace: &str, n
     session.click(&repo).await;
 }
 
+/// Calls the fake Quay's API with `token`, as a script would; the answer's JSON (null if none).
+pub(crate) async fn fake_quay_api(
+    fake: &FakeQuay,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/api/v1{path}", fake.base_url()))
+        .bearer_auth(token)
+        .header("X-Requested-With", "XMLHttpRequest");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.unwrap();
+    answer.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+/// The notifications of `acme/{repo}` on the fake Quay.
+pub(crate) async fn acme_notifications(
+    fake: &FakeQuay,
+    token: &str,
+    repo: &str,
+) -> Vec<serde_json::Value> {
+    let answer = fake_quay_api(
+        fake,
+        token,
+        reqwest::Method::GET,
+        &format!("/repository/acme/{repo}/notification/"),
+        None,
+    )
+    .await;
+    answer["notifications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("no notification list for acme/{repo}: {answer}"))
+}
+
 /// Every file of the run: the app's XDG config, data and cache folders and the logs of the app,
 /// tauri-driver and dunst, read as bytes.
 fn app_files() -> Vec<(PathBuf, Vec<u8>)> {
@@ -276,20 +315,8 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
     session
         .find("[data-testid=plan-line][data-result=ok]", WAIT)
         .await;
-    let on_billing = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/repository/acme/billing/notification/",
-            fake.base_url()
-        ))
-        .bearer_auth(QUAY_TOKEN)
-        .header("X-Requested-With", "XMLHttpRequest")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    assert_eq!(on_billing["notifications"][0]["event"], "build_failure");
+    let on_billing = acme_notifications(&fake, QUAY_TOKEN, "billing").await;
+    assert_eq!(on_billing[0]["event"], "build_failure");
     click(&session, "plan-close").await;
 
     click_in(&session, &row, "notification-delete").await;
@@ -297,24 +324,8 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
     session
         .find("[data-testid=notifications-empty]", WAIT)
         .await;
-    let left = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/repository/acme/payments/notification/",
-            fake.base_url()
-        ))
-        .bearer_auth(QUAY_TOKEN)
-        .header("X-Requested-With", "XMLHttpRequest")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    assert_eq!(
-        left["notifications"],
-        serde_json::json!([]),
-        "gone from the fake"
-    );
+    let left = acme_notifications(&fake, QUAY_TOKEN, "payments").await;
+    assert_eq!(left, Vec::<serde_json::Value>::new(), "gone from the fake");
 
     // Ctrl+K, type the repository, Enter: the palette opens it again from another screen.
     nav(&session, "connections").await;
