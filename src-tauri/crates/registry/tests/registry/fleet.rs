@@ -73,6 +73,17 @@ fn build_failure(url: &str) -> NotificationSpec {
     ))
 }
 
+/// One build_failure webhook to `url` wanted on each of `targets`.
+fn build_failure_on(targets: &[Target], url: &str) -> Vec<Wanted> {
+    targets
+        .iter()
+        .map(|t| Wanted {
+            target: t.clone(),
+            notifications: vec![Ok(build_failure(url))],
+        })
+        .collect()
+}
+
 async fn create(source: &Source, repo: &str, draft: &QuayNotificationDraft) -> String {
     quay_client(source)
         .create_notification(&QuayRepoRef::new("acme", repo), draft)
@@ -344,15 +355,7 @@ async fn a_rollout_plans_creates_skips_and_cannots_applies_and_undoes_exactly_it
     let existing = create(&source, "db", &titled).await;
     let unrelated = create(&source, "web", &hook(QuayEventSpec::RepoPush, url)).await;
 
-    let wanted = |targets: &[Target]| -> Vec<Wanted> {
-        targets
-            .iter()
-            .map(|t| Wanted {
-                target: t.clone(),
-                notifications: vec![Ok(build_failure(url))],
-            })
-            .collect()
-    };
+    let wanted = |targets: &[Target]| build_failure_on(targets, url);
     let targets = [
         repo("web"),
         repo("api"),
@@ -457,12 +460,7 @@ async fn copying_a_repositorys_notifications_plans_them_for_each_other_repositor
 #[tokio::test]
 async fn a_rate_limit_mid_run_fails_only_its_line_and_says_to_slow_down() {
     let (quay, source) = quay_fleet(&["a", "b", "c", "d"]).await;
-    let wanted = ["a", "b", "c", "d"]
-        .map(|r| Wanted {
-            target: repo(r),
-            notifications: vec![Ok(build_failure("https://ci.example/x"))],
-        })
-        .to_vec();
+    let wanted = build_failure_on(&["a", "b", "c", "d"].map(repo), "https://ci.example/x");
     let p = plan(&source, wanted, false, 1, |_| {}).await;
     assert_eq!(p.count(Change::Create), 4);
     // After the first repository is done, Quay (nginx in front of it) answers 429 once.
@@ -490,12 +488,7 @@ async fn a_rate_limit_mid_run_fails_only_its_line_and_says_to_slow_down() {
 #[tokio::test]
 async fn a_request_that_never_answers_mid_run_times_out_alone() {
     let (quay, source) = quay_fleet(&["a", "b", "c"]).await;
-    let wanted = ["a", "b", "c"]
-        .map(|r| Wanted {
-            target: repo(r),
-            notifications: vec![Ok(build_failure("https://ci.example/x"))],
-        })
-        .to_vec();
+    let wanted = build_failure_on(&["a", "b", "c"].map(repo), "https://ci.example/x");
     let p = plan(&source, wanted, false, 1, |_| {}).await;
     // After the first repository, Quay stops answering one request (a hung worker).
     let started = std::time::Instant::now();
@@ -529,10 +522,7 @@ async fn a_retry_after_a_lost_answer_does_not_create_twice() {
     let (quay, source) = quay_fleet(&["a"]).await;
     let p = plan(
         &source,
-        vec![Wanted {
-            target: repo("a"),
-            notifications: vec![Ok(build_failure("https://ci.example/x"))],
-        }],
+        build_failure_on(&[repo("a")], "https://ci.example/x"),
         false,
         1,
         |_| {},
