@@ -576,6 +576,18 @@ async fn invalid_entries_are_planned_as_invalid_with_the_reason() {
     assert_eq!(p.items[2].reason.as_deref(), Some("unreadable entry: x"));
 }
 
+/// Plans `set` on `on` (4 requests at a time).
+async fn plan_set(on: &Source, set: &NotificationSet, prune: bool) -> registry::fleet::plan::Plan {
+    plan(
+        on,
+        set.wanted(ConnectionKind::Quay).unwrap(),
+        prune,
+        4,
+        |_| {},
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_set_moves_from_one_quay_to_another_and_applying_twice_changes_nothing() {
     let (staging, from) = quay_fleet(&["web", "api", "empty"]).await;
@@ -630,27 +642,13 @@ async fn a_set_moves_from_one_quay_to_another_and_applying_twice_changes_nothing
     let set = NotificationSet::parse(&text).unwrap();
 
     // On the source everything is unchanged, the hidden Slack URL included.
-    let same = plan(
-        &from,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        false,
-        4,
-        |_| {},
-    )
-    .await;
+    let same = plan_set(&from, &set, false).await;
     assert!(!same.has_changes(), "{same:#?}");
     assert_eq!(same.count(Change::Unchanged), 3);
 
     // On production: the Slack one cannot be made without its URL, nor the e-mail one before
     // the address is confirmed there.
-    let first = plan(
-        &to,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        false,
-        4,
-        |_| {},
-    )
-    .await;
+    let first = plan_set(&to, &set, false).await;
     let counts = |p: &registry::fleet::plan::Plan| {
         [Change::Create, Change::Invalid, Change::Cannot].map(|c| p.count(c))
     };
@@ -666,25 +664,11 @@ async fn a_set_moves_from_one_quay_to_another_and_applying_twice_changes_nothing
         .unwrap()
         .contains("sec@acme.example"));
     prod.authorize_email("acme", "api", "sec@acme.example");
-    let first = plan(
-        &to,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        false,
-        4,
-        |_| {},
-    )
-    .await;
+    let first = plan_set(&to, &set, false).await;
     assert_eq!(counts(&first), [2, 1, 0], "{first:#?}");
     let applied = apply(&to, first.items, 4, |_| {}).await;
     assert!(applied.iter().all(|a| a.ok), "{applied:#?}");
-    let second = plan(
-        &to,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        false,
-        4,
-        |_| {},
-    )
-    .await;
+    let second = plan_set(&to, &set, false).await;
     assert!(!second.has_changes(), "{second:#?}");
 
     // Something added by hand on production is kept, and deleted only with prune.
@@ -694,34 +678,13 @@ async fn a_set_moves_from_one_quay_to_another_and_applying_twice_changes_nothing
         &hook(QuayEventSpec::RepoPush, "https://manual.example/x"),
     )
     .await;
-    let kept = plan(
-        &to,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        false,
-        4,
-        |_| {},
-    )
-    .await;
+    let kept = plan_set(&to, &set, false).await;
     assert_eq!((kept.count(Change::Extra), kept.has_changes()), (1, false));
-    let pruned = plan(
-        &to,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        true,
-        4,
-        |_| {},
-    )
-    .await;
+    let pruned = plan_set(&to, &set, true).await;
     assert_eq!(pruned.count(Change::Delete), 1);
     let applied = apply(&to, pruned.items, 4, |_| {}).await;
     assert!(applied.iter().all(|a| a.ok), "{applied:#?}");
-    let after = plan(
-        &to,
-        set.wanted(ConnectionKind::Quay).unwrap(),
-        true,
-        4,
-        |_| {},
-    )
-    .await;
+    let after = plan_set(&to, &set, true).await;
     assert!(!after.has_changes(), "{after:#?}");
 
     assert!(
