@@ -5,6 +5,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::broadcast::{self, error::RecvError};
+
 use inbox::store::DeliverySummary;
 use inbox::Inbox;
 use tauri::ipc::Channel;
@@ -44,32 +46,76 @@ pub fn forward_deliveries<R: Runtime>(app: &tauri::AppHandle<R>, inbox: &Inbox) 
     let mut deliveries = inbox.subscribe();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
-        loop {
-            let first = match deliveries.recv().await {
-                Ok(delivery) => delivery,
-                Err(RecvError::Lagged(n)) => {
-                    tracing::warn!("the UI's live feed missed {n} deliveries");
-                    continue;
-                }
-                Err(RecvError::Closed) => break,
-            };
-            let mut batch = vec![first];
-            let window = tokio::time::sleep(BATCH_WINDOW);
-            tokio::pin!(window);
-            while batch.len() < MAX_BATCH {
-                tokio::select! {
-                    () = &mut window => break,
-                    next = deliveries.recv() => match next {
-                        Ok(delivery) => batch.push(delivery),
-                        Err(RecvError::Lagged(n)) => {
-                            tracing::warn!("the UI's live feed missed {n} deliveries");
-                        }
-                        Err(RecvError::Closed) => break,
-                    },
-                }
-            }
+        while let Some(batch) = next_batch(&mut deliveries, BATCH_WINDOW, MAX_BATCH).await {
             handle.state::<LiveFeed>().send(batch);
         }
     });
+}
+
+/// Waits for a delivery, then takes what else arrives within `window` of it (at most `max`
+/// in all); `None` once the feed has closed with nothing left.
+async fn next_batch<T: Clone>(
+    deliveries: &mut broadcast::Receiver<T>,
+    window: Duration,
+    max: usize,
+) -> Option<Vec<T>> {
+    let first = loop {
+        match deliveries.recv().await {
+            Ok(delivery) => break delivery,
+            Err(RecvError::Lagged(n)) => {
+                tracing::warn!("the UI's live feed missed {n} deliveries");
+            }
+            Err(RecvError::Closed) => return None,
+        }
+    };
+    let mut batch = vec![first];
+    let window = tokio::time::sleep(window);
+    tokio::pin!(window);
+    while batch.len() < max {
+        tokio::select! {
+            () = &mut window => break,
+            next = deliveries.recv() => match next {
+                Ok(delivery) => batch.push(delivery),
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!("the UI's live feed missed {n} deliveries");
+                }
+                Err(RecvError::Closed) => break,
+            },
+        }
+    }
+    Some(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn deliveries_within_the_window_go_together_and_a_burst_is_cut_at_the_maximum() {
+        let (tx, mut rx) = broadcast::channel(1024);
+        for n in 0..3 {
+            tx.send(n).unwrap();
+        }
+        let window = Duration::from_millis(100);
+        assert_eq!(next_batch(&mut rx, window, 500).await, Some(vec![0, 1, 2]));
+        // One now, one after the window has passed: two batches.
+        tx.send(3).unwrap();
+        let late = tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            late.send(4).unwrap();
+        });
+        assert_eq!(next_batch(&mut rx, window, 500).await, Some(vec![3]));
+        assert_eq!(next_batch(&mut rx, window, 500).await, Some(vec![4]));
+        for n in 0..7 {
+            tx.send(n).unwrap();
+        }
+        assert_eq!(
+            next_batch(&mut rx, window, 5).await,
+            Some(vec![0, 1, 2, 3, 4])
+        );
+        assert_eq!(next_batch(&mut rx, window, 5).await, Some(vec![5, 6]));
+        drop(tx);
+        assert_eq!(next_batch(&mut rx, window, 5).await, None);
+    }
 }

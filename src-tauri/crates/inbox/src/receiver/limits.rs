@@ -128,16 +128,30 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn the_soft_open_file_limit_is_raised_to_the_hard_one() {
-        let now = raise_open_file_limit().unwrap();
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
+        let read = || {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: as above.
+            assert_eq!(
+                unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+                0
+            );
+            limit
+        };
+        // Lower the soft limit first (by one, harmless to other tests), so the raise is seen
+        // even where the soft limit starts at the hard one.
+        let start = read();
+        let lowered = libc::rlimit {
+            rlim_cur: start.rlim_max - 1,
+            ..start
         };
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
+        assert_eq!(read().rlim_cur, start.rlim_max - 1);
+        let now = raise_open_file_limit().unwrap();
+        let limit = read();
         assert_eq!(now, limit.rlim_cur);
         assert_eq!(limit.rlim_cur, limit.rlim_max);
     }
