@@ -20,7 +20,7 @@
 
 // The allocator the app's binary uses (src-tauri/src/main.rs), for both servers alike.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: inbox::allocator::Allocator = inbox::allocator::Allocator;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

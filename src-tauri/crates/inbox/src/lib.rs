@@ -22,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod disk;
 pub mod export;
 pub mod header_blob;

@@ -299,7 +299,7 @@ fn describe_json(value: Json<'_>) -> String {
     match value.kind() {
         Kind::Array => format!(
             "JSON array of {} items",
-            value.as_array().map_or(0, |items| items.len())
+            value.each_item(|_| ()).unwrap_or(0)
         ),
         Kind::String => "JSON string".into(),
         Kind::Number => "JSON number".into(),
@@ -307,7 +307,7 @@ fn describe_json(value: Json<'_>) -> String {
         Kind::Null => "JSON null".into(),
         Kind::Object => format!(
             "JSON object with {} keys",
-            value.as_object().map_or(0, |obj| obj.len())
+            value.each_entry(|_, _| ()).unwrap_or(0)
         ),
     }
 }

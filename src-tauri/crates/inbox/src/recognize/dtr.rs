@@ -30,7 +30,9 @@ pub(super) fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
     let scan_summary = contents.get("scanSummary").and_then(|s| s.as_object());
     let tag =
         str_at(&contents, "tag").or_else(|| scan_summary.as_ref().and_then(|s| str_at(s, "tag")));
-    let tags = clean_tags(tag.as_deref());
+    let mut tags = Tags::default();
+    tags.extend(tag.as_deref());
+    let tags = tags.kept;
     let digest = str_at(&contents, "digest")
         .map(|d| clean(&d, MAX_DIGEST))
         .filter(|d| !d.is_empty());

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// One JSON value, kept as its text.
@@ -60,12 +60,24 @@ impl<'a> Json<'a> {
             .flatten()
     }
 
-    pub fn as_array(&self) -> Option<Vec<Json<'a>>> {
+    /// Calls `f` with each item of an array, in order, without collecting them, so an array
+    /// costs only what `f` keeps. The number of items; `None` when this is not an array.
+    pub fn each_item(&self, f: impl FnMut(Json<'a>)) -> Option<usize> {
         if self.kind() != Kind::Array {
             return None;
         }
-        let items: Vec<&'a RawValue> = serde_json::from_str(self.text()).ok()?;
-        Some(items.into_iter().map(Json).collect())
+        let mut de = serde_json::Deserializer::from_str(self.text());
+        de.deserialize_seq(Items(f)).ok()
+    }
+
+    /// Calls `f` with each key and value of an object, in body order (a repeated key is seen
+    /// each time), without collecting them. The number of entries; `None` for a non-object.
+    pub fn each_entry(&self, f: impl FnMut(Cow<'a, str>, Json<'a>)) -> Option<usize> {
+        if !self.is_object() {
+            return None;
+        }
+        let mut de = serde_json::Deserializer::from_str(self.text());
+        de.deserialize_map(Entries(f)).ok()
     }
 
     /// The string's content, borrowed unless it had escapes to undo.
@@ -116,14 +128,6 @@ impl<'a> Obj<'a> {
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(|k| k.as_ref())
     }
-
-    pub fn into_keys(self) -> impl Iterator<Item = Cow<'a, str>> {
-        self.0.into_keys()
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = Json<'a>> + '_ {
-        self.0.values().copied()
-    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Obj<'a> {
@@ -143,6 +147,40 @@ impl<'de: 'a, 'a> Deserialize<'de> for Obj<'a> {
             }
         }
         deserializer.deserialize_map(ObjVisitor(std::marker::PhantomData))
+    }
+}
+
+struct Items<F>(F);
+
+impl<'de, F: FnMut(Json<'de>)> Visitor<'de> for Items<F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(mut self, mut seq: S) -> Result<usize, S::Error> {
+        let mut count = 0;
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            (self.0)(Json(item));
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+struct Entries<F>(F);
+
+impl<'de, F: FnMut(Cow<'de, str>, Json<'de>)> Visitor<'de> for Entries<F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<M: MapAccess<'de>>(mut self, mut map: M) -> Result<usize, M::Error> {
+        let mut count = 0;
+        while let Some((key, value)) = map.next_entry::<Text<'de>, &'de RawValue>()? {
+            (self.0)(key.0, Json(value));
+            count += 1;
+        }
+        Ok(count)
     }
 }
 
@@ -204,13 +242,26 @@ mod tests {
         assert!(obj.get("missing").is_none());
         let arr = Json::parse("[1, \"two\", {\"n\": null}]").unwrap();
         assert_eq!(arr.kind(), Kind::Array);
-        let items = arr.as_array().unwrap();
-        assert_eq!(items.len(), 3);
+        let mut items = Vec::new();
+        assert_eq!(arr.each_item(|item| items.push(item)), Some(3));
         assert_eq!(
             items[2].as_object().unwrap().get("n").unwrap().kind(),
             Kind::Null
         );
+        assert_eq!(items[1].as_str().unwrap(), "two");
+        assert_eq!(arr.each_entry(|_, _| ()), None);
         assert!(arr.as_object().is_none());
+    }
+
+    #[test]
+    fn visits_entries_in_body_order_and_counts_repeats() {
+        let obj = Json::parse(r#"{"z": 1, "a\u0041": "x", "z": 2}"#).unwrap();
+        let mut seen = Vec::new();
+        let count = obj.each_entry(|k, v| seen.push(format!("{k}={}", v.text())));
+        assert_eq!(count, Some(3));
+        assert_eq!(seen, ["z=1", "aA=\"x\"", "z=2"]);
+        assert_eq!(obj.each_item(|_| ()), None);
+        assert_eq!(Json::parse("[]").unwrap().each_item(|_| ()), Some(0));
     }
 
     #[test]

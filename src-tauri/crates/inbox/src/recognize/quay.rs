@@ -20,10 +20,9 @@ pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
             .and_then(|name| join_repo(str_at(obj, "namespace").as_deref(), &name)),
     };
 
-    let raw_tags = quay_raw_tags(obj);
-    let tags = clean_tags(raw_tags.iter().map(|t| t.as_ref()));
+    let Tags { kept: tags, total } = quay_tags(obj);
     let digest = quay_digest(obj);
-    let summary = quay_summary(obj, &kind, repository.as_deref(), &tags, raw_tags.len());
+    let summary = quay_summary(obj, &kind, repository.as_deref(), &tags, total);
     let alert = match kind {
         EventKind::Quay(
             QuayEvent::BuildFailure | QuayEvent::RepoMirrorSyncFailed | QuayEvent::QuotaError,
@@ -85,47 +84,54 @@ fn infer_quay_kind(obj: &Obj<'_>) -> EventKind {
 
 /// Tags come from `updated_tags` (list, or tag→digest map in the older variant), `docker_tags`
 /// (builds) or `tags` (vulnerability, expiry).
-fn quay_raw_tags<'a>(obj: &Obj<'a>) -> Vec<Cow<'a, str>> {
+fn quay_tags(obj: &Obj<'_>) -> Tags {
+    let mut tags = Tags::default();
     let Some(value) = ["updated_tags", "docker_tags", "tags"]
         .iter()
         .find_map(|k| obj.get(k))
     else {
-        return Vec::new();
+        return tags;
     };
     match value.kind() {
-        Kind::Object => value
-            .as_object()
-            .map_or_else(Vec::new, |map| map.into_keys().collect()),
-        Kind::Array => value.as_array().map_or_else(Vec::new, |items| {
-            items.iter().filter_map(Json::as_str).collect()
-        }),
-        Kind::String => value.as_str().into_iter().collect(),
-        _ => Vec::new(),
+        Kind::Object => {
+            value.each_entry(|tag, _| tags.push(&tag));
+        }
+        Kind::Array => {
+            value.each_item(|item| {
+                if let Some(tag) = item.as_str() {
+                    tags.push(&tag);
+                }
+            });
+        }
+        Kind::String => tags.extend(value.as_str().as_deref()),
+        _ => {}
     }
+    tags
 }
 
 /// The map variant of `updated_tags` names digests; otherwise a lone manifest digest does.
 fn quay_digest(obj: &Obj<'_>) -> Option<String> {
-    if let Some(map) = obj.get("updated_tags").and_then(|t| t.as_object()) {
-        let mut digests = map.values().filter_map(|d| d.as_str());
-        let first = digests.next()?;
-        return digests
-            .all(|other| other == first)
-            .then(|| clean(&first, MAX_DIGEST));
+    if let Some(map) = obj.get("updated_tags").filter(|t| t.is_object()) {
+        let (mut first, mut same) = (None::<Cow<'_, str>>, true);
+        map.each_entry(|_, digest| match (&first, digest.as_str()) {
+            (None, Some(d)) => first = Some(d),
+            (Some(f), Some(d)) => same &= *f == d,
+            (_, None) => same = false,
+        });
+        return first.filter(|_| same).map(|d| clean(&d, MAX_DIGEST));
     }
     single_manifest_digest(obj)
 }
 
 /// `manifest_digests` holds `host/ns/repo@sha256:…` references; one of them names the digest.
 fn single_manifest_digest(obj: &Obj<'_>) -> Option<String> {
-    match obj.get("manifest_digests")?.as_array()?.as_slice() {
-        [one] => {
-            let one = one.as_str()?;
-            let digest = one.rsplit_once('@').map_or(one.as_ref(), |(_, d)| d);
-            Some(clean(digest, MAX_DIGEST))
-        }
-        _ => None,
-    }
+    let mut first = None;
+    let count = obj.get("manifest_digests")?.each_item(|item| {
+        first.get_or_insert(item);
+    })?;
+    let one = first.filter(|_| count == 1)?.as_str()?;
+    let digest = one.rsplit_once('@').map_or(one.as_ref(), |(_, d)| d);
+    Some(clean(digest, MAX_DIGEST))
 }
 
 fn quay_summary(

@@ -30,12 +30,30 @@ pub(super) fn scalar_at(obj: &Obj<'_>, key: &str) -> Option<String> {
     }
 }
 
-pub(super) fn clean_tags<'a>(tags: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    tags.into_iter()
-        .map(|t| clean(t, MAX_TAG))
-        .filter(|t| !t.is_empty())
-        .take(MAX_TAGS)
-        .collect()
+/// Tags as a body lists them: the first [`MAX_TAGS`] non-empty ones kept (display-safe), all of
+/// them counted, so a body with a million tags costs a hundred strings.
+#[derive(Default)]
+pub(super) struct Tags {
+    pub kept: Vec<String>,
+    pub total: usize,
+}
+
+impl Tags {
+    pub fn push(&mut self, tag: &str) {
+        self.total += 1;
+        if self.kept.len() < MAX_TAGS {
+            let tag = clean(tag, MAX_TAG);
+            if !tag.is_empty() {
+                self.kept.push(tag);
+            }
+        }
+    }
+
+    pub fn extend<'t>(&mut self, tags: impl IntoIterator<Item = &'t str>) {
+        for tag in tags {
+            self.push(tag);
+        }
+    }
 }
 
 /// A long repository name would push everything else out of the summary; the field keeps more.

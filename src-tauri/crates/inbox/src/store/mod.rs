@@ -15,6 +15,8 @@
 //! see [`header_blob`]), so non-UTF-8 content and repeated headers survive exactly as they
 //! arrived.
 
+mod borrowed_blob;
+mod reserve;
 mod rows;
 mod schema;
 mod types;
@@ -100,6 +102,7 @@ struct Inner {
     newest_search: Arc<AtomicU64>,
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
+    reserve: reserve::Reserve,
 }
 
 /// Every route by token. `generation` moves on every change made through this store, so a
@@ -140,6 +143,7 @@ impl Store {
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
                 .to_owned(),
+            reserve: reserve::Reserve::beside(path),
         });
         let weak = Arc::downgrade(&inner);
         let for_log = path.to_owned();
@@ -370,7 +374,7 @@ impl Store {
     /// created with incremental auto-vacuum; older files keep their size and reuse the pages).
     pub fn release_free_pages(&self) -> Result<()> {
         let conn = self.changes();
-        conn.execute_batch("PRAGMA incremental_vacuum;")?;
+        incremental_vacuum(&conn)?;
         // The file is truncated when the log is written back; do it now rather than at the
         // next automatic checkpoint.
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
@@ -422,9 +426,25 @@ impl Store {
         Ok(deleted as u64)
     }
 
-    /// Deletes every delivery (routes are kept).
+    /// Deletes every delivery (routes are kept) and gives the space back: the file and its
+    /// write-ahead log shrink to what the routes need. Works on a full disk too, with the space
+    /// set aside beside the database for that.
     pub fn clear(&self) -> Result<u64> {
-        Ok(self.changes().execute("DELETE FROM deliveries", [])? as u64)
+        self.inner.reserve.when_full(|| {
+            let conn = self.changes();
+            let deleted = conn.execute("DELETE FROM deliveries", [])? as u64;
+            // A file made before Wharf set incremental auto-vacuum never shrinks by itself;
+            // emptied, it converts with a VACUUM of almost nothing.
+            let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+            if mode == AUTO_VACUUM_INCREMENTAL {
+                incremental_vacuum(&conn)?;
+            } else {
+                conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+            }
+            // Readers may keep part of the log for now (the answer says so; not an error).
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(deleted)
+        })
     }
 
     /// Creates a route with a fresh random token.
@@ -531,6 +551,33 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// Gives every free page back to the file system, in steps of [`VACUUM_STEP`] pages, each its
+/// own transaction: in one transaction every page it frees is changed, more than the page cache
+/// holds, so SQLite spilled them all to the write-ahead log, which grew by the size of what was
+/// freed (and on a full disk could not). The pragma frees one page per row it answers, so each
+/// step is read to the end.
+fn incremental_vacuum(conn: &Connection) -> Result<()> {
+    let free_pages = || conn.query_row("PRAGMA freelist_count", [], |r| r.get::<_, i64>(0));
+    let mut free = free_pages()?;
+    while free > 0 {
+        let mut step = conn.prepare_cached(&format!("PRAGMA incremental_vacuum({VACUUM_STEP})"))?;
+        let mut rows = step.query([])?;
+        while rows.next()?.is_some() {}
+        let left = free_pages()?;
+        if left >= free {
+            break;
+        }
+        free = left;
+    }
+    Ok(())
+}
+
+/// Pages per incremental-vacuum transaction: 1 MiB, well within the default page cache.
+const VACUUM_STEP: u32 = 256;
+
+/// `PRAGMA auto_vacuum`'s answer for incremental.
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;

@@ -2,9 +2,10 @@
 
 use std::sync::mpsc;
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::borrowed_blob;
 use super::rows::source_name;
 use super::{NewDelivery, Result, StoreError};
 use crate::header_blob;
@@ -107,30 +108,42 @@ fn write_batch(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Result<i64>>>
     Ok(results)
 }
 
+const INSERT: &str =
+    "INSERT INTO deliveries (received_at, method, path, query, remote_addr, body, size, \
+     route_token, status, source, event, repository, summary, headers, alert) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+/// The body's parameter in [`INSERT`].
+const BODY_PARAM: usize = 6;
+
 fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     let rec = d.recognized.as_ref();
-    conn.prepare_cached(
-        "INSERT INTO deliveries (received_at, method, path, query, remote_addr, body, size, \
-         route_token, status, source, event, repository, summary, headers, alert) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        d.received_at,
-        d.method,
-        d.path,
-        d.query,
-        d.remote_addr,
-        d.body,
-        i64::try_from(d.size).unwrap_or(i64::MAX),
-        d.route_token,
-        d.status,
-        rec.map(|r| source_name(r.source)),
-        rec.and_then(|r| r.kind.wire_name()),
-        rec.and_then(|r| r.repository.as_deref()),
-        rec.map(|r| r.summary.as_str()),
-        header_blob::encode(&d.headers),
-        rec.and_then(|r| r.alert).map(Alert::as_str),
-    ])?;
+    let mut insert = conn.prepare_cached(INSERT)?;
+    let values: [&dyn rusqlite::ToSql; 15] = [
+        &d.received_at,
+        &d.method,
+        &d.path,
+        &d.query,
+        &d.remote_addr,
+        &rusqlite::types::Null,
+        &i64::try_from(d.size).unwrap_or(i64::MAX),
+        &d.route_token,
+        &d.status,
+        &rec.map(|r| source_name(r.source)),
+        &rec.and_then(|r| r.kind.wire_name()),
+        &rec.and_then(|r| r.repository.as_deref()),
+        &rec.map(|r| r.summary.as_str()),
+        &header_blob::encode(&d.headers),
+        &rec.and_then(|r| r.alert).map(Alert::as_str),
+    ];
+    for (i, value) in values.into_iter().enumerate() {
+        insert.raw_bind_parameter(i + 1, value)?;
+    }
+    let bound = borrowed_blob::bind(conn, INSERT, BODY_PARAM, &d.body);
+    let result = bound.and_then(|()| insert.raw_execute().map_err(Into::into));
+    // The statement must not keep a pointer to the body once this returns.
+    insert.clear_bindings();
+    result?;
     Ok(conn.last_insert_rowid())
 }
 

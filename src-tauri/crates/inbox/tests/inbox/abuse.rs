@@ -145,41 +145,47 @@ async fn under_the_free_space_floor_deliveries_get_507_and_nothing_is_stored() {
     assert_eq!(f.receiver.feed().refused_low_disk(), 1);
 }
 
-/// Mounts a tmpfs of `mib` MiB at `dir` (CI runs as root; elsewhere run this test as root).
-fn mount_tmpfs(dir: &std::path::Path, mib: u32) {
-    std::fs::create_dir_all(dir).unwrap();
-    let status = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
-        .arg(dir)
-        .status()
-        .expect("mount runs");
-    assert!(
-        status.success(),
-        "mounting a tmpfs needs root (.ci/run runs as root): this test fills a real small disk"
-    );
+/// A tmpfs of a few MiB, mounted for one test (CI runs as root; elsewhere run these as root)
+/// and lazily unmounted when dropped: the store's threads close their files within a second.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(tag: &str, mib: u32) -> Tmpfs {
+        let dir = std::env::temp_dir().join(format!("wharf-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "mounting a tmpfs needs root (.ci/run runs as root): this test fills a real small disk"
+        );
+        Tmpfs(dir)
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_disk_gets_503_for_what_is_not_stored_and_recovers_when_space_returns() {
-    let root = std::env::temp_dir().join(format!("wharf-abuse-tmpfs-{}", std::process::id()));
-    mount_tmpfs(&root, 16);
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            // Lazy: the store's threads close their files within a second of the drop.
-            let _ = std::process::Command::new("umount")
-                .arg("-l")
-                .arg(&self.0)
-                .status();
-            let _ = std::fs::remove_dir(&self.0);
-        }
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir(&self.0);
     }
-    let _unmount = Unmount(root.clone());
-    let store = inbox::store::Store::open(root.join("inbox.sqlite3")).unwrap();
+}
+
+/// A receiver with no free-space floor (only the real disk's limit) on a store in `dir`, and
+/// the URL of a route on it.
+async fn receiver_on(
+    dir: &std::path::Path,
+) -> (inbox::store::Store, inbox::receiver::Receiver, String) {
+    let store = inbox::store::Store::open(dir.join("inbox.sqlite3")).unwrap();
     let receiver = inbox::receiver::Receiver::start(
         inbox::receiver::ReceiverConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
-            min_free_bytes: 0, // only the real disk's limit
+            min_free_bytes: 0,
             ..Default::default()
         },
         store.clone(),
@@ -188,25 +194,50 @@ async fn a_full_disk_gets_503_for_what_is_not_stored_and_recovers_when_space_ret
     .unwrap();
     let token = quay_route(&store, RouteResponse::default());
     let url = format!("http://{}/hooks/{token}", receiver.local_addr());
+    (store, receiver, url)
+}
+
+/// Sends `body` to `url` until the answer is not 200 or `max` were stored: the stored ids and
+/// the first other status.
+async fn fill(url: &str, body: &[u8], max: usize) -> (Vec<i64>, Option<u16>) {
     let client = reqwest::Client::new();
-    // Something else on the machine fills the disk, leaving about 4 MiB.
-    let filler = root.join("filler");
-    std::fs::write(&filler, vec![0u8; 12 * 1024 * 1024]).unwrap();
-    let body = vec![b'z'; 512 * 1024];
-    let (mut stored, mut refused) = (Vec::new(), 0);
-    for _ in 0..64 {
-        let answer = client.post(&url).body(body.clone()).send().await.unwrap();
+    let mut stored = Vec::new();
+    while stored.len() < max {
+        let answer = client.post(url).body(body.to_vec()).send().await.unwrap();
         match answer.status().as_u16() {
-            200 => stored.push(
-                answer.json::<serde_json::Value>().await.unwrap()["id"]
-                    .as_i64()
-                    .unwrap(),
-            ),
-            503 => refused += 1,
-            other => panic!("unexpected status {other}"),
+            200 => {
+                let id = answer.json::<serde_json::Value>().await.unwrap()["id"].as_i64();
+                stored.push(id.unwrap());
+            }
+            other => return (stored, Some(other)),
         }
     }
-    assert!(refused > 0, "4 MiB cannot hold 32 MiB of deliveries");
+    (stored, None)
+}
+
+/// Whether a small delivery is stored again within 2 s.
+async fn stores_again(url: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..20 {
+        let answer = client.post(url).body(&b"{}"[..]).send().await.unwrap();
+        if answer.status() == 200 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_gets_503_for_what_is_not_stored_and_recovers_when_space_returns() {
+    let disk = Tmpfs::mount("abuse-tmpfs", 16);
+    let (store, receiver, url) = receiver_on(&disk.0).await;
+    // Something else on the machine fills the disk, leaving about 4 MiB.
+    let filler = disk.0.join("filler");
+    std::fs::write(&filler, vec![0u8; 12 * 1024 * 1024]).unwrap();
+    let body = vec![b'z'; 512 * 1024];
+    let (stored, refused) = fill(&url, &body, 64).await;
+    assert_eq!(refused, Some(503), "4 MiB cannot hold 32 MiB of deliveries");
     // Every acknowledged delivery is whole; nothing unacknowledged was kept.
     assert_eq!(store.count().unwrap() as usize, stored.len());
     for id in &stored {
@@ -214,79 +245,42 @@ async fn a_full_disk_gets_503_for_what_is_not_stored_and_recovers_when_space_ret
     }
     // Space returns (the other program's file goes): deliveries are stored again.
     std::fs::remove_file(&filler).unwrap();
-    let mut recovered = false;
-    for _ in 0..20 {
-        if client
-            .post(&url)
-            .body(&b"{}"[..])
-            .send()
-            .await
-            .unwrap()
-            .status()
-            == 200
-        {
-            recovered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
-        recovered,
-        "after space returned, deliveries are stored again"
+        stores_again(&url).await,
+        "stored again after space returned"
     );
     receiver.shutdown().await.unwrap();
-    drop(store);
-    println!(
-        "tmpfs 16 MiB: {} stored, {refused} refused with 503, recovered",
-        stored.len()
-    );
+    println!("tmpfs 16 MiB: {} stored, then 503, recovered", stored.len());
 }
 
+/// With the floor at 0 the inbox can fill a disk by itself, its write-ahead log included;
+/// clearing the inbox must still work there and give the space back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sender_over_the_rate_limit_gets_429_and_another_is_not_slowed() {
-    // Loopback is exempt by default (tests and benchmarks run there); here it plays the LAN.
-    let f = start_receiver("abuse-rate", |c| {
-        c.rate_limit = inbox::receiver::RateLimit {
-            per_second: 20,
-            burst: 20,
-            exempt_loopback: false,
-        }
-    })
-    .await;
-    let token = quay_route(&f.store, RouteResponse::default());
-    let path = format!("/hooks/{token}");
-    // The attacker knows the real route and posts 300 requests as fast as it can.
-    let mut statuses = Vec::new();
-    let started = Instant::now();
-    for _ in 0..300 {
-        let mut tcp = attacker_connects(f.addr()).await.unwrap();
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{QUAY_PUSH}",
-            QUAY_PUSH.len()
-        );
-        tcp.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = Vec::new();
-        let _ = tcp.read_to_end(&mut answer).await;
-        statuses.push(String::from_utf8_lossy(&answer[..12.min(answer.len())]).into_owned());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let stored = statuses.iter().filter(|s| s.ends_with("200")).count();
-    let limited = statuses.iter().filter(|s| s.ends_with("429")).count();
-    assert_eq!(stored + limited, 300, "{statuses:?}");
-    let allowed = 20.0 + 20.0 * elapsed + 1.0;
+async fn an_inbox_that_filled_its_disk_is_cleared_and_stores_again() {
+    let disk = Tmpfs::mount("abuse-tmpfs-self", 32);
+    let (store, receiver, url) = receiver_on(&disk.0).await;
     assert!(
-        (stored as f64) <= allowed,
-        "{stored} stored in {elapsed:.2} s"
+        disk.0.join("inbox.sqlite3.reserve").exists(),
+        "8 MiB set aside"
     );
-    assert!(limited > 0);
-    assert_eq!(f.store.count().unwrap() as usize, stored);
-    assert_eq!(f.receiver.feed().rate_limited() as usize, limited);
-    // The registry on another address keeps its own budget.
-    let client = reqwest::Client::new();
-    for _ in 0..10 {
-        assert_eq!(genuine(&client, &format!("{}{path}", f.base)).await, 200);
-    }
-    println!("rate limit 20/s: {stored} of 300 stored in {elapsed:.2} s, {limited} got 429");
+    let (stored, refused) = fill(&url, &vec![b'w'; 512 * 1024], 128).await;
+    assert_eq!(refused, Some(503), "32 MiB cannot hold 64 MiB");
+    let free_full = inbox::disk::free_space(&disk.0).unwrap();
+    assert_eq!(store.clear().unwrap() as usize, stored.len());
+    let free_cleared = inbox::disk::free_space(&disk.0).unwrap();
+    println!(
+        "tmpfs 32 MiB filled by the inbox ({} stored): {} KiB free; cleared: {} KiB free",
+        stored.len(),
+        free_full / 1024,
+        free_cleared / 1024
+    );
+    assert!(free_cleared > 16 * 1024 * 1024, "space given back");
+    assert!(
+        disk.0.join("inbox.sqlite3.reserve").exists(),
+        "set aside again"
+    );
+    assert!(stores_again(&url).await);
+    receiver.shutdown().await.unwrap();
 }
 
 /// Peak resident memory of this process so far (VmHWM), in bytes.
@@ -375,10 +369,11 @@ async fn memory_probe() {
     println!("PEAK_GROWTH {}", peak_rss().saturating_sub(before));
 }
 
-/// The goal was under 3 × the body limit. Measured (debug build, glibc's allocator in
-/// the test binary): the first 10 MiB body raises the peak by about 32 MiB (3.2 ×), all eight
-/// shapes by about 43 MiB; before recognition was capped, one such body cost 100–200 MiB. The
-/// bound here guards against a return to that, not the goal; docs/security.md has the figures.
+/// Peak memory stays under 3 × the body limit over eight adversarial bodies (four at 10 MiB,
+/// stored unparsed; four at 1 MiB, recognised). Measured on the app's allocator: about 23 MiB
+/// (2.3 ×) for all eight. What it took: the body bound to SQLite without a copy
+/// (`store::borrowed_blob`; rusqlite's copy made it 3.2 × on its own), mimalloc tuned
+/// (`inbox::allocator`; 5–6 × untuned), and tags and arrays counted without being built.
 #[tokio::test]
 async fn adversarial_shapes_keep_peak_memory_bounded() {
     let out = tokio::task::spawn_blocking(|| {
@@ -407,5 +402,5 @@ async fn adversarial_shapes_keep_peak_memory_bounded() {
         "peak memory growth over 8 adversarial bodies (10 MiB limit): {} MiB",
         growth / (1024 * 1024)
     );
-    assert!(growth < 5 * 10 * 1024 * 1024, "peak grew {growth} bytes");
+    assert!(growth < 3 * 10 * 1024 * 1024, "peak grew {growth} bytes");
 }

@@ -348,6 +348,33 @@ fn quay_map_variant_with_different_digests_reports_no_single_digest() {
     assert_eq!(r.digest, None);
 }
 
+/// The map variant is walked, not built: the first 100 tags in body order are kept, every entry
+/// counted, and every digest (not only the kept ones) compared.
+#[test]
+fn quay_map_variant_with_many_tags_keeps_a_hundred_and_checks_every_digest() {
+    let map = |last: &str| {
+        let mut entries: Vec<String> = (0..300)
+            .rev()
+            .map(|i| format!(r#""t{i}":"sha256:same""#))
+            .collect();
+        entries.push(format!(r#""zz":"{last}""#));
+        format!(
+            r#"{{"repository":"ns/r","updated_tags":{{{}}}}}"#,
+            entries.join(",")
+        )
+    };
+    let r = rec(map("sha256:same").as_bytes());
+    assert_eq!(r.tags.len(), MAX_TAGS);
+    assert_eq!(r.tags[..2], tags(&["t299", "t298"]));
+    assert!(
+        r.summary.ends_with("t299, t298, t297 (+298 more)"),
+        "{}",
+        r.summary
+    );
+    assert_eq!(r.digest.as_deref(), Some("sha256:same"));
+    assert_eq!(rec(map("sha256:other").as_bytes()).digest, None);
+}
+
 #[test]
 fn quay_mirror_events_ambiguous_then_hinted() {
     let body = br#"{"repository":"ns/mirror","namespace":"ns","name":"mirror",

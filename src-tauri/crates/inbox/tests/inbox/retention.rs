@@ -287,6 +287,6 @@ async fn a_byte_budget_deletes_refused_deliveries_first_and_the_file_shrinks() {
         );
     }
     assert!(refused.iter().all(|id| store.get(*id).unwrap().is_none()));
-    // Incremental vacuum gave the pages back: the file itself is smaller.
-    assert!(file() < before, "file {} bytes, was {before}", file());
+    // Incremental vacuum gave every freed page back: the file itself is within the budget.
+    assert!(file() <= budget, "file {} bytes, budget {budget}", file());
 }

@@ -231,6 +231,45 @@ fn prune_by_age_removes_old_rows_only() {
     assert_eq!(store.count().unwrap(), 0);
 }
 
+/// Files from before incremental auto-vacuum (and any file after a flood) shrink when the inbox
+/// is cleared: the database to what the routes need, the write-ahead log to nothing.
+#[test]
+fn clearing_gives_the_space_back_even_in_a_file_made_before_auto_vacuum() {
+    let dir = TempDir::new("clear-shrinks");
+    {
+        // What an older Wharf left: a WAL database without auto-vacuum.
+        let old = rusqlite::Connection::open(dir.db()).unwrap();
+        old.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE x(y); DROP TABLE x;")
+            .unwrap();
+    }
+    let store = Store::open(dir.db()).unwrap();
+    let auto_vacuum = || {
+        let c = rusqlite::Connection::open(dir.db()).unwrap();
+        c.query_row("PRAGMA auto_vacuum", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    assert_eq!(auto_vacuum(), 0, "the old file has no auto-vacuum");
+    let route = crate::common::quay_route(&store, RouteResponse::default());
+    let body = vec![b'x'; 256 * 1024];
+    for _ in 0..40 {
+        store.insert(&delivery("/hooks/x", &body, None)).unwrap();
+    }
+    let size = |suffix: &str| {
+        std::fs::metadata(format!("{}{suffix}", dir.db().display())).map_or(0, |m| m.len())
+    };
+    let before = size("") + size("-wal");
+    assert!(before > 10 * 1024 * 1024, "{before} bytes before clearing");
+
+    assert_eq!(store.clear().unwrap(), 40);
+    let after = size("") + size("-wal");
+    assert!(after < 256 * 1024, "{after} bytes after clearing");
+    assert_eq!(auto_vacuum(), 2, "converted to incremental");
+    assert!(store.route(&route).is_some(), "routes are kept");
+    // The cleared store keeps working.
+    store.insert(&delivery("/hooks/y", b"{}", None)).unwrap();
+    assert_eq!(store.count().unwrap(), 1);
+}
+
 #[test]
 fn search_filters_by_text_source_event_repo_route_status() {
     let dir = TempDir::new("search");
