@@ -110,7 +110,11 @@ impl From<QuayError> for CommandError {
     fn from(e: QuayError) -> Self {
         use QuayError::*;
         let kind = match &e {
-            Invalid(_) | ConfigRejected { .. } | Rejected { .. } => ErrorKind::Invalid,
+            Invalid(_)
+            | ConfigRejected { .. }
+            | Rejected { .. }
+            | RepositoryExists
+            | InvalidRepositoryName => ErrorKind::Invalid,
             TokenRejected | TokenRejectedOrNoUserRead | NoUserReadScope => ErrorKind::Unauthorized,
             Forbidden { .. } => ErrorKind::Forbidden,
             NotificationNotFound | NotFound { .. } => ErrorKind::NotFound,
@@ -126,6 +130,7 @@ impl From<QuayError> for CommandError {
         };
         let field = match &e {
             Invalid(invalid) => Some(invalid.field()),
+            RepositoryExists | InvalidRepositoryName => Some("repository"),
             _ => None,
         };
         Self::from_display(kind, e).about(field)
@@ -157,6 +162,11 @@ impl From<DtrError> for CommandError {
         };
         let field = match &e {
             Invalid(invalid) => invalid.field(),
+            Rejected { server, .. } => match server.code.as_str() {
+                "REPOSITORY_EXISTS" | "INVALID_REPOSITORY_NAME" => Some("repository"),
+                "INVALID_REPOSITORY_SHORT_DESCRIPTION" => Some("shortDescription"),
+                _ => None,
+            },
             _ => None,
         };
         Self::from_display(kind, e).about(field)

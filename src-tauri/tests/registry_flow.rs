@@ -69,6 +69,7 @@ fn registry_flows_against_both_fakes() {
     let app = app();
     quay_connection_to_delivery_and_back(&rt, &app);
     quay_errors_reach_the_ui_as_sentences(&rt, &app);
+    repository_lifecycle_through_the_commands(&rt, &app);
     dtr_connection_to_delivery_and_back(&rt, &app, DtrVersion::V2_7);
     dtr_connection_to_delivery_and_back(&rt, &app, DtrVersion::V2_6);
     retention_from_settings_prunes_at_once(&app);
@@ -233,6 +234,76 @@ fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App
     )
     .unwrap_err();
     assert_eq!(bad_address["field"], "baseUrl", "{bad_address}");
+}
+
+/// The repository commands as the Repositories screen calls them: create (with the form's field
+/// named on a refusal), change, tags, what a delete takes, and a delete that needs the name.
+fn repository_lifecycle_through_the_commands(rt: &tokio::runtime::Runtime, app: &App) {
+    let fake = rt.block_on(FakeQuay::start()).unwrap();
+    fake.add_user("alice");
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    let saved = call(
+        app,
+        "connection_save",
+        json!({"input": {"id": null, "name": "Repo admin", "kind": "quay", "baseUrl": fake.base_url(),
+                         "username": null, "tls": {"acceptInvalidCerts": false}, "token": QUAY_TOKEN}}),
+    );
+    let id = saved["id"].clone();
+    let draft = |name: &str| {
+        json!({"connectionId": id, "draft": {"namespace": "acme", "name": name, "isPublic": false,
+               "description": "CI images", "longDescription": ""}})
+    };
+    let created = call(app, "registry_repository_create", draft("ci"));
+    assert_eq!(created["name"], "ci");
+    assert_eq!(created["description"], "CI images");
+    assert_eq!(created["isPublic"], false);
+    let taken = invoke_with(app, "main", "registry_repository_create", draft("ci")).unwrap_err();
+    assert_eq!(
+        (taken["kind"].as_str(), taken["field"].as_str()),
+        (Some("invalid"), Some("name")),
+        "{taken}"
+    );
+    let bad = invoke_with(app, "main", "registry_repository_create", draft("CI")).unwrap_err();
+    assert_eq!(bad["field"], "name", "{bad}");
+
+    let repo = json!({"connectionId": id, "namespace": "acme", "name": "ci"});
+    let mut change = repo.clone();
+    change["change"] = json!({"isPublic": true});
+    let changed = call(app, "registry_repository_change", change);
+    assert_eq!(changed["isPublic"], true);
+    assert_eq!(
+        call(app, "registry_repository_get", repo.clone())["isPublic"],
+        true
+    );
+    let mut tags = repo.clone();
+    tags["cursor"] = json!(null);
+    let page = call(app, "registry_repository_tags", tags);
+    assert_eq!(page, json!({"tags": [], "next": null}));
+    let impact = call(app, "registry_repository_delete_impact", repo.clone());
+    assert_eq!(
+        impact,
+        json!({"tags": 0, "moreTags": false, "notifications": 0})
+    );
+
+    let mut wrong = repo.clone();
+    wrong["typedName"] = json!("acme/ci");
+    let refused = invoke_with(app, "main", "registry_repository_delete", wrong).unwrap_err();
+    assert_eq!(refused["field"], "typedName", "{refused}");
+    assert!(
+        fake.repository("acme", "ci").is_some(),
+        "nothing deleted on a wrong name"
+    );
+    let mut typed = repo.clone();
+    typed["typedName"] = json!("ci");
+    call(app, "registry_repository_delete", typed);
+    assert!(fake.repository("acme", "ci").is_none());
+    let gone = invoke_with(app, "main", "registry_repository_get", repo).unwrap_err();
+    assert_eq!(
+        gone["kind"], "forbidden",
+        "Quay's answer for a repository that is not there"
+    );
+    call(app, "connection_remove", json!({"id": id}));
 }
 
 fn dtr_connection_to_delivery_and_back(

@@ -31,6 +31,18 @@ macro_rules! for_each_command {
                 | on_progress: Progress) -> Vec<Repository>;
             registry::registry_notification_list(connection_id: Uuid, namespace: String,
                 repository: Option<String>) -> Vec<Notification>;
+            registry::registry_repository_get(connection_id: Uuid, namespace: String,
+                name: String) -> RepositoryDetail;
+            registry::registry_repository_create(connection_id: Uuid, draft: RepositoryDraft)
+                -> RepositoryDetail;
+            registry::registry_repository_change(connection_id: Uuid, namespace: String,
+                name: String, change: RepositoryChange) -> RepositoryDetail;
+            registry::registry_repository_tags(connection_id: Uuid, namespace: String,
+                name: String, cursor: Option<String>) -> TagPage;
+            registry::registry_repository_delete_impact(connection_id: Uuid, namespace: String,
+                name: String) -> DeleteImpact;
+            registry::registry_repository_delete(connection_id: Uuid, namespace: String,
+                name: String, typed_name: String) -> ();
 
             quay::quay_notification_create(connection_id: Uuid, namespace: String, name: String,
                 draft: QuayNotificationDraft) -> QuayNotificationView;

@@ -34,6 +34,9 @@ use {
     ::registry::fleet::{NotificationSpec, Target},
     ::registry::listing::Progress,
     ::registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayTeam},
+    ::registry::repos::{
+        DeleteImpact, RepositoryChange, RepositoryDetail, RepositoryDraft, TagPage,
+    },
     ::registry::saved::{ConnectionInput, ConnectionsOverview},
     app::AppInfo,
     fleet::ExportedSet,

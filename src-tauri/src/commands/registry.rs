@@ -1,13 +1,15 @@
-//! Namespaces and repositories of a connection, in one shape for Quay and DTR.
+//! Namespaces and repositories of a connection, in one shape for Quay and DTR: browsing, and a
+//! repository's lifecycle (create, change, tags, delete).
 
-use registry::client::{Namespace, Notification, Repository};
+use registry::client::{Client, Namespace, Notification, Repository};
 use registry::listing::Progress;
+use registry::repos::{DeleteImpact, RepositoryChange, RepositoryDetail, RepositoryDraft, TagPage};
 use registry::saved::SavedConnections;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 use uuid::Uuid;
 
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 
 pub async fn registry_namespace_list(
     app: &AppHandle<impl Runtime>,
@@ -51,5 +53,106 @@ pub async fn registry_notification_list(
         .await?;
     Ok(client
         .notifications(&namespace, repository.as_deref())
+        .await?)
+}
+
+/// One repository, for its panel.
+pub async fn registry_repository_get(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+) -> CommandResult<RepositoryDetail> {
+    let client = client(app, connection_id).await?;
+    Ok(client.repository(&namespace, &name).await?)
+}
+
+/// Creates a repository; the answer is the repository as read back.
+pub async fn registry_repository_create(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    draft: RepositoryDraft,
+) -> CommandResult<RepositoryDetail> {
+    let client = client(app, connection_id).await?;
+    client
+        .create_repository(&draft)
+        .await
+        .map_err(|e| draft_field(e.into()))
+}
+
+/// Names the draft's field for errors the registries word in their own terms: the name is
+/// `repository` to Quay and part of the webhook `scope` to DTR's checks.
+fn draft_field(e: CommandError) -> CommandError {
+    let field = match e.field.as_deref() {
+        Some("repository" | "scope" | "namespace") => Some("name"),
+        Some("shortDescription") => Some("description"),
+        other => other,
+    };
+    CommandError {
+        field: field.map(str::to_owned),
+        ..e
+    }
+}
+
+/// Changes visibility or descriptions; the answer is the repository as read back.
+pub async fn registry_repository_change(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+    change: RepositoryChange,
+) -> CommandResult<RepositoryDetail> {
+    let client = client(app, connection_id).await?;
+    Ok(client.change_repository(&namespace, &name, &change).await?)
+}
+
+/// One page of a repository's tags.
+pub async fn registry_repository_tags(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+    cursor: Option<String>,
+) -> CommandResult<TagPage> {
+    let client = client(app, connection_id).await?;
+    Ok(client
+        .tags_page(&namespace, &name, cursor.as_deref())
+        .await?)
+}
+
+/// What deleting the repository would take with it.
+pub async fn registry_repository_delete_impact(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+) -> CommandResult<DeleteImpact> {
+    let client = client(app, connection_id).await?;
+    Ok(client.delete_impact(&namespace, &name).await?)
+}
+
+/// Deletes a repository. `typed_name` is what the person typed to confirm; it must be the
+/// repository's name, so no other caller can delete by mistake either.
+pub async fn registry_repository_delete(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+    typed_name: String,
+) -> CommandResult<()> {
+    if typed_name.trim() != name {
+        return Err(CommandError::invalid_field(
+            "typedName",
+            format!("Type the repository name, {name}, to confirm the deletion."),
+        ));
+    }
+    let client = client(app, connection_id).await?;
+    Ok(client.delete_repository(&namespace, &name).await?)
+}
+
+async fn client(app: &AppHandle<impl Runtime>, connection_id: Uuid) -> CommandResult<Client> {
+    Ok(app
+        .state::<SavedConnections>()
+        .client(connection_id)
         .await?)
 }

@@ -7,6 +7,8 @@
 //! `/api/v0/accounts/{ns}/webhooks`, and webhook create/delete answer per [`DtrVersion`]:
 //! 2.6 creates with 200 and a one-item array and deletes with 200, 2.7 with 201 and an object,
 //! and 204. eNZi account routes redirect anonymous callers (302) to the sign-in page.
+//! Repositories are created (201), patched (200) and deleted (204, even when missing) with
+//! DTR's checks and error codes (see `dtr/repos.rs`).
 //!
 //! Test and [`FakeDtr::simulate_event`] POST the `{type, createdAt, contents, location}` sample
 //! from `tests/fixtures/dtr` (test: verbatim, DTR's canned sample; simulate: `contents`'
@@ -92,13 +94,38 @@ struct Org {
     members: BTreeSet<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Repo {
     id: String,
     namespace: String,
     name: String,
     public: bool,
     tags: Vec<String>,
+    short_description: String,
+    long_description: String,
+    scan_on_push: bool,
+    immutable_tags: bool,
+    enable_manifest_lists: bool,
+    /// 0 for no limit.
+    tag_limit: u64,
+}
+
+impl Repo {
+    fn new(namespace: &str, name: &str, public: bool, tags: &[&str]) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            public,
+            tags: tags.iter().map(|s| (*s).to_owned()).collect(),
+            short_description: String::new(),
+            long_description: String::new(),
+            scan_on_push: false,
+            immutable_tags: false,
+            enable_manifest_lists: false,
+            tag_limit: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +158,8 @@ struct DtrState {
     orgs: BTreeMap<String, Org>,
     repos: Vec<Repo>,
     webhooks: Vec<Webhook>,
+    /// While set, repository writes answer as if they worked but change nothing.
+    ignore_repository_writes: bool,
     delivery_timeout: Duration,
     recorder: Recorder,
 }
@@ -172,16 +201,24 @@ impl DtrState {
             .find(|r| r.namespace == namespace && r.name == name)
     }
 
-    fn repo_json(&self, repo: &Repo) -> Value {
+    /// The Repository object; `long` adds `longDescription`, which DTR fills only where one
+    /// repository is answered (get, create, update), never in lists.
+    fn repo_json(&self, repo: &Repo, long: bool) -> Value {
         let kind = if self.orgs.contains_key(&repo.namespace) {
             "organization"
         } else {
             "user"
         };
-        j!({"id": repo.id, "namespace": repo.namespace, "namespaceType": kind, "name": repo.name,
-            "shortDescription": "", "visibility": if repo.public { "public" } else { "private" },
-            "scanOnPush": false, "immutableTags": false, "enableManifestLists": false,
-            "pulls": 0, "pushes": repo.tags.len(), "tagLimit": 0})
+        let mut out = j!({"id": repo.id, "namespace": repo.namespace, "namespaceType": kind,
+            "name": repo.name, "shortDescription": repo.short_description,
+            "visibility": if repo.public { "public" } else { "private" },
+            "scanOnPush": repo.scan_on_push, "immutableTags": repo.immutable_tags,
+            "enableManifestLists": repo.enable_manifest_lists,
+            "pulls": 0, "pushes": repo.tags.len(), "tagLimit": repo.tag_limit});
+        if long {
+            out["longDescription"] = j!(repo.long_description);
+        }
+        out
     }
 }
 
@@ -241,6 +278,7 @@ impl FakeDtr {
                 orgs: BTreeMap::new(),
                 repos: Vec::new(),
                 webhooks: Vec::new(),
+                ignore_repository_writes: false,
                 delivery_timeout: Duration::from_secs(10),
                 recorder: Recorder::default(),
             }),
@@ -292,13 +330,26 @@ impl FakeDtr {
 
     /// Adds a repository with tags (listed in this order); `public` ones are visible to all.
     pub fn add_repo(&self, namespace: &str, name: &str, public: bool, tags: &[&str]) {
-        self.shared.lock().repos.push(Repo {
-            id: uuid::Uuid::new_v4().to_string(),
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            public,
-            tags: tags.iter().map(|s| (*s).to_owned()).collect(),
-        });
+        self.shared
+            .lock()
+            .repos
+            .push(Repo::new(namespace, name, public, tags));
+    }
+
+    /// While `on`, creating, updating and deleting repositories answer exactly as on success
+    /// but change nothing, so a test can prove that a client reads a mutation back instead of
+    /// trusting the answer.
+    pub fn ignore_repository_writes(&self, on: bool) {
+        self.shared.lock().ignore_repository_writes = on;
+    }
+
+    /// A repository as its single-repository GET shows it (with `longDescription`), or `None`
+    /// when there is no such repository.
+    pub fn repository(&self, namespace: &str, name: &str) -> Option<Value> {
+        let state = self.shared.lock();
+        state
+            .repo(namespace, name)
+            .map(|r| state.repo_json(r, true))
     }
 
     /// How long a receiver may take before the delivery fails (10 s by default).
@@ -687,7 +738,7 @@ fn api(
                 .repos
                 .iter()
                 .filter(|r| state.repo_role(user, r) >= Role::Read)
-                .map(|r| (r.id.clone(), state.repo_json(r)))
+                .map(|r| (r.id.clone(), state.repo_json(r, false)))
                 .collect();
             let (list, next) = page(items, page_start.as_deref(), page_size);
             paged(StatusCode::OK, j!({ "repositories": list }), next).into()
@@ -700,7 +751,7 @@ fn api(
                 .repos
                 .iter()
                 .filter(|r| r.namespace == *ns && state.repo_role(user, r) >= Role::Read)
-                .map(|r| (r.id.clone(), state.repo_json(r)))
+                .map(|r| (r.id.clone(), state.repo_json(r, false)))
                 .collect();
             let (list, next) = page(items, page_start.as_deref(), page_size);
             paged(StatusCode::OK, j!({ "repositories": list }), next).into()
@@ -713,7 +764,7 @@ fn api(
                 return no_repository(ns, name).into();
             };
             match rest {
-                [] => json(StatusCode::OK, state.repo_json(repo)).into(),
+                [] => json(StatusCode::OK, state.repo_json(repo, true)).into(),
                 ["tags"] => {
                     let items: Vec<(String, Value)> = repo
                         .tags
@@ -741,6 +792,15 @@ fn api(
                 }
                 _ => no_route().into(),
             }
+        }
+        ["api", "v0", "repositories", ns] if *method == Method::POST => {
+            create_repository(&mut state, user, ns, body).into()
+        }
+        ["api", "v0", "repositories", ns, name] if *method == Method::PATCH => {
+            update_repository(&mut state, user, ns, name, body).into()
+        }
+        ["api", "v0", "repositories", ns, name] if *method == Method::DELETE => {
+            delete_repository(&mut state, user, ns, name).into()
         }
         ["api", "v0", "webhooks"] => match *method {
             Method::GET => {
@@ -953,6 +1013,9 @@ fn create_webhook(state: &mut DtrState, user: Option<&str>, body: &Bytes) -> Res
     }
 }
 
+mod repos;
+use repos::*;
+
 /// The `/__fake/` routes the binaries use to drive the fake over HTTP.
 async fn control(
     shared: Arc<Shared>,
@@ -964,6 +1027,11 @@ async fn control(
     match (method.as_str(), rest) {
         ("GET", "requests") => json(StatusCode::OK, j!(shared.lock().recorder.requests)),
         ("GET", "deliveries") => json(StatusCode::OK, j!(shared.lock().recorder.deliveries)),
+        ("POST", "ignore-repository-writes") => {
+            let on = query_param(query, "on").is_none_or(|v| v != "false" && v != "0");
+            shared.lock().ignore_repository_writes = on;
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "simulate") => {
             let (Some(ns), Some(repo), Some(kind)) = (
                 query_param(query, "namespace"),

@@ -49,8 +49,14 @@ import type {
   QuayNotificationView,
   QuayTeam,
   Repository,
+  RepositoryChange,
+  RepositoryDetail,
+  RepositoryDraft,
+  DeleteImpact,
   ScanEvent,
   ScanSummary,
+  TagPage,
+  TagRow,
   Target,
 } from "./bindings/registry";
 import type {
@@ -105,6 +111,12 @@ export type {
   ReceiverStatus,
   ReplayOutcome,
   Repository,
+  RepositoryChange,
+  RepositoryDetail,
+  RepositoryDraft,
+  DeleteImpact,
+  TagPage,
+  TagRow,
   RuleMode,
   Settings,
   SettingsField,
@@ -227,6 +239,24 @@ export const api = {
    *  `repository` is null. */
   registryNotificationList: (connectionId: string, namespace: string, repository: string | null) =>
     call("registry_notification_list", { connectionId, namespace, repository }),
+
+  /** One repository (visibility, descriptions, whether the token administers it). */
+  registryRepositoryGet: (repo: RepoAddress) => call("registry_repository_get", repo),
+  /** Creates a repository; the answer is it as read back from the registry. */
+  registryRepositoryCreate: (connectionId: string, draft: RepositoryDraft) =>
+    call("registry_repository_create", { connectionId, draft }),
+  /** Changes visibility or descriptions; the answer is the repository as read back. */
+  registryRepositoryChange: (repo: RepoAddress, change: RepositoryChange) =>
+    call("registry_repository_change", { ...repo, change }),
+  /** One page of tags; `cursor` is the previous page's `next`. */
+  registryRepositoryTags: (repo: RepoAddress, cursor: string | null) =>
+    call("registry_repository_tags", { ...repo, cursor }),
+  /** What deleting the repository would take with it (tags, notifications or webhooks). */
+  registryRepositoryDeleteImpact: (repo: RepoAddress) =>
+    call("registry_repository_delete_impact", repo),
+  /** Deletes a repository; `typedName` must be its name, as the person typed it. */
+  registryRepositoryDelete: (repo: RepoAddress, typedName: string) =>
+    call("registry_repository_delete", { ...repo, typedName }),
 
   quayNotificationCreate: (repo: RepoAddress, draft: QuayNotificationDraft) =>
     call("quay_notification_create", { ...repo, draft }),

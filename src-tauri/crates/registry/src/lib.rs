@@ -19,6 +19,8 @@
 //!   network errors in words, and body excerpts for error messages.
 //! - [`fleet`]: the notifications of every repository of many connections: the overview scan,
 //!   bulk actions, plans with undo, notification sets as files and safe edit.
+//! - [`repos`]: a repository's lifecycle on either registry (create, change, tags, delete),
+//!   every change read back.
 //! - [`listing`]: bounded-concurrency fan-out over many repositories, with progress.
 //! - [`dtr`]: DTR / MSR 2.x–3.x API v0 models, validation, errors and response decoding.
 //! - [`quay`]: Quay / quay.io API v1 notification and repository models, validation, errors and
@@ -35,6 +37,7 @@ pub mod fleet;
 pub mod http;
 pub mod listing;
 pub mod quay;
+pub mod repos;
 pub mod saved;
 pub mod secrets;
 pub mod tls;

@@ -4,5 +4,6 @@
 
 mod fleet;
 mod plumbing;
+mod repositories;
 mod window;
 mod workflows;

@@ -119,7 +119,12 @@ pub(crate) async fn remove_connection(session: &Session, name: &str) {
 }
 
 /// Opens `namespace/name` on the Repositories screen for the connection called `connection`.
-async fn open_repository(session: &Session, connection: &str, namespace: &str, name: &str) {
+pub(crate) async fn open_repository(
+    session: &Session,
+    connection: &str,
+    namespace: &str,
+    name: &str,
+) {
     nav(session, "repositories").await;
     let option = session
         .find_containing("[data-testid=repo-connection] option", connection, WAIT)

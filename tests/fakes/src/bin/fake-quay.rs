@@ -6,7 +6,9 @@
 //! Drive it over HTTP with the `/__fake/` routes: `POST /__fake/simulate?namespace=&repository=&event=`,
 //! `GET /__fake/requests`, `GET /__fake/deliveries`, `POST /__fake/fault` (JSON
 //! `{"kind":"status","status":429,"count":2}`, `{"kind":"hang"}`, `{"kind":"truncated_json"}`,
-//! `{"kind":"wrong_content_type"}`), `POST /__fake/latency?ms=N`, `POST /__fake/clear-faults`.
+//! `{"kind":"wrong_content_type"}`), `POST /__fake/latency?ms=N`, `POST /__fake/clear-faults`,
+//! `POST /__fake/ignore-repository-writes?on=true|false` (repository writes answer but change
+//! nothing).
 
 use fakes::quay::{FakeQuay, FakeTag, Scope};
 use std::io::Write;

@@ -52,6 +52,7 @@ pub(super) fn looks_like_browser(user_agent: &str) -> bool {
 
 pub(super) enum RepoRoute {
     Detail,
+    ChangeVisibility,
     Tags,
     Notifications,
     Notification(String),
@@ -60,6 +61,12 @@ pub(super) enum RepoRoute {
 }
 
 pub(super) fn split_repo_path(rest: &str) -> (&str, RepoRoute) {
+    if let Some(r) = rest.strip_suffix("/changevisibility") {
+        // `ns/changevisibility` is the detail route of a repository of that name.
+        if r.contains('/') {
+            return (r, RepoRoute::ChangeVisibility);
+        }
+    }
     if let Some(r) = rest.strip_suffix("/tag/") {
         return (r, RepoRoute::Tags);
     }
@@ -113,20 +120,7 @@ pub(super) fn api(
             j!({"error": "CSRF token was invalid or missing."}),
         );
     }
-    let unauthorized = |who: &Option<Caller>| match who {
-        None => api_error(
-            base,
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "Requires authentication",
-        ),
-        Some(_) => api_error(
-            base,
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
-            "Unauthorized",
-        ),
-    };
+    let unauthorized = |who: &Option<Caller>| deny(base, who.as_ref());
 
     if rest == "user/" {
         if *method != Method::GET {
@@ -201,16 +195,22 @@ pub(super) fn api(
     }
 
     if rest == "repository" {
-        if *method != Method::GET {
-            return method_not_allowed();
-        }
-        return list_repositories(&mut state, who.as_ref(), query);
+        return match (method.as_str(), &who) {
+            ("GET", _) => list_repositories(&mut state, who.as_ref(), query),
+            ("POST", Some(c)) => create_repository(&mut state, base, c, headers, body),
+            _ => method_not_allowed(),
+        };
     }
 
     let Some(rest) = rest.strip_prefix("repository/") else {
         return not_found_route();
     };
-    let (repo_path, route) = split_repo_path(rest);
+    let (repo_path, route) = match split_repo_path(rest) {
+        // Only POST goes to `changevisibility`; Flask routes the other methods to the detail
+        // of a nested repository whose name ends in it.
+        (_, RepoRoute::ChangeVisibility) if *method != Method::POST => (rest, RepoRoute::Detail),
+        split => split,
+    };
     let Some((ns_raw, name_raw)) = repo_path.split_once('/') else {
         return not_found_route();
     };
@@ -228,21 +228,41 @@ pub(super) fn api(
         .map_or(Role::None, |r| state.role(who.as_ref(), r));
 
     match route {
-        RepoRoute::Detail | RepoRoute::Tags if *method != Method::GET => method_not_allowed(),
-        RepoRoute::Detail | RepoRoute::Tags if role < Role::Read => unauthorized(&who),
         RepoRoute::Detail => {
-            let Some(repo) = state.repo(&namespace, &name) else {
-                return unauthorized(&who);
+            let needed = match *method {
+                Method::GET => Role::Read,
+                // Quay's `require_repo_write`.
+                Method::PUT => Role::Write,
+                Method::DELETE => Role::Admin,
+                _ => return method_not_allowed(),
             };
-            repository_detail(&state, repo, role, who.is_some(), query)
+            if role < needed {
+                return unauthorized(&who);
+            }
+            match *method {
+                Method::PUT => {
+                    update_description(&mut state, base, &namespace, &name, headers, body)
+                }
+                Method::DELETE => delete_repository(&mut state, &namespace, &name),
+                _ => match state.repo(&namespace, &name) {
+                    Some(repo) => repository_detail(&state, repo, role, who.is_some(), query),
+                    None => unauthorized(&who),
+                },
+            }
         }
+        RepoRoute::Tags if *method != Method::GET => method_not_allowed(),
+        RepoRoute::Tags if role < Role::Read => unauthorized(&who),
         RepoRoute::Tags => {
             let Some(repo) = state.repo(&namespace, &name) else {
                 return unauthorized(&who);
             };
             list_tags(repo, query)
         }
+        RepoRoute::ChangeVisibility if *method != Method::POST => method_not_allowed(),
         _ if role < Role::Admin => unauthorized(&who),
+        RepoRoute::ChangeVisibility => {
+            change_visibility(&mut state, base, &namespace, &name, headers, body)
+        }
         RepoRoute::AuthorizedEmail(email) => {
             let key = (namespace.clone(), name.clone(), percent_decode(&email));
             let answer = |confirmed: bool| {
@@ -369,6 +389,7 @@ pub(super) fn list_repositories(
     }
     let last_modified = truthy(query_param(query, "last_modified"), false);
     let popularity = truthy(query_param(query, "popularity"), false);
+    let repo_kind = query_param(query, "repo_kind").unwrap_or_else(|| "image".to_owned());
     let now = now_epoch();
     let visible: Vec<Value> = if starred && namespace.is_none() && !public {
         // Nothing is ever starred in the fake.
@@ -378,11 +399,12 @@ pub(super) fn list_repositories(
             .repos
             .iter()
             .filter(|r| namespace.as_deref().is_none_or(|ns| r.namespace == ns))
+            .filter(|r| r.kind == repo_kind)
             .filter(|r| state.role(who, r) >= Role::Read)
             .filter(|r| !public || namespace.is_some() || r.public)
             .map(|r| {
                 let mut out = j!({"namespace": r.namespace, "name": r.name,
-                    "description": r.description, "is_public": r.public, "kind": "image",
+                    "description": r.description, "is_public": r.public, "kind": r.kind,
                     "state": "NORMAL"});
                 if who.is_some() {
                     out["is_starred"] = j!(false);
@@ -424,8 +446,25 @@ pub(super) fn repository_detail(
     authenticated: bool,
     query: &str,
 ) -> Response {
+    let tags = truthy(query_param(query, "includeTags"), true);
+    let stats = truthy(query_param(query, "includeStats"), false);
+    json(
+        StatusCode::OK,
+        detail_json(state, repo, role, authenticated, tags, stats),
+    )
+}
+
+/// What `GET /repository/{repo}` shows a caller with `role`.
+pub(super) fn detail_json(
+    state: &QuayState,
+    repo: &Repo,
+    role: Role,
+    authenticated: bool,
+    include_tags: bool,
+    include_stats: bool,
+) -> Value {
     let now = now_epoch();
-    let mut out = j!({"namespace": repo.namespace, "name": repo.name, "kind": "image",
+    let mut out = j!({"namespace": repo.namespace, "name": repo.name, "kind": repo.kind,
         "description": repo.description, "is_public": repo.public,
         "is_organization": state.orgs.contains_key(&repo.namespace),
         "is_starred": false, "status_token": if repo.public { "" } else { "fake-status-token" },
@@ -434,7 +473,7 @@ pub(super) fn repository_detail(
     if !authenticated {
         out["is_starred"] = j!(false);
     }
-    if truthy(query_param(query, "includeTags"), true) {
+    if include_tags {
         let mut tags = Map::new();
         for t in repo.tags.iter().filter(|t| t.is_active(now)).take(500) {
             let mut tag = j!({"name": t.name, "size": t.size,
@@ -446,10 +485,10 @@ pub(super) fn repository_detail(
         }
         out["tags"] = Value::Object(tags);
     }
-    if truthy(query_param(query, "includeStats"), false) {
+    if include_stats {
         out["stats"] = j!([]);
     }
-    json(StatusCode::OK, out)
+    out
 }
 
 pub(super) fn list_tags(repo: &Repo, query: &str) -> Response {
@@ -507,6 +546,46 @@ pub(super) fn list_tags(repo: &Repo, query: &str) -> Response {
     )
 }
 
+/// A JSON request body as Flask's `get_json` reads it: 415 without a JSON content type, 400
+/// when it does not parse.
+pub(super) fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+    let content_type = header_text(headers, "content-type").unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(Box::new(message(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.",
+        )));
+    }
+    serde_json::from_slice(body).map_err(|_| {
+        Box::new(message(
+            StatusCode::BAD_REQUEST,
+            "The browser (or proxy) sent a request that this server could not understand.",
+        ))
+    })
+}
+
+/// Quay's `Unauthorized`: 401 `invalid_token` for an anonymous caller, else 403
+/// `insufficient_scope` (also what a missing repository gives).
+pub(super) fn deny(base: &str, who: Option<&Caller>) -> Response {
+    match who {
+        None => api_error(
+            base,
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Requires authentication",
+        ),
+        Some(_) => api_error(
+            base,
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "Unauthorized",
+        ),
+    }
+}
+
 pub(super) fn create_notification(
     state: &mut QuayState,
     base: &str,
@@ -515,21 +594,9 @@ pub(super) fn create_notification(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Response {
-    let content_type = header_text(headers, "content-type").unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
-        return message(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.",
-        );
-    }
-    let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "The browser (or proxy) sent a request that this server could not understand.",
-        );
+    let parsed = match json_body(headers, body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     if let Some(detail) = schema_error(&parsed) {
         return api_error(base, StatusCode::BAD_REQUEST, "invalid_request", &detail);
@@ -580,6 +647,10 @@ pub(super) async fn control(
         ("GET", "requests") => json(StatusCode::OK, j!(shared.lock().recorder.requests)),
         ("GET", "deliveries") => json(StatusCode::OK, j!(shared.lock().recorder.deliveries)),
         ("GET", "emails") => json(StatusCode::OK, j!(shared.lock().emails)),
+        ("POST", "ignore-repository-writes") => {
+            shared.lock().ignore_repository_writes = truthy(query_param(query, "on"), true);
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("GET", "user-notifications") => match query_param(query, "user") {
             Some(user) => json(
                 StatusCode::OK,

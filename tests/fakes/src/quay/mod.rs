@@ -7,6 +7,9 @@
 //! elsewhere, an unknown event or method an HTML 500, and webhook URLs on `localhost` or
 //! `127.0.0.1` a 400 `Invalid webhook URL`.
 //!
+//! Repositories are created (201), made public or private, described and deleted (204) like
+//! Quay's `repository.py` does it, schema errors in `jsonschema`'s words (see `repos.rs`).
+//!
 //! Organizations have teams (`owners`, holding the admins, plus [`FakeQuay::add_team`]):
 //! `GET /organization/{org}` lists them to members only, and a `quay_notification` team target
 //! must name a team of the repository's own namespace.
@@ -262,9 +265,28 @@ enum Role {
 struct Repo {
     namespace: String,
     name: String,
+    /// `image` or `application`.
+    kind: String,
     public: bool,
     description: Option<String>,
     tags: Vec<FakeTag>,
+    /// Users granted admin on this repository alone: Quay grants it to whoever creates a
+    /// repository, so a team `creator` can administer what they made.
+    admins: BTreeSet<String>,
+}
+
+impl Repo {
+    fn new(namespace: &str, name: &str, public: bool) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            kind: "image".to_owned(),
+            public,
+            description: None,
+            tags: Vec::new(),
+            admins: BTreeSet::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +344,15 @@ impl Org {
                 .any(|t| t.role == TeamRole::Admin && t.members.contains(user))
     }
 
+    /// Quay's `CreateRepositoryPermission` on an organization: an admin or a `creator` team.
+    fn can_create(&self, user: &str) -> bool {
+        self.is_admin(user)
+            || self
+                .teams
+                .iter()
+                .any(|t| t.role == TeamRole::Creator && t.members.contains(user))
+    }
+
     fn is_member(&self, user: &str) -> bool {
         self.is_admin(user)
             || self.members.contains(user)
@@ -342,6 +373,8 @@ struct QuayState {
     authorized_emails: HashMap<(String, String, String), bool>,
     cursors: HashMap<String, usize>,
     repo_page_size: usize,
+    /// While set, repository writes answer as if they worked but change nothing.
+    ignore_repository_writes: bool,
     delivery_retries: u32,
     retry_delay: Duration,
     delivery_timeout: Duration,
@@ -361,6 +394,7 @@ impl Default for QuayState {
             authorized_emails: HashMap::new(),
             cursors: HashMap::new(),
             repo_page_size: 100,
+            ignore_repository_writes: false,
             delivery_retries: 4,
             retry_delay: Duration::from_millis(20),
             delivery_timeout: Duration::from_secs(10),
@@ -376,10 +410,28 @@ impl QuayState {
             .find(|r| r.namespace == namespace && r.name == name)
     }
 
+    fn repo_mut(&mut self, namespace: &str, name: &str) -> Option<&mut Repo> {
+        self.repos
+            .iter_mut()
+            .find(|r| r.namespace == namespace && r.name == name)
+    }
+
+    /// Whether `caller` may create repositories in `namespace`: their own, or an organization
+    /// they administer or create in, with a `repo:create` token. A namespace that does not
+    /// exist is refused like any other.
+    fn can_create_in(&self, caller: &Caller, namespace: &str) -> bool {
+        caller.scopes.contains(&Scope::RepoCreate)
+            && (caller.user == namespace
+                || self
+                    .orgs
+                    .get(namespace)
+                    .is_some_and(|org| org.can_create(&caller.user)))
+    }
+
     fn role(&self, caller: Option<&Caller>, repo: &Repo) -> Role {
         let real = match caller {
             None => Role::None,
-            Some(c) if c.user == repo.namespace => Role::Admin,
+            Some(c) if c.user == repo.namespace || repo.admins.contains(&c.user) => Role::Admin,
             Some(c) => match self.orgs.get(&repo.namespace) {
                 Some(org) if org.is_admin(&c.user) => Role::Admin,
                 Some(org) if org.members.contains(&c.user) => Role::Read,
@@ -561,13 +613,25 @@ impl FakeQuay {
 
     /// Adds an empty repository; `public` ones are readable by anyone.
     pub fn add_repo(&self, namespace: &str, name: &str, public: bool) {
-        self.shared.lock().repos.push(Repo {
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            public,
-            description: None,
-            tags: Vec::new(),
-        });
+        self.shared
+            .lock()
+            .repos
+            .push(Repo::new(namespace, name, public));
+    }
+
+    /// While `on`, creating, changing (visibility, description) and deleting repositories answer
+    /// exactly as on success but change nothing, so a test can prove that a client reads a
+    /// mutation back instead of trusting the answer.
+    pub fn ignore_repository_writes(&self, on: bool) {
+        self.shared.lock().ignore_repository_writes = on;
+    }
+
+    /// A repository as its detail route shows it to an admin (tags included), or `None` when
+    /// there is no such repository.
+    pub fn repository(&self, namespace: &str, name: &str) -> Option<Value> {
+        let state = self.shared.lock();
+        let repo = state.repo(namespace, name)?;
+        Some(detail_json(&state, repo, Role::Admin, true, true, false))
     }
 
     /// Adds a tag to a seeded repository.
@@ -695,6 +759,7 @@ fn visible_notifications(state: &QuayState, user: &str) -> Vec<InAppNotification
 mod api;
 mod deliver;
 mod payloads;
+mod repos;
 mod template;
 mod validate;
 
@@ -702,6 +767,7 @@ use api::*;
 use deliver::*;
 pub use payloads::sample_payload;
 use payloads::*;
+use repos::*;
 use template::*;
 use validate::*;
 
@@ -750,6 +816,19 @@ mod tests {
         assert!(matches!(
             split_repo_path("a/b/notification"),
             ("a/b/notification", RepoRoute::Detail)
+        ));
+        assert!(matches!(
+            split_repo_path("a/b/changevisibility"),
+            ("a/b", RepoRoute::ChangeVisibility)
+        ));
+        assert!(matches!(
+            split_repo_path("a/b/c/changevisibility"),
+            ("a/b/c", RepoRoute::ChangeVisibility)
+        ));
+        // A repository named `changevisibility`.
+        assert!(matches!(
+            split_repo_path("a/changevisibility"),
+            ("a/changevisibility", RepoRoute::Detail)
         ));
     }
 

@@ -1,4 +1,5 @@
-//! How Quay checks a new notification: the request body's JSON schema and each method's config.
+//! How Quay checks request bodies: the JSON schemas of notification and repository writes, and
+//! each notification method's config.
 
 use super::*;
 
@@ -73,46 +74,157 @@ pub(super) fn py_repr(value: &Value) -> String {
     }
 }
 
-pub(super) const CREATE_SCHEMA: &str = "{'description': 'Information for creating a notification on a repository', 'type': 'object', 'required': ['event', 'method', 'config', 'eventConfig'], 'properties': {'event': {'type': 'string'}, 'method': {'type': 'string'}, 'config': {'type': 'object'}, 'eventConfig': {'type': 'object'}, 'title': {'type': 'string'}}}";
+/// A request body's JSON schema, as much of it as Quay's schemas use, with the Python reprs
+/// `jsonschema` prints in its errors.
+pub(super) struct Schema {
+    /// The whole schema's repr.
+    pub repr: &'static str,
+    pub required: &'static [&'static str],
+    /// In declaration order, which is the order `jsonschema` checks them in.
+    pub properties: &'static [Property],
+}
 
-/// The `jsonschema` 3.2 error text for a create body, if it fails the schema.
+/// One property of a [`Schema`].
+pub(super) struct Property {
+    pub name: &'static str,
+    /// JSON-schema type names: `string`, `object` or `null`.
+    pub types: &'static [&'static str],
+    /// The allowed values (`None` for null), if the schema restricts them.
+    pub allowed: Option<&'static [Option<&'static str>]>,
+    /// The property's schema repr.
+    pub repr: &'static str,
+}
+
+const fn typed(name: &'static str, types: &'static [&'static str], repr: &'static str) -> Property {
+    Property {
+        name,
+        types,
+        allowed: None,
+        repr,
+    }
+}
+
+/// The notification create body.
+pub(super) const CREATE_SCHEMA: Schema = Schema {
+    repr: "{'description': 'Information for creating a notification on a repository', 'type': 'object', 'required': ['event', 'method', 'config', 'eventConfig'], 'properties': {'event': {'type': 'string'}, 'method': {'type': 'string'}, 'config': {'type': 'object'}, 'eventConfig': {'type': 'object'}, 'title': {'type': 'string'}}}",
+    required: &["event", "method", "config", "eventConfig"],
+    properties: &[
+        typed("event", &["string"], "{'type': 'string'}"),
+        typed("method", &["string"], "{'type': 'string'}"),
+        typed("config", &["object"], "{'type': 'object'}"),
+        typed("eventConfig", &["object"], "{'type': 'object'}"),
+        typed("title", &["string"], "{'type': 'string'}"),
+    ],
+};
+
+const VISIBILITY: Property = Property {
+    name: "visibility",
+    types: &["string"],
+    allowed: Some(&[Some("public"), Some("private")]),
+    repr: "{'type': 'string', 'description': 'Visibility which the repository will start with', 'enum': ['public', 'private']}",
+};
+
+const DESCRIPTION: Property = typed(
+    "description",
+    &["string"],
+    "{'type': 'string', 'description': 'Markdown encoded description for the repository'}",
+);
+
+/// `POST /repository` (Quay's `NewRepo`).
+pub(super) const NEW_REPO_SCHEMA: Schema = Schema {
+    repr: "{'type': 'object', 'description': 'Description of a new repository', 'required': ['repository', 'visibility', 'description'], 'properties': {'repository': {'type': 'string', 'description': 'Repository name'}, 'visibility': {'type': 'string', 'description': 'Visibility which the repository will start with', 'enum': ['public', 'private']}, 'namespace': {'type': 'string', 'description': 'Namespace in which the repository should be created. If omitted, the username of the caller is used'}, 'description': {'type': 'string', 'description': 'Markdown encoded description for the repository'}, 'repo_kind': {'type': ['string', 'null'], 'description': 'The kind of repository', 'enum': ['image', 'application', None]}}}",
+    required: &["repository", "visibility", "description"],
+    properties: &[
+        typed(
+            "repository",
+            &["string"],
+            "{'type': 'string', 'description': 'Repository name'}",
+        ),
+        VISIBILITY,
+        typed(
+            "namespace",
+            &["string"],
+            "{'type': 'string', 'description': 'Namespace in which the repository should be created. If omitted, the username of the caller is used'}",
+        ),
+        DESCRIPTION,
+        Property {
+            name: "repo_kind",
+            types: &["string", "null"],
+            allowed: Some(&[Some("image"), Some("application"), None]),
+            repr: "{'type': ['string', 'null'], 'description': 'The kind of repository', 'enum': ['image', 'application', None]}",
+        },
+    ],
+};
+
+/// `POST /repository/{repo}/changevisibility` (Quay's `ChangeVisibility`).
+pub(super) const CHANGE_VISIBILITY_SCHEMA: Schema = Schema {
+    repr: "{'type': 'object', 'description': 'Change the visibility for the repository.', 'required': ['visibility'], 'properties': {'visibility': {'type': 'string', 'description': 'Visibility which the repository will start with', 'enum': ['public', 'private']}}}",
+    required: &["visibility"],
+    properties: &[VISIBILITY],
+};
+
+/// `PUT /repository/{repo}` (Quay's `RepoUpdate`).
+pub(super) const REPO_UPDATE_SCHEMA: Schema = Schema {
+    repr: "{'type': 'object', 'description': 'Fields which can be updated in a repository.', 'required': ['description'], 'properties': {'description': {'type': 'string', 'description': 'Markdown encoded description for the repository'}}}",
+    required: &["description"],
+    properties: &[DESCRIPTION],
+};
+
+/// The `jsonschema` 3.2 error text for a notification create body, if it fails the schema.
 pub(super) fn schema_error(body: &Value) -> Option<String> {
+    schema_violation(&CREATE_SCHEMA, body)
+}
+
+/// The error `jsonschema` 3.2's `validate` raises for `body`, if any: its `best_match`, which
+/// prefers the shallowest error and, among equals, the first found (the object type, then the
+/// required keys in order, then each property's type before its enum).
+pub(super) fn schema_violation(schema: &Schema, body: &Value) -> Option<String> {
     let Value::Object(map) = body else {
         return Some(format!(
-            "{} is not of type 'object'\n\nFailed validating 'type' in schema:\n    {CREATE_SCHEMA}\n\nOn instance:\n    {}",
+            "{} is not of type 'object'\n\nFailed validating 'type' in schema:\n    {}\n\nOn instance:\n    {}",
             py_repr(body),
+            schema.repr,
             py_repr(body)
         ));
     };
-    for key in ["event", "method", "config", "eventConfig"] {
-        if !map.contains_key(key) {
-            return Some(format!(
-                "'{key}' is a required property\n\nFailed validating 'required' in schema:\n    {CREATE_SCHEMA}\n\nOn instance:\n    {}",
-                py_repr(body)
-            ));
-        }
+    if let Some(key) = schema.required.iter().find(|k| !map.contains_key(**k)) {
+        return Some(format!(
+            "'{key}' is a required property\n\nFailed validating 'required' in schema:\n    {}\n\nOn instance:\n    {}",
+            schema.repr,
+            py_repr(body)
+        ));
     }
-    for (key, kind) in [
-        ("event", "string"),
-        ("method", "string"),
-        ("config", "object"),
-        ("eventConfig", "object"),
-        ("title", "string"),
-    ] {
-        let Some(value) = map.get(key) else { continue };
-        let fits = match kind {
-            "string" => value.is_string(),
-            _ => value.is_object(),
-        };
-        if !fits {
-            return Some(format!(
-                "{} is not of type '{kind}'\n\nFailed validating 'type' in schema['properties']['{key}']:\n    {{'type': '{kind}'}}\n\nOn instance['{key}']:\n    {}",
-                py_repr(value),
-                py_repr(value)
-            ));
+    schema.properties.iter().find_map(|p| {
+        map.get(p.name)
+            .and_then(|value| property_violation(p, value))
+    })
+}
+
+fn property_violation(property: &Property, value: &Value) -> Option<String> {
+    let fits = property.types.iter().any(|t| match *t {
+        "string" => value.is_string(),
+        "object" => value.is_object(),
+        _ => value.is_null(),
+    });
+    let (message, validator) = if !fits {
+        let types: Vec<String> = property.types.iter().map(|t| format!("'{t}'")).collect();
+        let message = format!("{} is not of type {}", py_repr(value), types.join(", "));
+        (message, "type")
+    } else {
+        let allowed = property.allowed?;
+        if allowed.iter().any(|a| *a == value.as_str()) {
+            return None;
         }
-    }
-    None
+        let list: Vec<Value> = allowed.iter().map(|a| j!(a)).collect();
+        let message = format!("{} is not one of {}", py_repr(value), py_repr(&j!(list)));
+        (message, "enum")
+    };
+    Some(format!(
+        "{message}\n\nFailed validating '{validator}' in schema['properties']['{name}']:\n    {repr}\n\nOn instance['{name}']:\n    {value}",
+        name = property.name,
+        repr = property.repr,
+        value = py_repr(value),
+    ))
 }
 
 /// What the method's validator says about `config`: `Ok`, a 400 text, or `Err(None)` for the

@@ -480,3 +480,654 @@ async fn the_binary_prints_its_base_url_and_serves_the_demo_seed() {
     child.wait().unwrap();
     assert_eq!(outcome.unwrap(), (2, reqwest::StatusCode::OK));
 }
+
+const BOB: (&str, &str) = ("bob", "dtrTok-bob");
+const ALICE: (&str, &str) = ("alice", TOKEN);
+const ROOT: (&str, &str) = ("root", "dtrTok-root");
+
+/// Sends `method` with optional basic auth and a raw body; the status and the body as JSON
+/// (`null` when empty).
+async fn send(
+    fake: &FakeDtr,
+    method: reqwest::Method,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: Option<String>,
+) -> (u16, Value) {
+    let mut request = http().request(method, format!("{}{path}", fake.base_url()));
+    if let Some((user, token)) = auth {
+        request = request.basic_auth(user, Some(token));
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, body)
+}
+
+async fn create_in(
+    fake: &FakeDtr,
+    namespace: &str,
+    auth: Option<(&str, &str)>,
+    form: Value,
+) -> (u16, Value) {
+    send(
+        fake,
+        reqwest::Method::POST,
+        &format!("/api/v0/repositories/{namespace}"),
+        auth,
+        Some(form.to_string()),
+    )
+    .await
+}
+
+async fn patch(
+    fake: &FakeDtr,
+    repo: &str,
+    auth: Option<(&str, &str)>,
+    form: Value,
+) -> (u16, Value) {
+    send(
+        fake,
+        reqwest::Method::PATCH,
+        &format!("/api/v0/repositories/{repo}"),
+        auth,
+        Some(form.to_string()),
+    )
+    .await
+}
+
+async fn delete_repo(fake: &FakeDtr, repo: &str, auth: Option<(&str, &str)>) -> (u16, Value) {
+    send(
+        fake,
+        reqwest::Method::DELETE,
+        &format!("/api/v0/repositories/{repo}"),
+        auth,
+        None,
+    )
+    .await
+}
+
+async fn get(fake: &FakeDtr, path: &str, auth: Option<(&str, &str)>) -> (u16, Value) {
+    send(fake, reqwest::Method::GET, path, auth, None).await
+}
+
+/// The error's status, code and message, and its detail (`null` when none).
+fn error_of(answer: &(u16, Value)) -> (u16, &str, &str, &Value) {
+    let error = &answer.1["errors"][0];
+    (
+        answer.0,
+        error["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", answer.1)),
+        error["message"].as_str().unwrap(),
+        &error["detail"],
+    )
+}
+
+fn code_of(answer: &(u16, Value)) -> (u16, &str) {
+    let (status, code, _, _) = error_of(answer);
+    (status, code)
+}
+
+/// The names `GET /repositories/{ns}` lists to alice, and whether any carries
+/// `longDescription`.
+async fn names_in(fake: &FakeDtr, namespace: &str) -> (Vec<String>, bool) {
+    let (status, body) = get(
+        fake,
+        &format!("/api/v0/repositories/{namespace}?pageSize=100"),
+        Some(ALICE),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let list = body["repositories"].as_array().unwrap();
+    (
+        list.iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect(),
+        list.iter().any(|r| r.get("longDescription").is_some()),
+    )
+}
+
+#[tokio::test]
+async fn a_created_repository_answers_201_with_the_repository() {
+    for version in [DtrVersion::V2_6, DtrVersion::V2_7] {
+        let fake = seeded(version).await;
+        let made = create_in(
+            &fake,
+            "payments",
+            Some(ALICE),
+            json!({"name": "billing", "visibility": "public", "shortDescription": "Billing",
+                "longDescription": "# Billing", "scanOnPush": true, "immutableTags": true,
+                "enableManifestLists": true, "tagLimit": 5, "unknown": 1}),
+        )
+        .await;
+        assert_eq!(made.0, 201, "{version:?}: {}", made.1);
+        let mut expected = made.1.clone();
+        assert!(expected["id"].as_str().is_some_and(|id| !id.is_empty()));
+        expected["id"] = json!("ID");
+        assert_eq!(
+            expected,
+            json!({"id": "ID", "namespace": "payments", "namespaceType": "organization",
+                "name": "billing", "shortDescription": "Billing", "longDescription": "# Billing",
+                "visibility": "public", "scanOnPush": true, "immutableTags": true,
+                "enableManifestLists": true, "pulls": 0, "pushes": 0, "tagLimit": 5})
+        );
+        let (status, single) = get(&fake, "/api/v0/repositories/payments/billing", None).await;
+        assert_eq!((status, &single), (200, &made.1));
+        assert_eq!(fake.repository("payments", "billing"), Some(made.1.clone()));
+        // Lists leave the long description out.
+        let (names, long) = names_in(&fake, "payments").await;
+        assert_eq!(names, ["api", "web", "billing"]);
+        assert!(!long);
+        let tags = http()
+            .get(format!(
+                "{}/api/v0/repositories/payments/billing/tags",
+                fake.base_url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tags.status(), 200);
+        assert!(tags.headers().get("x-next-page-start").is_none());
+        assert_eq!(tags.json::<Value>().await.unwrap(), json!([]));
+
+        // In one's own namespace; no visibility (or an empty one) means private, as in DTR.
+        for (name, form) in [
+            ("notes", json!({"name": "notes"})),
+            ("drafts", json!({"name": "drafts", "visibility": ""})),
+        ] {
+            let made = create_in(&fake, "alice", Some(ALICE), form).await;
+            assert_eq!(made.0, 201);
+            assert_eq!(made.1["visibility"], "private");
+            assert_eq!(made.1["namespaceType"], "user");
+            assert_eq!(made.1["longDescription"], "");
+            assert_eq!(made.1["tagLimit"], 0);
+            assert_eq!(made.1["name"], name);
+        }
+        // A DTR admin creates anywhere.
+        assert_eq!(
+            create_in(&fake, "payments", Some(ROOT), json!({"name": "ops"}))
+                .await
+                .0,
+            201
+        );
+        // The real client lists them.
+        let listed = client(&fake, "alice", TOKEN)
+            .repositories(Some("alice"))
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn repository_create_fails_with_dtrs_codes() {
+    let fake = seeded(DtrVersion::V2_7).await;
+    let form = |name: &str| json!({"name": name, "visibility": "private"});
+
+    let anonymous = create_in(&fake, "payments", None, form("x")).await;
+    assert_eq!(
+        error_of(&anonymous),
+        (
+            401,
+            "NOT_AUTHENTICATED",
+            "The client is not authenticated.",
+            &Value::Null
+        )
+    );
+    // A failed login is anonymous.
+    let wrong = create_in(&fake, "payments", Some(("alice", "wrong")), form("x")).await;
+    assert_eq!(code_of(&wrong), (401, "NOT_AUTHENTICATED"));
+    assert_eq!(
+        code_of(&create_in(&fake, "nope", None, form("x")).await),
+        (401, "NOT_AUTHENTICATED")
+    );
+    let unknown = create_in(&fake, "nope", Some(ALICE), form("x")).await;
+    assert_eq!(
+        error_of(&unknown),
+        (
+            404,
+            "NO_SUCH_ACCOUNT",
+            "An account with the given name does not exist.",
+            &json!("Account name: \"nope\".")
+        )
+    );
+    // A member of the organization, someone else's namespace: not an admin.
+    for namespace in ["payments", "alice"] {
+        let answer = create_in(&fake, namespace, Some(BOB), form("x")).await;
+        assert_eq!(
+            error_of(&answer),
+            (
+                403,
+                "NOT_AUTHORIZED",
+                "The client is not authorized.",
+                &Value::Null
+            )
+        );
+    }
+    // The role is checked before the body.
+    assert_eq!(
+        code_of(
+            &send(
+                &fake,
+                reqwest::Method::POST,
+                "/api/v0/repositories/payments",
+                Some(BOB),
+                Some("{".into())
+            )
+            .await
+        ),
+        (403, "NOT_AUTHORIZED")
+    );
+
+    let raw = |body: &str| {
+        send(
+            &fake,
+            reqwest::Method::POST,
+            "/api/v0/repositories/payments",
+            Some(ALICE),
+            Some(body.to_owned()),
+        )
+    };
+    for (body, detail) in [
+        ("{nope", None),
+        ("", Some("EOF")),
+        ("[]", Some("json: cannot unmarshal array into Go value of type forms.CreateRepo")),
+        (r#"{"name": 5}"#,
+            Some("json: cannot unmarshal number into Go struct field CreateRepo.name of type string")),
+        (r#"{"name": "x", "scanOnPush": "yes"}"#,
+            Some("json: cannot unmarshal string into Go struct field CreateRepo.scanOnPush of type bool")),
+        (r#"{"name": "x", "tagLimit": -1}"#,
+            Some("json: cannot unmarshal number -1 into Go struct field CreateRepo.tagLimit of type uint")),
+    ] {
+        let answer = raw(body).await;
+        let (status, code, _, got) = error_of(&answer);
+        assert_eq!((status, code), (400, "INVALID_JSON"), "{body}");
+        if let Some(detail) = detail {
+            assert_eq!(got, detail, "{body}");
+        }
+    }
+
+    let too_long = "a".repeat(247);
+    for name in [
+        "",
+        "Api",
+        "-api",
+        "api-",
+        "a..b",
+        "a/b",
+        "a b",
+        too_long.as_str(),
+    ] {
+        let answer = create_in(&fake, "payments", Some(ALICE), form(name)).await;
+        assert_eq!(
+            error_of(&answer),
+            (
+                400,
+                "INVALID_REPOSITORY_NAME",
+                "The given repository name is either too long or contains illegal characters.",
+                &Value::Null
+            ),
+            "{name:?}"
+        );
+    }
+    // A missing name is an empty one.
+    let nameless = create_in(
+        &fake,
+        "payments",
+        Some(ALICE),
+        json!({"visibility": "public"}),
+    )
+    .await;
+    assert_eq!(code_of(&nameless), (400, "INVALID_REPOSITORY_NAME"));
+    // `payments/` and 246 characters make 255, the longest.
+    assert_eq!(
+        create_in(&fake, "payments", Some(ALICE), form(&"a".repeat(246)))
+            .await
+            .0,
+        201
+    );
+
+    for visibility in ["internal", "Public", "PRIVATE"] {
+        let answer = create_in(
+            &fake,
+            "payments",
+            Some(ALICE),
+            json!({"name": "x", "visibility": visibility}),
+        )
+        .await;
+        assert_eq!(
+            error_of(&answer),
+            (
+                400,
+                "INVALID_REPOSITORY_VISIBILITY",
+                "The visibility value of the repository is invalid.",
+                &Value::Null
+            ),
+            "{visibility}"
+        );
+    }
+
+    // 140 bytes at most, as Go counts them: 47 three-byte characters are 141.
+    for short in ["x".repeat(141), "倉".repeat(47)] {
+        let answer = create_in(
+            &fake,
+            "payments",
+            Some(ALICE),
+            json!({"name": "x", "shortDescription": short}),
+        )
+        .await;
+        assert_eq!(
+            error_of(&answer),
+            (
+                400,
+                "INVALID_REPOSITORY_SHORT_DESCRIPTION",
+                "The short description of the repository is invalid.",
+                &json!("The maximum length is 140")
+            )
+        );
+    }
+    let answer = create_in(
+        &fake,
+        "payments",
+        Some(ALICE),
+        json!({"name": "x140", "shortDescription": "x".repeat(140)}),
+    )
+    .await;
+    assert_eq!(answer.0, 201);
+
+    // DTR's order: name, short description, visibility, then whether it is taken.
+    let answer = create_in(
+        &fake,
+        "payments",
+        Some(ALICE),
+        json!({"name": "Bad", "shortDescription": "x".repeat(141), "visibility": "no"}),
+    )
+    .await;
+    assert_eq!(code_of(&answer), (400, "INVALID_REPOSITORY_NAME"));
+    let answer = create_in(
+        &fake,
+        "payments",
+        Some(ALICE),
+        json!({"name": "api", "shortDescription": "x".repeat(141), "visibility": "no"}),
+    )
+    .await;
+    assert_eq!(
+        code_of(&answer),
+        (400, "INVALID_REPOSITORY_SHORT_DESCRIPTION")
+    );
+    let answer = create_in(
+        &fake,
+        "payments",
+        Some(ALICE),
+        json!({"name": "api", "visibility": "no"}),
+    )
+    .await;
+    assert_eq!(code_of(&answer), (400, "INVALID_REPOSITORY_VISIBILITY"));
+    let taken = create_in(&fake, "payments", Some(ALICE), form("api")).await;
+    assert_eq!(
+        error_of(&taken),
+        (
+            400,
+            "REPOSITORY_EXISTS",
+            "A repository with the same name already exists.",
+            &Value::Null
+        )
+    );
+    // Nothing refused was made.
+    let (names, _) = names_in(&fake, "payments").await;
+    assert_eq!(names.len(), 4, "{names:?}");
+}
+
+#[tokio::test]
+async fn a_patched_repository_reads_back() {
+    let fake = seeded(DtrVersion::V2_7).await;
+    let answer = patch(
+        &fake,
+        "payments/api",
+        Some(ALICE),
+        json!({"visibility": "public", "shortDescription": "Payments API",
+            "longDescription": "Long", "name": "renamed", "scanOnPush": true, "tagLimit": 10}),
+    )
+    .await;
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    assert_eq!(answer.1["name"], "api");
+    assert_eq!(answer.1["pushes"], 3);
+    let (status, single) = get(&fake, "/api/v0/repositories/payments/api", None).await;
+    assert_eq!((status, &single), (200, &answer.1));
+    assert_eq!(
+        (
+            &single["visibility"],
+            &single["shortDescription"],
+            &single["longDescription"],
+            &single["scanOnPush"],
+            &single["immutableTags"],
+            &single["tagLimit"]
+        ),
+        (
+            &json!("public"),
+            &json!("Payments API"),
+            &json!("Long"),
+            &json!(true),
+            &json!(false),
+            &json!(10)
+        )
+    );
+    assert_eq!(
+        get(&fake, "/api/v0/repositories/payments/renamed", Some(ALICE))
+            .await
+            .0,
+        404
+    );
+    // Fields left out stay; `null` is left out.
+    let answer = patch(
+        &fake,
+        "payments/api",
+        Some(ALICE),
+        json!({"immutableTags": true, "shortDescription": null}),
+    )
+    .await;
+    assert_eq!(answer.0, 200);
+    assert_eq!(
+        (
+            &answer.1["shortDescription"],
+            &answer.1["immutableTags"],
+            &answer.1["visibility"]
+        ),
+        (&json!("Payments API"), &json!(true), &json!("public"))
+    );
+    assert_eq!(
+        patch(&fake, "payments/api", Some(ALICE), json!({})).await.1,
+        answer.1
+    );
+
+    assert_eq!(
+        code_of(&patch(&fake, "payments/api", None, json!({})).await),
+        (401, "NOT_AUTHENTICATED")
+    );
+    assert_eq!(
+        code_of(&patch(&fake, "nope/api", Some(ALICE), json!({})).await),
+        (404, "NO_SUCH_ACCOUNT")
+    );
+    let missing = patch(&fake, "payments/nope", Some(ALICE), json!({})).await;
+    assert_eq!(
+        error_of(&missing),
+        (
+            404,
+            "NO_SUCH_REPOSITORY",
+            "A repository with the given name does not exist.",
+            &json!("Repository name: \"payments/nope\".")
+        )
+    );
+    // Bob reads payments' repositories but administers none; alice's private one he cannot see.
+    assert_eq!(
+        code_of(&patch(&fake, "payments/web", Some(BOB), json!({})).await),
+        (403, "NOT_AUTHORIZED")
+    );
+    assert_eq!(
+        code_of(&patch(&fake, "alice/scratch", Some(BOB), json!({})).await),
+        (404, "NO_SUCH_REPOSITORY")
+    );
+
+    // Checked like a create, and a refused update changes nothing.
+    let before = fake.repository("payments", "api").unwrap();
+    for (form, code) in [
+        (json!({"visibility": ""}), "INVALID_REPOSITORY_VISIBILITY"),
+        (
+            json!({"shortDescription": "ok", "visibility": "everyone"}),
+            "INVALID_REPOSITORY_VISIBILITY",
+        ),
+        (
+            json!({"shortDescription": "x".repeat(141)}),
+            "INVALID_REPOSITORY_SHORT_DESCRIPTION",
+        ),
+        (json!({"scanOnPush": "yes"}), "INVALID_JSON"),
+    ] {
+        let answer = patch(&fake, "payments/api", Some(ALICE), form.clone()).await;
+        assert_eq!(code_of(&answer), (400, code), "{form}");
+    }
+    let answer = patch(&fake, "payments/api", Some(ALICE), json!({"scanOnPush": 1})).await;
+    assert_eq!(
+        error_of(&answer).3,
+        "json: cannot unmarshal number into Go struct field UpdateRepo.scanOnPush of type bool"
+    );
+    assert_eq!(fake.repository("payments", "api").unwrap(), before);
+}
+
+#[tokio::test]
+async fn a_deleted_repository_goes_with_its_tags_and_webhooks() {
+    for version in [DtrVersion::V2_6, DtrVersion::V2_7] {
+        let fake = seeded(version).await;
+        let alice = client(&fake, "alice", TOKEN);
+        alice
+            .create_webhook(&validate_create(&draft("https://hooks.example.net/a"), false).unwrap())
+            .await
+            .unwrap();
+        let mut ns_draft = draft("https://hooks.example.net/ns");
+        ns_draft.webhook_type = DtrWebhookType::RepoEvent;
+        ns_draft.scope = DtrWebhookScope::Namespace {
+            namespace: "payments".into(),
+        };
+        alice
+            .create_webhook(&validate_create(&ns_draft, false).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(fake.webhooks().len(), 2);
+
+        assert_eq!(
+            code_of(&delete_repo(&fake, "payments/api", None).await),
+            (401, "NOT_AUTHENTICATED")
+        );
+        assert_eq!(
+            code_of(&delete_repo(&fake, "nope/api", Some(ALICE)).await),
+            (404, "NO_SUCH_ACCOUNT")
+        );
+        assert_eq!(
+            code_of(&delete_repo(&fake, "payments/web", Some(BOB)).await),
+            (403, "NOT_AUTHORIZED")
+        );
+        assert!(fake.repository("payments", "web").is_some());
+
+        assert_eq!(
+            delete_repo(&fake, "payments/api", Some(ALICE)).await,
+            (204, Value::Null),
+            "{version:?}"
+        );
+        assert_eq!(fake.repository("payments", "api"), None);
+        for path in [
+            "/api/v0/repositories/payments/api",
+            "/api/v0/repositories/payments/api/tags",
+        ] {
+            assert_eq!(
+                code_of(&get(&fake, path, Some(ALICE)).await),
+                (404, "NO_SUCH_REPOSITORY")
+            );
+        }
+        assert_eq!(names_in(&fake, "payments").await.0, ["web"]);
+        let keys: Vec<Value> = fake.webhooks().iter().map(|w| w["key"].clone()).collect();
+        assert_eq!(keys, [json!("payments")]);
+
+        // A repository that is not there: 204 all the same.
+        assert_eq!(
+            delete_repo(&fake, "payments/api", Some(ALICE)).await,
+            (204, Value::Null)
+        );
+        assert_eq!(
+            delete_repo(&fake, "alice/never", Some(ALICE)).await,
+            (204, Value::Null)
+        );
+
+        // Made again, it has no tags.
+        let made = create_in(&fake, "payments", Some(ALICE), json!({"name": "api"})).await;
+        assert_eq!((made.0, &made.1["pushes"]), (201, &json!(0)));
+        assert_eq!(
+            get(&fake, "/api/v0/repositories/payments/api/tags", Some(ALICE)).await,
+            (200, json!([]))
+        );
+    }
+}
+
+#[tokio::test]
+async fn ignored_repository_writes_answer_as_on_success_and_change_nothing() {
+    let fake = seeded(DtrVersion::V2_7).await;
+    fake.ignore_repository_writes(true);
+    let made = create_in(
+        &fake,
+        "payments",
+        Some(ALICE),
+        json!({"name": "ghost", "visibility": "public"}),
+    )
+    .await;
+    assert_eq!(
+        (made.0, &made.1["name"], &made.1["visibility"]),
+        (201, &json!("ghost"), &json!("public"))
+    );
+    assert_eq!(fake.repository("payments", "ghost"), None);
+    assert_eq!(
+        code_of(&get(&fake, "/api/v0/repositories/payments/ghost", Some(ALICE)).await),
+        (404, "NO_SUCH_REPOSITORY")
+    );
+    // Refusals still come.
+    assert_eq!(
+        code_of(&create_in(&fake, "payments", Some(ALICE), json!({"name": "api"})).await),
+        (400, "REPOSITORY_EXISTS")
+    );
+
+    let before = fake.repository("payments", "api").unwrap();
+    let answer = patch(
+        &fake,
+        "payments/api",
+        Some(ALICE),
+        json!({"visibility": "public"}),
+    )
+    .await;
+    assert_eq!((answer.0, &answer.1["visibility"]), (200, &json!("public")));
+    assert_eq!(
+        delete_repo(&fake, "payments/api", Some(ALICE)).await,
+        (204, Value::Null)
+    );
+    assert_eq!(fake.repository("payments", "api"), Some(before));
+
+    // Over HTTP too, for the binary.
+    let off = http()
+        .post(format!(
+            "{}/__fake/ignore-repository-writes?on=false",
+            fake.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 204);
+    assert_eq!(delete_repo(&fake, "payments/api", Some(ALICE)).await.0, 204);
+    assert_eq!(fake.repository("payments", "api"), None);
+}

@@ -1320,3 +1320,626 @@ async fn redirects_are_followed_only_within_loopback() {
     assert_eq!(status(&outside), Some(307));
     assert_eq!(failures(&fake, &outside), 1);
 }
+
+/// Sends `method` to the fake with an optional bearer token and JSON body; the status and the
+/// body as JSON (`null` when empty).
+async fn call(
+    fake: &FakeQuay,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = http().request(method, format!("{}{path}", fake.base_url()));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, body)
+}
+
+async fn create_repo(fake: &FakeQuay, token: &str, body: Value) -> (u16, Value) {
+    call(
+        fake,
+        reqwest::Method::POST,
+        "/api/v1/repository",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// The `namespace/name`s `GET /repository?namespace=` lists to alice.
+async fn listed(fake: &FakeQuay, namespace: &str) -> Vec<String> {
+    let (status, body) = get_json(
+        fake,
+        &format!("/api/v1/repository?namespace={namespace}"),
+        TOKEN,
+    )
+    .await;
+    assert_eq!(status, 200);
+    body["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["namespace"].as_str().unwrap(),
+                r["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A 400 `invalid_request` whose detail starts with `start`.
+fn assert_invalid(answer: &(u16, Value), start: &str) {
+    assert_eq!(answer.0, 400, "{}", answer.1);
+    assert_eq!(answer.1["error_type"], "invalid_request", "{}", answer.1);
+    let detail = answer.1["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(start),
+        "{detail:?} should start with {start:?}"
+    );
+}
+
+/// A 403 `insufficient_scope`.
+fn assert_unauthorized(answer: &(u16, Value)) {
+    assert_eq!(answer.0, 403, "{}", answer.1);
+    assert_eq!(answer.1["error_type"], "insufficient_scope");
+    assert_eq!(answer.1["detail"], "Unauthorized");
+}
+
+#[tokio::test]
+async fn a_created_repository_answers_201_and_is_listed_and_readable() {
+    let fake = seeded().await;
+    // The namespace defaults to the caller's own.
+    let made = create_repo(
+        &fake,
+        TOKEN,
+        json!({"repository": "notes", "visibility": "private", "description": ""}),
+    )
+    .await;
+    assert_eq!(
+        made,
+        (
+            201,
+            json!({"namespace": "alice", "name": "notes", "kind": "image"})
+        )
+    );
+    assert_eq!(listed(&fake, "alice").await, ["alice/notes"]);
+    let (status, detail) = get_json(&fake, "/api/v1/repository/alice/notes", TOKEN).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["description"], "");
+    assert_eq!(detail["is_public"], false);
+    assert_eq!(detail["tags"], json!({}));
+    assert_eq!(detail["can_admin"], true);
+
+    // A nested name in an organization, public, with a description.
+    let made = create_repo(
+        &fake,
+        TOKEN,
+        json!({"namespace": "acme", "repository": "team/web", "visibility": "public",
+            "description": "Frontend", "repo_kind": "image"}),
+    )
+    .await;
+    assert_eq!(
+        made,
+        (
+            201,
+            json!({"namespace": "acme", "name": "team/web", "kind": "image"})
+        )
+    );
+    assert!(listed(&fake, "acme")
+        .await
+        .contains(&"acme/team/web".to_owned()));
+    let anonymous = call(
+        &fake,
+        reqwest::Method::GET,
+        "/api/v1/repository/acme/team/web",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(anonymous.0, 200);
+    assert_eq!(anonymous.1["description"], "Frontend");
+    assert_eq!(anonymous.1["is_public"], true);
+    let (status, body) = get_json(
+        &fake,
+        "/api/v1/repository/acme/team/web/notification/",
+        TOKEN,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"notifications": []})));
+    let (status, body) = get_json(&fake, "/api/v1/repository/acme/team/web/tag/", TOKEN).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["tags"], json!([]));
+    let stored = fake.repository("acme", "team/web").unwrap();
+    assert_eq!(stored["description"], "Frontend");
+    assert_eq!(stored["is_public"], true);
+    assert_eq!(fake.repository("acme", "team"), None);
+
+    // A `creator` team may create in the organization and administers what it made; a
+    // `member` team may not.
+    fake.add_user("carol");
+    fake.add_user("dave");
+    fake.add_token(CAROL, "carol", &Scope::ALL);
+    fake.add_token(DAVE, "dave", &Scope::ALL);
+    fake.add_team("acme", "builders", TeamRole::Creator, &["carol"])
+        .unwrap();
+    fake.add_team("acme", "readers", TeamRole::Member, &["dave"])
+        .unwrap();
+    let body = json!({"namespace": "acme", "repository": "tools", "visibility": "private",
+        "description": "x"});
+    assert_eq!(create_repo(&fake, CAROL, body.clone()).await.0, 201);
+    let (status, detail) = get_json(&fake, "/api/v1/repository/acme/tools", CAROL).await;
+    assert_eq!((status, &detail["can_admin"]), (200, &json!(true)));
+    let mut other = body;
+    other["repository"] = json!("tools2");
+    assert_unauthorized(&create_repo(&fake, DAVE, other).await);
+}
+
+#[tokio::test]
+async fn repository_create_fails_with_quays_codes_and_texts() {
+    let fake = seeded().await;
+    let good = json!({"namespace": "acme", "repository": "fresh", "visibility": "private",
+        "description": "d"});
+    let with = |key: &str, value: Value| {
+        let mut body = good.clone();
+        body[key] = value;
+        body
+    };
+    let without = |key: &str| {
+        let mut body = good.clone();
+        body.as_object_mut().unwrap().remove(key);
+        body
+    };
+
+    // No token or a bad one: the CSRF check refuses every write.
+    for token in [None, Some("qTok-Wrong")] {
+        let answer = call(
+            &fake,
+            reqwest::Method::POST,
+            "/api/v1/repository",
+            token,
+            Some(good.clone()),
+        )
+        .await;
+        assert_eq!(
+            answer,
+            (403, json!({"error": "CSRF token was invalid or missing."}))
+        );
+    }
+
+    // The schema, checked before anything else.
+    let answer = create_repo(&fake, TOKEN, without("description")).await;
+    assert_invalid(
+        &answer,
+        "'description' is a required property\n\nFailed validating 'required' in schema:\n    {'type': 'object', 'description': 'Description of a new repository'",
+    );
+    assert!(answer.1["detail"]
+        .as_str()
+        .unwrap()
+        .ends_with("\n\nOn instance:\n    {'namespace': 'acme', 'repository': 'fresh', 'visibility': 'private'}"));
+    assert_eq!(answer.1["status"], 400);
+    assert_invalid(
+        &create_repo(&fake, TOKEN, with("visibility", json!("publik"))).await,
+        "'publik' is not one of ['public', 'private']\n\nFailed validating 'enum' in schema['properties']['visibility']:",
+    );
+    assert_invalid(
+        &create_repo(&fake, TOKEN, without("repository")).await,
+        "'repository' is a required property\n\n",
+    );
+    assert_invalid(
+        &create_repo(&fake, TOKEN, with("description", json!(123))).await,
+        "123 is not of type 'string'\n\nFailed validating 'type' in schema['properties']['description']:",
+    );
+    assert_invalid(
+        &create_repo(&fake, TOKEN, with("namespace", Value::Null)).await,
+        "None is not of type 'string'",
+    );
+    // A reader's token still gets the schema error first.
+    assert_invalid(
+        &create_repo(&fake, READ_TOKEN, without("description")).await,
+        "'description' is a required property",
+    );
+    assert_invalid(
+        &create_repo(&fake, TOKEN, Value::Null).await,
+        "Missing JSON body",
+    );
+    let raw = |content_type: Option<&'static str>, body: &'static str| {
+        let mut request = http()
+            .post(format!("{}/api/v1/repository", fake.base_url()))
+            .bearer_auth(TOKEN)
+            .body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send()
+    };
+    let bad_json = raw(Some("application/json"), "{nope").await.unwrap();
+    assert_eq!(bad_json.status(), 400);
+    let body: Value = bad_json.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "The browser (or proxy) sent a request that this server could not understand."
+    );
+    let no_type = raw(None, r#"{"repository": "x"}"#).await.unwrap();
+    assert_eq!(no_type.status(), 415);
+
+    // Where the caller may not create: 403, whatever the name.
+    for namespace in ["beta", "bob", "nosuch"] {
+        assert_unauthorized(&create_repo(&fake, TOKEN, with("namespace", json!(namespace))).await);
+    }
+    let mut bad_name_elsewhere = with("namespace", json!("beta"));
+    bad_name_elsewhere["repository"] = json!("Bad Name");
+    assert_unauthorized(&create_repo(&fake, TOKEN, bad_name_elsewhere).await);
+    // Without `repo:create`, not even in the caller's own namespace.
+    assert_unauthorized(&create_repo(&fake, NO_USER_READ, without("namespace")).await);
+
+    // Then the name.
+    for name in ["Web", "-web", "a//b", "web/", "we b", &"a".repeat(251)] {
+        let answer = create_repo(&fake, TOKEN, with("repository", json!(name))).await;
+        assert_eq!(
+            answer.1["detail"], "Invalid repository name",
+            "{name}: {}",
+            answer.1
+        );
+        assert_eq!(answer.0, 400);
+    }
+    // `acme/` and 250 characters make 255, the longest.
+    let longest = "a".repeat(250);
+    assert_eq!(
+        create_repo(&fake, TOKEN, with("repository", json!(longest)))
+            .await
+            .0,
+        201
+    );
+
+    // Then whether it is taken.
+    let taken = create_repo(&fake, TOKEN, with("repository", json!("web"))).await;
+    assert_invalid(&taken, "Repository already exists");
+    assert_eq!(taken.1["detail"], "Repository already exists");
+    assert_eq!(create_repo(&fake, TOKEN, good.clone()).await.0, 201);
+    assert_invalid(
+        &create_repo(&fake, TOKEN, good).await,
+        "Repository already exists",
+    );
+}
+
+#[tokio::test]
+async fn visibility_and_description_changes_read_back() {
+    let fake = seeded().await;
+    let post = |path: &'static str, token: Option<&'static str>, body: Value| {
+        call(&fake, reqwest::Method::POST, path, token, Some(body))
+    };
+    let put = |path: &'static str, token: &'static str, body: Value| {
+        call(&fake, reqwest::Method::PUT, path, Some(token), Some(body))
+    };
+    let visibility = "/api/v1/repository/acme/web/changevisibility";
+
+    assert_eq!(
+        post(visibility, Some(TOKEN), json!({"visibility": "public"})).await,
+        (200, json!({"success": true}))
+    );
+    assert_eq!(fake.repository("acme", "web").unwrap()["is_public"], true);
+    // Anyone may read it now.
+    let (status, _) = call(
+        &fake,
+        reqwest::Method::GET,
+        "/api/v1/repository/acme/web",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        post(visibility, Some(TOKEN), json!({"visibility": "private"})).await,
+        (200, json!({"success": true}))
+    );
+    let (status, detail) = get_json(&fake, "/api/v1/repository/acme/web", TOKEN).await;
+    assert_eq!((status, &detail["is_public"]), (200, &json!(false)));
+
+    assert_invalid(
+        &post(visibility, Some(TOKEN), json!({"visibility": "publik"})).await,
+        "'publik' is not one of ['public', 'private']\n\nFailed validating 'enum' in schema['properties']['visibility']:",
+    );
+    assert_invalid(
+        &post(visibility, Some(TOKEN), json!({})).await,
+        "'visibility' is a required property\n\nFailed validating 'required' in schema:\n    {'type': 'object', 'description': 'Change the visibility for the repository.'",
+    );
+    // A reader, a missing repository: 403; no token: the CSRF refusal.
+    assert_unauthorized(
+        &post(
+            visibility,
+            Some(READ_TOKEN),
+            json!({"visibility": "public"}),
+        )
+        .await,
+    );
+    assert_unauthorized(
+        &post(
+            "/api/v1/repository/acme/nope/changevisibility",
+            Some(TOKEN),
+            json!({"visibility": "public"}),
+        )
+        .await,
+    );
+    assert_eq!(
+        post(visibility, None, json!({"visibility": "public"}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(fake.repository("acme", "web").unwrap()["is_public"], false);
+    // Other methods are the detail of a nested `web/changevisibility`, which does not exist.
+    assert_unauthorized(&get_json(&fake, visibility, TOKEN).await);
+    let (status, _) = call(&fake, reqwest::Method::PATCH, visibility, Some(TOKEN), None).await;
+    assert_eq!(status, 405);
+
+    assert_eq!(
+        put(
+            "/api/v1/repository/acme/web",
+            TOKEN,
+            json!({"description": "New text"})
+        )
+        .await,
+        (200, json!({"success": true}))
+    );
+    let (_, detail) = get_json(&fake, "/api/v1/repository/acme/web", TOKEN).await;
+    assert_eq!(detail["description"], "New text");
+    let (_, list) = get_json(&fake, "/api/v1/repository?namespace=acme", TOKEN).await;
+    let web = list["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "web")
+        .unwrap()
+        .clone();
+    assert_eq!(web["description"], "New text");
+    assert_invalid(
+        &put("/api/v1/repository/acme/web", TOKEN, json!({})).await,
+        "'description' is a required property",
+    );
+    assert_invalid(
+        &put(
+            "/api/v1/repository/acme/web",
+            TOKEN,
+            json!({"description": 5}),
+        )
+        .await,
+        "5 is not of type 'string'",
+    );
+    assert_unauthorized(
+        &put(
+            "/api/v1/repository/acme/web",
+            READ_TOKEN,
+            json!({"description": "x"}),
+        )
+        .await,
+    );
+    assert_unauthorized(
+        &put(
+            "/api/v1/repository/acme/nope",
+            TOKEN,
+            json!({"description": "x"}),
+        )
+        .await,
+    );
+
+    // Quay lets a writer set the description, but only an admin change the visibility.
+    const WRITER: &str = "qTok-Writer-0123456789ab";
+    fake.add_token(WRITER, "alice", &[Scope::RepoWrite]);
+    assert_eq!(
+        put(
+            "/api/v1/repository/acme/web",
+            WRITER,
+            json!({"description": "by a writer"})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_unauthorized(&post(visibility, Some(WRITER), json!({"visibility": "public"})).await);
+    assert_eq!(
+        fake.repository("acme", "web").unwrap()["description"],
+        "by a writer"
+    );
+
+    // Nested names route everywhere.
+    create_repo(
+        &fake,
+        TOKEN,
+        json!({"namespace": "acme", "repository": "team/web", "visibility": "private",
+            "description": ""}),
+    )
+    .await;
+    assert_eq!(
+        post(
+            "/api/v1/repository/acme/team/web/changevisibility",
+            Some(TOKEN),
+            json!({"visibility": "public"})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        put(
+            "/api/v1/repository/acme/team/web",
+            TOKEN,
+            json!({"description": "nested"})
+        )
+        .await
+        .0,
+        200
+    );
+    let nested = fake.repository("acme", "team/web").unwrap();
+    assert_eq!(
+        (&nested["is_public"], &nested["description"]),
+        (&json!(true), &json!("nested"))
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_repository_goes_with_its_tags_and_notifications() {
+    let fake = seeded().await;
+    let uuid = create_raw(
+        &fake,
+        json!({"event": "repo_push", "method": "webhook",
+            "config": {"url": "http://127.0.0.2:9/x"}, "eventConfig": {}}),
+    )
+    .await;
+    let delete = |path: &'static str, token: &'static str| {
+        call(&fake, reqwest::Method::DELETE, path, Some(token), None)
+    };
+    // A reader, a missing repository: 403.
+    assert_unauthorized(&delete("/api/v1/repository/acme/web", READ_TOKEN).await);
+    assert_unauthorized(&delete("/api/v1/repository/acme/nope", TOKEN).await);
+    assert!(fake.notification(&uuid).is_some());
+
+    let answer = http()
+        .delete(format!("{}/api/v1/repository/acme/web", fake.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    assert!(answer.bytes().await.unwrap().is_empty());
+
+    assert_unauthorized(&get_json(&fake, "/api/v1/repository/acme/web", TOKEN).await);
+    assert_unauthorized(&get_json(&fake, "/api/v1/repository/acme/web/notification/", TOKEN).await);
+    assert_eq!(fake.repository("acme", "web"), None);
+    assert_eq!(fake.notification(&uuid), None);
+    assert_eq!(listed(&fake, "acme").await, ["acme/api"]);
+    assert!(fake
+        .simulate_event("acme", "web", "repo_push")
+        .await
+        .is_err());
+
+    // The name is free again, for a repository with no tags and no notifications.
+    let made = create_repo(
+        &fake,
+        TOKEN,
+        json!({"namespace": "acme", "repository": "web", "visibility": "private", "description": ""}),
+    )
+    .await;
+    assert_eq!(made.0, 201);
+    let (_, tags) = get_json(&fake, "/api/v1/repository/acme/web/tag/", TOKEN).await;
+    assert_eq!(tags["tags"], json!([]));
+    let (_, list) = get_json(&fake, "/api/v1/repository/acme/web/notification/", TOKEN).await;
+    assert_eq!(list, json!({"notifications": []}));
+}
+
+#[tokio::test]
+async fn ignored_repository_writes_answer_as_on_success_and_change_nothing() {
+    let fake = seeded().await;
+    fake.ignore_repository_writes(true);
+    let body = json!({"namespace": "acme", "repository": "ghost", "visibility": "public",
+        "description": "d"});
+    assert_eq!(
+        create_repo(&fake, TOKEN, body.clone()).await,
+        (
+            201,
+            json!({"namespace": "acme", "name": "ghost", "kind": "image"})
+        )
+    );
+    assert_eq!(fake.repository("acme", "ghost"), None);
+    assert_unauthorized(&get_json(&fake, "/api/v1/repository/acme/ghost", TOKEN).await);
+    // Refusals still come.
+    assert_invalid(
+        &create_repo(
+            &fake,
+            TOKEN,
+            json!({"namespace": "acme", "repository": "web",
+            "visibility": "public", "description": ""}),
+        )
+        .await,
+        "Repository already exists",
+    );
+    let answer = call(
+        &fake,
+        reqwest::Method::POST,
+        "/api/v1/repository/acme/web/changevisibility",
+        Some(TOKEN),
+        Some(json!({"visibility": "public"})),
+    )
+    .await;
+    assert_eq!(answer, (200, json!({"success": true})));
+    let answer = call(
+        &fake,
+        reqwest::Method::PUT,
+        "/api/v1/repository/acme/web",
+        Some(TOKEN),
+        Some(json!({"description": "changed"})),
+    )
+    .await;
+    assert_eq!(answer, (200, json!({"success": true})));
+    let answer = call(
+        &fake,
+        reqwest::Method::DELETE,
+        "/api/v1/repository/acme/web",
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(answer, (204, Value::Null));
+    let web = fake.repository("acme", "web").unwrap();
+    assert_eq!(
+        (&web["is_public"], &web["description"]),
+        (&json!(false), &Value::Null)
+    );
+    assert_eq!(web["tags"].as_object().unwrap().len(), 2);
+
+    // Over HTTP too, for the binary.
+    let off = http()
+        .post(format!(
+            "{}/__fake/ignore-repository-writes?on=false",
+            fake.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 204);
+    assert_eq!(create_repo(&fake, TOKEN, body).await.0, 201);
+    assert_eq!(
+        fake.repository("acme", "ghost").unwrap()["description"],
+        "d"
+    );
+}
+
+#[tokio::test]
+async fn faults_apply_to_the_repository_routes() {
+    let fake = seeded().await;
+    fake.inject(Fault::Status { status: 500 }, 1);
+    let body = json!({"repository": "x", "visibility": "private", "description": ""});
+    let answer = http()
+        .post(format!("{}/api/v1/repository", fake.base_url()))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 500);
+    assert_eq!(fake.repository("alice", "x"), None);
+    assert_eq!(create_repo(&fake, TOKEN, body).await.0, 201);
+    let recorded: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        recorded,
+        vec![("POST".to_owned(), "/api/v1/repository".to_owned()); 2]
+    );
+}

@@ -198,6 +198,23 @@ connections: Array<Connection>,
 notices: Array<string>, };
 
 /**
+ * What deleting a repository takes with it.
+ */
+export type DeleteImpact = { 
+/**
+ * Tags counted, up to [`MAX_COUNTED_TAGS`].
+ */
+tags: number, 
+/**
+ * There are more tags than counted.
+ */
+moreTags: boolean, 
+/**
+ * Its notifications (Quay) or webhooks (DTR).
+ */
+notifications: number, };
+
+/**
  * Which kind of `key` a webhook type takes.
  */
 export type DtrScopeKind = "repository" | "namespace" | "global";
@@ -856,6 +873,79 @@ lastModified: number | null,
 description: string, };
 
 /**
+ * What to change; `None` leaves a field as it is.
+ */
+export type RepositoryChange = { 
+/**
+ * New visibility.
+ */
+isPublic?: boolean, 
+/**
+ * New description (Quay) or short description (DTR).
+ */
+description?: string, 
+/**
+ * New long description (DTR only).
+ */
+longDescription?: string, };
+
+/**
+ * A repository as its panel shows it.
+ */
+export type RepositoryDetail = { 
+/**
+ * Owning namespace.
+ */
+namespace: string, 
+/**
+ * Name without the namespace (Quay names may contain `/`).
+ */
+name: string, 
+/**
+ * Anyone may pull it.
+ */
+isPublic: boolean, 
+/**
+ * Quay's description (Markdown source), or DTR's short description (at most 140
+ * characters). Shown and edited as text, never rendered.
+ */
+description: string, 
+/**
+ * DTR's long description (Markdown source); `None` on Quay, which has one description.
+ */
+longDescription: string | null, 
+/**
+ * The token may change and delete it. DTR does not say, so it is assumed and the registry
+ * decides.
+ */
+canAdmin: boolean, };
+
+/**
+ * A repository to create.
+ */
+export type RepositoryDraft = { 
+/**
+ * Where to create it.
+ */
+namespace: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Anyone may pull it.
+ */
+isPublic: boolean, 
+/**
+ * Quay's description, or DTR's short description; may be empty.
+ */
+description: string, 
+/**
+ * DTR's long description; ignored on Quay.
+ */
+longDescription: string, };
+
+/**
  * What a scan reports while it runs.
  */
 export type ScanEvent = { "kind": "targets", 
@@ -896,6 +986,40 @@ problems: number,
  * Stopped before the end.
  */
 cancelled: boolean, };
+
+/**
+ * A page of tags and where the next one starts.
+ */
+export type TagPage = { 
+/**
+ * This page, newest first on Quay, by name on DTR.
+ */
+tags: Array<TagRow>, 
+/**
+ * Pass back to get the next page; `None` on the last one.
+ */
+next: string | null, };
+
+/**
+ * One tag in the repository panel.
+ */
+export type TagRow = { 
+/**
+ * The tag.
+ */
+name: string, 
+/**
+ * The manifest digest.
+ */
+digest: string | null, 
+/**
+ * Size in bytes, when the registry tells.
+ */
+size: number | null, 
+/**
+ * When it last changed, Unix milliseconds.
+ */
+lastModified: number | null, };
 
 /**
  * A repository, or a namespace when `repository` is absent.

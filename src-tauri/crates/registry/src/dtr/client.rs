@@ -8,6 +8,7 @@ use super::decode::{self, PageCursor, PageStyle, NEXT_PAGE_HEADER};
 use super::error::DtrError;
 use super::models::{namespaces_of, DtrAccount, DtrNamespace, DtrRepository, DtrTag, DtrWebhook};
 use super::paths;
+use super::repo_admin::{CreateRepositoryRequest, UpdateRepositoryRequest};
 use super::validate::{
     validate_namespace, validate_repository, validate_webhook_id, CreateWebhookRequest,
     DtrValidationError, TestWebhookRequest, UpdateWebhookRequest,
@@ -235,6 +236,77 @@ impl DtrClient {
             |_| {},
         )
         .await
+    }
+
+    /// One repository, with its long description.
+    pub async fn repository(&self, namespace: &str, name: &str) -> Result<DtrRepository, DtrError> {
+        validate_repository(namespace, name)?;
+        let answer = ok(self.get(&paths::repository(namespace, name), &[]).await?)?;
+        decode::decode_json(&answer.body, "the repository")
+    }
+
+    /// One page of a repository's tags (`page_start` from the previous page's answer), and the
+    /// start of the next page if there is one.
+    pub async fn tags_page(
+        &self,
+        namespace: &str,
+        name: &str,
+        page_start: Option<&str>,
+        page_size: u32,
+    ) -> Result<(Vec<DtrTag>, Option<String>), DtrError> {
+        validate_repository(namespace, name)?;
+        if page_size == 0 {
+            return Err(DtrValidationError::InvalidPageSize.into());
+        }
+        let mut query = vec![
+            ("pageSize", page_size.to_string()),
+            ("includeManifests", "true".to_owned()),
+        ];
+        if let Some(start) = page_start {
+            query.push(("pageStart", start.to_owned()));
+        }
+        let answer = ok(self.get(&paths::tags(namespace, name), &query).await?)?;
+        let next = decode::next_page_start(answer.header(NEXT_PAGE_HEADER));
+        Ok((decode::decode_tags(&answer.body)?, next))
+    }
+
+    /// Creates a repository in `namespace` (201 with the repository).
+    pub async fn create_repository(
+        &self,
+        namespace: &str,
+        request: &CreateRepositoryRequest,
+    ) -> Result<DtrRepository, DtrError> {
+        validate_namespace(namespace)?;
+        let answer = ok(self
+            .post(&paths::namespace_repositories(namespace), request)
+            .await?)?;
+        decode::decode_json(&answer.body, "the new repository")
+    }
+
+    /// Changes a repository's visibility or descriptions (200 with the repository).
+    pub async fn update_repository(
+        &self,
+        namespace: &str,
+        name: &str,
+        request: &UpdateRepositoryRequest,
+    ) -> Result<DtrRepository, DtrError> {
+        validate_repository(namespace, name)?;
+        let path = paths::repository(namespace, name);
+        let answer = ok(self
+            .send(reqwest::Method::PATCH, &path, &[], Some(request))
+            .await?)?;
+        decode::decode_json(&answer.body, "the changed repository")
+    }
+
+    /// Deletes a repository with its tags. DTR answers 204 even when there was no such
+    /// repository, so the caller checks before and after.
+    pub async fn delete_repository(&self, namespace: &str, name: &str) -> Result<(), DtrError> {
+        validate_repository(namespace, name)?;
+        let path = paths::repository(namespace, name);
+        ok(self
+            .send(reqwest::Method::DELETE, &path, &[], None::<&()>)
+            .await?)?;
+        Ok(())
     }
 
     /// Every webhook the user may see (all of them for a DTR admin).

@@ -116,7 +116,7 @@ pub enum DtrError {
     },
 
     /// 403, or `NOT_AUTHORIZED`.
-    #[error("Your DTR account is not allowed to do this. Webhooks need admin rights on the repository or namespace, and global webhooks need a DTR admin.{}", said(.server))]
+    #[error("Your DTR account is not allowed to do this. Creating repositories needs admin rights on the namespace; changing or deleting a repository and its webhooks needs admin rights on it; global webhooks need a DTR admin.{}", said(.server))]
     Forbidden {
         /// What DTR said, if it said anything.
         server: Option<DtrApiError>,
@@ -219,6 +219,9 @@ fn hint(server: &DtrApiError) -> &'static str {
     match server.code.as_str() {
         "INVALID_JSON" => " Older DTR versions reject webhook types and fields they do not know: TAG_PULL and MANIFEST_PULL need DTR 2.6, chart events MSR 3.0.",
         "NOT_ACCEPTABLE" | "UNSUPPORTED_MEDIA_TYPE" => " This is a Wharf bug; please report it.",
+        "REPOSITORY_EXISTS" => " Choose another name, or open the existing repository.",
+        "INVALID_REPOSITORY_NAME" => " Use lower-case letters and digits, with single \".\", \"_\" or \"-\" between them; DTR names have no \"/\".",
+        "INVALID_REPOSITORY_SHORT_DESCRIPTION" => " Keep the short description within 140 characters and put the rest in the long description.",
         _ => "",
     }
 }

@@ -7,6 +7,7 @@
 //! - [`error`]: [`DtrError`] and [`error_from_response`].
 //! - [`decode`]: both 2.5/2.6 and 2.7+ answer shapes, paging, the credential check.
 //! - [`paths`]: route paths with encoded names.
+//! - [`repo_admin`]: creating, changing and deleting repositories: checks and bodies.
 //! - [`client`]: [`client::DtrClient`], an async reqwest client for those routes (no redirects).
 //!
 //! MSR 4 is Harbor and has no `/api/v0`; it shows up as [`DtrError::NoSuchRoute`].
@@ -16,6 +17,7 @@ pub mod decode;
 pub mod error;
 pub mod models;
 pub mod paths;
+pub mod repo_admin;
 pub mod validate;
 
 pub use error::{error_from_response, DtrApiError, DtrError, DtrMissing};

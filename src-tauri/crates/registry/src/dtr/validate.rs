@@ -84,6 +84,9 @@ pub enum DtrValidationError {
     /// A page size of 0.
     #[error("A page size must be at least 1.")]
     InvalidPageSize,
+    /// A repository's short description over 140 characters.
+    #[error("The short description takes {0} bytes; DTR allows at most 140 (a letter such as é takes two). Put the rest in the long description.")]
+    ShortDescriptionTooLong(usize),
 }
 
 impl DtrValidationError {
@@ -105,6 +108,7 @@ impl DtrValidationError {
             HttpNeedsSkipTls => "skipTLSVerification",
             InvalidTlsCert => "tlsCert",
             InvalidServerUrl(_) => "baseUrl",
+            ShortDescriptionTooLong(_) => "shortDescription",
             InvalidWebhookId | InvalidPageSize => return None,
         })
     }

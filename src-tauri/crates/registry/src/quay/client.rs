@@ -14,6 +14,9 @@ use super::models::{
     QuayRepositoryPage, QuayTag, QuayTagPage, QuayTeam, QuayUser,
 };
 use super::paths;
+use super::repo_admin::{
+    ChangeVisibilityRequest, CreateRepositoryRequest, UpdateDescriptionRequest, Visibility,
+};
 use super::validate::{validate_create, QuayValidationError};
 use crate::connection::Connection;
 use crate::http::{check_base_url, Answer};
@@ -104,7 +107,7 @@ impl QuayClient {
         method: Method,
         path: &str,
         query: &[(&str, String)],
-        body: Option<&super::validate::CreateNotificationRequest>,
+        body: Option<&(impl serde::Serialize + ?Sized)>,
     ) -> Result<Answer, QuayError> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if !query.is_empty() {
@@ -123,18 +126,23 @@ impl QuayClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Answer, QuayError> {
-        ok(self.send(Method::GET, path, query, None).await?, operation)
+        ok(
+            self.send(Method::GET, path, query, None::<&()>).await?,
+            operation,
+        )
     }
 
     /// Checks the token and returns its user. Quay answers `GET /user/` with the same 401 for
     /// a rejected token and for one without `user:read`, so a harmless write probe then tells
     /// [`QuayError::TokenRejected`] from [`QuayError::NoUserReadScope`].
     pub async fn verify(&self) -> Result<QuayUser, QuayError> {
-        let answer = self.send(Method::GET, paths::USER, &[], None).await?;
+        let answer = self
+            .send(Method::GET, paths::USER, &[], None::<&()>)
+            .await?;
         match decode::verify_answer(answer.status, answer.content_type(), &answer.body) {
             Err(QuayError::TokenRejectedOrNoUserRead) => {
                 let probe = self
-                    .send(Method::POST, &paths::token_probe(), &[], None)
+                    .send(Method::POST, &paths::token_probe(), &[], None::<&()>)
                     .await?;
                 Err(decode::token_probe_answer(
                     probe.status,
@@ -236,6 +244,76 @@ impl QuayClient {
         }
     }
 
+    /// One page of a repository's live tags, newest first (`page` from 1; at most 100 a page),
+    /// and whether another page follows.
+    pub async fn tags_page(
+        &self,
+        repo: &QuayRepoRef,
+        page: u32,
+        limit: u32,
+    ) -> Result<QuayTagPage, QuayError> {
+        let query = paths::tags_query(page, limit)?;
+        let answer = self.get(Op::ListTags, &paths::tags(repo)?, &query).await?;
+        decode::decode_json(&answer.body, "the tag list")
+    }
+
+    /// Creates a repository (201 `{namespace, name, kind}`). The caller confirms it by reading
+    /// the repository back.
+    pub async fn create_repository(
+        &self,
+        request: &CreateRepositoryRequest,
+    ) -> Result<(), QuayError> {
+        let answer = self
+            .send(Method::POST, paths::REPOSITORIES, &[], Some(request))
+            .await?;
+        ok(answer, Op::CreateRepository)?;
+        Ok(())
+    }
+
+    /// Makes a repository public or private (200 `{"success": true}`).
+    pub async fn change_visibility(
+        &self,
+        repo: &QuayRepoRef,
+        public: bool,
+    ) -> Result<(), QuayError> {
+        let body = ChangeVisibilityRequest {
+            visibility: Visibility::from_public(public),
+        };
+        let path = paths::change_visibility(repo)?;
+        ok(
+            self.send(Method::POST, &path, &[], Some(&body)).await?,
+            Op::ChangeVisibility,
+        )?;
+        Ok(())
+    }
+
+    /// Replaces a repository's description (Markdown source; empty clears it).
+    pub async fn set_description(
+        &self,
+        repo: &QuayRepoRef,
+        description: &str,
+    ) -> Result<(), QuayError> {
+        let body = UpdateDescriptionRequest {
+            description: description.to_owned(),
+        };
+        let path = paths::repository(repo)?;
+        ok(
+            self.send(Method::PUT, &path, &[], Some(&body)).await?,
+            Op::UpdateDescription,
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a repository with its tags and notifications (204).
+    pub async fn delete_repository(&self, repo: &QuayRepoRef) -> Result<(), QuayError> {
+        let path = paths::repository(repo)?;
+        ok(
+            self.send(Method::DELETE, &path, &[], None::<&()>).await?,
+            Op::DeleteRepository,
+        )?;
+        Ok(())
+    }
+
     /// All notifications of a repository.
     pub async fn notifications(
         &self,
@@ -305,7 +383,7 @@ impl QuayClient {
     pub async fn test_notification(&self, repo: &QuayRepoRef, uuid: &str) -> Result<(), QuayError> {
         let path = paths::notification_test(repo, uuid)?;
         ok(
-            self.send(Method::POST, &path, &[], None).await?,
+            self.send(Method::POST, &path, &[], None::<&()>).await?,
             Op::TestNotification,
         )?;
         Ok(())
@@ -320,7 +398,7 @@ impl QuayClient {
     ) -> Result<(), QuayError> {
         let path = paths::notification(repo, uuid)?;
         ok(
-            self.send(Method::POST, &path, &[], None).await?,
+            self.send(Method::POST, &path, &[], None::<&()>).await?,
             Op::ResetNotification,
         )?;
         Ok(())
@@ -334,7 +412,7 @@ impl QuayClient {
     ) -> Result<(), QuayError> {
         let path = paths::notification(repo, uuid)?;
         ok(
-            self.send(Method::DELETE, &path, &[], None).await?,
+            self.send(Method::DELETE, &path, &[], None::<&()>).await?,
             Op::DeleteNotification,
         )?;
         Ok(())
@@ -351,7 +429,7 @@ impl QuayClient {
                 Method::GET,
                 &paths::authorized_email(repo, email)?,
                 &[],
-                None,
+                None::<&()>,
             )
             .await?;
         if answer.status == 404 {
@@ -370,7 +448,7 @@ impl QuayClient {
     ) -> Result<QuayAuthorizedEmail, QuayError> {
         let path = paths::authorized_email(repo, email)?;
         let answer = ok(
-            self.send(Method::POST, &path, &[], None).await?,
+            self.send(Method::POST, &path, &[], None::<&()>).await?,
             Op::AuthorizeEmail,
         )?;
         decode::decode_json(&answer.body, "the e-mail authorization")

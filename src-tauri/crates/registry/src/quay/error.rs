@@ -22,6 +22,8 @@ pub enum QuayScope {
     RepoAdmin,
     /// `user:read`: read the caller's account and organizations.
     UserRead,
+    /// `repo:create`: create repositories.
+    RepoCreate,
 }
 
 impl QuayScope {
@@ -31,6 +33,7 @@ impl QuayScope {
             Self::RepoRead => "repo:read",
             Self::RepoAdmin => "repo:admin",
             Self::UserRead => "user:read",
+            Self::RepoCreate => "repo:create",
         }
     }
 }
@@ -66,6 +69,14 @@ pub enum QuayOperation {
     TestNotification,
     /// `GET`/`POST …/authorizedemail/{email}`.
     AuthorizeEmail,
+    /// `POST /api/v1/repository`.
+    CreateRepository,
+    /// `POST …/changevisibility`.
+    ChangeVisibility,
+    /// `PUT /api/v1/repository/{repo}`.
+    UpdateDescription,
+    /// `DELETE /api/v1/repository/{repo}`.
+    DeleteRepository,
 }
 
 impl QuayOperation {
@@ -74,6 +85,7 @@ impl QuayOperation {
         match self {
             Self::GetUser => QuayScope::UserRead,
             Self::ListRepositories | Self::GetRepository | Self::ListTags => QuayScope::RepoRead,
+            Self::CreateRepository => QuayScope::RepoCreate,
             _ => QuayScope::RepoAdmin,
         }
     }
@@ -92,6 +104,10 @@ impl QuayOperation {
             Self::ResetNotification => "reset the notification's failures",
             Self::TestNotification => "test the notification",
             Self::AuthorizeEmail => "authorize the e-mail address",
+            Self::CreateRepository => "create the repository",
+            Self::ChangeVisibility => "change the repository's visibility",
+            Self::UpdateDescription => "change the repository's description",
+            Self::DeleteRepository => "delete the repository",
         }
     }
 }
@@ -196,6 +212,15 @@ pub enum QuayError {
     /// 400 "not authorized to receive notifications": the address is not confirmed yet.
     #[error("Quay only e-mails addresses confirmed for this repository. Send the confirmation e-mail, have the recipient click its link, then create the notification again.")]
     EmailNotAuthorized,
+
+    /// 400 "Repository already exists".
+    #[error("A repository with this name already exists in this namespace. Choose another name, or open the existing repository.")]
+    RepositoryExists,
+
+    /// 400 "Invalid repository name" (Wharf checks the rule first; a Quay may be stricter, for
+    /// example without nested names).
+    #[error("Quay refused the repository name. Use lower-case letters, digits, \".\", \"-\" and \"_\", starting with a letter or digit; this Quay may not allow \"/\" (nested names).")]
+    InvalidRepositoryName,
 
     /// 400 from a method's settings check, such as an unknown user or a refused URL.
     #[error("Quay rejected the notification's {field}: {message}.{}", config_hint(.message))]
@@ -310,6 +335,9 @@ fn forbidden_message(operation: Option<QuayOperation>) -> String {
         QuayScope::RepoAdmin => "admin rights on the repository",
         QuayScope::RepoRead => "read access to the repository",
         QuayScope::UserRead => "access to your account",
+        QuayScope::RepoCreate => {
+            return "Quay refused to create the repository: it needs the right to create repositories in this namespace (your own, or an organization where you are an admin or in a team with the creator role) and a token with the repo:create scope. A token's scopes limit even an organization owner; generate a new token with repo:create if it lacks it. Quay answers the same way when the namespace does not exist.".to_owned()
+        }
     };
     format!(
         "Quay refused to {}: it needs {role} and a token with the {scope} scope. A token's scopes limit even an organization owner; generate a new token with {scope} if it lacks it. Quay answers the same way when the repository does not exist, so check its name too.",
@@ -435,6 +463,12 @@ fn map_error(
 fn rejected_400(error_type: Option<&str>, message: String, full: &str) -> QuayError {
     if message.contains("is not authorized to receive notifications") {
         return QuayError::EmailNotAuthorized;
+    }
+    if message.starts_with("Repository already exists") {
+        return QuayError::RepositoryExists;
+    }
+    if message.starts_with("Invalid repository name") {
+        return QuayError::InvalidRepositoryName;
     }
     if let Some(field) = config_field(&message) {
         return QuayError::ConfigRejected { field, message };

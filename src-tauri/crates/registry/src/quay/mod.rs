@@ -8,6 +8,7 @@
 //! - [`error`]: [`QuayError`], [`error_from_response`] and [`error_for`].
 //! - [`decode`]: success bodies, the token check, paging guards.
 //! - [`paths`]: route paths and queries with checked, encoded names.
+//! - [`repo_admin`]: creating, changing and deleting repositories: name rule and bodies.
 //! - [`client`]: the async HTTP client on top of all that.
 //! - [`view`]: a notification as Wharf shows it, typed and with secrets masked.
 //!
@@ -19,6 +20,7 @@ pub mod decode;
 pub mod error;
 pub mod models;
 pub mod paths;
+pub mod repo_admin;
 pub mod validate;
 pub mod view;
 

@@ -42,6 +42,11 @@ pub fn repository(repo: &QuayRepoRef) -> Result<String, QuayValidationError> {
     ))
 }
 
+/// `…/changevisibility`.
+pub fn change_visibility(repo: &QuayRepoRef) -> Result<String, QuayValidationError> {
+    Ok(format!("{}/changevisibility", repository(repo)?))
+}
+
 /// `…/tag/`.
 pub fn tags(repo: &QuayRepoRef) -> Result<String, QuayValidationError> {
     Ok(format!("{}/tag/", repository(repo)?))

@@ -131,7 +131,7 @@ fn forbidden() {
     assert!(matches!(e, DtrError::Forbidden { server: Some(_) }));
     assert!(e
         .to_string()
-        .starts_with("Your DTR account is not allowed to do this. Webhooks need admin rights"));
+        .starts_with("Your DTR account is not allowed to do this. Creating repositories needs admin rights on the namespace"));
     assert!(e
         .to_string()
         .ends_with("DTR said: Not authorized (NOT_AUTHORIZED)."));
@@ -305,7 +305,7 @@ fn other_client_errors_quote_dtr_with_hints() {
             json!("Name: \"payments/api\"."),
         ),
     );
-    assert_eq!(e.to_string(), "DTR rejected the request: Repository already exists (REPOSITORY_EXISTS): Name: \"payments/api\".");
+    assert_eq!(e.to_string(), "DTR rejected the request: Repository already exists (REPOSITORY_EXISTS): Name: \"payments/api\". Choose another name, or open the existing repository.");
 }
 
 #[test]

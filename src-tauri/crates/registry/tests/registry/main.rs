@@ -17,4 +17,5 @@ mod quay_client;
 mod quay_errors;
 mod quay_models;
 mod quay_validate;
+mod repos;
 mod tls;

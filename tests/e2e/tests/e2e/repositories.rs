@@ -1,0 +1,280 @@
+//! A repository's whole life in the real window, as the seed's repository chapter does it with
+//! curl: create it in a namespace, make it public, edit its description, give it its first
+//! notification (Quay) or webhook (DTR), delete it with the typed-name confirmation, and see it
+//! gone from the list and from the Ctrl+K palette. Against the fake Quay and fake DTR 2.7/2.6;
+//! every step is checked on the fake's side too.
+
+use e2e::webdriver::Session;
+use fakes::dtr::{DtrVersion, FakeDtr};
+use fakes::quay::{FakeQuay, Scope};
+
+use crate::workflows::{
+    acme_notifications, add_connection, click, fill, nav, remove_connection, shot, WAIT,
+};
+
+const QUAY_TOKEN: &str = "qTok-E2E-Repos-71c0d2";
+const DTR_TOKEN: &str = "dtrTok-E2E-Repos-5a9e33";
+
+/// Opens the palette from another screen and types `text`.
+async fn palette(session: &Session, text: &str) -> e2e::webdriver::Element {
+    nav(session, "connections").await;
+    session
+        .execute(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}));",
+            vec![],
+        )
+        .await;
+    let input = session.find("[data-testid=palette-input]", WAIT).await;
+    session.type_text(&input, text).await;
+    input
+}
+
+/// Whether the palette offers `text` (after its namespaces have loaded); closes it.
+async fn palette_finds(session: &Session, text: &str) -> bool {
+    let input = palette(session, text).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let found = session
+        .has_containing("[data-testid=palette-item]", text)
+        .await;
+    session.press(&input, "\u{E00C}").await; // Escape
+    found
+}
+
+/// Opens `full_name` through the palette (Enter on its item).
+async fn palette_open(session: &Session, full_name: &str) {
+    let input = palette(session, full_name).await;
+    session
+        .find_containing("[data-testid=palette-item]", full_name, WAIT)
+        .await;
+    session.press(&input, "\u{E007}").await;
+    session
+        .wait_text("[data-testid=repo-panel-name]", WAIT, |t| {
+            t.contains(full_name)
+        })
+        .await;
+}
+
+/// Empties the input `testid` the way typing would.
+async fn clear(session: &Session, testid: &str) {
+    session
+        .execute(
+            "const e = document.querySelector(`[data-testid=${arguments[0]}]`); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![serde_json::json!(testid)],
+        )
+        .await;
+}
+
+/// Repositories screen → connection → namespace → New repository → created panel.
+async fn create_in_window(session: &Session, connection: &str, namespace: &str, name: &str) {
+    nav(session, "repositories").await;
+    let option = session
+        .find_containing("[data-testid=repo-connection] option", connection, WAIT)
+        .await;
+    session.click(&option).await;
+    let ns = session
+        .find_containing("[data-testid=namespace-item]", namespace, WAIT)
+        .await;
+    session.click(&ns).await;
+    click(session, "repo-new").await;
+    // An invalid name is refused inline, before any request.
+    fill(session, "repo-new-name", "Bad Name").await;
+    session
+        .wait_text("[data-testid=repo-new-form] .field-error", WAIT, |t| {
+            t.contains("lower-case")
+        })
+        .await;
+    clear(session, "repo-new-name").await;
+    fill(session, "repo-new-name", name).await;
+    fill(session, "repo-new-description", "Front end <b>shop</b>").await;
+    click(session, "repo-new-save").await;
+    session
+        .wait_text("[data-testid=repo-panel-name]", WAIT, |t| {
+            t.contains(&format!("{namespace}/{name}"))
+        })
+        .await;
+    session.find("[data-testid=repo-created]", WAIT).await;
+}
+
+/// Public, a new description, each confirmed by the registry's read-back in the panel.
+async fn change_in_window(session: &Session) {
+    session
+        .wait_text("[data-testid=repo-visibility]", WAIT, |t| t == "private")
+        .await;
+    click(session, "repo-visibility-toggle").await;
+    session
+        .wait_text("[data-testid=repo-visibility]", WAIT, |t| t == "public")
+        .await;
+    let description = session.find("[data-testid=repo-description]", WAIT).await;
+    session.type_text(&description, " and more").await;
+    click(session, "repo-description-save").await;
+    session
+        .wait_text("[data-testid=repo-settings-status]", WAIT, |t| {
+            t == "Description saved."
+        })
+        .await;
+}
+
+/// Delete with the typed name; the panel closes and the row is gone.
+async fn delete_in_window(session: &Session, name: &str, impact: &str) {
+    click(session, "repo-delete-start").await;
+    session
+        .wait_text("[data-testid=repo-delete-impact]", WAIT, |t| {
+            t.contains(impact)
+        })
+        .await;
+    fill(session, "repo-delete-name", "wrong").await;
+    let disabled = session
+        .execute(
+            "return document.querySelector('[data-testid=repo-delete-confirm]').disabled;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        disabled,
+        serde_json::Value::Bool(true),
+        "a wrong name cannot confirm"
+    );
+    clear(session, "repo-delete-name").await;
+    fill(session, "repo-delete-name", name).await;
+    click(session, "repo-delete-confirm").await;
+    for _ in 0..200 {
+        if session.try_find("[data-testid=repo-panel]").await.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        session.try_find("[data-testid=repo-panel]").await.is_none(),
+        "panel closed"
+    );
+    assert!(
+        !session.has_containing("[data-testid=repo-row]", name).await,
+        "{name} is gone from the list"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn quay_repository_created_changed_notified_and_deleted_in_the_window() {
+    let fake = FakeQuay::start().await.unwrap();
+    fake.add_user("alice");
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    add_connection(
+        &session,
+        "Repos Quay",
+        "quay",
+        fake.base_url(),
+        None,
+        QUAY_TOKEN,
+    )
+    .await;
+
+    create_in_window(&session, "Repos Quay", "acme", "storefront").await;
+    let stored = fake
+        .repository("acme", "storefront")
+        .expect("created on the fake");
+    assert_eq!(stored["description"], "Front end <b>shop</b>");
+    // Markdown source is edited as text: the <b> is there to read, not rendered.
+    let field = session.find("[data-testid=repo-description]", WAIT).await;
+    assert_eq!(session.value(&field).await, "Front end <b>shop</b>");
+    assert!(session
+        .try_find("[data-testid=repo-panel] b")
+        .await
+        .is_none());
+
+    // The first notification is offered at once: the form is already open.
+    session.find("[data-testid=notification-form]", WAIT).await;
+    change_in_window(&session).await;
+    let stored = fake.repository("acme", "storefront").unwrap();
+    assert_eq!(stored["is_public"], true);
+    assert_eq!(stored["description"], "Front end <b>shop</b> and more");
+
+    fill(&session, "notification-title", "Build failures").await;
+    session
+        .select("[data-testid=notification-event]", "build_failure", WAIT)
+        .await;
+    session
+        .select("[data-testid=notification-method]", "webhook", WAIT)
+        .await;
+    fill(&session, "notification-url", "https://ci.example.com/quay").await;
+    click(&session, "notification-submit").await;
+    session
+        .find_containing("[data-testid=notification-row]", "Build failures", WAIT)
+        .await;
+    let notes = acme_notifications(&fake, QUAY_TOKEN, "storefront").await;
+    assert_eq!(notes[0]["event"], "build_failure");
+    session.screenshot(&shot("repository-panel")).await;
+
+    // The palette knows the new repository at once and opens it from another screen.
+    palette_open(&session, "acme/storefront").await;
+    delete_in_window(&session, "storefront", "0 tags and 1 notification").await;
+    assert!(
+        fake.repository("acme", "storefront").is_none(),
+        "deleted on the fake"
+    );
+    assert!(
+        !palette_finds(&session, "acme/storefront").await,
+        "gone from the palette"
+    );
+
+    remove_connection(&session, "Repos Quay").await;
+    session.quit().await;
+}
+
+async fn dtr_repository_flow(version: DtrVersion, label: &str) {
+    let fake = FakeDtr::start(version).await.unwrap();
+    fake.add_user("alice", DTR_TOKEN, false);
+    fake.add_org("payments", &["alice"], &[]);
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    let name = format!("Repos DTR {label}");
+    add_connection(
+        &session,
+        &name,
+        "dtr",
+        fake.base_url(),
+        Some("alice"),
+        DTR_TOKEN,
+    )
+    .await;
+
+    create_in_window(&session, &name, "payments", "ledger").await;
+    let stored = fake
+        .repository("payments", "ledger")
+        .expect("created on the fake");
+    assert_eq!(stored["shortDescription"], "Front end <b>shop</b>");
+    session.find("[data-testid=webhook-form]", WAIT).await;
+    change_in_window(&session).await;
+    let stored = fake.repository("payments", "ledger").unwrap();
+    assert_eq!(stored["visibility"], "public");
+    assert_eq!(stored["shortDescription"], "Front end <b>shop</b> and more");
+    session
+        .screenshot(&shot(&format!("repository-panel-dtr-{label}")))
+        .await;
+
+    delete_in_window(&session, "ledger", "0 tags and 0 webhooks").await;
+    assert!(
+        fake.repository("payments", "ledger").is_none(),
+        "deleted on the fake"
+    );
+    assert!(
+        !palette_finds(&session, "payments/ledger").await,
+        "gone from the palette"
+    );
+
+    remove_connection(&session, &name).await;
+    session.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn dtr_2_7_repository_created_changed_and_deleted_in_the_window() {
+    dtr_repository_flow(DtrVersion::V2_7, "2.7").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn dtr_2_6_repository_created_changed_and_deleted_in_the_window() {
+    dtr_repository_flow(DtrVersion::V2_6, "2.6").await;
+}
