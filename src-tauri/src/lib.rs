@@ -38,6 +38,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             app.manage(events::LiveFeed::default());
             app.manage(commands::fleet::RunningScan::default());
             app.manage(commands::fleet::FleetWatch::default());
+            app.manage(commands::quay::FeatureCache::default());
             app.manage(commands::fleet::FleetToaster(toaster));
             app.manage(settings);
             app.manage(state::saved_connections(&paths.config_dir));

@@ -303,6 +303,24 @@ fn repository_lifecycle_through_the_commands(rt: &tokio::runtime::Runtime, app: 
         gone["kind"], "forbidden",
         "Quay's answer for a repository that is not there"
     );
+
+    // What the server switched off, cached per connection until the next Verify.
+    fake.set_feature("MAILING", false);
+    let features = call(app, "quay_features", json!({"connectionId": id}));
+    assert_eq!(
+        features["unavailableMethods"][0]["value"], "email",
+        "{features}"
+    );
+    fake.set_feature("MAILING", true);
+    let cached = call(app, "quay_features", json!({"connectionId": id}));
+    assert_eq!(cached, features, "read once per connection");
+    call(app, "connection_verify", json!({"id": id}));
+    let fresh = call(app, "quay_features", json!({"connectionId": id}));
+    assert_eq!(
+        fresh["unavailableMethods"],
+        json!([]),
+        "read again after Verify"
+    );
     call(app, "connection_remove", json!({"id": id}));
 }
 

@@ -17,6 +17,11 @@ pub async fn connection_save(
     app: &AppHandle<impl Runtime>,
     input: ConnectionInput,
 ) -> CommandResult<Connection> {
+    if let Some(id) = input.id {
+        // An edit may point the connection at another server.
+        app.state::<crate::commands::quay::FeatureCache>()
+            .forget(id);
+    }
     Ok(app.state::<SavedConnections>().save(input).await?)
 }
 
@@ -26,6 +31,9 @@ pub async fn connection_remove(app: &AppHandle<impl Runtime>, id: Uuid) -> Comma
 
 /// Who the connection's token belongs to.
 pub async fn connection_verify(app: &AppHandle<impl Runtime>, id: Uuid) -> CommandResult<Account> {
+    // The server may have changed its features since they were read.
+    app.state::<crate::commands::quay::FeatureCache>()
+        .forget(id);
     let client = app.state::<SavedConnections>().client(id).await?;
     Ok(client.verify().await?)
 }

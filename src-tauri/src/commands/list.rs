@@ -53,6 +53,7 @@ macro_rules! for_each_command {
             quay::quay_notification_delete(connection_id: Uuid, namespace: String, name: String,
                 uuid: String) -> ();
             quay::quay_team_list(connection_id: Uuid, org: String) -> Vec<QuayTeam>;
+            quay::quay_features(connection_id: Uuid) -> QuayFeatures;
 
             dtr::dtr_webhook_create(connection_id: Uuid, draft: DtrWebhookDraft) -> DtrWebhook;
             dtr::dtr_webhook_test(connection_id: Uuid, draft: DtrWebhookTestDraft) -> ();

@@ -33,7 +33,7 @@ use {
     ::registry::fleet::scan::{ScanEvent, ScanSummary},
     ::registry::fleet::{NotificationSpec, Target},
     ::registry::listing::Progress,
-    ::registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayTeam},
+    ::registry::quay::{QuayFeatures, QuayNotificationDraft, QuayNotificationView, QuayTeam},
     ::registry::repos::{
         DeleteImpact, RepositoryChange, RepositoryDetail, RepositoryDraft, TagPage,
     },

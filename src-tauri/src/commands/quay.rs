@@ -1,8 +1,13 @@
-//! Quay repository notifications: list, create, test, reset failures, delete.
+//! Quay repository notifications: list, create, test, reset failures, delete; and what the
+//! server has switched off.
 
 use registry::quay::client::QuayClient;
-use registry::quay::{QuayNotificationDraft, QuayNotificationView, QuayRepoRef, QuayTeam};
+use registry::quay::{
+    QuayFeatures, QuayNotificationDraft, QuayNotificationView, QuayRepoRef, QuayTeam,
+};
 use registry::saved::SavedConnections;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime};
 use uuid::Uuid;
 
@@ -76,4 +81,34 @@ pub async fn quay_team_list(
     org: String,
 ) -> CommandResult<Vec<QuayTeam>> {
     Ok(quay(app, connection_id).await?.teams(&org).await?)
+}
+
+/// What each Quay connection's server has switched off, read once per connection and again after
+/// each Verify.
+#[derive(Default)]
+pub struct FeatureCache(Mutex<HashMap<Uuid, QuayFeatures>>);
+
+impl FeatureCache {
+    /// Forgets a connection's features (after Verify, or an edit that may point elsewhere).
+    pub fn forget(&self, connection_id: Uuid) {
+        lock(&self.0).remove(&connection_id);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The events and methods that can never work on this connection's Quay, with why.
+pub async fn quay_features(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+) -> CommandResult<QuayFeatures> {
+    let cache = app.state::<FeatureCache>();
+    if let Some(known) = lock(&cache.0).get(&connection_id) {
+        return Ok(known.clone());
+    }
+    let features = quay(app, connection_id).await?.features().await?;
+    lock(&cache.0).insert(connection_id, features.clone());
+    Ok(features)
 }

@@ -48,6 +48,7 @@ import type {
   QuayNotificationDraft,
   QuayNotificationView,
   QuayTeam,
+  QuayFeatures,
   Repository,
   RepositoryChange,
   RepositoryDetail,
@@ -107,6 +108,7 @@ export type {
   QuayNotificationView,
   QuayNotificationDraft,
   QuayTeam,
+  QuayFeatures,
   Query,
   ReceiverStatus,
   ReplayOutcome,
@@ -266,6 +268,9 @@ export const api = {
     call("quay_notification_reset", { ...repo, uuid }),
   quayNotificationDelete: (repo: RepoAddress, uuid: string) =>
     call("quay_notification_delete", { ...repo, uuid }),
+  /** The events and methods this connection's Quay has switched off, with why (cached until
+   *  the next Verify). */
+  quayFeatures: (connectionId: string) => call("quay_features", { connectionId }),
   /** Teams of an organization (empty when the user is not a member). */
   quayTeamList: (connectionId: string, org: string) => call("quay_team_list", { connectionId, org }),
 

@@ -54,16 +54,6 @@ async fn palette_open(session: &Session, full_name: &str) {
         .await;
 }
 
-/// Empties the input `testid` the way typing would.
-async fn clear(session: &Session, testid: &str) {
-    session
-        .execute(
-            "const e = document.querySelector(`[data-testid=${arguments[0]}]`); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true}));",
-            vec![serde_json::json!(testid)],
-        )
-        .await;
-}
-
 /// Repositories screen → connection → namespace → New repository → created panel.
 async fn create_in_window(session: &Session, connection: &str, namespace: &str, name: &str) {
     nav(session, "repositories").await;
@@ -83,8 +73,7 @@ async fn create_in_window(session: &Session, connection: &str, namespace: &str, 
             t.contains("lower-case")
         })
         .await;
-    clear(session, "repo-new-name").await;
-    fill(session, "repo-new-name", name).await;
+    fill(session, "repo-new-name", name).await; // typing replaces the field's text
     fill(session, "repo-new-description", "Front end <b>shop</b>").await;
     click(session, "repo-new-save").await;
     session
@@ -105,7 +94,10 @@ async fn change_in_window(session: &Session) {
         .wait_text("[data-testid=repo-visibility]", WAIT, |t| t == "public")
         .await;
     let description = session.find("[data-testid=repo-description]", WAIT).await;
-    session.type_text(&description, " and more").await;
+    // Typing replaces the field's text.
+    session
+        .type_text(&description, "Front end <b>shop</b> and more")
+        .await;
     click(session, "repo-description-save").await;
     session
         .wait_text("[data-testid=repo-settings-status]", WAIT, |t| {
@@ -134,7 +126,6 @@ async fn delete_in_window(session: &Session, name: &str, impact: &str) {
         serde_json::Value::Bool(true),
         "a wrong name cannot confirm"
     );
-    clear(session, "repo-delete-name").await;
     fill(session, "repo-delete-name", name).await;
     click(session, "repo-delete-confirm").await;
     for _ in 0..200 {
@@ -160,6 +151,7 @@ async fn quay_repository_created_changed_notified_and_deleted_in_the_window() {
     fake.add_user("alice");
     fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
     fake.add_org("acme", &["alice"], &[]);
+    fake.set_feature("QUOTA_MANAGEMENT", false);
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
     add_connection(
         &session,
@@ -190,6 +182,27 @@ async fn quay_repository_created_changed_notified_and_deleted_in_the_window() {
     let stored = fake.repository("acme", "storefront").unwrap();
     assert_eq!(stored["is_public"], true);
     assert_eq!(stored["description"], "Front end <b>shop</b> and more");
+
+    // Quota management is off on this Quay: its events are offered, marked, and not choosable.
+    let mut quota = serde_json::Value::Null;
+    for _ in 0..100 {
+        quota = session
+            .execute(
+                "const o = document.querySelector('[data-testid=notification-event] option[value=quota_error]'); return [o.textContent, o.disabled, o.title];",
+                vec![],
+            )
+            .await;
+        if quota[1] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(quota[0], "Quota exceeded (off on this Quay)", "{quota}");
+    assert_eq!(quota[1], true, "{quota}");
+    assert!(
+        quota[2].as_str().unwrap().contains("QUOTA_MANAGEMENT"),
+        "{quota}"
+    );
 
     fill(&session, "notification-title", "Build failures").await;
     session

@@ -26,6 +26,14 @@ pub(super) async fn handle(
     if let Some(response) = fault_prelude(fault, latency).await {
         return response;
     }
+    if path == "/config" && method == Method::GET {
+        // Public, like Quay's: the UI's configuration with its feature flags.
+        let features = shared.lock().features.clone();
+        return json(
+            StatusCode::OK,
+            j!({"features": features, "config": {"REGISTRY_TITLE": "Fake Quay"}}),
+        );
+    }
     let response = api(&shared, &method, &path, &query, &headers, &body);
     apply_body_fault(fault, response).await
 }

@@ -76,6 +76,18 @@ pub const METHODS: [&str; 6] = [
     "webhook",
 ];
 
+/// The feature flags the fake's `GET /config` publishes, all on until
+/// [`FakeQuay::set_feature`] turns one off.
+pub const FEATURES: [&str; 7] = [
+    "BUILD_SUPPORT",
+    "SECURITY_SCANNER",
+    "MAILING",
+    "REPO_MIRROR",
+    "IMAGE_EXPIRY_TRIGGER",
+    "QUOTA_MANAGEMENT",
+    "ANONYMOUS_ACCESS",
+];
+
 /// The User-Agent webhook deliveries carry, like Quay's `requests` library.
 pub const DELIVERY_USER_AGENT: &str = "python-requests/2.32.3";
 
@@ -375,6 +387,8 @@ struct QuayState {
     repo_page_size: usize,
     /// While set, repository writes answer as if they worked but change nothing.
     ignore_repository_writes: bool,
+    /// The feature flags `GET /config` publishes (without `FEATURE_`).
+    features: BTreeMap<String, bool>,
     delivery_retries: u32,
     retry_delay: Duration,
     delivery_timeout: Duration,
@@ -392,6 +406,7 @@ impl Default for QuayState {
             in_app: Vec::new(),
             emails: Vec::new(),
             authorized_emails: HashMap::new(),
+            features: FEATURES.iter().map(|f| (f.to_string(), true)).collect(),
             cursors: HashMap::new(),
             repo_page_size: 100,
             ignore_repository_writes: false,
@@ -617,6 +632,12 @@ impl FakeQuay {
             .lock()
             .repos
             .push(Repo::new(namespace, name, public));
+    }
+
+    /// Turns a feature flag of `GET /config` on or off (see [`FEATURES`]). Like Quay, the fake
+    /// still accepts and tests notifications whose feature is off.
+    pub fn set_feature(&self, feature: &str, on: bool) {
+        self.shared.lock().features.insert(feature.to_owned(), on);
     }
 
     /// While `on`, creating, changing (visibility, description) and deleting repositories answer

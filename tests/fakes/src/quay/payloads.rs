@@ -50,6 +50,16 @@ pub fn sample_payload(
                 };
                 j!({"tags": ["latest", "v1"], "expiring_in": format!("{days} days")})
             }
+            // The namespace's usage against its limit, as Quay's quota events send it.
+            "quota_warning" | "quota_error" => {
+                let (percent, threshold) = if event == "quota_error" {
+                    (100, 100)
+                } else {
+                    (85, 80)
+                };
+                j!({"threshold_percent": threshold, "usage_percent": percent,
+                    "usage_bytes": 10_737_418_240u64 / 100 * percent, "limit_bytes": 10_737_418_240u64})
+            }
             _ => j!({}),
         },
     };

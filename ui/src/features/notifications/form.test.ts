@@ -10,6 +10,8 @@ import {
   describeEventConfig,
   emailProblem,
   emptyNotificationForm,
+  eventUnavailable,
+  methodUnavailable,
   isBuildEvent,
   routeLabel,
   templateProblem,
@@ -209,5 +211,22 @@ describe("stored notifications", () => {
     expect(describeEventConfig(notification({ days: 7 }))).toBe("within 7 days");
     expect(describeEventConfig(notification({ level: "High" }))).toBe("High or worse");
     expect(describeEventConfig(notification({}))).toBeNull();
+  });
+});
+
+describe("what this Quay switched off", () => {
+  const features = {
+    unavailableEvents: [{ value: "quota_error", reason: "Quota management is off on this Quay." }],
+    unavailableMethods: [{ value: "email", reason: "This Quay cannot send e-mail." }],
+  };
+  it("names the reason for an event or method that never delivers", () => {
+    expect(eventUnavailable(features, "quota_error")).toBe("Quota management is off on this Quay.");
+    expect(eventUnavailable(features, "repo_push")).toBeNull();
+    expect(methodUnavailable(features, "email")).toMatch(/e-mail/);
+    expect(methodUnavailable(features, "webhook")).toBeNull();
+  });
+  it("claims nothing while the features are unknown", () => {
+    expect(eventUnavailable(null, "quota_error")).toBeNull();
+    expect(methodUnavailable(null, "email")).toBeNull();
   });
 });

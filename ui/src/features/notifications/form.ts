@@ -1,7 +1,7 @@
 // The Quay notification form: checks (instant feedback; Rust's validator is the one of record
 // and its refusals land on the field they name) and the draft it sends, plus how to describe a
 // stored notification.
-import type { QuayNotificationView, QuayNotificationDraft } from "../../lib/api";
+import type { QuayFeatures, QuayNotificationView, QuayNotificationDraft } from "../../lib/api";
 import { CATALOG } from "../../lib/bindings/catalog";
 import { deliveryUrlProblem } from "../send-to-wharf/url";
 
@@ -36,6 +36,14 @@ export const eventLabel = (kind: string): string =>
   CATALOG.quayEvents.find((e) => e.value === kind)?.label ?? kind;
 export const methodLabel = (kind: string): string =>
   CATALOG.quayMethods.find((m) => m.value === kind)?.label ?? kind;
+
+/** Why `event` never fires on this Quay, or null (also while its features are unknown). */
+export const eventUnavailable = (features: QuayFeatures | null, event: string): string | null =>
+  features?.unavailableEvents.find((u) => u.value === event)?.reason ?? null;
+
+/** Why `method` cannot deliver on this Quay, or null. */
+export const methodUnavailable = (features: QuayFeatures | null, method: string): string | null =>
+  features?.unavailableMethods.find((u) => u.value === method)?.reason ?? null;
 
 export const MAX_TITLE_CHARS = 255;
 export const MAX_EXPIRY_DAYS = 3650;
@@ -219,6 +227,8 @@ export function eventSpec(f: NotificationForm): EventSpec {
     case "repo_mirror_sync_started":
     case "repo_mirror_sync_success":
     case "repo_mirror_sync_failed":
+    case "quota_warning":
+    case "quota_error":
       return { kind: f.event };
   }
 }

@@ -47,6 +47,14 @@ export const CATALOG: Catalog = {
     {
       "value": "repo_image_expiry",
       "label": "Image expiring soon"
+    },
+    {
+      "value": "quota_warning",
+      "label": "Quota warning"
+    },
+    {
+      "value": "quota_error",
+      "label": "Quota exceeded"
     }
   ],
   "quayMethods": [

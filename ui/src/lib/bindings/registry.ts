@@ -666,7 +666,20 @@ level: QuaySeverity, } | { "kind": "repo_mirror_sync_started" } | { "kind": "rep
 /**
  * Notify about tags expiring within this many days (at least 1).
  */
-days: number, };
+days: number, } | { "kind": "quota_warning" } | { "kind": "quota_error" };
+
+/**
+ * What a Quay server cannot do, from its feature flags.
+ */
+export type QuayFeatures = { 
+/**
+ * Events whose notifications never fire here.
+ */
+unavailableEvents: Array<Unavailable<QuayEvent>>, 
+/**
+ * Methods that cannot deliver here (e-mail with mailing off).
+ */
+unavailableMethods: Array<Unavailable<QuayMethod>>, };
 
 /**
  * How a notification is delivered. Unknown names are kept as `Other` and never sent (Quay
@@ -1049,3 +1062,16 @@ caPem?: string,
  * Turns certificate verification off for this connection only. Off by default.
  */
 acceptInvalidCerts: boolean, };
+
+/**
+ * A choice this server cannot honour, and why.
+ */
+export type Unavailable<T> = { 
+/**
+ * The event or method.
+ */
+value: T, 
+/**
+ * Why, in words a person can act on.
+ */
+reason: string, };

@@ -438,6 +438,32 @@ fn quay_quota_ambiguous_then_hinted() {
     assert_eq!(r.summary, "quota exceeded for acme: 80% used");
 }
 
+/// A quota notification set on a repository delivers the repository envelope too; the quota
+/// keys still decide, and the namespace is named.
+#[test]
+fn quay_quota_from_a_repository_notification() {
+    let body = br#"{"repository":"acme/web","namespace":"acme","name":"web",
+        "docker_url":"quay.io/acme/web","homepage":"https://quay.io/repository/acme/web",
+        "threshold_percent":100,"usage_percent":100,"usage_bytes":10737418240,
+        "limit_bytes":10737418240}"#;
+    let r = rec_hint(&RouteHint::quay("quota_error"), body);
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::QuotaError));
+    assert_eq!(r.alert, Some(Alert::Failure));
+    assert!(
+        r.summary.starts_with("quota exceeded for acme"),
+        "{}",
+        r.summary
+    );
+    assert!(r.summary.contains("100% used"), "{}", r.summary);
+    let unhinted = rec(body);
+    assert!(
+        matches!(unhinted.kind, EventKind::Ambiguous { .. }),
+        "{:?}",
+        unhinted.kind
+    );
+}
+
 #[test]
 fn quay_envelope_only_is_quay_but_unrecognised() {
     let r =

@@ -76,6 +76,8 @@ impl NotificationSpec {
             QuayEvent::RepoImageExpiry => QuayEventSpec::RepoImageExpiry {
                 days: view.days.ok_or("its expiry notice has no number of days")?,
             },
+            QuayEvent::QuotaWarning => QuayEventSpec::QuotaWarning,
+            QuayEvent::QuotaError => QuayEventSpec::QuotaError,
             other => {
                 return Err(format!(
                     "Wharf cannot create “{}” notifications",

@@ -8,6 +8,7 @@
 
 use super::decode::{self, next_tag_page, RepositoryPaging};
 use super::error::{QuayError, QuayOperation as Op};
+use super::features::QuayFeatures;
 use super::models::{
     namespaces_of, QuayAuthorizedEmail, QuayNamespace, QuayNotification, QuayNotificationDraft,
     QuayNotificationList, QuayOrganization, QuayRepoRef, QuayRepository, QuayRepositoryDetail,
@@ -242,6 +243,15 @@ impl QuayClient {
                 _ => return Ok(all),
             }
         }
+    }
+
+    /// What this server has switched off (its public `GET /config`).
+    pub async fn features(&self) -> Result<QuayFeatures, QuayError> {
+        let answer = self.get(Op::GetConfig, "/config", &[]).await?;
+        QuayFeatures::from_config(&answer.body).map_err(|e| QuayError::Decode {
+            what: "the server's configuration",
+            reason: e.to_string(),
+        })
     }
 
     /// One page of a repository's live tags, newest first (`page` from 1; at most 100 a page),

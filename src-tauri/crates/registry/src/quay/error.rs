@@ -77,6 +77,8 @@ pub enum QuayOperation {
     UpdateDescription,
     /// `DELETE /api/v1/repository/{repo}`.
     DeleteRepository,
+    /// `GET /config` (public): the server's feature flags.
+    GetConfig,
 }
 
 impl QuayOperation {
@@ -84,7 +86,9 @@ impl QuayOperation {
     pub fn required_scope(self) -> QuayScope {
         match self {
             Self::GetUser => QuayScope::UserRead,
-            Self::ListRepositories | Self::GetRepository | Self::ListTags => QuayScope::RepoRead,
+            Self::ListRepositories | Self::GetRepository | Self::ListTags | Self::GetConfig => {
+                QuayScope::RepoRead
+            }
             Self::CreateRepository => QuayScope::RepoCreate,
             _ => QuayScope::RepoAdmin,
         }
@@ -108,6 +112,7 @@ impl QuayOperation {
             Self::ChangeVisibility => "change the repository's visibility",
             Self::UpdateDescription => "change the repository's description",
             Self::DeleteRepository => "delete the repository",
+            Self::GetConfig => "read the server's features",
         }
     }
 }

@@ -7,6 +7,8 @@
 //!   accepts.
 //! - [`error`]: [`QuayError`], [`error_from_response`] and [`error_for`].
 //! - [`decode`]: success bodies, the token check, paging guards.
+//! - [`features`]: what the server switched off (`GET /config`), so Wharf can say an event
+//!   never fires there.
 //! - [`paths`]: route paths and queries with checked, encoded names.
 //! - [`repo_admin`]: creating, changing and deleting repositories: name rule and bodies.
 //! - [`client`]: the async HTTP client on top of all that.
@@ -18,6 +20,7 @@
 pub mod client;
 pub mod decode;
 pub mod error;
+pub mod features;
 pub mod models;
 pub mod paths;
 pub mod repo_admin;
@@ -25,6 +28,7 @@ pub mod validate;
 pub mod view;
 
 pub use error::{error_for, error_from_response, QuayError, QuayOperation, QuayScope};
+pub use features::{QuayFeatures, Unavailable};
 pub use models::*;
 pub use validate::{validate_create, CreateNotificationRequest, QuayValidationError};
 pub use view::QuayNotificationView;

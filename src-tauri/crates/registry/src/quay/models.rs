@@ -57,7 +57,7 @@ pub enum QuayEvent {
 
 impl QuayEvent {
     /// The 11 repository events, in Quay's own order.
-    pub const ALL: [QuayEvent; 11] = [
+    pub const ALL: [QuayEvent; 13] = [
         Self::RepoPush,
         Self::BuildQueued,
         Self::BuildStart,
@@ -69,16 +69,14 @@ impl QuayEvent {
         Self::RepoMirrorSyncSuccess,
         Self::RepoMirrorSyncFailed,
         Self::RepoImageExpiry,
+        Self::QuotaWarning,
+        Self::QuotaError,
     ];
-
-    /// The namespace events, which only a namespace notification sends.
-    pub const NAMESPACE: [QuayEvent; 2] = [Self::QuotaWarning, Self::QuotaError];
 
     /// The event from its wire name; unknown names become [`QuayEvent::Other`].
     pub fn from_name(name: &str) -> Self {
         Self::ALL
             .into_iter()
-            .chain(Self::NAMESPACE)
             .find(|e| e.as_str() == name)
             .unwrap_or_else(|| Self::Other(name.to_owned()))
     }
@@ -88,7 +86,6 @@ impl QuayEvent {
     pub fn known(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .chain(Self::NAMESPACE)
             .find(|e| e.as_str().eq_ignore_ascii_case(name))
     }
 
@@ -316,6 +313,11 @@ pub enum QuayEventSpec {
         /// Notify about tags expiring within this many days (at least 1).
         days: u32,
     },
+    /// The namespace's storage passed its warning limit (Quay with quota management; the limits
+    /// are the namespace's, so there is nothing to configure).
+    QuotaWarning,
+    /// The namespace's storage reached its reject limit: pushes fail.
+    QuotaError,
 }
 
 impl QuayEventSpec {
@@ -333,6 +335,8 @@ impl QuayEventSpec {
             Self::RepoMirrorSyncSuccess => QuayEvent::RepoMirrorSyncSuccess,
             Self::RepoMirrorSyncFailed => QuayEvent::RepoMirrorSyncFailed,
             Self::RepoImageExpiry { .. } => QuayEvent::RepoImageExpiry,
+            Self::QuotaWarning => QuayEvent::QuotaWarning,
+            Self::QuotaError => QuayEvent::QuotaError,
         }
     }
 }

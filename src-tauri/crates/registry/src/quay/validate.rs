@@ -254,7 +254,9 @@ pub fn event_config(spec: &QuayEventSpec) -> Result<Value, QuayValidationError> 
         QuayEventSpec::RepoPush
         | QuayEventSpec::RepoMirrorSyncStarted
         | QuayEventSpec::RepoMirrorSyncSuccess
-        | QuayEventSpec::RepoMirrorSyncFailed => json!({}),
+        | QuayEventSpec::RepoMirrorSyncFailed
+        | QuayEventSpec::QuotaWarning
+        | QuayEventSpec::QuotaError => json!({}),
     })
 }
 

@@ -9,7 +9,7 @@ use axum::Router;
 use fakes::quay::{FakeQuay, FakeTag, Scope, TeamRole};
 use registry::quay::client::{normalize_base_url, QuayClient};
 use registry::quay::{
-    QuayError, QuayEventSpec, QuayMethodSpec, QuayNamespaceKind, QuayNotificationDraft,
+    QuayError, QuayEventSpec, QuayMethod, QuayMethodSpec, QuayNamespaceKind, QuayNotificationDraft,
     QuayOperation, QuayRepoRef, QuaySeverity, QuayTeamRole, QuayValidationError,
 };
 use serde_json::json;
@@ -467,4 +467,44 @@ async fn teams_come_in_quays_order_and_a_user_namespace_is_not_found() {
     assert!(seen
         .iter()
         .all(|s| s.requested_with.as_deref() == Some("XMLHttpRequest") && s.method == "GET"));
+}
+
+/// Quota events are repository events (Quay 3.x creates, tests and delivers them); `/config`
+/// tells which events can never fire on this server, and the client says which and why.
+#[tokio::test]
+async fn quota_events_are_created_and_features_that_are_off_are_named() {
+    let fake = fake_quay().await;
+    let quay = client(&fake, TOKEN);
+    assert!(quay.features().await.unwrap().unavailable_events.is_empty());
+
+    for (title, event) in [
+        ("quota warn", QuayEventSpec::QuotaWarning),
+        ("quota full", QuayEventSpec::QuotaError),
+    ] {
+        let draft = QuayNotificationDraft {
+            title: title.into(),
+            event,
+            method: QuayMethodSpec::Webhook {
+                url: "http://127.0.0.2:1/hooks/q".into(),
+                template: String::new(),
+            },
+        };
+        let created = quay.create_notification(&web(), &draft).await.unwrap();
+        assert_eq!(created.event, draft.event.event());
+        assert_eq!(created.event_config, json!({}));
+    }
+
+    fake.set_feature("QUOTA_MANAGEMENT", false);
+    fake.set_feature("MAILING", false);
+    let features = quay.features().await.unwrap();
+    let off: Vec<&str> = features
+        .unavailable_events
+        .iter()
+        .map(|u| u.value.as_str())
+        .collect();
+    assert_eq!(off, ["quota_warning", "quota_error"]);
+    assert!(features.unavailable_events[0]
+        .reason
+        .contains("Quota management is off"));
+    assert_eq!(features.unavailable_methods[0].value, QuayMethod::Email);
 }

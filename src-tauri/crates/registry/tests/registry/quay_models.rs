@@ -78,6 +78,8 @@ fn events() -> Vec<(QuayEventSpec, &'static str, Value)> {
             "repo_image_expiry",
             json!({ "days": 7 }),
         ),
+        (QuayEventSpec::QuotaWarning, "quota_warning", json!({})),
+        (QuayEventSpec::QuotaError, "quota_error", json!({})),
     ]
 }
 
@@ -191,7 +193,7 @@ fn every_event_with_every_method_serialises_exactly() {
             combinations += 1;
         }
     }
-    assert_eq!(combinations, 11 * 9);
+    assert_eq!(combinations, 13 * 9);
 }
 
 #[test]
@@ -320,7 +322,7 @@ fn ui_draft_json_reads_into_typed_specs() {
 fn unknown_event_method_and_target_kinds_cannot_be_drafted() {
     // Quay answers these with a 500, so they must not get as far as a request.
     let bad = [
-        json!({ "event": { "kind": "quota_warning" }, "method": { "kind": "email", "email": "a@b.co" } }),
+        json!({ "event": { "kind": "repo_renamed" }, "method": { "kind": "email", "email": "a@b.co" } }),
         json!({ "event": { "kind": "repo_push" }, "method": { "kind": "teams", "url": "https://x.example" } }),
         json!({ "event": { "kind": "repo_push" },
                 "method": { "kind": "quay_notification", "target": { "kind": "robot", "name": "a+b" } } }),
@@ -349,11 +351,11 @@ fn event_and_method_names_round_trip_and_unknown_names_are_kept() {
         assert_eq!(json, method.as_str());
         assert_eq!(QuayMethod::from_name(method.as_str()), method);
     }
-    // The namespace quota events are known, but never offered for a repository.
+    // Quota events are repository events too (Quay 3.x accepts them on a repository).
     let quota: QuayEvent = serde_json::from_value(json!("quota_warning")).unwrap();
     assert_eq!(quota, QuayEvent::QuotaWarning);
     assert_eq!(serde_json::to_value(&quota).unwrap(), "quota_warning");
-    assert!(!QuayEvent::ALL.contains(&QuayEvent::QuotaError));
+    assert!(QuayEvent::ALL.contains(&QuayEvent::QuotaError));
     let other: QuayEvent = serde_json::from_value(json!("repo_renamed")).unwrap();
     assert_eq!(other, QuayEvent::Other("repo_renamed".into()));
     assert_eq!(
