@@ -38,6 +38,10 @@ pub struct RepositoryDetail {
     /// The token may change and delete it. DTR does not say, so it is assumed and the registry
     /// decides.
     pub can_admin: bool,
+    /// DTR scans every pushed image; `None` on Quay.
+    pub scan_on_push: Option<bool>,
+    /// DTR refuses pushes that would move an existing tag; `None` on Quay.
+    pub immutable_tags: Option<bool>,
 }
 
 /// A repository to create.
@@ -56,6 +60,12 @@ pub struct RepositoryDraft {
     /// DTR's long description; ignored on Quay.
     #[serde(default)]
     pub long_description: String,
+    /// DTR: scan every pushed image; ignored on Quay.
+    #[serde(default)]
+    pub scan_on_push: bool,
+    /// DTR: refuse pushes that would move an existing tag; ignored on Quay.
+    #[serde(default)]
+    pub immutable_tags: bool,
 }
 
 /// What to change; `None` leaves a field as it is.
@@ -72,6 +82,20 @@ pub struct RepositoryChange {
     /// New long description (DTR only).
     #[ts(optional)]
     pub long_description: Option<String>,
+    /// Scan on push (DTR only).
+    #[ts(optional)]
+    pub scan_on_push: Option<bool>,
+    /// Immutable tags (DTR only).
+    #[ts(optional)]
+    pub immutable_tags: Option<bool>,
+}
+
+impl RepositoryChange {
+    fn dtr_only(&self) -> bool {
+        self.long_description.is_some()
+            || self.scan_on_push.is_some()
+            || self.immutable_tags.is_some()
+    }
 }
 
 /// One tag in the repository panel.
@@ -143,24 +167,27 @@ impl Client {
                 quay.create_repository(&request).await?;
             }
             Client::Dtr(dtr) => {
-                let request = dtr_admin::create_request(
-                    &draft.namespace,
-                    &draft.name,
-                    draft.is_public,
-                    &draft.description,
-                    &draft.long_description,
-                )?;
+                let new = dtr_admin::NewRepository {
+                    public: draft.is_public,
+                    short_description: &draft.description,
+                    long_description: &draft.long_description,
+                    scan_on_push: draft.scan_on_push,
+                    immutable_tags: draft.immutable_tags,
+                };
+                let request = dtr_admin::create_request(&draft.namespace, &draft.name, &new)?;
                 dtr.create_repository(&draft.namespace, &request).await?;
             }
         }
         let created = self
             .read_back(&draft.namespace, &draft.name, "it was created")
             .await?;
+        let dtr = matches!(self, Client::Dtr(_));
         let wanted = RepositoryChange {
             is_public: Some(draft.is_public),
             description: Some(draft.description.clone()),
-            long_description: matches!(self, Client::Dtr(_))
-                .then(|| draft.long_description.clone()),
+            long_description: dtr.then(|| draft.long_description.clone()),
+            scan_on_push: dtr.then_some(draft.scan_on_push),
+            immutable_tags: dtr.then_some(draft.immutable_tags),
         };
         confirm(&created, &wanted)?;
         Ok(created)
@@ -175,9 +202,9 @@ impl Client {
     ) -> Result<RepositoryDetail, RegistryError> {
         match self {
             Client::Quay(quay) => {
-                if change.long_description.is_some() {
+                if change.dtr_only() {
                     return Err(RegistryError::Unsupported(
-                        "Quay repositories have one description; there is no long description."
+                        "Quay repositories have one description and no scan-on-push or immutable-tags setting here."
                             .into(),
                     ));
                 }
@@ -190,11 +217,13 @@ impl Client {
                 }
             }
             Client::Dtr(dtr) => {
-                let request = dtr_admin::update_request(
-                    change.is_public,
-                    change.description.as_deref(),
-                    change.long_description.as_deref(),
-                )?;
+                let request = dtr_admin::update_request(&dtr_admin::RepositoryUpdate {
+                    public: change.is_public,
+                    short_description: change.description.as_deref(),
+                    long_description: change.long_description.as_deref(),
+                    scan_on_push: change.scan_on_push,
+                    immutable_tags: change.immutable_tags,
+                })?;
                 dtr.update_repository(namespace, name, &request).await?;
             }
         }
@@ -336,6 +365,12 @@ fn confirm(repo: &RepositoryDetail, wanted: &RepositoryChange) -> Result<(), Reg
     {
         wrong.push("its long description is not the one sent");
     }
+    if wanted.scan_on_push.is_some() && wanted.scan_on_push != repo.scan_on_push {
+        wrong.push("its scan-on-push setting is not the one sent");
+    }
+    if wanted.immutable_tags.is_some() && wanted.immutable_tags != repo.immutable_tags {
+        wrong.push("its immutable-tags setting is not the one sent");
+    }
     if wrong.is_empty() {
         Ok(())
     } else {
@@ -354,6 +389,8 @@ fn from_quay(r: QuayRepositoryDetail) -> RepositoryDetail {
         description: r.description.unwrap_or_default(),
         long_description: None,
         can_admin: r.can_admin,
+        scan_on_push: None,
+        immutable_tags: None,
     }
 }
 
@@ -365,6 +402,8 @@ fn from_dtr(r: DtrRepository) -> RepositoryDetail {
         description: r.short_description,
         long_description: Some(r.long_description.unwrap_or_default()),
         can_admin: true,
+        scan_on_push: Some(r.scan_on_push),
+        immutable_tags: Some(r.immutable_tags),
     }
 }
 
@@ -410,6 +449,8 @@ mod tests {
             description: description.into(),
             long_description: long.map(str::to_owned),
             can_admin: true,
+            scan_on_push: None,
+            immutable_tags: None,
         }
     }
 
@@ -418,7 +459,7 @@ mod tests {
         let change = RepositoryChange {
             is_public: Some(true),
             description: Some("Front end\n".into()),
-            long_description: None,
+            ..RepositoryChange::default()
         };
         assert!(confirm(&detail(true, "Front end", None), &change).is_ok());
         let err = confirm(&detail(false, "old", None), &change).unwrap_err();

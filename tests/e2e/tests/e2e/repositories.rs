@@ -75,6 +75,13 @@ async fn create_in_window(session: &Session, connection: &str, namespace: &str, 
         .await;
     fill(session, "repo-new-name", name).await; // typing replaces the field's text
     fill(session, "repo-new-description", "Front end <b>shop</b>").await;
+    if session
+        .try_find("[data-testid=repo-new-scan]")
+        .await
+        .is_some()
+    {
+        click(session, "repo-new-scan").await; // DTR only
+    }
     click(session, "repo-new-save").await;
     session
         .wait_text("[data-testid=repo-panel-name]", WAIT, |t| {
@@ -259,7 +266,15 @@ async fn dtr_repository_flow(version: DtrVersion, label: &str) {
     assert_eq!(stored["shortDescription"], "Front end <b>shop</b>");
     session.find("[data-testid=webhook-form]", WAIT).await;
     change_in_window(&session).await;
+    assert_eq!(stored["scanOnPush"], true, "scan on push from the form");
+    click(&session, "repo-immutable").await;
+    session
+        .wait_text("[data-testid=repo-settings-status]", WAIT, |t| {
+            t == "Immutable tags saved."
+        })
+        .await;
     let stored = fake.repository("payments", "ledger").unwrap();
+    assert_eq!(stored["immutableTags"], true);
     assert_eq!(stored["visibility"], "public");
     assert_eq!(stored["shortDescription"], "Front end <b>shop</b> and more");
     session

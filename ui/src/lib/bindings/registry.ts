@@ -900,7 +900,15 @@ description?: string,
 /**
  * New long description (DTR only).
  */
-longDescription?: string, };
+longDescription?: string, 
+/**
+ * Scan on push (DTR only).
+ */
+scanOnPush?: boolean, 
+/**
+ * Immutable tags (DTR only).
+ */
+immutableTags?: boolean, };
 
 /**
  * A repository as its panel shows it.
@@ -931,7 +939,15 @@ longDescription: string | null,
  * The token may change and delete it. DTR does not say, so it is assumed and the registry
  * decides.
  */
-canAdmin: boolean, };
+canAdmin: boolean, 
+/**
+ * DTR scans every pushed image; `None` on Quay.
+ */
+scanOnPush: boolean | null, 
+/**
+ * DTR refuses pushes that would move an existing tag; `None` on Quay.
+ */
+immutableTags: boolean | null, };
 
 /**
  * A repository to create.
@@ -956,7 +972,15 @@ description: string,
 /**
  * DTR's long description; ignored on Quay.
  */
-longDescription: string, };
+longDescription: string, 
+/**
+ * DTR: scan every pushed image; ignored on Quay.
+ */
+scanOnPush: boolean, 
+/**
+ * DTR: refuse pushes that would move an existing tag; ignored on Quay.
+ */
+immutableTags: boolean, };
 
 /**
  * What a scan reports while it runs.

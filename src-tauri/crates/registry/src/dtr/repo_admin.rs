@@ -18,23 +18,40 @@ pub struct CreateRepositoryRequest {
     visibility: DtrVisibility,
     short_description: String,
     long_description: String,
+    scan_on_push: bool,
+    immutable_tags: bool,
+}
+
+/// What a new repository starts with besides its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRepository<'a> {
+    /// Anyone may pull.
+    pub public: bool,
+    /// At most 140 bytes.
+    pub short_description: &'a str,
+    /// Markdown.
+    pub long_description: &'a str,
+    /// Scan every pushed image.
+    pub scan_on_push: bool,
+    /// Refuse pushes that would move an existing tag.
+    pub immutable_tags: bool,
 }
 
 /// Checks a new repository and builds the body that creates it.
 pub fn create_request(
     namespace: &str,
     name: &str,
-    public: bool,
-    short_description: &str,
-    long_description: &str,
+    new: &NewRepository<'_>,
 ) -> Result<CreateRepositoryRequest, DtrValidationError> {
     validate_repository(namespace, name)?;
-    check_short_description(short_description)?;
+    check_short_description(new.short_description)?;
     Ok(CreateRepositoryRequest {
         name: name.to_owned(),
-        visibility: visibility(public),
-        short_description: short_description.to_owned(),
-        long_description: long_description.to_owned(),
+        visibility: visibility(new.public),
+        short_description: new.short_description.to_owned(),
+        long_description: new.long_description.to_owned(),
+        scan_on_push: new.scan_on_push,
+        immutable_tags: new.immutable_tags,
     })
 }
 
@@ -49,21 +66,40 @@ pub struct UpdateRepositoryRequest {
     short_description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     long_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan_on_push: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    immutable_tags: Option<bool>,
+}
+
+/// What to change; `None` leaves a field as DTR has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepositoryUpdate<'a> {
+    /// Anyone may pull.
+    pub public: Option<bool>,
+    /// At most 140 bytes.
+    pub short_description: Option<&'a str>,
+    /// Markdown.
+    pub long_description: Option<&'a str>,
+    /// Scan every pushed image.
+    pub scan_on_push: Option<bool>,
+    /// Refuse pushes that would move an existing tag.
+    pub immutable_tags: Option<bool>,
 }
 
 /// Checks a change and builds its body.
 pub fn update_request(
-    public: Option<bool>,
-    short_description: Option<&str>,
-    long_description: Option<&str>,
+    update: &RepositoryUpdate<'_>,
 ) -> Result<UpdateRepositoryRequest, DtrValidationError> {
-    if let Some(short) = short_description {
+    if let Some(short) = update.short_description {
         check_short_description(short)?;
     }
     Ok(UpdateRepositoryRequest {
-        visibility: public.map(visibility),
-        short_description: short_description.map(str::to_owned),
-        long_description: long_description.map(str::to_owned),
+        visibility: update.public.map(visibility),
+        short_description: update.short_description.map(str::to_owned),
+        long_description: update.long_description.map(str::to_owned),
+        scan_on_push: update.scan_on_push,
+        immutable_tags: update.immutable_tags,
     })
 }
 
@@ -88,13 +124,26 @@ mod tests {
 
     #[test]
     fn bodies_carry_dtrs_field_names_and_only_what_changes() {
-        let body = create_request("acme", "web", true, "Front end", "# Web").unwrap();
+        let new = NewRepository {
+            public: true,
+            short_description: "Front end",
+            long_description: "# Web",
+            scan_on_push: true,
+            immutable_tags: false,
+        };
+        let body = create_request("acme", "web", &new).unwrap();
         assert_eq!(
             serde_json::to_value(&body).unwrap(),
             serde_json::json!({"name": "web", "visibility": "public",
-                "shortDescription": "Front end", "longDescription": "# Web"})
+                "shortDescription": "Front end", "longDescription": "# Web",
+                "scanOnPush": true, "immutableTags": false})
         );
-        let patch = update_request(Some(false), None, Some("")).unwrap();
+        let patch = update_request(&RepositoryUpdate {
+            public: Some(false),
+            long_description: Some(""),
+            ..RepositoryUpdate::default()
+        })
+        .unwrap();
         assert_eq!(
             serde_json::to_value(&patch).unwrap(),
             serde_json::json!({"visibility": "private", "longDescription": ""})
@@ -103,22 +152,28 @@ mod tests {
 
     #[test]
     fn names_and_short_descriptions_are_checked_first() {
+        let plain = NewRepository::default();
         assert!(matches!(
-            create_request("acme", "Web", false, "", ""),
+            create_request("acme", "Web", &plain),
             Err(DtrValidationError::InvalidRepository { .. })
         ));
         assert!(matches!(
-            create_request("acme", "a/b", false, "", ""),
+            create_request("acme", "a/b", &plain),
             Err(DtrValidationError::InvalidRepository { .. })
         ));
-        let long = "x".repeat(141);
+        let short = |text: &str| {
+            update_request(&RepositoryUpdate {
+                short_description: Some(text),
+                ..RepositoryUpdate::default()
+            })
+        };
         assert_eq!(
-            update_request(None, Some(&long), None),
+            short(&"x".repeat(141)),
             Err(DtrValidationError::ShortDescriptionTooLong(141))
         );
-        assert!(update_request(None, Some(&"é".repeat(70)), None).is_ok());
+        assert!(short(&"é".repeat(70)).is_ok());
         assert_eq!(
-            update_request(None, Some(&"é".repeat(71)), None),
+            short(&"é".repeat(71)),
             Err(DtrValidationError::ShortDescriptionTooLong(142))
         );
     }

@@ -62,6 +62,8 @@ fn draft(namespace: &str, name: &str, public: bool, description: &str) -> Reposi
         is_public: public,
         description: description.into(),
         long_description: String::new(),
+        scan_on_push: false,
+        immutable_tags: false,
     }
 }
 
@@ -145,6 +147,22 @@ async fn quay_create_change_tags_and_delete_are_each_read_back() {
         .await
         .unwrap_err();
     assert!(matches!(long, RegistryError::Unsupported(_)));
+    let scan = quay
+        .change_repository(
+            "acme",
+            "team/web",
+            &RepositoryChange {
+                scan_on_push: Some(true),
+                ..RepositoryChange::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(scan, RegistryError::Unsupported(_)));
+    assert_eq!(
+        (described.scan_on_push, described.immutable_tags),
+        (None, None)
+    );
 
     // Tags, a page at a time, newest first; then what a delete takes.
     for i in 0..(TAG_PAGE_SIZE + 7) {
@@ -288,7 +306,7 @@ async fn quay_success_answers_without_the_change_are_caught() {
             &RepositoryChange {
                 is_public: Some(true),
                 description: Some("new".into()),
-                long_description: None,
+                ..RepositoryChange::default()
             },
         )
         .await
@@ -317,8 +335,13 @@ async fn dtr_lifecycle(version: DtrVersion) {
 
     let mut new = draft("payments", "api", false, "Payments API");
     new.long_description = "# API\n<script>x</script>".into();
+    new.scan_on_push = true;
     let created = dtr.create_repository(&new).await.unwrap();
     assert_eq!(created.description, "Payments API");
+    assert_eq!(
+        (created.scan_on_push, created.immutable_tags),
+        (Some(true), Some(false))
+    );
     assert_eq!(
         created.long_description.as_deref(),
         Some(new.long_description.as_str())
@@ -333,11 +356,22 @@ async fn dtr_lifecycle(version: DtrVersion) {
                 is_public: Some(true),
                 description: Some("Public API".into()),
                 long_description: Some(String::new()),
+                scan_on_push: None,
+                immutable_tags: Some(true),
             },
         )
         .await
         .unwrap();
     assert!(changed.is_public);
+    assert_eq!(
+        (changed.scan_on_push, changed.immutable_tags),
+        (Some(true), Some(true)),
+        "the setting not sent is left as it was"
+    );
+    assert_eq!(
+        fake.repository("payments", "api").unwrap()["immutableTags"],
+        true
+    );
     assert_eq!(
         (
             changed.description.as_str(),
