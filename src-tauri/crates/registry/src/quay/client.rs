@@ -18,7 +18,7 @@ use super::paths;
 use super::repo_admin::{
     ChangeVisibilityRequest, CreateRepositoryRequest, UpdateDescriptionRequest, Visibility,
 };
-use super::validate::{validate_create, QuayValidationError};
+use super::validate::{validate_create, validate_uuid, QuayValidationError};
 use crate::connection::Connection;
 use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
@@ -177,7 +177,22 @@ impl QuayClient {
             other => other?,
         };
         let org: QuayOrganization = decode::decode_json(&answer.body, "the organization")?;
-        Ok(org.teams_in_order())
+        let teams = org.teams_in_order();
+        if teams.is_empty() {
+            self.confirm_not_anonymous().await?;
+        }
+        Ok(teams)
+    }
+
+    /// Quay answers some reads of a dropped (revoked, expired) token as if anonymous, with 200:
+    /// the repository list shows public repositories only, an organization no teams. Before an
+    /// empty answer is shown as "nothing here", the token itself is checked.
+    async fn confirm_not_anonymous(&self) -> Result<(), QuayError> {
+        match self.verify().await {
+            Ok(_) | Err(QuayError::NoUserReadScope) => Ok(()),
+            Err(QuayError::TokenRejectedOrNoUserRead) => Err(QuayError::TokenRejected),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every repository of a namespace, across all pages.
@@ -209,6 +224,9 @@ impl QuayClient {
                 total: None,
             });
             if cursor.is_none() {
+                if all.is_empty() {
+                    self.confirm_not_anonymous().await?;
+                }
                 return Ok(all);
             }
         }
@@ -388,9 +406,28 @@ impl QuayClient {
         decode::decode_json(&answer.body, "the new notification")
     }
 
-    /// Queues a test delivery with sample data. Quay only queues it: a disabled notification
-    /// silently sends nothing, and a failed test counts as a failure.
+    /// Checks that `uuid` is one of `repo`'s notifications. Quay finds a notification by UUID
+    /// alone for a test (and a GET), whatever repository the path names, so a UUID of another
+    /// repository would be tested there and reported here.
+    async fn ensure_listed(&self, repo: &QuayRepoRef, uuid: &str) -> Result<(), QuayError> {
+        let uuid = validate_uuid(uuid)?;
+        if self
+            .notifications(repo)
+            .await?
+            .iter()
+            .any(|n| n.uuid.eq_ignore_ascii_case(&uuid))
+        {
+            Ok(())
+        } else {
+            Err(QuayError::NotificationNotFound)
+        }
+    }
+
+    /// Queues a test delivery with sample data, for a notification listed under `repo`. Quay
+    /// only queues it: a disabled notification silently sends nothing, and a failed test
+    /// counts as a failure.
     pub async fn test_notification(&self, repo: &QuayRepoRef, uuid: &str) -> Result<(), QuayError> {
+        self.ensure_listed(repo, uuid).await?;
         let path = paths::notification_test(repo, uuid)?;
         ok(
             self.send(Method::POST, &path, &[], None::<&()>).await?,
@@ -399,13 +436,14 @@ impl QuayClient {
         Ok(())
     }
 
-    /// Sets the failure count to 0, which enables a disabled notification. Events missed while
-    /// it was disabled are not replayed.
+    /// Sets the failure count to 0 of a notification listed under `repo`, which enables a
+    /// disabled notification. Events missed while it was disabled are not replayed.
     pub async fn reset_notification_failures(
         &self,
         repo: &QuayRepoRef,
         uuid: &str,
     ) -> Result<(), QuayError> {
+        self.ensure_listed(repo, uuid).await?;
         let path = paths::notification(repo, uuid)?;
         ok(
             self.send(Method::POST, &path, &[], None::<&()>).await?,
@@ -414,12 +452,13 @@ impl QuayClient {
         Ok(())
     }
 
-    /// Deletes a notification.
+    /// Deletes a notification listed under `repo`.
     pub async fn delete_notification(
         &self,
         repo: &QuayRepoRef,
         uuid: &str,
     ) -> Result<(), QuayError> {
+        self.ensure_listed(repo, uuid).await?;
         let path = paths::notification(repo, uuid)?;
         ok(
             self.send(Method::DELETE, &path, &[], None::<&()>).await?,

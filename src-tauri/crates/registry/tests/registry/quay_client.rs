@@ -461,6 +461,8 @@ async fn teams_come_in_quays_order_and_a_user_namespace_is_not_found() {
         [
             "/api/v1/organization/acme",
             "/api/v1/organization/gamma",
+            // No team visible: the token is checked before "no teams" is believed.
+            "/api/v1/user/",
             "/api/v1/organization/alice"
         ]
     );
@@ -507,4 +509,72 @@ async fn quota_events_are_created_and_features_that_are_off_are_named() {
         .reason
         .contains("Quota management is off"));
     assert_eq!(features.unavailable_methods[0].value, QuayMethod::Email);
+}
+
+/// Quay finds a notification by UUID alone for a test, whatever repository the path names: a
+/// UUID of acme/web sent under acme/api would test web's notification and be reported as api's.
+/// Wharf acts only on UUIDs listed under the repository it names.
+#[tokio::test]
+async fn a_uuid_of_another_repository_is_never_tested_reset_or_deleted() {
+    let fake = fake_quay().await;
+    let quay = client(&fake, TOKEN);
+    let on_web = quay
+        .create_notification(&web(), &slack_draft("web only"))
+        .await
+        .unwrap();
+    let api = QuayRepoRef::new("acme", "api");
+
+    // The fake, like Quay, would accept the test through the wrong path.
+    let raw = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/repository/acme/api/notification/{}/test",
+            fake.base_url(),
+            on_web.uuid
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 200, "Quay's lookup ignores the path");
+
+    for result in [
+        quay.test_notification(&api, &on_web.uuid).await,
+        quay.reset_notification_failures(&api, &on_web.uuid).await,
+        quay.delete_notification(&api, &on_web.uuid).await,
+    ] {
+        assert_eq!(result, Err(QuayError::NotificationNotFound));
+    }
+    assert!(fake.notification(&on_web.uuid).is_some(), "not deleted");
+    quay.test_notification(&web(), &on_web.uuid).await.unwrap();
+}
+
+/// A revoked token reads the repository list and an organization as anonymous, with 200 and
+/// nothing private in them: Wharf says the token is the problem instead of "0 repositories".
+#[tokio::test]
+async fn empty_reads_of_a_dropped_token_are_reported_as_a_token_problem() {
+    let fake = fake_quay().await;
+    let revoked = client(&fake, "qTok-revoked-yesterday");
+    let raw = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/repository?namespace=acme",
+            fake.base_url()
+        ))
+        .bearer_auth("qTok-revoked-yesterday")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 200, "Quay answers the list anonymously");
+    assert_eq!(
+        revoked.repositories("acme").await,
+        Err(QuayError::TokenRejected)
+    );
+    assert_eq!(revoked.teams("acme").await, Err(QuayError::TokenRejected));
+    // A good token that sees no teams (not a member) or no repository gets an empty answer.
+    let quay = client(&fake, TOKEN);
+    assert_eq!(quay.teams("gamma").await, Ok(Vec::new()));
+    fake.add_org("empty", &["alice"], &[]);
+    assert_eq!(quay.repositories("empty").await, Ok(Vec::new()));
+    // The same with a good token lacking user:read: the probe tells it from a dropped one.
+    let narrow = client(&fake, NO_USER_READ_TOKEN);
+    assert_eq!(narrow.repositories("empty").await, Ok(Vec::new()));
 }
