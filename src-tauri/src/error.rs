@@ -117,7 +117,7 @@ impl From<QuayError> for CommandError {
             | InvalidRepositoryName => ErrorKind::Invalid,
             TokenRejected | TokenRejectedOrNoUserRead | NoUserReadScope => ErrorKind::Unauthorized,
             Forbidden { .. } => ErrorKind::Forbidden,
-            NotificationNotFound | NotFound { .. } => ErrorKind::NotFound,
+            NotificationNotFound | NotFound { .. } | NoSuchRepository { .. } => ErrorKind::NotFound,
             NoSuchRoute | Redirected { .. } | Network(_) => ErrorKind::Unreachable,
             RateLimited => ErrorKind::RateLimited,
             EmailNotAuthorized | ReadOnly => ErrorKind::Conflict,

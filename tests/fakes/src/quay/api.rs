@@ -50,6 +50,17 @@ pub(super) fn caller(state: &QuayState, headers: &HeaderMap) -> Option<Caller> {
     }
 }
 
+/// An admin of the organization `namespace` whose token carries `repo:admin`.
+fn organization_admin(state: &QuayState, who: Option<&Caller>, namespace: &str) -> bool {
+    who.is_some_and(|c| {
+        c.scopes.contains(&Scope::RepoAdmin)
+            && state
+                .orgs
+                .get(namespace)
+                .is_some_and(|o| o.is_admin(&c.user))
+    })
+}
+
 pub(super) fn looks_like_browser(user_agent: &str) -> bool {
     [
         "Mozilla", "Chrome", "Safari", "Firefox", "WebKit", "Opera", "MSIE",
@@ -267,6 +278,16 @@ pub(super) fn api(
             list_tags(repo, query)
         }
         RepoRoute::ChangeVisibility if *method != Method::POST => method_not_allowed(),
+        // An organization admin holds admin on every repository name of the organization, so
+        // the permission check passes for one that does not exist and the insert fails: Quay's
+        // HTML 500.
+        RepoRoute::Notifications
+            if *method == Method::POST
+                && state.repo(&namespace, &name).is_none()
+                && organization_admin(&state, who.as_ref(), &namespace) =>
+        {
+            server_error_page()
+        }
         _ if role < Role::Admin => unauthorized(&who),
         RepoRoute::ChangeVisibility => {
             change_visibility(&mut state, base, &namespace, &name, headers, body)

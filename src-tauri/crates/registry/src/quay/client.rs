@@ -393,16 +393,20 @@ impl QuayClient {
         draft: &QuayNotificationDraft,
     ) -> Result<QuayNotification, QuayError> {
         let request = validate_create(repo, draft)?;
-        let answer = ok(
-            self.send(
+        let sent = self
+            .send(
                 Method::POST,
                 &paths::notifications(repo)?,
                 &[],
                 Some(&request),
             )
-            .await?,
-            Op::CreateNotification,
-        )?;
+            .await?;
+        let answer = match ok(sent, Op::CreateNotification) {
+            Err(e @ QuayError::Server { status: 500, .. }) => {
+                return Err(self.explain_create_failure(repo, e).await)
+            }
+            other => other?,
+        };
         decode::decode_json(&answer.body, "the new notification")
     }
 
@@ -420,6 +424,20 @@ impl QuayClient {
             Ok(())
         } else {
             Err(QuayError::NotificationNotFound)
+        }
+    }
+
+    /// Quay answers a create in a repository that does not exist with an HTML 500 when the
+    /// caller administers the organization; the same 500 comes for an event or method it cannot
+    /// handle. Reading the repository tells the two apart.
+    async fn explain_create_failure(&self, repo: &QuayRepoRef, failure: QuayError) -> QuayError {
+        match self.repository(repo).await {
+            Err(QuayError::Forbidden { .. } | QuayError::NotFound { .. }) => {
+                QuayError::NoSuchRepository {
+                    repository: format!("{}/{}", repo.namespace, repo.name),
+                }
+            }
+            _ => failure,
         }
     }
 

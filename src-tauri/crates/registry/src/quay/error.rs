@@ -218,6 +218,13 @@ pub enum QuayError {
     #[error("Quay only e-mails addresses confirmed for this repository. Send the confirmation e-mail, have the recipient click its link, then create the notification again.")]
     EmailNotAuthorized,
 
+    /// A notification create failed (HTTP 500) and the repository turned out not to exist.
+    #[error("There is no repository {repository} (or you cannot see it), so Quay could not add the notification and failed with HTTP 500. Check the repository's name, or create it first; the event, method and target are not the problem.")]
+    NoSuchRepository {
+        /// `namespace/name`.
+        repository: String,
+    },
+
     /// 400 "Repository already exists".
     #[error("A repository with this name already exists in this namespace. Choose another name, or open the existing repository.")]
     RepositoryExists,

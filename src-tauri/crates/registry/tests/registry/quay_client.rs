@@ -578,3 +578,31 @@ async fn empty_reads_of_a_dropped_token_are_reported_as_a_token_problem() {
     let narrow = client(&fake, NO_USER_READ_TOKEN);
     assert_eq!(narrow.repositories("empty").await, Ok(Vec::new()));
 }
+
+/// An organization admin creating a notification in a repository that does not exist gets
+/// Quay's HTML 500, the same answer as for an event Quay cannot handle; Wharf reads the
+/// repository and names the real cause.
+#[tokio::test]
+async fn a_create_in_a_missing_repository_says_so_instead_of_blaming_the_event() {
+    let fake = fake_quay().await;
+    let quay = client(&fake, TOKEN);
+    let missing = QuayRepoRef::new("acme", "no-such-repo");
+    let err = quay
+        .create_notification(&missing, &slack_draft("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        QuayError::NoSuchRepository {
+            repository: "acme/no-such-repo".into()
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("There is no repository acme/no-such-repo"),
+        "{err}"
+    );
+    assert!(!err
+        .to_string()
+        .contains("event or method this Quay version"));
+}
