@@ -306,3 +306,47 @@ async fn dtr_2_7_repository_created_changed_and_deleted_in_the_window() {
 async fn dtr_2_6_repository_created_changed_and_deleted_in_the_window() {
     dtr_repository_flow(DtrVersion::V2_6, "2.6").await;
 }
+
+/// A Quay without builds accepts a build notification (and Test still delivers a sample), but
+/// it never fires: the row says so, from the server's own feature flags.
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn a_notification_the_server_can_never_fire_is_flagged() {
+    let fake = FakeQuay::start().await.unwrap();
+    fake.add_user("alice");
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    fake.add_repo("acme", "builder", false);
+    fake.set_feature("BUILD_SUPPORT", false);
+    crate::workflows::fake_quay_api(
+        &fake,
+        QUAY_TOKEN,
+        reqwest::Method::POST,
+        "/repository/acme/builder/notification/",
+        Some(
+            serde_json::json!({"event": "build_failure", "method": "webhook",
+            "config": {"url": "https://ci.example.com/quay"}, "eventConfig": {},
+            "title": "CI failures"}),
+        ),
+    )
+    .await;
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    add_connection(
+        &session,
+        "No builds",
+        "quay",
+        fake.base_url(),
+        None,
+        QUAY_TOKEN,
+    )
+    .await;
+    crate::workflows::open_repository(&session, "No builds", "acme", "builder").await;
+    let warning = session
+        .wait_text("[data-testid=notification-never-fires]", WAIT, |t| {
+            t.contains("Builds are off")
+        })
+        .await;
+    assert!(warning.starts_with("Never delivers here"), "{warning}");
+    remove_connection(&session, "No builds").await;
+    session.quit().await;
+}
