@@ -31,6 +31,10 @@ pub enum Command {
     /// connections the app saved.
     #[command(subcommand)]
     Notifications(crate::notifications_cli::NotificationsCommand),
+    /// Mints, lists and changes receiver routes: a route per notification names its
+    /// deliveries exactly, and `respond` makes one answer with another status or later.
+    #[command(subcommand)]
+    Route(crate::route_cli::RouteCommand),
 }
 
 /// `wharf headless` options.
@@ -58,6 +62,10 @@ pub struct HeadlessArgs {
     /// Keep the database under N MiB, deleting refused deliveries first (0 keeps all).
     #[arg(long, value_name = "N", default_value_t = RetentionPolicy::default().max_bytes.unwrap_or(0) / MIB)]
     pub max_mib: u64,
+    /// While running, answer every route with STATUS, after DELAY seconds (at most 30), instead
+    /// of each route's own answer; nothing is saved. To watch a registry retry and give up.
+    #[arg(long, value_name = "STATUS[:DELAY]", value_parser = crate::route_cli::parse_respond)]
+    pub respond: Option<inbox::store::RouteResponse>,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -124,6 +132,7 @@ pub fn main(args: Vec<String>) -> i32 {
     match cli.command {
         Some(Command::Headless(opts)) => crate::headless::run(opts),
         Some(Command::Notifications(command)) => crate::notifications_cli::run(command),
+        Some(Command::Route(command)) => crate::route_cli::run(command),
         None if !has_display() => {
             eprintln!(
                 "wharf: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop app \

@@ -230,7 +230,8 @@ impl From<InboxError> for CommandError {
     fn from(e: InboxError) -> Self {
         let kind = match &e {
             InboxError::Unavailable(_) => ErrorKind::Unavailable,
-            InboxError::NotFound => ErrorKind::NotFound,
+            InboxError::NotFound | InboxError::NoSuchRoute => ErrorKind::NotFound,
+            InboxError::Invalid(_) => ErrorKind::Invalid,
             InboxError::Store(StoreError::Superseded) => ErrorKind::Superseded,
             InboxError::Store(_) | InboxError::Io { .. } => ErrorKind::Storage,
             InboxError::Replay(inbox::replay::ReplayError::InvalidUrl) => ErrorKind::Invalid,

@@ -42,6 +42,7 @@ async fn serve(opts: HeadlessArgs) -> Result<(), String> {
         receiver: Ok(ReceiverConfig {
             addr: SocketAddr::new(opts.bind, opts.port),
             catch_all: opts.catch_all,
+            respond: opts.respond.clone(),
             ..ReceiverConfig::default()
         }),
         retention,

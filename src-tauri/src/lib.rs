@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod headless;
 pub mod notifications_cli;
+pub mod route_cli;
 pub mod state;
 
 use std::sync::Arc;

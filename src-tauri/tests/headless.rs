@@ -51,6 +51,12 @@ impl Headless {
             .expect("a line from wharf headless")
     }
 
+    /// Reads the banner and the first route line; returns the receiver's base URL.
+    fn base_url(&self) -> String {
+        let url = self.route_url();
+        url.split("/hooks/").next().unwrap().to_owned()
+    }
+
     /// Reads the banner and the first route line; returns the route's URL.
     fn route_url(&self) -> String {
         let banner = self.next_line();
@@ -517,4 +523,80 @@ async fn notification_sets_export_plan_and_apply_from_the_command_line() {
     assert_eq!(code, 1);
     assert!(err.contains("not a Wharf notification set"), "{err}");
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// `wharf route new` mints a route for one notification in the same database (the running app
+/// picks it up), `respond` changes how it answers, and `headless --respond` answers every route
+/// another way while it runs without saving that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_from_the_command_line_and_answers_set_by_a_person() {
+    let dir = std::env::temp_dir().join(format!("wharf-route-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.to_str().unwrap();
+    let (code, out, err) = without_display(&[
+        "route",
+        "new",
+        "--quay",
+        "BUILD_FAILURE",
+        "--repository",
+        "acme/web",
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let url = out.lines().next().unwrap().to_owned();
+    assert!(url.contains("/hooks/"), "{out}");
+    assert!(
+        out.contains("build_failure on acme/web (answers 200)"),
+        "{out}"
+    );
+    let token = url.rsplit("/hooks/").next().unwrap().to_owned();
+    {
+        let store = Store::open(dir.join("inbox.sqlite3")).unwrap();
+        let route = store.route(&token).expect("stored");
+        assert_eq!(route.route.event.as_deref(), Some("build_failure"));
+        assert_eq!(route.route.repository.as_deref(), Some("acme/web"));
+    }
+    let (code, _, err) =
+        without_display(&["route", "new", "--quay", "repo_renamed", "--data-dir", data]);
+    assert_eq!(code, 2, "an event Quay does not have");
+    assert!(err.contains("Quay has no event"), "{err}");
+
+    let (code, out, err) =
+        without_display(&["route", "respond", &token, "503:0.2", "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("answers 503 after 0.2 s"), "{out}");
+
+    // The headless receiver serves the route with its saved answer…
+    let app = Headless::start(&dir);
+    let base = app.base_url();
+    let client = reqwest::Client::new();
+    let post = || {
+        client
+            .post(format!("{base}/hooks/{token}"))
+            .body("{}")
+            .send()
+    };
+    let started = std::time::Instant::now();
+    assert_eq!(post().await.unwrap().status(), 503);
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "answered after the delay"
+    );
+    drop(app);
+    // …and with --respond, every route answers the given way, while the saved answer stays.
+    let app = Headless::start_with(&dir, &["--respond", "418"]);
+    let base = app.base_url();
+    let answer = client
+        .post(format!("{base}/hooks/{token}"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 418);
+    drop(app);
+    let store = Store::open(dir.join("inbox.sqlite3")).unwrap();
+    assert_eq!(store.route(&token).unwrap().route.response.status, 503);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -184,7 +184,10 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     assert_eq!(delivery["source"], "quay");
     assert_eq!(delivery["event"], "build_failure");
     let summary = delivery["summary"].as_str().unwrap();
-    assert!(summary.contains("build failed"), "{summary}");
+    assert!(
+        summary.contains("build some-fake-build failed on acme/api"),
+        "{summary}"
+    );
 
     let listing = json!({"connectionId": id, "namespace": "acme", "repository": "api"});
     let listed = call(app, "registry_notification_list", listing.clone());

@@ -3,7 +3,7 @@
 use inbox::export::{DeliveryDetail, ExportFormat};
 use inbox::replay::ReplayOutcome;
 use inbox::route_url::MintedRoute;
-use inbox::store::{DeliverySummary, NewHookRoute, Query};
+use inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
 use inbox::{Inbox, ReceiverStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
@@ -74,4 +74,22 @@ pub async fn inbox_route_create(
     route: NewHookRoute,
 ) -> CommandResult<MintedRoute> {
     Ok(app.state::<Inbox>().mint_route(route).await?)
+}
+
+/// Sets how a route answers its deliveries (status, body, delay), for watching how a registry
+/// treats a failing or slow receiver.
+pub async fn inbox_route_respond(
+    app: &AppHandle<impl Runtime>,
+    token: String,
+    response: RouteResponse,
+) -> CommandResult<HookRoute> {
+    Ok(app
+        .state::<Inbox>()
+        .set_route_response(token, response)
+        .await?)
+}
+
+/// Every route of the inbox, oldest first.
+pub async fn inbox_routes(app: &AppHandle<impl Runtime>) -> CommandResult<Vec<HookRoute>> {
+    Ok(app.state::<Inbox>().routes()?)
 }

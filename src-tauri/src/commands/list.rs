@@ -17,6 +17,8 @@ macro_rules! for_each_command {
             inbox::inbox_clear() -> u64;
             inbox::inbox_subscribe(| on_deliveries: Vec<DeliverySummary>) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
+            inbox::inbox_route_respond(token: String, response: RouteResponse) -> HookRoute;
+            inbox::inbox_routes() -> Vec<HookRoute>;
 
             settings::settings_get() -> CurrentSettings;
             settings::settings_save(next: Settings) -> CurrentSettings;

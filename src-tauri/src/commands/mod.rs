@@ -22,7 +22,7 @@ use {
     ::inbox::replay::ReplayOutcome,
     ::inbox::route_url::MintedRoute,
     ::inbox::settings::Settings,
-    ::inbox::store::{DeliverySummary, NewHookRoute, Query},
+    ::inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse},
     ::inbox::ReceiverStatus,
     ::registry::client::{Account, Namespace, Notification, Repository},
     ::registry::connection::Connection,

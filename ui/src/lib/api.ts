@@ -10,6 +10,8 @@ import type {
   ExportFormat,
   MintedRoute,
   NewHookRoute,
+  HookRoute,
+  RouteResponse,
   Query,
   ReceiverStatus,
   ReplayOutcome,
@@ -103,6 +105,8 @@ export type {
   MintedRoute,
   Namespace,
   NewHookRoute,
+  HookRoute,
+  RouteResponse,
   Notification,
   Progress,
   QuayNotificationView,
@@ -214,6 +218,11 @@ export const api = {
     call("inbox_replay", { id, url, keepCredentials }),
   /** Deletes every stored delivery; returns how many. */
   inboxClear: () => call("inbox_clear"),
+  /** Every route of the inbox, oldest first. */
+  inboxRoutes: () => call("inbox_routes"),
+  /** Sets how a route answers (status, body, delay), to watch a registry retry and give up. */
+  inboxRouteRespond: (token: string, response: RouteResponse) =>
+    call("inbox_route_respond", { token, response }),
   /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */
   inboxRouteCreate: (route: NewHookRoute) => call("inbox_route_create", { route }),
 

@@ -34,14 +34,14 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::recognize::{recognize, Recognized};
+use crate::recognize::{recognize_on_route, Recognized};
 use body::{declared_length, read_body, ReadError};
 
 mod body;
 mod limits;
 mod rate;
 mod unknown;
-use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, Store};
+use crate::store::{now_ms, DeliverySummary, HookRoute, NewDelivery, RouteResponse, Store};
 pub use limits::{raise_open_file_limit, MAX_CONNECTIONS, MAX_PER_SOURCE};
 pub use rate::RateLimit;
 use unknown::UnknownSenders;
@@ -90,6 +90,9 @@ pub struct ReceiverConfig {
     pub public_host: Option<String>,
     /// Deliveries are answered 507 while the database's disk has less than this free.
     pub min_free_bytes: u64,
+    /// Answer every known route this way instead of with its own response (`wharf headless
+    /// --respond`); not saved with the routes.
+    pub respond: Option<RouteResponse>,
     /// Connections held at once; more are closed as soon as they are accepted.
     pub max_connections: usize,
     /// Connections held at once from one address.
@@ -108,6 +111,7 @@ impl Default for ReceiverConfig {
             catch_all: false,
             public_host: None,
             min_free_bytes: crate::disk::DEFAULT_MIN_FREE,
+            respond: None,
             max_connections: MAX_CONNECTIONS,
             max_per_source: MAX_PER_SOURCE,
             rate_limit: RateLimit::default(),
@@ -647,11 +651,14 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         ..NewDelivery::default()
     };
 
-    let (status, reply_body, delay) = match &route {
-        Some(r) => (
-            StatusCode::from_u16(r.route.response.status).unwrap_or(StatusCode::OK),
-            r.route.response.body.clone(),
-            Duration::from_millis(r.route.response.delay_ms).min(MAX_DELAY),
+    let response = route
+        .as_ref()
+        .map(|r| state.config.respond.as_ref().unwrap_or(&r.route.response));
+    let (status, reply_body, delay) = match response {
+        Some(answer) => (
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK),
+            answer.body.clone(),
+            Duration::from_millis(answer.delay_ms).min(MAX_DELAY),
         ),
         None => (StatusCode::OK, None, Duration::ZERO),
     };
@@ -681,8 +688,14 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
     };
     delivery.status = status.as_u16();
     let hint = route.as_ref().map(HookRoute::hint);
+    let repository = route.as_ref().and_then(|r| r.route.repository.clone());
     if delivery.body.len() <= INLINE_RECOGNITION {
-        delivery.recognized = Some(recognize(hint.as_ref(), &delivery.headers, &delivery.body));
+        delivery.recognized = Some(recognize_on_route(
+            hint.as_ref(),
+            repository.as_deref(),
+            &delivery.headers,
+            &delivery.body,
+        ));
     } else {
         // Parsing a large body takes milliseconds of CPU: off the async workers, so two large
         // requests cannot stall every other connection on a 2-core machine.
@@ -691,7 +704,8 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
             std::mem::take(&mut delivery.body),
         );
         let (headers, body, recognized) = tokio::task::spawn_blocking(move || {
-            let recognized = recognize(hint.as_ref(), &headers, &body);
+            let recognized =
+                recognize_on_route(hint.as_ref(), repository.as_deref(), &headers, &body);
             (headers, body, recognized)
         })
         .await

@@ -2,8 +2,11 @@
 //! event with a one-line summary, for Quay repository notifications and DTR/MSR webhooks.
 //!
 //! Quay bodies carry no event name and several Quay events share one shape, so the receiver URL's
-//! [`RouteHint`] is authoritative when present. Without it, a shape that fits several events is
-//! reported as [`EventKind::Ambiguous`] rather than guessed. DTR bodies name their own `type`.
+//! [`RouteHint`] breaks the ties a body leaves open. It never overrides what the body itself
+//! decides: routes get reused, and a route made for one event then receives others, which are
+//! labelled as what they are and flagged ([`Recognized::route_mismatch`]). Without a hint, a
+//! shape that fits several events is reported as [`EventKind::Ambiguous`] rather than guessed.
+//! DTR bodies name their own `type`.
 //!
 //! Everything taken from the body is untrusted: the fields of [`Recognized`] have control and
 //! invisible characters replaced and lengths capped, so they are safe to show as single-line
@@ -19,7 +22,7 @@ use ts_rs::TS;
 use dtr::{dtr, repo_action};
 use lazy::{Json, Kind, Obj};
 use quay::quay;
-use text::{clean, str_at};
+use text::{clean, str_at, with_note};
 
 mod dtr;
 mod lazy;
@@ -188,10 +191,15 @@ pub struct Recognized {
     pub tags: Vec<String>,
     /// The manifest digest, when the payload names exactly one.
     pub digest: Option<String>,
-    /// One short line for lists and toasts, e.g. `push to payments/api: v1.4.2`.
+    /// One short line for lists and toasts, e.g. `push to payments/api: v1.4.2`. Ends with a note
+    /// in parentheses when the route, not the body, supplied a fact or disagreed with the body:
+    /// only the summary is stored, so the note must travel in it.
     pub summary: String,
     /// What it warns about, if anything.
     pub alert: Option<Alert>,
+    /// Set when the route was made for another event than the body shows, e.g.
+    /// `route made for repo_push received build_failure`; the body's event is the one kept.
+    pub route_mismatch: Option<String>,
 }
 
 /// At most this many tags are kept in [`Recognized::tags`].
@@ -218,6 +226,18 @@ pub fn recognize(
     headers: &[(String, Vec<u8>)],
     body: &[u8],
 ) -> Recognized {
+    recognize_on_route(route, None, headers, body)
+}
+
+/// [`recognize`] for a delivery on a route made for `route_repository` (`namespace/name`): a
+/// body that names no repository, such as a custom notification template, is filed under the
+/// route's, and the summary says so.
+pub fn recognize_on_route(
+    route: Option<&RouteHint>,
+    route_repository: Option<&str>,
+    headers: &[(String, Vec<u8>)],
+    body: &[u8],
+) -> Recognized {
     let hint_event = route
         .and_then(|r| r.event.as_deref())
         .filter(|e| !e.trim().is_empty());
@@ -240,10 +260,125 @@ pub fn recognize(
     let Some(obj) = value.as_object() else {
         return Recognized::unknown(format!("{}, not a registry payload", describe_json(value)));
     };
-    match hint_source.unwrap_or_else(|| detect_source(&obj)) {
-        Source::Quay => quay(&obj, hint_event),
-        Source::Dtr => dtr(&obj, hint_event),
-        Source::Unknown => Recognized::unknown(describe_object(&obj)),
+    let route = Route {
+        event: hint_event,
+        repository: route_repository.filter(|r| !r.trim().is_empty()),
+    };
+    let body_source = detect_source(&obj);
+    match hint_source {
+        Some(source) if body_source == Source::Unknown || body_source == source => {
+            recognize_as(source, &obj, &route)
+        }
+        Some(source) => {
+            let made_for = hint_event.map_or_else(|| source_label(source).into(), route_name);
+            recognize_as(body_source, &obj, &Route::default()).made_for(made_for)
+        }
+        None => recognize_as(body_source, &obj, &route),
+    }
+}
+
+/// What the route says, trimmed of blanks, as the recognisers read it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Route<'a> {
+    event: Option<&'a str>,
+    repository: Option<&'a str>,
+}
+
+fn recognize_as(source: Source, obj: &Obj<'_>, route: &Route<'_>) -> Recognized {
+    match source {
+        Source::Quay => quay(obj, route),
+        Source::Dtr => dtr(obj, route),
+        Source::Unknown => Recognized::unknown(describe_object(obj)),
+    }
+}
+
+/// A route's event name as shown in notes: the route's own spelling, display-safe.
+fn route_name(event: &str) -> String {
+    clean(event, MAX_NAME)
+}
+
+fn source_label(source: Source) -> &'static str {
+    match source {
+        Source::Quay => "a Quay notification",
+        Source::Dtr => "a DTR webhook",
+        Source::Unknown => "another sender",
+    }
+}
+
+/// The event a delivery is filed under. The route's event only breaks a tie the body leaves
+/// open: it is one of the candidates of an ambiguous shape, or the body fits no event at all
+/// (a custom template). When the body decides another event, the body wins and the mismatch is
+/// returned: a route reused for several notifications must not relabel them all.
+fn decide(
+    source: Source,
+    shape: EventKind,
+    route_event: Option<&str>,
+) -> (EventKind, Option<Mismatch>) {
+    let Some(name) = route_event else {
+        return (shape, None);
+    };
+    let routed = EventKind::parse(source, name).unwrap_or_else(|| EventKind::other(source, name));
+    let tie = match &shape {
+        EventKind::Unrecognized => true,
+        EventKind::Ambiguous { candidates } => candidates.contains(&routed),
+        decided => fits(&routed, decided),
+    };
+    if !tie {
+        let mismatch = Mismatch::new(route_name(name), &shape);
+        return (shape, Some(mismatch));
+    }
+    match shape {
+        EventKind::Unrecognized | EventKind::Ambiguous { .. } => (routed, None),
+        decided => (decided, None),
+    }
+}
+
+/// Whether a route made for `routed` expects a body that decided `body`. A `REPO_EVENT` route
+/// takes every repository action, and names are compared as the registries compare them.
+fn fits(routed: &EventKind, body: &EventKind) -> bool {
+    match (routed, body) {
+        (EventKind::DtrRepoEvent(r), EventKind::DtrRepoEvent(b)) => {
+            r.is_none() || b.is_none() || r == b
+        }
+        _ => routed
+            .wire_name()
+            .zip(body.wire_name())
+            .is_some_and(|(r, b)| r.eq_ignore_ascii_case(b)),
+    }
+}
+
+/// A route made for one event that received another.
+#[derive(Debug)]
+struct Mismatch {
+    made_for: String,
+    received: String,
+}
+
+impl Mismatch {
+    fn new(made_for: String, received: &EventKind) -> Self {
+        let received = match received {
+            EventKind::Ambiguous { candidates } => {
+                let names: Vec<&str> = candidates.iter().filter_map(EventKind::wire_name).collect();
+                format!("one of {}", names.join(", "))
+            }
+            other => other
+                .wire_name()
+                .map_or_else(|| "an unrecognised event".into(), str::to_owned),
+        };
+        Self { made_for, received }
+    }
+
+    /// The form kept in [`Recognized::route_mismatch`].
+    fn describe(&self) -> String {
+        format!(
+            "route made for {} received {}",
+            self.made_for, self.received
+        )
+    }
+
+    /// The form that ends the summary.
+    fn note(&self) -> String {
+        format!("(route made for {})", self.made_for)
     }
 }
 
@@ -258,7 +393,17 @@ impl Recognized {
             digest: None,
             summary: clean(&summary, MAX_SUMMARY),
             alert: None,
+            route_mismatch: None,
         }
+    }
+
+    /// Flags a delivery recognised from its body alone because the route was made for another
+    /// registry's event.
+    fn made_for(mut self, made_for: String) -> Self {
+        let mismatch = Mismatch::new(made_for, &self.kind);
+        self.summary = with_note(&self.summary, Some(&mismatch.note()));
+        self.route_mismatch = Some(mismatch.describe());
+        self
     }
 }
 

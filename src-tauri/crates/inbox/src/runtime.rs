@@ -17,7 +17,9 @@ use crate::receiver::{Outlets, Receiver, ReceiverConfig, ReconfigureError};
 use crate::replay::{replay, ReplayError, ReplayOutcome};
 use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
 use crate::route_url::MintedRoute;
-use crate::store::{lock, DeliverySummary, HookRoute, NewHookRoute, Query, Store, StoreError};
+use crate::store::{
+    lock, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, Store, StoreError,
+};
 use crate::toast::Toaster;
 use crate::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
 
@@ -85,6 +87,12 @@ pub enum InboxError {
     /// No delivery with that id (pruned or cleared).
     #[error("That delivery was pruned or cleared.")]
     NotFound,
+    /// No route with that token (deleted in another window or by `wharf route`).
+    #[error("That route no longer exists.")]
+    NoSuchRoute,
+    /// A value the inbox cannot use; says which and why.
+    #[error("{0}")]
+    Invalid(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -397,6 +405,23 @@ impl Inbox {
             .with_store(move |store| Ok(store.create_route(&route)?))
             .await?;
         Ok(MintedRoute::new(stored, &base))
+    }
+
+    /// Sets how a route answers (status, body, delay), checked first; the route as it is now.
+    pub async fn set_route_response(
+        &self,
+        token: String,
+        response: RouteResponse,
+    ) -> Result<HookRoute, InboxError> {
+        if let Some(problem) = response.problem() {
+            return Err(InboxError::Invalid(problem));
+        }
+        self.with_store(move |store| {
+            store
+                .set_route_response(&token, &response)?
+                .ok_or(InboxError::NoSuchRoute)
+        })
+        .await
     }
 
     /// Every route, oldest first.

@@ -350,3 +350,98 @@ async fn a_notification_the_server_can_never_fire_is_flagged() {
     remove_connection(&session, "No builds").await;
     session.quit().await;
 }
+
+/// A person sets a Send-to-Wharf route to answer 500 and tests the notification three times
+/// from the (fake) Quay: each delivery is stored as answered 500, Quay counts the failures and
+/// disables the notification, and the row shows it.
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn a_route_set_to_fail_gets_its_notification_disabled() {
+    let fake = FakeQuay::start().await.unwrap();
+    fake.add_user("alice");
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    fake.add_repo("acme", "flaky", false);
+    fake.set_delivery_retries(0);
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    add_connection(
+        &session,
+        "Failing route",
+        "quay",
+        fake.base_url(),
+        None,
+        QUAY_TOKEN,
+    )
+    .await;
+    crate::workflows::open_repository(&session, "Failing route", "acme", "flaky").await;
+    click(&session, "notification-create").await;
+    fill(&session, "notification-title", "Flaky hook").await;
+    session
+        .select("[data-testid=notification-method]", "webhook", WAIT)
+        .await;
+    click(&session, "send-to-wharf").await;
+    for _ in 0..100 {
+        let field = session.find("[data-testid=notification-url]", WAIT).await;
+        if !session.value(&field).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    click(&session, "notification-submit").await;
+    let row = session
+        .find_containing("[data-testid=notification-row]", "Flaky hook", WAIT)
+        .await;
+    crate::workflows::click_in(&session, &row, "route-answer-edit").await;
+    fill(&session, "route-answer-input", "500").await;
+    click(&session, "route-answer-save").await;
+    session
+        .wait_text("[data-testid=route-answer-text]", WAIT, |t| {
+            t == "Wharf answers 500"
+        })
+        .await;
+
+    let uuid = crate::workflows::acme_notifications(&fake, QUAY_TOKEN, "flaky").await[0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for attempt in 1..=3u64 {
+        let row = session
+            .find_containing("[data-testid=notification-row]", "Flaky hook", WAIT)
+            .await;
+        crate::workflows::click_in(&session, &row, "notification-test").await;
+        let mut failures = 0;
+        for _ in 0..200 {
+            failures = fake.notification(&uuid).unwrap()["number_of_failures"]
+                .as_u64()
+                .unwrap_or(0);
+            if failures >= attempt {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(failures, attempt, "Quay counted the 500");
+    }
+    click(&session, "notification-reload").await;
+    session
+        .find("[data-testid=notification-disabled]", WAIT)
+        .await;
+    session.screenshot(&shot("route-answers-500")).await;
+
+    nav(&session, "inbox").await;
+    let list = session
+        .wait_text("#inbox-list", WAIT, |t| t.contains("acme/flaky"))
+        .await;
+    let answered = session
+        .execute(
+            "return Array.from(document.querySelectorAll('#inbox-list [data-testid=inbox-row]')).filter(r => r.textContent.includes('acme/flaky') && r.querySelector('.status').textContent.trim() === '500').length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        answered,
+        serde_json::json!(3),
+        "three deliveries answered 500: {list}"
+    );
+    remove_connection(&session, "Failing route").await;
+    session.quit().await;
+}

@@ -293,7 +293,10 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         .await;
 
     let arrived = test_and_wait(&session, &row, "notification-test").await;
-    assert!(arrived.contains("build failed"), "{arrived}");
+    assert!(
+        arrived.contains("build some-fake-build failed on acme/payments"),
+        "{arrived}"
+    );
     assert!(arrived.contains("build_failure"), "{arrived}");
     session.screenshot(&shot("notifications")).await;
     assert!(
@@ -356,7 +359,7 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
     let list = session
         .wait_text("#inbox-list", WAIT, |t| t.contains("acme/payments"))
         .await;
-    assert!(list.contains("build failed"), "{list}");
+    assert!(list.contains("build some-fake-build failed"), "{list}");
     session.screenshot(&shot("inbox")).await;
 
     remove_connection(&session, "Fake Quay").await;

@@ -1,32 +1,40 @@
-//! DTR / MSR webhooks: the type from the body, the repository action, the alert and the
-//! summary.
+//! DTR / MSR webhooks: the type from the body (the route's only when the body has none), the
+//! repository action, the alert and the summary.
 
 use super::lazy::Obj;
 use super::text::*;
 use super::*;
 use registry::dtr::DtrWebhookType;
 
-pub(super) fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
-    // The body's own `type` wins: DTR always sends it, and the route only restates it.
-    let body_type = str_at(obj, "type").filter(|t| !t.trim().is_empty());
-    let kind = match body_type.as_deref().or(hint_event) {
-        Some(name) => EventKind::parse(Source::Dtr, name)
-            .unwrap_or_else(|| EventKind::other(Source::Dtr, name)),
-        None => EventKind::Unrecognized,
-    };
+pub(super) fn dtr(obj: &Obj<'_>, route: &Route<'_>) -> Recognized {
     let contents = obj
         .get("contents")
         .and_then(|c| c.as_object())
         .unwrap_or_default();
-    let kind = match kind {
-        EventKind::DtrRepoEvent(None) => EventKind::DtrRepoEvent(
-            str_at(&contents, "event").and_then(|e| repo_action(&e.to_ascii_uppercase())),
-        ),
-        other => other,
-    };
+    // DTR always sends `type`: the route only restates it, and a route reused for another type
+    // must not relabel what the body says.
+    let body_type = str_at(obj, "type").filter(|t| !t.trim().is_empty());
+    let shape = body_type
+        .as_deref()
+        .map_or(EventKind::Unrecognized, |name| {
+            with_action(named(name), &contents)
+        });
+    let (kind, mismatch) = decide(Source::Dtr, shape, route.event);
+    let kind = with_action(kind, &contents);
 
-    let repository = str_at(&contents, "repository")
+    let body_repository = str_at(&contents, "repository")
         .and_then(|name| join_repo(str_at(&contents, "namespace").as_deref(), &name));
+    // Only a body without a type is not DTR's own: there the route's repository stands in.
+    let route_repository = route
+        .repository
+        .filter(|_| body_repository.is_none() && body_type.is_none() && mismatch.is_none())
+        .and_then(|r| join_repo(None, r));
+    let note = match (&mismatch, &route_repository) {
+        (Some(mismatch), _) => Some(mismatch.note()),
+        (None, Some(_)) => Some("(repository from the route)".to_owned()),
+        (None, None) => None,
+    };
+    let repository = body_repository.or(route_repository);
     let scan_summary = contents.get("scanSummary").and_then(|s| s.as_object());
     let tag =
         str_at(&contents, "tag").or_else(|| scan_summary.as_ref().and_then(|s| str_at(s, "tag")));
@@ -51,8 +59,23 @@ pub(super) fn dtr(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
         repository,
         tags,
         digest,
-        summary: clean(&summary, MAX_SUMMARY),
+        summary: with_note(&summary, note.as_deref()),
         alert,
+        route_mismatch: mismatch.map(|m| m.describe()),
+    }
+}
+
+fn named(name: &str) -> EventKind {
+    EventKind::parse(Source::Dtr, name).unwrap_or_else(|| EventKind::other(Source::Dtr, name))
+}
+
+/// A `REPO_EVENT` says which repository action in `contents.event`.
+fn with_action(kind: EventKind, contents: &Obj<'_>) -> EventKind {
+    match kind {
+        EventKind::DtrRepoEvent(None) => EventKind::DtrRepoEvent(
+            str_at(contents, "event").and_then(|e| repo_action(&e.to_ascii_uppercase())),
+        ),
+        other => other,
     }
 }
 
@@ -135,7 +158,7 @@ fn dtr_summary(
         }
         ScanFailed => with_detail(
             format!("scan failed on {image}"),
-            str_at(contents, "error").map(|e| clean(&e, MAX_TEXT)),
+            str_at(contents, "error").and_then(|e| free_text(&e)),
         ),
         ScannerUpdateCompleted => {
             let db = scalar_at(contents, "db_version").map(|v| clean(&v, 24));

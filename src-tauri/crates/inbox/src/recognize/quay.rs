@@ -8,17 +8,28 @@ use super::text::*;
 use super::*;
 use registry::quay::QuayEvent;
 
-pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
-    let kind = match hint_event {
-        Some(name) => EventKind::parse(Source::Quay, name)
-            .unwrap_or_else(|| EventKind::other(Source::Quay, name)),
-        None => infer_quay_kind(obj),
-    };
-    let repository = match str_at(obj, "repository") {
+pub(super) fn quay(obj: &Obj<'_>, route: &Route<'_>) -> Recognized {
+    let shape = infer_quay_kind(obj);
+    let templated = shape == EventKind::Unrecognized;
+    let (kind, mismatch) = decide(Source::Quay, shape, route.event);
+    let body_repository = match str_at(obj, "repository") {
         Some(full) => join_repo(None, &full),
         None => str_at(obj, "name")
             .and_then(|name| join_repo(str_at(obj, "namespace").as_deref(), &name)),
     };
+    let route_repository = route
+        .repository
+        .filter(|_| body_repository.is_none() && mismatch.is_none() && !is_quota(&kind))
+        .and_then(|r| join_repo(None, r));
+    let note = match (&mismatch, &route_repository) {
+        (Some(mismatch), _) => Some(mismatch.note()),
+        (None, Some(_)) if templated => {
+            Some("(from the route; the body is a custom template)".to_owned())
+        }
+        (None, Some(_)) => Some("(repository from the route)".to_owned()),
+        (None, None) => None,
+    };
+    let repository = body_repository.or(route_repository);
 
     let Tags { kept: tags, total } = quay_tags(obj);
     let digest = quay_digest(obj);
@@ -36,8 +47,23 @@ pub(super) fn quay(obj: &Obj<'_>, hint_event: Option<&str>) -> Recognized {
         repository,
         tags,
         digest,
-        summary: clean(&summary, MAX_SUMMARY),
+        summary: with_note(&summary, note.as_deref()),
         alert,
+        route_mismatch: mismatch.map(|m| m.describe()),
+    }
+}
+
+/// Quota notifications concern a namespace: a route's repository says nothing about them.
+fn is_quota(kind: &EventKind) -> bool {
+    let quota = |k: &EventKind| {
+        matches!(
+            k,
+            EventKind::Quay(QuayEvent::QuotaWarning | QuayEvent::QuotaError)
+        )
+    };
+    match kind {
+        EventKind::Ambiguous { candidates } => candidates.iter().any(quota),
+        other => quota(other),
     }
 }
 
@@ -144,6 +170,7 @@ fn quay_summary(
     use QuayEvent::*;
     let repo = summary_repo(repo);
     let text = |key: &str| str_at(obj, key).map(|s| clean(&s, MAX_TEXT));
+    let message = |key: &str| str_at(obj, key).and_then(|s| free_text(&s));
     let namespace = text("namespace").unwrap_or_else(|| "unknown namespace".into());
     let usage = scalar_at(obj, "usage_percent")
         .map(|p| format!(": {}% used", clean(&p, 12)))
@@ -157,21 +184,25 @@ fn quay_summary(
                 Some(EventKind::Quay(QuotaWarning)) => {
                     format!("quota notice for {namespace}{usage} {one_of}")
                 }
-                Some(EventKind::Quay(RepoMirrorSyncStarted)) => {
-                    with_detail(format!("mirror sync on {repo} {one_of}"), text("message"))
-                }
+                Some(EventKind::Quay(RepoMirrorSyncStarted)) => with_detail(
+                    format!("mirror sync on {repo} {one_of}"),
+                    message("message"),
+                ),
                 _ => format!("build event on {repo} {one_of}"),
             };
         }
         _ => return format!("Quay event on {repo} (kind not recognised)"),
     };
+    let build = |verb: &str, error: Option<String>| {
+        build_summary(obj, verb, &repo, error, tag_list(tags, tag_total))
+    };
     match event {
         RepoPush => with_detail(format!("push to {repo}"), tag_list(tags, tag_total)),
-        BuildQueued => format!("build queued on {repo}"),
-        BuildStart => format!("build started on {repo}"),
-        BuildSuccess => format!("build succeeded on {repo}"),
-        BuildFailure => with_detail(format!("build failed on {repo}"), text("error_message")),
-        BuildCancelled => format!("build cancelled on {repo}"),
+        BuildQueued => build("queued", None),
+        BuildStart => build("started", None),
+        BuildSuccess => build("succeeded", None),
+        BuildFailure => build("failed", message("error_message")),
+        BuildCancelled => build("cancelled", None),
         VulnerabilityFound => {
             let vuln = obj.get("vulnerability").and_then(|v| v.as_object());
             let field = |k| {
@@ -189,16 +220,18 @@ fn quay_summary(
             )
         }
         RepoMirrorSyncStarted => {
-            with_detail(format!("mirror sync started on {repo}"), text("message"))
+            with_detail(format!("mirror sync started on {repo}"), message("message"))
         }
-        RepoMirrorSyncSuccess => {
-            with_detail(format!("mirror sync succeeded on {repo}"), text("message"))
-        }
+        RepoMirrorSyncSuccess => with_detail(
+            format!("mirror sync succeeded on {repo}"),
+            message("message"),
+        ),
         RepoMirrorSyncFailed => {
-            with_detail(format!("mirror sync failed on {repo}"), text("message"))
+            with_detail(format!("mirror sync failed on {repo}"), message("message"))
         }
         RepoImageExpiry => {
-            let when = text("expiring_in").map(|w| format!(" in {w}"));
+            // `expiring_in` is the notification's window ("7 days"), not each tag's time left.
+            let when = text("expiring_in").map(|w| format!(" within {w}"));
             with_detail(
                 format!("tags expiring{} in {repo}", when.unwrap_or_default()),
                 tag_list(tags, tag_total),
@@ -209,3 +242,39 @@ fn quay_summary(
         Other(name) => format!("Quay event {name} on {repo}"),
     }
 }
+
+/// `build 6ae9a86 failed on ns/r (refs/heads/main): <error>; tags: latest, foo`. The name and
+/// git ref tell one repository's builds apart; a failure's reason comes before the tags, so a
+/// long tag list cannot push it out of the summary.
+fn build_summary(
+    obj: &Obj<'_>,
+    verb: &str,
+    repo: &str,
+    error: Option<String>,
+    tags: Option<String>,
+) -> String {
+    let name = str_at(obj, "build_name")
+        .map(|n| clean(&n, MAX_BUILD_NAME))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(" {n}"));
+    let git_ref = obj
+        .get("trigger_metadata")
+        .and_then(|m| m.as_object())
+        .and_then(|m| str_at(&m, "ref"))
+        .map(|r| clean(&r, MAX_REF))
+        .filter(|r| !r.is_empty())
+        .map(|r| format!(" ({r})"));
+    let head = format!(
+        "build{} {verb} on {repo}{}",
+        name.unwrap_or_default(),
+        git_ref.unwrap_or_default()
+    );
+    let detail = match (error, tags) {
+        (Some(error), Some(tags)) => Some(format!("{error}; tags: {tags}")),
+        (error, tags) => error.or(tags),
+    };
+    with_detail(head, detail)
+}
+
+const MAX_BUILD_NAME: usize = 40;
+const MAX_REF: usize = 60;

@@ -74,6 +74,25 @@ pub(super) fn tag_list(tags: &[String], total: usize) -> Option<String> {
     }
 }
 
+/// `head` ending with `note` (where a fact came from, or how the route disagreed): the head is
+/// cut to make room, so the note is never what [`MAX_SUMMARY`] cuts off.
+pub(super) fn with_note(head: &str, note: Option<&str>) -> String {
+    let Some(note) = note.map(|n| clean(n, MAX_SUMMARY / 2)) else {
+        return clean(head, MAX_SUMMARY);
+    };
+    let room = MAX_SUMMARY - 1 - note.chars().count();
+    format!("{} {note}", clean(head, room))
+}
+
+/// Free text from the body (error and mirror messages) for a summary, display-safe, without
+/// the full stop Quay ends some messages with: whatever follows it, a separator, a note or a
+/// stop added when the summary is shown, would otherwise make `..`.
+pub(super) fn free_text(text: &str) -> Option<String> {
+    let text = clean(text, MAX_TEXT);
+    let text = text.trim_end_matches(['.', ' ']);
+    Some(text.to_owned()).filter(|t| !t.is_empty())
+}
+
 pub(super) fn with_detail(head: String, detail: Option<String>) -> String {
     match detail.filter(|d| !d.is_empty()) {
         Some(d) => format!("{head}: {d}"),

@@ -495,6 +495,33 @@ impl Store {
         routes
     }
 
+    /// Sets how the route answers; the route as it is now, or `None` if there is no such route.
+    /// The caller checks the response first ([`RouteResponse::problem`]).
+    pub fn set_route_response(
+        &self,
+        token: &str,
+        response: &RouteResponse,
+    ) -> Result<Option<HookRoute>> {
+        let conn = self.changes();
+        let changed = conn.execute(
+            "UPDATE routes SET response_status = ?2, response_body = ?3, response_delay_ms = ?4 \
+             WHERE token = ?1",
+            params![
+                token,
+                response.status,
+                response.body,
+                response.delay_ms as i64
+            ],
+        )?;
+        let mut routes = write(&self.inner.routes);
+        routes.generation += 1;
+        let Some(route) = routes.by_token.get_mut(token).filter(|_| changed > 0) else {
+            return Ok(None);
+        };
+        route.route.response = response.clone();
+        Ok(Some(route.clone()))
+    }
+
     /// Deletes the route; returns whether it existed. Its deliveries stay.
     pub fn delete_route(&self, token: &str) -> Result<bool> {
         let conn = self.changes();

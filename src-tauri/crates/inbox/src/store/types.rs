@@ -148,6 +148,28 @@ pub struct RouteResponse {
     pub delay_ms: u64,
 }
 
+impl RouteResponse {
+    /// What is wrong with this response, in words, if anything: the status must be one HTTP
+    /// can carry, and the delay at most the receiver's cap (longer holds a connection for
+    /// nothing; Quay gives up after 10 s, DTR after 10–30 s).
+    pub fn problem(&self) -> Option<String> {
+        if !(200..=599).contains(&self.status) {
+            return Some(format!(
+                "The answer's status must be from 200 to 599; {} is not.",
+                self.status
+            ));
+        }
+        let max = crate::receiver::MAX_DELAY.as_millis() as u64;
+        if self.delay_ms > max {
+            return Some(format!("The delay can be at most {} s.", max / 1000));
+        }
+        if self.body.as_ref().is_some_and(|b| b.len() > 64 * 1024) {
+            return Some("The answer's body can be at most 64 KiB.".to_owned());
+        }
+        None
+    }
+}
+
 impl Default for RouteResponse {
     fn default() -> Self {
         Self {

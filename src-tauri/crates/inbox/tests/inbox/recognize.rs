@@ -7,7 +7,8 @@ use registry::dtr::DtrWebhookType;
 use registry::quay::QuayEvent;
 
 use inbox::recognize::{
-    recognize, Alert, EventKind, Recognized, RepoAction, RouteHint, Source, MAX_SUMMARY, MAX_TAGS,
+    recognize, recognize_on_route, Alert, EventKind, Recognized, RepoAction, RouteHint, Source,
+    MAX_SUMMARY, MAX_TAGS,
 };
 
 fn fixtures_dir() -> PathBuf {
@@ -128,23 +129,27 @@ fn quay_repo_push_map_variant() {
 
 #[test]
 fn quay_build_queued_both_variants_recognised_without_hint() {
-    for (file, repository, tag_list) in [
+    for (file, repository, tag_list, summary) in [
         (
             "quay/build_queued.redhat-docs.json",
             "dgangaia/test",
             &["master", "latest"][..],
+            // No build_name in this sample.
+            "build queued on dgangaia/test (refs/heads/master): master, latest",
         ),
         (
             "quay/build_queued.quayio-docs.json",
             "mynamespace/repository",
             &["latest", "foo", "bar"][..],
+            "build some-fake-build queued on mynamespace/repository (refs/heads/somebranch): latest, foo, bar",
         ),
     ] {
         let r = rec(&fixture(file));
         assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildQueued), "{file}");
         assert_eq!(repo(&r), Some(repository));
         assert_eq!(r.tags, tags(tag_list));
-        assert_eq!(r.summary, format!("build queued on {repository}"));
+        assert_eq!(r.summary, summary);
+        assert_eq!(r.route_mismatch, None);
     }
 }
 
@@ -164,7 +169,11 @@ fn quay_build_start_redhat_is_ambiguous_without_hint() {
         &fixture("quay/build_start.redhat-docs.json"),
     );
     assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildStart));
-    assert_eq!(r.summary, "build started on dgangaia/test");
+    assert_eq!(
+        r.summary,
+        "build 50bc599 started on dgangaia/test (refs/heads/master): master, latest"
+    );
+    assert_eq!(r.route_mismatch, None);
 }
 
 #[test]
@@ -177,7 +186,10 @@ fn quay_build_start_quayio_numeric_commit_date() {
         &fixture("quay/build_start.quayio-docs.json"),
     );
     assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildStart));
-    assert_eq!(r.summary, "build started on mynamespace/repository");
+    assert_eq!(
+        r.summary,
+        "build some-fake-build started on mynamespace/repository (refs/heads/somebranch): latest, foo, bar"
+    );
 }
 
 #[test]
@@ -188,7 +200,10 @@ fn quay_build_success_redhat_has_manifest_digests() {
     assert_eq!(r.tags, tags(&["master", "latest"]));
     // Two manifest digests: no single digest to report.
     assert_eq!(r.digest, None);
-    assert_eq!(r.summary, "build succeeded on dgangaia/test");
+    assert_eq!(
+        r.summary,
+        "build b7f7d2b succeeded on dgangaia/test (refs/heads/master): master, latest"
+    );
 }
 
 #[test]
@@ -206,7 +221,10 @@ fn quay_build_success_quayio_needs_hint() {
     assert_eq!(rec(&body).kind, unsure_build());
     let r = rec_hint(&RouteHint::quay("build_success"), &body);
     assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildSuccess));
-    assert_eq!(r.summary, "build succeeded on mynamespace/repository");
+    assert_eq!(
+        r.summary,
+        "build some-fake-build succeeded on mynamespace/repository (refs/heads/somebranch): latest, foo, bar"
+    );
 }
 
 #[test]
@@ -216,7 +234,7 @@ fn quay_build_failure_redhat_summary_carries_error() {
     assert_eq!(repo(&r), Some("dgangaia/test"));
     assert_eq!(
         r.summary,
-        "build failed on dgangaia/test: Could not find or parse Dockerfile: unknown instruction: GIT"
+        "build 6ae9a86 failed on dgangaia/test (refs/heads/master): Could not find or parse Dockerfile: unknown instruction: GIT; tags: master, latest"
     );
 }
 
@@ -227,7 +245,7 @@ fn quay_build_failure_quayio() {
     assert_eq!(r.tags, tags(&["latest", "foo", "bar"]));
     assert_eq!(
         r.summary,
-        "build failed on mynamespace/repository: This is the reason the build failed"
+        "build some-fake-build failed on mynamespace/repository (refs/heads/somebranch): This is the reason the build failed; tags: latest, foo, bar"
     );
 }
 
@@ -241,7 +259,10 @@ fn quay_build_cancelled_needs_hint() {
         .starts_with("build event on dgangaia/test (one of"));
     let r = rec_hint(&RouteHint::quay("build_cancelled"), &body);
     assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildCancelled));
-    assert_eq!(r.summary, "build cancelled on dgangaia/test");
+    assert_eq!(
+        r.summary,
+        "build cbce83c cancelled on dgangaia/test (refs/heads/master): master, latest"
+    );
 }
 
 #[test]
@@ -256,28 +277,52 @@ fn quay_vulnerability_found() {
     );
 }
 
+/// The route's event decides among the events a build body could be, and nothing more: a body
+/// that shows its own event (is_manual, manifest_digests, error_message) keeps it on a route
+/// made for another build event, and the mismatch is flagged in the field and the summary.
 #[test]
-fn route_hint_decides_every_build_event_for_every_build_fixture() {
+fn route_hint_breaks_build_ties_but_never_overrides_the_body() {
+    use QuayEvent::*;
+    let decided = |e: QuayEvent| Some(EventKind::Quay(e));
     let files = [
-        "quay/build_queued.redhat-docs.json",
-        "quay/build_queued.quayio-docs.json",
-        "quay/build_start.redhat-docs.json",
-        "quay/build_start.quayio-docs.json",
-        "quay/build_success.redhat-docs.json",
-        "quay/build_success.quayio-docs.json",
-        "quay/build_failure.redhat-docs.json",
-        "quay/build_failure.quayio-docs.json",
-        "quay/build_cancelled.redhat-docs.json",
+        ("quay/build_queued.redhat-docs.json", decided(BuildQueued)),
+        ("quay/build_queued.quayio-docs.json", decided(BuildQueued)),
+        ("quay/build_start.redhat-docs.json", None),
+        ("quay/build_start.quayio-docs.json", None),
+        ("quay/build_success.redhat-docs.json", decided(BuildSuccess)),
+        ("quay/build_success.quayio-docs.json", None),
+        ("quay/build_failure.redhat-docs.json", decided(BuildFailure)),
+        ("quay/build_failure.quayio-docs.json", decided(BuildFailure)),
+        ("quay/build_cancelled.redhat-docs.json", None),
     ];
-    for file in files {
+    let mut mismatches = 0;
+    for (file, body_says) in files {
         let body = fixture(file);
-        for (name, kind) in BUILD_KINDS {
+        for (name, routed) in BUILD_KINDS {
             let r = rec_hint(&RouteHint::quay(name), &body);
-            assert_eq!(r.kind, kind, "{file} with {name}");
             assert_eq!(r.source, Source::Quay);
             assert!(r.summary.starts_with("build "), "{}", r.summary);
+            let (kind, received) = match &body_says {
+                Some(kind) if *kind == routed => (routed, None),
+                Some(kind) => (kind.clone(), kind.wire_name().map(str::to_owned)),
+                // Only build_queued is not a candidate: its emitter always sets is_manual.
+                None if name == "build_queued" => (
+                    unsure_build(),
+                    Some(
+                        "one of build_start, build_success, build_failure, build_cancelled".into(),
+                    ),
+                ),
+                None => (routed, None),
+            };
+            assert_eq!(r.kind, kind, "{file} with {name}");
+            let expected = received.map(|got| format!("route made for {name} received {got}"));
+            assert_eq!(r.route_mismatch, expected, "{file} with {name}");
+            let noted = r.summary.ends_with(&format!(" (route made for {name})"));
+            assert_eq!(noted, r.route_mismatch.is_some(), "{}", r.summary);
+            mismatches += usize::from(noted);
         }
     }
+    assert_eq!(mismatches, 5 * 4 + 4);
 }
 
 #[test]
@@ -289,7 +334,10 @@ fn hint_event_without_source_implies_the_registry() {
     let r = rec_hint(&hint, &fixture("quay/build_start.redhat-docs.json"));
     assert_eq!(r.source, Source::Quay);
     assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildFailure));
-    assert_eq!(r.summary, "build failed on dgangaia/test");
+    assert_eq!(
+        r.summary,
+        "build 50bc599 failed on dgangaia/test (refs/heads/master): master, latest"
+    );
 }
 
 #[test]
@@ -306,16 +354,26 @@ fn hint_source_without_event_still_infers_from_shape() {
 
 #[test]
 fn unknown_hint_event_is_kept_as_other() {
-    let r = rec_hint(
-        &RouteHint::quay("repo_teleported"),
-        &fixture("quay/repo_push.redhat-docs.json"),
-    );
+    let envelope =
+        br#"{"repository":"ns/r","namespace":"ns","name":"r","docker_url":"quay.io/ns/r"}"#;
+    let r = rec_hint(&RouteHint::quay("repo_teleported"), envelope);
     assert_eq!(r.source, Source::Quay);
     assert_eq!(
         r.kind,
         EventKind::Quay(QuayEvent::Other("repo_teleported".into()))
     );
-    assert_eq!(r.summary, "Quay event repo_teleported on dgangaia/test");
+    assert_eq!(r.summary, "Quay event repo_teleported on ns/r");
+    assert_eq!(r.route_mismatch, None);
+    // A body that decides its event keeps it, whatever the route is called.
+    let r = rec_hint(
+        &RouteHint::quay("repo_teleported"),
+        &fixture("quay/repo_push.redhat-docs.json"),
+    );
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::RepoPush));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for repo_teleported received repo_push")
+    );
 }
 
 #[test]
@@ -330,7 +388,7 @@ fn commit_date_as_string_or_number_gives_the_same_result() {
     let b = rec(with("2395748365").as_bytes());
     assert_eq!(a, b);
     assert_eq!(a.kind, EventKind::Quay(QuayEvent::BuildFailure));
-    assert_eq!(a.summary, "build failed on ns/r: boom");
+    assert_eq!(a.summary, "build failed on ns/r: boom; tags: v1");
 }
 
 #[test]
@@ -407,7 +465,7 @@ fn quay_image_expiry() {
     let r = rec(body);
     assert_eq!(r.kind, EventKind::Quay(QuayEvent::RepoImageExpiry));
     assert_eq!(r.tags, tags(&["v1", "v2"]));
-    assert_eq!(r.summary, "tags expiring in 7 days in acme/web: v1, v2");
+    assert_eq!(r.summary, "tags expiring within 7 days in acme/web: v1, v2");
 }
 
 #[test]
@@ -705,12 +763,366 @@ fn dtr_undocumented_types_are_recognised_by_name() {
 fn dtr_body_type_wins_over_route_hint() {
     let r = rec_hint(&RouteHint::dtr("TAG_DELETE"), &fixture("dtr/TAG_PUSH.json"));
     assert_eq!(r.kind, EventKind::Dtr(DtrWebhookType::TagPush));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for TAG_DELETE received TAG_PUSH")
+    );
     // Without a type in the body, the route names it.
     let body = br#"{"contents":{"namespace":"ns","repository":"r","tag":"v9"}}"#;
     let r = rec_hint(&RouteHint::dtr("TAG_PULL"), body);
     assert_eq!(r.source, Source::Dtr);
     assert_eq!(r.kind, EventKind::Dtr(DtrWebhookType::TagPull));
     assert_eq!(r.summary, "pull from ns/r: v9");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reused routes and custom templates
+
+/// A route made for one event and reused for another: the body's own shape decides, the alert
+/// follows the body, and the mismatch is kept and noted at the end of the summary.
+#[test]
+fn a_body_that_decides_its_event_wins_over_the_route() {
+    let r = rec_hint(
+        &RouteHint::quay("repo_push"),
+        &fixture("quay/build_failure.redhat-docs.json"),
+    );
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildFailure));
+    assert_eq!(r.alert, Some(Alert::Failure));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for repo_push received build_failure")
+    );
+    assert_eq!(
+        r.summary,
+        "build 6ae9a86 failed on dgangaia/test (refs/heads/master): Could not find or parse Dockerfile: unknown instruction: GIT; tags: master, latest (route made for repo_push)"
+    );
+
+    let expiry = br#"{"repository":"acme/web","namespace":"acme","name":"web",
+        "docker_url":"quay.io/acme/web","tags":["v1"],"expiring_in":"7 days"}"#;
+    let quota = br#"{"namespace":"acme","threshold_percent":80,"usage_percent":80,
+        "limit_bytes":1073741824}"#;
+    let vulnerability = fixture("quay/vulnerability_found.redhat-docs.json");
+    let push = fixture("quay/repo_push.quayio-docs.json");
+    for (route, body, kind, received) in [
+        (
+            "repo_push",
+            &vulnerability[..],
+            EventKind::Quay(QuayEvent::VulnerabilityFound),
+            "vulnerability_found",
+        ),
+        (
+            "build_success",
+            &push[..],
+            EventKind::Quay(QuayEvent::RepoPush),
+            "repo_push",
+        ),
+        (
+            "repo_push",
+            &expiry[..],
+            EventKind::Quay(QuayEvent::RepoImageExpiry),
+            "repo_image_expiry",
+        ),
+        (
+            "repo_push",
+            &quota[..],
+            EventKind::Ambiguous {
+                candidates: vec![
+                    EventKind::Quay(QuayEvent::QuotaWarning),
+                    EventKind::Quay(QuayEvent::QuotaError),
+                ],
+            },
+            "one of quota_warning, quota_error",
+        ),
+    ] {
+        let r = rec_hint(&RouteHint::quay(route), body);
+        assert_eq!(r.kind, kind, "{received}");
+        assert_eq!(
+            r.route_mismatch,
+            Some(format!("route made for {route} received {received}"))
+        );
+        assert!(
+            r.summary.ends_with(&format!(" (route made for {route})")),
+            "{}",
+            r.summary
+        );
+    }
+
+    // The route still decides among the events the body could be, without a note.
+    let r = rec_hint(&RouteHint::quay("quota_error"), quota);
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::QuotaError));
+    assert_eq!(r.route_mismatch, None);
+    assert!(!r.summary.contains("route made for"), "{}", r.summary);
+    // Names are compared as Quay compares them.
+    let r = rec_hint(&RouteHint::quay("REPO_PUSH"), &push);
+    assert_eq!(r.route_mismatch, None);
+}
+
+/// The note that a route disagreed must survive the summary cap: the head is cut instead.
+#[test]
+fn the_route_note_survives_the_summary_cap() {
+    let body = serde_json::json!({
+        "repository": format!("ns/{}", "r".repeat(300)), "build_id": "b",
+        "build_name": "n".repeat(300), "docker_tags": ["t".repeat(300)],
+        "trigger_metadata": {"ref": format!("refs/heads/{}", "x".repeat(300))},
+        "error_message": "e".repeat(300),
+    });
+    let r = rec_hint(
+        &RouteHint::quay("repo_mirror_sync_failed"),
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildFailure));
+    assert_display_safe(&r);
+    assert_eq!(r.summary.chars().count(), MAX_SUMMARY);
+    assert!(
+        r.summary
+            .ends_with("… (route made for repo_mirror_sync_failed)"),
+        "{}",
+        r.summary
+    );
+    // A hostile route name is cleaned and capped like any name.
+    let hint = RouteHint::quay(format!("x\u{202E}\n{}", "y".repeat(500)));
+    let r = rec_hint(&hint, body.to_string().as_bytes());
+    assert_display_safe(&r);
+    assert!(r.summary.ends_with("…)"), "{}", r.summary);
+    assert!(r
+        .route_mismatch
+        .is_some_and(|m| !m.chars().any(char::is_control) && m.chars().count() < 120));
+}
+
+/// DTR bodies carry their type: a `SCAN_COMPLETED` sent to a route made for `TAG_PUSH` is a scan
+/// result, flagged; a `REPO_EVENT` route takes every repository action.
+#[test]
+fn dtr_route_mismatch_is_flagged() {
+    let r = rec_hint(
+        &RouteHint::dtr("TAG_PUSH"),
+        &fixture("dtr/SCAN_COMPLETED.json"),
+    );
+    assert_eq!(r.kind, EventKind::Dtr(DtrWebhookType::ScanCompleted));
+    assert_eq!(r.alert, Some(Alert::Vulnerability));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for TAG_PUSH received SCAN_COMPLETED")
+    );
+    assert_eq!(
+        r.summary,
+        "scan completed on payments/api:v1.4.2: 1 critical, 4 major, 11 minor (route made for TAG_PUSH)"
+    );
+    for (route, file) in [
+        ("TAG_PUSH", "dtr/TAG_PUSH.json"),
+        ("tag_push", "dtr/TAG_PUSH.json"),
+        ("REPO_EVENT", "dtr/REPO_EVENT.json"),
+        ("REPO_CREATED", "dtr/REPO_EVENT.json"),
+    ] {
+        let r = rec_hint(&RouteHint::dtr(route), &fixture(file));
+        assert_eq!(r.route_mismatch, None, "{route}");
+        assert!(!r.summary.contains("route made for"), "{}", r.summary);
+    }
+    let r = rec_hint(
+        &RouteHint::dtr("REPO_DELETED"),
+        &fixture("dtr/REPO_EVENT.json"),
+    );
+    assert_eq!(r.kind, EventKind::DtrRepoEvent(Some(RepoAction::Created)));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for REPO_DELETED received REPO_EVENT")
+    );
+}
+
+/// A route made for one registry that receives the other's payload: the body says which.
+#[test]
+fn a_route_for_the_other_registry_does_not_relabel_the_body() {
+    let r = rec_hint(&RouteHint::quay("repo_push"), &fixture("dtr/TAG_PUSH.json"));
+    assert_eq!(r.source, Source::Dtr);
+    assert_eq!(r.kind, EventKind::Dtr(DtrWebhookType::TagPush));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for repo_push received TAG_PUSH")
+    );
+    assert_eq!(
+        r.summary,
+        "push to payments/api: v1.4.2 (route made for repo_push)"
+    );
+    let dtr_route = RouteHint {
+        source: Some(Source::Dtr),
+        event: None,
+    };
+    let r = rec_hint(&dtr_route, &fixture("quay/repo_push.redhat-docs.json"));
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::RepoPush));
+    assert_eq!(
+        r.route_mismatch.as_deref(),
+        Some("route made for a DTR webhook received repo_push")
+    );
+}
+
+const TEMPLATED: &[u8] = br#"{"text": "testorg/repo3 pushed latest,foo"}"#;
+
+/// A custom notification template keeps none of Quay's keys: the route's repository and event
+/// stand in, and the summary says where they came from.
+#[test]
+fn a_templated_body_takes_repository_and_event_from_the_route() {
+    let route = RouteHint::quay("repo_push");
+    let r = recognize_on_route(Some(&route), Some("testorg/repo3"), &[], TEMPLATED);
+    assert_eq!(r.source, Source::Quay);
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::RepoPush));
+    assert_eq!(repo(&r), Some("testorg/repo3"));
+    assert_eq!(r.route_mismatch, None);
+    assert_eq!(
+        r.summary,
+        "push to testorg/repo3 (from the route; the body is a custom template)"
+    );
+    // Without the route's repository: as before.
+    let r = rec_hint(&route, TEMPLATED);
+    assert_eq!(repo(&r), None);
+    assert_eq!(r.summary, "push to unknown repository");
+    // A body that names its repository is believed.
+    let push = fixture("quay/repo_push.redhat-docs.json");
+    let r = recognize_on_route(Some(&route), Some("testorg/repo3"), &[], &push);
+    assert_eq!(repo(&r), Some("dgangaia/test"));
+    assert_eq!(r.summary, "push to dgangaia/test: latest");
+    // A real build body without the envelope: the event is the body's, the repository the route's.
+    let build = br#"{"build_id":"b","build_name":"nightly","docker_tags":["v2"]}"#;
+    let r = recognize_on_route(
+        Some(&RouteHint::quay("build_start")),
+        Some("testorg/repo3"),
+        &[],
+        build,
+    );
+    assert_eq!(repo(&r), Some("testorg/repo3"));
+    assert_eq!(
+        r.summary,
+        "build nightly started on testorg/repo3: v2 (repository from the route)"
+    );
+}
+
+/// The route's repository is not borrowed where it would be wrong: for a body of another event
+/// (the route is being reused), and for quota notifications, which concern a namespace.
+#[test]
+fn the_route_repository_is_not_borrowed_where_it_would_mislead() {
+    let build = br#"{"build_id":"b","error_message":"boom."}"#;
+    let r = recognize_on_route(
+        Some(&RouteHint::quay("repo_push")),
+        Some("testorg/repo3"),
+        &[],
+        build,
+    );
+    assert_eq!(r.kind, EventKind::Quay(QuayEvent::BuildFailure));
+    assert_eq!(repo(&r), None);
+    assert_eq!(
+        r.summary,
+        "build failed on unknown repository: boom (route made for repo_push)"
+    );
+    let quota = br#"{"namespace":"acme","threshold_percent":80,"usage_percent":80}"#;
+    let r = recognize_on_route(
+        Some(&RouteHint::quay("quota_warning")),
+        Some("acme/web"),
+        &[],
+        quota,
+    );
+    assert_eq!(repo(&r), None);
+    assert_eq!(r.summary, "quota warning for acme: 80% used");
+    // A blank route repository is no repository.
+    let r = recognize_on_route(
+        Some(&RouteHint::quay("repo_push")),
+        Some("  "),
+        &[],
+        TEMPLATED,
+    );
+    assert_eq!(r.summary, "push to unknown repository");
+}
+
+/// Over HTTP: the receiver passes the stored route's repository to recognition, for small bodies
+/// and for the large ones recognised off the async workers.
+#[tokio::test]
+async fn the_receiver_files_a_templated_body_under_the_route() {
+    use inbox::store::{Query, RouteResponse};
+    let f = crate::common::start_receiver("templated", |_| {}).await;
+    let token = crate::common::quay_route(&f.store, RouteResponse::default());
+    let large = format!(
+        r#"{{"text": "payments/api pushed", "pad": "{}"}}"#,
+        "p".repeat(70_000)
+    );
+    let client = reqwest::Client::new();
+    for body in [TEMPLATED.to_vec(), large.into_bytes()] {
+        let resp = client
+            .post(format!("{}/hooks/{token}", f.base))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let rows = f
+        .store
+        .list(&Query {
+            route: Some(token),
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let got = f.store.get(row.id).unwrap().unwrap().summary;
+        assert_eq!(got.repository.as_deref(), Some("payments/api"));
+        assert_eq!(got.event.as_deref(), Some("repo_push"));
+        assert_eq!(
+            got.summary.as_deref(),
+            Some("push to payments/api (from the route; the body is a custom template)")
+        );
+    }
+    f.receiver.shutdown().await.unwrap();
+}
+
+// ------------------------------------------------------------------------------------------------
+// Summaries
+
+/// Quay ends some messages with a full stop; the summary never doubles it, or keeps one a note
+/// or a shown stop would double.
+#[test]
+fn messages_ending_in_a_full_stop_never_make_two() {
+    let mirror = br#"{"repository":"ns/m","docker_url":"quay.io/ns/m",
+        "message":"Could not reach docker.io."}"#;
+    let r = rec_hint(&RouteHint::quay("repo_mirror_sync_failed"), mirror);
+    assert_eq!(
+        r.summary,
+        "mirror sync failed on ns/m: Could not reach docker.io"
+    );
+    let r = rec(mirror);
+    assert!(
+        r.summary
+            .ends_with("repo_mirror_sync_failed): Could not reach docker.io"),
+        "{}",
+        r.summary
+    );
+    let failure =
+        br#"{"repository":"ns/r","build_id":"b","error_message":"Dockerfile missing..."}"#;
+    let r = rec_hint(&RouteHint::quay("repo_push"), failure);
+    assert_eq!(
+        r.summary,
+        "build failed on ns/r: Dockerfile missing (route made for repo_push)"
+    );
+    let scan = br#"{"type":"SCAN_FAILED","contents":{"namespace":"a","repository":"b","tag":"1","error":"timed out."}}"#;
+    assert_eq!(rec(scan).summary, "scan failed on a/b:1: timed out");
+    for r in [rec(mirror), rec(failure), rec(scan)] {
+        assert!(!r.summary.contains(".."), "{}", r.summary);
+    }
+}
+
+/// The build summary names what the payload has, and leaves out what it lacks.
+#[test]
+fn build_summaries_name_the_build_ref_and_tags() {
+    let manual = br#"{"repository":"ns/r","build_id":"b","is_manual":true,"manual_user":"me"}"#;
+    assert_eq!(rec(manual).summary, "build queued on ns/r");
+    let odd_ref = br#"{"repository":"ns/r","build_id":"b","build_name":" ","docker_tags":[],
+        "trigger_metadata":{"ref":["not","a","string"]},"manifest_digests":[]}"#;
+    assert_eq!(rec(odd_ref).summary, "build succeeded on ns/r");
+    let r = rec_hint(
+        &RouteHint::quay("build_cancelled"),
+        &fixture("quay/build_cancelled.redhat-docs.json"),
+    );
+    assert_eq!(
+        r.summary,
+        "build cbce83c cancelled on dgangaia/test (refs/heads/master): master, latest"
+    );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -855,7 +1267,7 @@ fn huge_error_message_is_cut_to_one_short_line() {
         "{}",
         r.summary
     );
-    assert!(r.summary.ends_with('…'));
+    assert!(r.summary.ends_with("…; tags: v1"), "{}", r.summary);
     assert!(r.summary.chars().count() < 160);
 }
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use inbox::recognize::{recognize, RouteHint, Source};
+use inbox::recognize::{recognize, recognize_on_route, RouteHint, Source, MAX_SUMMARY};
 use serde_json::{json, Value};
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
@@ -62,6 +62,11 @@ fn hints() -> Vec<Option<RouteHint>> {
     }
     hints
 }
+
+/// Repositories a route may have been made for, the odd ones included: route fields are typed
+/// by users.
+const ROUTE_REPOSITORIES: [Option<&str>; 3] =
+    [None, Some("testorg/repo3"), Some("\u{0}a/\u{202e}b\n")];
 
 const ODD_VALUES: fn() -> Vec<Value> = || {
     vec![
@@ -143,12 +148,24 @@ fn json_level_mutations_never_panic() {
             }
             let body = serde_json::to_vec(&v).unwrap();
             let hint = &hints[round % hints.len()];
-            let result = std::panic::catch_unwind(|| recognize(hint.as_ref(), &[], &body));
-            assert!(
-                result.is_ok(),
-                "{name}: panicked on {}",
-                String::from_utf8_lossy(&body)
-            );
+            let repository = ROUTE_REPOSITORIES[(round / hints.len()) % ROUTE_REPOSITORIES.len()];
+            let result = std::panic::catch_unwind(|| {
+                recognize_on_route(hint.as_ref(), repository, &[], &body)
+            });
+            let Ok(r) = result else {
+                panic!("{name}: panicked on {}", String::from_utf8_lossy(&body));
+            };
+            assert!(r.summary.chars().count() <= MAX_SUMMARY, "{}", r.summary);
+            for text in [
+                Some(&r.summary),
+                r.repository.as_ref(),
+                r.route_mismatch.as_ref(),
+            ] {
+                assert!(
+                    !text.is_some_and(|t| t.chars().any(char::is_control)),
+                    "{text:?}"
+                );
+            }
             checked += 1;
         }
     }
