@@ -36,8 +36,10 @@ use tokio::task::JoinHandle;
 
 use crate::recognize::{recognize_on_route, Recognized};
 use body::{declared_length, read_body, ReadError};
+use gave_up::WaitingSender;
 
 mod body;
+mod gave_up;
 mod limits;
 mod rate;
 mod unknown;
@@ -735,7 +737,9 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         return status.into_response();
     }
     if !delay.is_zero() {
+        let waiting = WaitingSender::new(state.store.clone(), id, status.as_u16());
         tokio::time::sleep(delay).await;
+        waiting.answered();
     }
     match reply_body {
         Some(text) => (status, text).into_response(),

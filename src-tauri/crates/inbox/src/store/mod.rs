@@ -426,6 +426,16 @@ impl Store {
         Ok(deleted as u64)
     }
 
+    /// Adds `note` at the end of a delivery's summary (what happened after it was stored).
+    pub fn append_to_summary(&self, id: i64, note: &str) -> Result<()> {
+        self.changes().execute(
+            "UPDATE deliveries SET summary = CASE WHEN summary IS NULL OR summary = '' \
+             THEN ?2 ELSE summary || ' ' || ?2 END WHERE id = ?1",
+            params![id, note],
+        )?;
+        Ok(())
+    }
+
     /// Deletes every delivery (routes are kept) and gives the space back: the file and its
     /// write-ahead log shrink to what the routes need. Works on a full disk too, with the space
     /// set aside beside the database for that.

@@ -280,6 +280,61 @@ async fn per_route_status_body_and_delay() {
     assert_eq!(f.store.list(&Query::default()).unwrap()[0].status, 202);
 }
 
+/// Quay stops waiting after 10 s and counts a failure; a route answering later never gets its
+/// status to the sender, and the stored delivery says the sender gave up. One that waits is
+/// stored as answered.
+#[tokio::test]
+async fn a_sender_that_stops_waiting_for_a_late_answer_is_recorded() {
+    let f = start("gave-up", |_| {}).await;
+    let token = quay_route(
+        &f.store,
+        RouteResponse {
+            status: 200,
+            body: None,
+            delay_ms: 3_000,
+        },
+    );
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let sent = impatient
+        .post(format!("{}/hooks/{token}", f.base))
+        .body(QUAY_PUSH)
+        .send()
+        .await;
+    assert!(sent.is_err(), "the sender gave up");
+    let mut summary = String::new();
+    for _ in 0..50 {
+        summary = f.store.list(&Query::default()).unwrap()[0]
+            .summary
+            .clone()
+            .unwrap_or_default();
+        if summary.contains("gave up") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(summary.starts_with("push to"), "{summary}");
+    assert!(
+        summary.contains("(sender gave up after 0.")
+            || summary.contains("(sender gave up after 1."),
+        "noted when it left, well before the 3 s answer: {summary}"
+    );
+    assert!(summary.contains("before the 200 answer"), "{summary}");
+
+    let patient = reqwest::Client::new()
+        .post(format!("{}/hooks/{token}", f.base))
+        .body(QUAY_PUSH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patient.status(), 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let waited = f.store.list(&Query::default()).unwrap()[0].clone();
+    assert!(!waited.summary.unwrap_or_default().contains("gave up"));
+}
+
 #[tokio::test]
 async fn stored_deliveries_are_broadcast() {
     let f = start("broadcast", |_| {}).await;
