@@ -420,6 +420,15 @@ async fn a_route_set_to_fail_gets_its_notification_disabled() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(failures, attempt, "Quay counted the 500");
+        if attempt == 1 {
+            // Arrived, but not a success: the row says what the registry saw.
+            let seen = session
+                .wait_text("[data-testid=delivery-arrived]", WAIT, |t| {
+                    t.contains("answered 500")
+                })
+                .await;
+            assert!(seen.starts_with("✗ arrived"), "{seen}");
+        }
     }
     click(&session, "notification-reload").await;
     session

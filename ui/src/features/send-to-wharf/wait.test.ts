@@ -4,6 +4,7 @@ import { createFeed, type DeliveryListener } from "../../lib/feed";
 import {
   NOT_A_ROUTE,
   WAIT_MS,
+  answerVerdict,
   diagnoseDtr,
   diagnoseQuay,
   routeToken,
@@ -182,5 +183,19 @@ describe("testAndWait", () => {
     await vi.advanceTimersByTimeAsync(WAIT_MS);
     expect(states.map((s) => s.phase)).toEqual(["sending", "waiting"]);
     expect(feed.listenerCount()).toBe(0);
+  });
+});
+
+describe("answerVerdict", () => {
+  it("counts only a 2xx from Wharf as delivered", () => {
+    expect(answerVerdict(200)).toEqual({ ok: true, text: "answered 200" });
+    expect(answerVerdict(202).ok).toBe(true);
+    const unknown = answerVerdict(404);
+    expect(unknown.ok).toBe(false);
+    expect(unknown.text).toMatch(/^answered 404: unknown route/);
+    expect(unknown.text).toMatch(/counts this as a failure/);
+    expect(answerVerdict(500).text).toMatch(/set to answer this way/);
+    expect(answerVerdict(507).text).toMatch(/disk/);
+    expect(answerVerdict(302).ok).toBe(false);
   });
 });

@@ -160,3 +160,19 @@ export function testAndWait(t: TestAndWait): () => void {
     listening?.stop();
   };
 }
+
+/** What Wharf's own answer to an arrived test delivery means for the sender: anything but a
+ *  2xx is a failure the registry counts, whatever arrived. */
+export function answerVerdict(status: number): { ok: boolean; text: string } {
+  if (status >= 200 && status < 300) return { ok: true, text: `answered ${status}` };
+  const why: Record<number, string> = {
+    404: "unknown route: this inbox has no such route (deleted, or from another machine)",
+    413: "the body was over the receiver's size limit",
+    429: "the sender went over the receiver's rate limit",
+    503: "the receiver could not store it",
+    507: "the receiver's disk is almost full",
+  };
+  const reason =
+    why[status] ?? (status >= 500 ? "the route is set to answer this way" : "refused by the receiver");
+  return { ok: false, text: `answered ${status}: ${reason}. The registry counts this as a failure.` };
+}
