@@ -137,8 +137,9 @@ fn quay_method_label(method: &QuayMethod) -> &str {
         QuayMethod::Email => "E-mail",
         QuayMethod::Slack => "Slack",
         QuayMethod::QuayNotification => "Quay notification",
-        QuayMethod::Flowdock => "Flowdock",
-        QuayMethod::Hipchat => "HipChat",
+        // Both services are gone: Quay still offers them, and every delivery fails.
+        QuayMethod::Flowdock => "Flowdock (legacy: the service has shut down)",
+        QuayMethod::Hipchat => "HipChat (legacy: the service has shut down)",
         QuayMethod::Other(name) => name,
     }
 }
@@ -198,5 +199,22 @@ mod tests {
             .find(|t| t.value == DtrWebhookType::RepoEvent)
             .unwrap();
         assert_eq!(repo_event.scope, DtrScopeKind::Namespace);
+    }
+
+    #[test]
+    fn methods_whose_service_is_gone_say_so() {
+        let c = catalog();
+        for gone in [QuayMethod::Flowdock, QuayMethod::Hipchat] {
+            let label = &c
+                .quay_methods
+                .iter()
+                .find(|m| m.value == gone)
+                .unwrap()
+                .label;
+            assert!(
+                label.contains("legacy: the service has shut down"),
+                "{label}"
+            );
+        }
     }
 }

@@ -223,6 +223,16 @@ async fn quay_repository_created_changed_notified_and_deleted_in_the_window() {
     session
         .find_containing("[data-testid=notification-row]", "Build failures", WAIT)
         .await;
+    let row = session
+        .find_containing("[data-testid=notification-row]", "Build failures", WAIT)
+        .await;
+    assert!(
+        session
+            .find_in(&row, "[data-testid=notification-row-failures]")
+            .await
+            .is_none(),
+        "a healthy notification shows no failure count"
+    );
     let notes = acme_notifications(&fake, QUAY_TOKEN, "storefront").await;
     assert_eq!(notes[0]["event"], "build_failure");
     session.screenshot(&shot("repository-panel")).await;

@@ -76,11 +76,11 @@ export const CATALOG: Catalog = {
     },
     {
       "value": "flowdock",
-      "label": "Flowdock"
+      "label": "Flowdock (legacy: the service has shut down)"
     },
     {
       "value": "hipchat",
-      "label": "HipChat"
+      "label": "HipChat (legacy: the service has shut down)"
     }
   ],
   "quayTargets": [
