@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Connection } from "../../lib/api";
 import {
   baseUrlProblem,
+  withScheme,
   emptyForm,
   formFromConnection,
   toInput,
@@ -53,7 +54,9 @@ describe("baseUrlProblem", () => {
   it.each([
     ["https://quay.io", null],
     ["http://192.0.2.10:8080/", null],
-    ["quay.io", "not a URL"],
+    ["quay.io", null],
+    ["quay.example.com:8443", null],
+    ["https://exa mple.com", "not a URL"],
     ["ftp://quay.io", "https://"],
     ["https://user:pw@quay.io", "user name"],
     ["https://quay.io/?x=1", "?"],
@@ -62,6 +65,16 @@ describe("baseUrlProblem", () => {
     const got = baseUrlProblem(url);
     if (problem === null) expect(got).toBeNull();
     else expect(got).toContain(problem);
+  });
+});
+
+describe("withScheme", () => {
+  it("assumes https:// when the scheme is missing, and only then", () => {
+    expect(withScheme(" quay.io ")).toBe("https://quay.io");
+    expect(withScheme("http://192.0.2.10")).toBe("http://192.0.2.10");
+    expect(withScheme("ftp://x")).toBe("ftp://x");
+    expect(withScheme("  ")).toBe("");
+    expect(toInput(filled({ baseUrl: "dtr.example.com/" })).baseUrl).toBe("https://dtr.example.com");
   });
 });
 

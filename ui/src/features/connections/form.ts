@@ -64,9 +64,15 @@ export function formFromConnection(c: Connection): ConnectionForm {
   };
 }
 
+/** The address as typed, with `https://` assumed when no scheme was given ("quay.io"). */
+export function withScheme(raw: string): string {
+  const text = raw.trim();
+  return text && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? `https://${text}` : text;
+}
+
 /** Why the server address cannot be used, or null. */
 export function baseUrlProblem(raw: string): string | null {
-  const text = raw.trim();
+  const text = withScheme(raw);
   if (!text) return "Enter the server address, such as https://quay.io.";
   let url: URL;
   try {
@@ -120,7 +126,7 @@ export function toInput(f: ConnectionForm): ConnectionInput {
     id: f.id,
     name: f.name.trim(),
     kind: f.kind,
-    baseUrl: f.baseUrl.trim().replace(/\/+$/, ""),
+    baseUrl: withScheme(f.baseUrl).replace(/\/+$/, ""),
     username: f.kind === "dtr" ? f.username.trim() || null : null,
     tls: caPem
       ? { caPem, acceptInvalidCerts: f.acceptInvalidCerts }
