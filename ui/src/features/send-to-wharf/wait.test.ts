@@ -3,6 +3,7 @@ import type { DeliverySummary } from "../../lib/api";
 import { createFeed, type DeliveryListener } from "../../lib/feed";
 import {
   NOT_A_ROUTE,
+  queuedQuayTest,
   WAIT_MS,
   answerVerdict,
   diagnoseDtr,
@@ -56,6 +57,18 @@ describe("diagnoseQuay", () => {
     expect(diagnoseQuay({ disabled: false, failures: 0, token: "t" })).toContain(
       "the registry could not reach the receiver (Quay refuses localhost/127.0.0.1; check the bind address)",
     );
+  });
+});
+
+describe("queuedQuayTest", () => {
+  it("names what Quay queued and the failures so far", () => {
+    expect(queuedQuayTest({ method: "slack", failures: 0 })).toBe(
+      "Quay queued a test Slack message; Wharf cannot see where it goes. No failed delivery so far. Reload in a minute to see whether it failed.",
+    );
+    expect(queuedQuayTest({ method: "email", failures: 3 })).toContain(
+      "Failed deliveries so far: 3 (Quay stops at 3).",
+    );
+    expect(queuedQuayTest({ method: "webhook", failures: 1 })).toContain("a test delivery to that URL");
   });
 });
 
@@ -152,6 +165,12 @@ describe("testAndWait", () => {
     await flush();
     expect(send).toHaveBeenCalledOnce();
     expect(states.map((s) => s.phase)).toEqual(["sending", "diagnosis"]);
+  });
+
+  it("says what the registry queued instead of a failure, when told", async () => {
+    start({ token: null, queued: "Quay queued a test Slack message" });
+    await flush();
+    expect(last()).toEqual({ phase: "queued", text: "Quay queued a test Slack message" });
   });
 
   it("reports a failed test call and stops listening", async () => {

@@ -36,6 +36,27 @@ export function routeToken(url: string | null | undefined): string | null {
 export const NOT_A_ROUTE =
   "the endpoint is not a Wharf route, so Wharf cannot see its deliveries. Use “Send to Wharf” to get a URL Wharf watches.";
 
+/** What a test of a notification Wharf cannot watch (Slack, e-mail, another URL) did, as far
+ *  as Wharf can tell: the registry accepted it; the failure count shows how delivery goes. */
+export function queuedQuayTest(n: { method: string; failures: number }): string {
+  const where: Record<string, string> = {
+    slack: "a test Slack message",
+    email: "a test e-mail",
+    quay_notification: "a test Quay notification",
+    webhook: "a test delivery to that URL",
+  };
+  const what = where[n.method] ?? `a test ${n.method} message`;
+  const failures =
+    n.failures === 0
+      ? "No failed delivery so far."
+      : `Failed deliveries so far: ${n.failures}${n.failures >= 3 ? " (Quay stops at 3)" : ""}.`;
+  return `Quay queued ${what}; Wharf cannot see where it goes. ${failures} Reload in a minute to see whether it failed.`;
+}
+
+/** The same for a DTR webhook whose endpoint is not a Wharf route. */
+export const QUEUED_DTR_TEST =
+  "DTR sent its sample delivery to the endpoint; Wharf cannot see it arrive there. DTR keeps no failure count: check the endpoint's own log.";
+
 /** The git ref of the build in Quay's test data for build events. */
 export const QUAY_TEST_REF = CATALOG.quayTestRef;
 
@@ -80,6 +101,8 @@ export type WaitState =
   | { phase: "arrived"; ms: number; delivery: DeliverySummary }
   /** No delivery within the wait, or none can be seen (not a Wharf route). */
   | { phase: "diagnosis"; text: string }
+  /** Sent to an endpoint Wharf cannot watch: what the registry did, not a failure. */
+  | { phase: "queued"; text: string }
   | { phase: "failed"; error: CommandError };
 
 export type TestAndWait = {
@@ -89,6 +112,8 @@ export type TestAndWait = {
   send: () => Promise<void>;
   /** Sentence shown when nothing arrives (computed before sending). */
   diagnosis: string;
+  /** Sentence shown, without waiting, when there is no token to watch for. */
+  queued?: string;
   /** The live feed. */
   listen: (listener: DeliveryListener) => Listening;
   onState: (state: WaitState) => void;
@@ -145,7 +170,7 @@ export function testAndWait(t: TestAndWait): () => void {
     }
     if (done) return;
     if (!t.token) {
-      finish({ phase: "diagnosis", text: t.diagnosis });
+      finish(t.queued ? { phase: "queued", text: t.queued } : { phase: "diagnosis", text: t.diagnosis });
       return;
     }
     t.onState({ phase: "waiting", since });
