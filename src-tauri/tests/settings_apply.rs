@@ -63,6 +63,17 @@ fn a_new_bind_address_applies_at_once_or_says_why_not() {
     assert_eq!(stuck["listeningOn"].as_str(), Some(listening.as_str()));
     let why = stuck["listenError"].as_str().unwrap();
     assert!(why.starts_with("cannot listen on 192.0.2.1:0:"), "{why}");
+    assert_eq!(
+        stuck["settings"]["receiverBind"], "127.0.0.2",
+        "the address that failed is not written to the file"
+    );
+    let file = invoke(&app, "main", "app_info").unwrap()["configDir"]
+        .as_str()
+        .map(|dir| {
+            std::fs::read_to_string(std::path::Path::new(dir).join("settings.json")).unwrap()
+        })
+        .unwrap();
+    assert!(!file.contains("192.0.2.1"), "{file}");
 
     settings["receiverBind"] = serde_json::json!("127.0.0.1");
     let back = save(&settings);

@@ -60,7 +60,17 @@ pub async fn settings_save(
     next: Settings,
 ) -> CommandResult<CurrentSettings> {
     let (settings, inbox) = (app.state::<SettingsState>(), app.state::<Inbox>());
+    let before = settings.current();
     settings.save(next.clone())?;
     inbox.apply(next.inbox_config()).await;
+    if inbox.move_error().is_some() {
+        // The receiver stayed where it was; the file says so too, so the next start does not
+        // try the address that failed (the other changes are kept).
+        settings.save(Settings {
+            receiver_bind: before.receiver_bind,
+            receiver_port: before.receiver_port,
+            ..next
+        })?;
+    }
     Ok(view(&settings, &inbox))
 }

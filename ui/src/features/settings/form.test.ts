@@ -152,7 +152,7 @@ describe("fieldOfError", () => {
 describe("listenNote", () => {
   it("says why the receiver could not move", () => {
     expect(listenNote("cannot listen on 192.168.1.20:9000: Address in use")).toBe(
-      "The receiver could not move (cannot listen on 192.168.1.20:9000: Address in use); it keeps listening where it was, if it could",
+      "The other settings are saved, but the receiver could not move (cannot listen on 192.168.1.20:9000: Address in use); it keeps listening where it was, if it could, and its address in the settings is still that one",
     );
   });
 });

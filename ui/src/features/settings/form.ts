@@ -219,4 +219,4 @@ export function fieldOfError(e: CommandError): SettingsField | null {
 
 /** The warning shown when a save could not move the receiver to the saved address. */
 export const listenNote = (why: string): string =>
-  `The receiver could not move (${why}); it keeps listening where it was, if it could`;
+  `The other settings are saved, but the receiver could not move (${why}); it keeps listening where it was, if it could, and its address in the settings is still that one`;
