@@ -97,6 +97,47 @@ async fn the_page_runs_under_the_strict_csp_and_frozen_prototype() {
     session.quit().await;
 }
 
+/// In both themes a placeholder reads as a hint: its contrast with the field's background is
+/// well below that of a typed value (WCAG contrast ratios from the computed colours; WebKit does
+/// not compute `::placeholder` styles, so its colour is read from the rule's variable).
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn placeholders_are_clearly_dimmer_than_values_in_both_themes() {
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    crate::workflows::nav(&session, "connections").await;
+    crate::workflows::click(&session, "connection-add").await;
+    session.find("[data-testid=connection-name]", WAIT).await;
+    for theme in ["light", "dark"] {
+        let ratios = session
+            .execute(
+                "document.documentElement.dataset.theme = arguments[0];\
+                 const input = document.querySelector('[data-testid=connection-name]');\
+                 const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);\
+                 const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };\
+                 const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };\
+                 let bg = getComputedStyle(input).backgroundColor;\
+                 if (bg === 'rgba(0, 0, 0, 0)') bg = getComputedStyle(document.body).backgroundColor;\
+                 const hex = v => { const h = v.trim().replace('#', ''); return `rgb(${parseInt(h.slice(0, 2), 16)}, ${parseInt(h.slice(2, 4), 16)}, ${parseInt(h.slice(4, 6), 16)})`; };\
+                 const rule = Array.from(document.styleSheets).flatMap(s => Array.from(s.cssRules)).find(r => r.selectorText === '::placeholder');\
+                 if (!rule || !rule.style.color.includes('--placeholder')) return 'no ::placeholder rule';\
+                 const placeholder = hex(getComputedStyle(document.documentElement).getPropertyValue('--placeholder'));\
+                 return [ratio(getComputedStyle(input).color, bg), ratio(placeholder, bg)];",
+                vec![serde_json::json!(theme)],
+            )
+            .await;
+        let (value, placeholder) = (ratios[0].as_f64().unwrap(), ratios[1].as_f64().unwrap());
+        assert!(
+            value >= 7.0,
+            "{theme}: values are easy to read ({value:.1})"
+        );
+        assert!(
+            placeholder < value / 2.0 && placeholder >= 2.0,
+            "{theme}: placeholder {placeholder:.1} against value {value:.1}"
+        );
+    }
+    session.quit().await;
+}
+
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn a_hostile_delivery_arrives_live_and_is_shown_as_text() {
