@@ -22,10 +22,30 @@ fn a_new_bind_address_applies_at_once_or_says_why_not() {
     let mut settings = view["settings"].clone();
     let save = |settings: &serde_json::Value| common::save_settings(&app, settings).unwrap();
 
+    let url = minted["url"].as_str().unwrap().to_owned();
+    let check = |url: &str| {
+        invoke_with(
+            &app,
+            "main",
+            "inbox_route_check",
+            serde_json::json!({"urls": [url, format!("{first}/hooks/not-ours"), "https://hooks.slack.com/x"]}),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        check(&url),
+        serde_json::json!([{"kind": "current"}, {"kind": "unknown"}, {"kind": "not_a_route"}])
+    );
+
     // Another loopback address (the port stays 0, from WHARF_RECEIVER_PORT).
     settings["receiverBind"] = serde_json::json!("127.0.0.2");
     let moved = save(&settings);
     let listening = moved["listeningOn"].as_str().unwrap().to_owned();
+    // The URL the registry holds still names the old address: flagged, with the new one.
+    assert_eq!(
+        check(&url)[0],
+        serde_json::json!({"kind": "moved", "now": format!("{listening}/hooks/{token}")})
+    );
     assert!(listening.starts_with("http://127.0.0.2:"), "{moved}");
     assert_eq!(moved["listenError"], serde_json::Value::Null);
     let status = invoke(&app, "main", "inbox_status").unwrap();

@@ -2,7 +2,7 @@
 
 use inbox::export::{DeliveryDetail, ExportFormat};
 use inbox::replay::ReplayOutcome;
-use inbox::route_url::MintedRoute;
+use inbox::route_url::{MintedRoute, RouteCheck};
 use inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
 use inbox::{Inbox, ReceiverStatus};
 use tauri::ipc::Channel;
@@ -92,4 +92,13 @@ pub async fn inbox_route_respond(
 /// Every route of the inbox, oldest first.
 pub async fn inbox_routes(app: &AppHandle<impl Runtime>) -> CommandResult<Vec<HookRoute>> {
     Ok(app.state::<Inbox>().routes()?)
+}
+
+/// What each URL (a notification's or webhook's) is to this inbox: a current route, a route at
+/// an address the receiver has moved from, an unknown route, or not a route.
+pub async fn inbox_route_check(
+    app: &AppHandle<impl Runtime>,
+    urls: Vec<String>,
+) -> CommandResult<Vec<RouteCheck>> {
+    Ok(app.state::<Inbox>().check_routes(&urls)?)
 }

@@ -19,6 +19,7 @@ macro_rules! for_each_command {
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
             inbox::inbox_route_respond(token: String, response: RouteResponse) -> HookRoute;
             inbox::inbox_routes() -> Vec<HookRoute>;
+            inbox::inbox_route_check(urls: Vec<String>) -> Vec<RouteCheck>;
 
             settings::settings_get() -> CurrentSettings;
             settings::settings_save(next: Settings) -> CurrentSettings;

@@ -20,7 +20,7 @@ mod typescript;
 use {
     ::inbox::export::{DeliveryDetail, ExportFormat},
     ::inbox::replay::ReplayOutcome,
-    ::inbox::route_url::MintedRoute,
+    ::inbox::route_url::{MintedRoute, RouteCheck},
     ::inbox::settings::Settings,
     ::inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse},
     ::inbox::ReceiverStatus,

@@ -11,6 +11,7 @@ import type {
   MintedRoute,
   NewHookRoute,
   HookRoute,
+  RouteCheck,
   RouteResponse,
   Query,
   ReceiverStatus,
@@ -106,6 +107,7 @@ export type {
   Namespace,
   NewHookRoute,
   HookRoute,
+  RouteCheck,
   RouteResponse,
   Notification,
   Progress,
@@ -218,6 +220,9 @@ export const api = {
     call("inbox_replay", { id, url, keepCredentials }),
   /** Deletes every stored delivery; returns how many. */
   inboxClear: () => call("inbox_clear"),
+  /** What each URL is to this inbox: a current route, one at an address the receiver moved
+   *  from, an unknown route, or not a route. */
+  inboxRouteCheck: (urls: string[]) => call("inbox_route_check", { urls }),
   /** Every route of the inbox, oldest first. */
   inboxRoutes: () => call("inbox_routes"),
   /** Sets how a route answers (status, body, delay), to watch a registry retry and give up. */

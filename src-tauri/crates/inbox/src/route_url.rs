@@ -63,9 +63,114 @@ pub fn warning(source: Option<Source>, base: &str) -> Option<String> {
     })
 }
 
+/// What a notification's URL is to this inbox. A route keeps its token when the receiver
+/// moves, but the URL a registry holds keeps the old address: it looks like a Wharf route and
+/// delivers nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RouteCheck {
+    /// Not a `/hooks/<token>` URL.
+    NotARoute,
+    /// A route URL whose token this inbox does not have (deleted, or another machine's).
+    Unknown,
+    /// A route of this inbox at the address it listens on now.
+    Current,
+    /// A route of this inbox at an address it no longer listens on.
+    Moved {
+        /// Where the route is now.
+        now: String,
+    },
+}
+
+/// Checks `url` against this inbox's routes and the addresses that reach it now (the public
+/// base URL and the address it listens on).
+pub fn check(url: &str, known_token: impl Fn(&str) -> bool, current: &[String]) -> RouteCheck {
+    let Some(token) = token_in(url) else {
+        return RouteCheck::NotARoute;
+    };
+    if !known_token(token) {
+        return RouteCheck::Unknown;
+    }
+    let base = normalize(url.trim().split("/hooks/").next().unwrap_or_default());
+    if current.iter().any(|c| normalize(c) == base) {
+        return RouteCheck::Current;
+    }
+    match current.first() {
+        Some(now) => RouteCheck::Moved {
+            now: hook_url(now, token),
+        },
+        // The receiver is not running: nothing to compare with, so nothing is claimed.
+        None => RouteCheck::Current,
+    }
+}
+
+/// Scheme and host compared without case, a trailing slash ignored.
+fn normalize(base: &str) -> String {
+    let base = base.trim().trim_end_matches('/');
+    match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let path = if path.is_empty() {
+                String::new()
+            } else {
+                format!("/{path}")
+            };
+            format!(
+                "{}://{}{path}",
+                scheme.to_ascii_lowercase(),
+                authority.to_ascii_lowercase()
+            )
+        }
+        None => base.to_ascii_lowercase(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_route_url_is_current_moved_unknown_or_not_a_route() {
+        let known = |t: &str| t == "abc";
+        let now = vec![
+            "http://192.0.2.7:47810".to_owned(),
+            "http://127.0.0.2:47810".to_owned(),
+        ];
+        assert_eq!(
+            check("https://hooks.slack.com/x", known, &now),
+            RouteCheck::NotARoute
+        );
+        assert_eq!(
+            check("http://192.0.2.7:47810/hooks/zzz", known, &now),
+            RouteCheck::Unknown
+        );
+        for url in [
+            "http://192.0.2.7:47810/hooks/abc",
+            "HTTP://192.0.2.7:47810/hooks/abc",
+            "http://127.0.0.2:47810/hooks/abc",
+        ] {
+            assert_eq!(check(url, known, &now), RouteCheck::Current, "{url}");
+        }
+        assert_eq!(
+            check("http://192.0.2.7:47999/hooks/abc", known, &now),
+            RouteCheck::Moved {
+                now: "http://192.0.2.7:47810/hooks/abc".into()
+            }
+        );
+        assert_eq!(
+            check(
+                "https://tunnel.example.com/in/hooks/abc",
+                known,
+                &["https://tunnel.example.com/in/".to_owned()]
+            ),
+            RouteCheck::Current
+        );
+        assert_eq!(
+            check("http://old:1/hooks/abc", known, &[]),
+            RouteCheck::Current
+        );
+    }
 
     #[test]
     fn quay_routes_on_localhost_or_127_0_0_1_are_flagged() {

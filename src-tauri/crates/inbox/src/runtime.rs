@@ -424,6 +424,21 @@ impl Inbox {
         .await
     }
 
+    /// What each URL is to this inbox: a current route, one at an old address, an unknown
+    /// route, or not a route.
+    pub fn check_routes(
+        &self,
+        urls: &[String],
+    ) -> Result<Vec<crate::route_url::RouteCheck>, InboxError> {
+        let store = self.store()?;
+        let mut current: Vec<String> = self.public_base_url().into_iter().collect();
+        current.extend(lock(&self.status).base_url.clone());
+        Ok(urls
+            .iter()
+            .map(|url| crate::route_url::check(url, |t| store.route(t).is_some(), &current))
+            .collect())
+    }
+
     /// Every route, oldest first.
     pub fn routes(&self) -> Result<Vec<HookRoute>, InboxError> {
         Ok(self.store()?.list_routes())

@@ -446,6 +446,49 @@ async fn a_route_set_to_fail_gets_its_notification_disabled() {
         .await;
     session.screenshot(&shot("route-answers-500")).await;
 
+    // A copy of the URL on another port (as if the receiver had moved since): flagged on its row.
+    let url = crate::workflows::acme_notifications(&fake, QUAY_TOKEN, "flaky").await[0]["config"]
+        ["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (host, rest) = url.rsplit_once(':').unwrap();
+    let (port, path) = rest.split_once('/').unwrap();
+    let stale = format!("{host}:{}/{path}", port.parse::<u16>().unwrap() + 1);
+    crate::workflows::fake_quay_api(
+        &fake,
+        QUAY_TOKEN,
+        reqwest::Method::POST,
+        "/repository/acme/flaky/notification/",
+        Some(
+            serde_json::json!({"event": "repo_push", "method": "webhook",
+            "config": {"url": stale}, "eventConfig": {}, "title": "Stale copy"}),
+        ),
+    )
+    .await;
+    click(&session, "notification-reload").await;
+    let stale_row = session
+        .find_containing("[data-testid=notification-row]", "Stale copy", WAIT)
+        .await;
+    for _ in 0..100 {
+        if session
+            .find_in(&stale_row, "[data-testid=route-moved]")
+            .await
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let moved = session
+        .find_in(&stale_row, "[data-testid=route-moved-text]")
+        .await
+        .expect("the stale URL is flagged");
+    assert!(
+        session.text(&moved).await.contains(&url),
+        "names the route's current URL"
+    );
+
     nav(&session, "inbox").await;
     let list = session
         .wait_text("#inbox-list", WAIT, |t| t.contains("acme/flaky"))

@@ -79,6 +79,18 @@ describe("diagnoseDtr", () => {
   });
 });
 
+describe("a receiver that moved", () => {
+  it("is named instead of blaming Quay's localhost rule or the network", () => {
+    const now = "http://192.0.2.7:47810/hooks/t";
+    const quay = diagnoseQuay({ disabled: false, failures: 1, token: "t", moved: now });
+    expect(quay).toContain("no longer listens on");
+    expect(quay).toContain(now);
+    expect(quay).not.toContain("localhost");
+    expect(diagnoseDtr({ token: "t", moved: now })).toContain(now);
+    expect(diagnoseQuay({ disabled: true, failures: 3, token: "t", moved: now })).toMatch(/^disabled/);
+  });
+});
+
 const delivery = (routeToken: string | null, receivedAt: number): DeliverySummary => ({
   id: receivedAt,
   receivedAt,

@@ -73,24 +73,32 @@ export function refRegexAllowsTest(refRegex: string): boolean | null {
   }
 }
 
+/** The receiver moved since this URL was given to the registry. */
+const movedText = (now: string): string =>
+  `the URL names an address Wharf no longer listens on (the receiver moved); the route is now at ${now}. Edit the notification to that URL.`;
+
 /** Why a Quay test delivery did not arrive, from the notification as it was when tested. */
 export function diagnoseQuay(n: {
   disabled: boolean;
   failures: number;
+  /** Where the route is now, when the URL names an address the receiver has left. */
+  moved?: string | null;
   token: string | null;
   refRegex?: string | null;
 }): string {
   if (n.disabled)
     return `disabled: Quay stopped sending after ${n.failures} failed deliveries in a row. Reset failures, then test again.`;
   if (!n.token) return NOT_A_ROUTE;
+  if (n.moved) return movedText(n.moved);
   if (n.refRegex && refRegexAllowsTest(n.refRegex) === false)
     return `the ref-regex “${n.refRegex}” does not match the test build's ref ${QUAY_TEST_REF}, so Quay sends nothing for a test. A real build on a matching branch will notify.`;
   return "the registry could not reach the receiver (Quay refuses localhost/127.0.0.1; check the bind address).";
 }
 
 /** Why a DTR test delivery did not arrive. */
-export function diagnoseDtr(w: { token: string | null }): string {
+export function diagnoseDtr(w: { token: string | null; moved?: string | null }): string {
   if (!w.token) return NOT_A_ROUTE;
+  if (w.moved) return movedText(w.moved);
   return "the registry could not reach the receiver (the DTR server must reach Wharf's address; check the bind address, firewalls and the TLS settings).";
 }
 

@@ -284,6 +284,17 @@ elapsedMs: number,
 bodyPreview: string, };
 
 /**
+ * What a notification's URL is to this inbox. A route keeps its token when the receiver
+ * moves, but the URL a registry holds keeps the old address: it looks like a Wharf route and
+ * delivers nowhere.
+ */
+export type RouteCheck = { "kind": "not_a_route" } | { "kind": "unknown" } | { "kind": "current" } | { "kind": "moved", 
+/**
+ * Where the route is now.
+ */
+now: string, };
+
+/**
  * How a route answers deliveries.
  */
 export type RouteResponse = { 
