@@ -357,6 +357,12 @@ async fn a_notification_the_server_can_never_fire_is_flagged() {
         })
         .await;
     assert!(warning.starts_with("Never delivers here"), "{warning}");
+    // Leaving and coming back lands in the same connection and namespace (walkthrough #14).
+    nav(&session, "connections").await;
+    nav(&session, "repositories").await;
+    session
+        .find_containing("[data-testid=repo-row]", "acme/builder", WAIT)
+        .await;
     remove_connection(&session, "No builds").await;
     session.quit().await;
 }
