@@ -115,6 +115,9 @@ async fn change_in_window(session: &Session) {
 
 /// Delete with the typed name; the panel closes and the row is gone.
 async fn delete_in_window(session: &Session, name: &str, impact: &str) {
+    // The tags load after the panel opens and push the Delete button down: wait for them, so
+    // the click lands on the button.
+    session.find("[data-testid=repo-tags-empty]", WAIT).await;
     click(session, "repo-delete-start").await;
     session
         .wait_text("[data-testid=repo-delete-impact]", WAIT, |t| {
