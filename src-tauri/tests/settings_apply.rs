@@ -17,6 +17,14 @@ fn a_new_bind_address_applies_at_once_or_says_why_not() {
     let first = view["listeningOn"].as_str().unwrap().to_owned();
     assert!(first.starts_with("http://127.0.0.1:"), "{view}");
     assert_eq!(view["listenError"], serde_json::Value::Null);
+    // This test process sets WHARF_RECEIVER_PORT=0: the screen is told, field by field.
+    assert!(
+        view["overrides"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"field": "receiverPort", "variable": "WHARF_RECEIVER_PORT", "value": "0"})),
+        "{view}"
+    );
     let minted = common::mint_push_route(&app, "ns/app");
     let token = minted["route"]["token"].as_str().unwrap();
     let mut settings = view["settings"].clone();

@@ -1,6 +1,6 @@
 //! Settings: read, and save and apply at once.
 
-use inbox::settings::{lan_address, Settings};
+use inbox::settings::{environment_overrides, lan_address, EnvOverride, Settings};
 use inbox::Inbox;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
@@ -30,6 +30,8 @@ pub struct CurrentSettings {
     pub notice: Option<String>,
     /// What the address the receiver listens on exposes (every interface), if anything.
     pub bind_warning: Option<String>,
+    /// Settings the environment decides for this run instead of the file.
+    pub overrides: Vec<EnvOverride>,
 }
 
 fn view(settings: &SettingsState, inbox: &Inbox) -> CurrentSettings {
@@ -46,6 +48,7 @@ fn view(settings: &SettingsState, inbox: &Inbox) -> CurrentSettings {
             .ok()
             .and_then(|addr| inbox::settings::all_interfaces_warning(addr.ip()))
             .map(str::to_owned),
+        overrides: environment_overrides(),
     }
 }
 

@@ -25,6 +25,40 @@ pub const PORT_ENV: &str = "WHARF_RECEIVER_PORT";
 /// See [`BIND_ENV`].
 pub const PUBLIC_BASE_URL_ENV: &str = "WHARF_PUBLIC_BASE_URL";
 
+/// A setting the environment decides for this run, whatever the file says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct EnvOverride {
+    /// The setting, by its name in [`Settings`] (`receiverPort`, ...).
+    pub field: String,
+    /// The variable, such as `WHARF_RECEIVER_PORT`.
+    pub variable: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// The settings the environment overrides now (the screen shows them beside their fields, so
+/// a saved value that does not apply is never shown as if it did).
+pub fn environment_overrides() -> Vec<EnvOverride> {
+    [
+        ("receiverBind", BIND_ENV),
+        ("receiverPort", PORT_ENV),
+        ("publicBaseUrl", PUBLIC_BASE_URL_ENV),
+        ("fleetRescanMinutes", RESCAN_SECONDS_ENV),
+    ]
+    .into_iter()
+    .filter_map(|(field, variable)| {
+        let value = std::env::var(variable).ok()?;
+        Some(EnvOverride {
+            field: field.to_owned(),
+            variable: variable.to_owned(),
+            value,
+        })
+    })
+    .collect()
+}
+
 /// Light, dark, or whatever the desktop uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "inbox.ts")]

@@ -40,6 +40,12 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
             t.contains("127.0.0.2")
         })
         .await;
+    // run.sh sets WHARF_RECEIVER_BIND for the app: the screen says the variable decides it.
+    session
+        .wait_text("[data-testid=settings-override-bind]", WAIT, |t| {
+            t.starts_with("WHARF_RECEIVER_BIND=127.0.0.2 decides this for this run")
+        })
+        .await;
     session.screenshot(&e2e::screenshot_path("settings")).await;
 
     let inbox = session.find("#nav-inbox", WAIT).await;

@@ -7,6 +7,7 @@ import {
   isLoopback,
   publicUrlProblem,
   listenNote,
+  overrideNote,
   toSettings,
   validateSettings,
   type SettingsForm,
@@ -154,5 +155,16 @@ describe("listenNote", () => {
     expect(listenNote("cannot listen on 192.168.1.20:9000: Address in use")).toBe(
       "The other settings are saved, but the receiver could not move (cannot listen on 192.168.1.20:9000: Address in use); it keeps listening where it was, if it could, and its address in the settings is still that one",
     );
+  });
+});
+
+describe("overrideNote", () => {
+  it("names the variable that decides a field this run", () => {
+    const overrides = [{ field: "receiverPort", variable: "WHARF_RECEIVER_PORT", value: "0" }];
+    expect(overrideNote(overrides, "receiverPort")).toBe(
+      "WHARF_RECEIVER_PORT=0 decides this for this run; the value here is saved and applies when WHARF_RECEIVER_PORT is unset.",
+    );
+    expect(overrideNote(overrides, "receiverBind")).toBeNull();
+    expect(overrideNote([], "receiverPort")).toBeNull();
   });
 });

@@ -218,5 +218,16 @@ export function fieldOfError(e: CommandError): SettingsField | null {
 }
 
 /** The warning shown when a save could not move the receiver to the saved address. */
+/** What the environment decides instead of `field` for this run, in words, or null. */
+export function overrideNote(
+  overrides: { field: string; variable: string; value: string }[],
+  field: string,
+): string | null {
+  const o = overrides.find((x) => x.field === field);
+  return o
+    ? `${o.variable}=${o.value} decides this for this run; the value here is saved and applies when ${o.variable} is unset.`
+    : null;
+}
+
 export const listenNote = (why: string): string =>
   `The other settings are saved, but the receiver could not move (${why}); it keeps listening where it was, if it could, and its address in the settings is still that one`;

@@ -98,6 +98,23 @@ summary: string | null,
 alert: Alert | null, };
 
 /**
+ * A setting the environment decides for this run, whatever the file says.
+ */
+export type EnvOverride = { 
+/**
+ * The setting, by its name in [`Settings`] (`receiverPort`, ...).
+ */
+field: string, 
+/**
+ * The variable, such as `WHARF_RECEIVER_PORT`.
+ */
+variable: string, 
+/**
+ * Its value.
+ */
+value: string, };
+
+/**
  * Export file formats.
  */
 export type ExportFormat = "jsonl" | "har";
