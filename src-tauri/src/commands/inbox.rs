@@ -89,11 +89,6 @@ pub async fn inbox_route_respond(
         .await?)
 }
 
-/// Every route of the inbox, oldest first.
-pub async fn inbox_routes(app: &AppHandle<impl Runtime>) -> CommandResult<Vec<HookRoute>> {
-    Ok(app.state::<Inbox>().routes()?)
-}
-
 /// What each URL (a notification's or webhook's) is to this inbox: a current route, a route at
 /// an address the receiver has moved from, an unknown route, or not a route.
 pub async fn inbox_route_check(

@@ -18,7 +18,6 @@ macro_rules! for_each_command {
             inbox::inbox_subscribe(| on_deliveries: Vec<DeliverySummary>) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
             inbox::inbox_route_respond(token: String, response: RouteResponse) -> HookRoute;
-            inbox::inbox_routes() -> Vec<HookRoute>;
             inbox::inbox_route_check(urls: Vec<String>) -> Vec<RouteCheck>;
 
             settings::settings_get() -> CurrentSettings;

@@ -223,8 +223,6 @@ export const api = {
   /** What each URL is to this inbox: a current route, one at an address the receiver moved
    *  from, an unknown route, or not a route. */
   inboxRouteCheck: (urls: string[]) => call("inbox_route_check", { urls }),
-  /** Every route of the inbox, oldest first. */
-  inboxRoutes: () => call("inbox_routes"),
   /** Sets how a route answers (status, body, delay), to watch a registry retry and give up. */
   inboxRouteRespond: (token: string, response: RouteResponse) =>
     call("inbox_route_respond", { token, response }),

@@ -4,7 +4,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::recognize::Source;
-use crate::store::HookRoute;
+use crate::store::{HookRoute, RouteResponse};
 
 /// A new route and the URL to give the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -74,8 +74,11 @@ pub enum RouteCheck {
     NotARoute,
     /// A route URL whose token this inbox does not have (deleted, or another machine's).
     Unknown,
-    /// A route of this inbox at the address it listens on now.
-    Current,
+    /// A route of this inbox at the address it listens on now, and how it answers.
+    Current {
+        /// The route's answer (status, body, delay).
+        response: RouteResponse,
+    },
     /// A route of this inbox at an address it no longer listens on.
     Moved {
         /// Where the route is now.
@@ -83,25 +86,26 @@ pub enum RouteCheck {
     },
 }
 
-/// Checks `url` against this inbox's routes and the addresses that reach it now (the public
-/// base URL and the address it listens on).
-pub fn check(url: &str, known_token: impl Fn(&str) -> bool, current: &[String]) -> RouteCheck {
+/// Checks `url` against this inbox's routes (`answer_of` gives a route's answer by token) and
+/// the addresses that reach it now (the public base URL and the address it listens on).
+pub fn check(
+    url: &str,
+    answer_of: impl Fn(&str) -> Option<RouteResponse>,
+    current: &[String],
+) -> RouteCheck {
     let Some(token) = token_in(url) else {
         return RouteCheck::NotARoute;
     };
-    if !known_token(token) {
+    let Some(response) = answer_of(token) else {
         return RouteCheck::Unknown;
-    }
+    };
     let base = normalize(url.trim().split("/hooks/").next().unwrap_or_default());
-    if current.iter().any(|c| normalize(c) == base) {
-        return RouteCheck::Current;
-    }
     match current.first() {
-        Some(now) => RouteCheck::Moved {
+        Some(now) if !current.iter().any(|c| normalize(c) == base) => RouteCheck::Moved {
             now: hook_url(now, token),
         },
-        // The receiver is not running: nothing to compare with, so nothing is claimed.
-        None => RouteCheck::Current,
+        // Current, or the receiver is not running and there is nothing to compare with.
+        _ => RouteCheck::Current { response },
     }
 }
 
@@ -132,7 +136,14 @@ mod tests {
 
     #[test]
     fn a_route_url_is_current_moved_unknown_or_not_a_route() {
-        let known = |t: &str| t == "abc";
+        let answer = RouteResponse {
+            status: 503,
+            ..RouteResponse::default()
+        };
+        let known = |t: &str| (t == "abc").then(|| answer.clone());
+        let current = RouteCheck::Current {
+            response: answer.clone(),
+        };
         let now = vec![
             "http://192.0.2.7:47810".to_owned(),
             "http://127.0.0.2:47810".to_owned(),
@@ -150,7 +161,7 @@ mod tests {
             "HTTP://192.0.2.7:47810/hooks/abc",
             "http://127.0.0.2:47810/hooks/abc",
         ] {
-            assert_eq!(check(url, known, &now), RouteCheck::Current, "{url}");
+            assert_eq!(check(url, known, &now), current, "{url}");
         }
         assert_eq!(
             check("http://192.0.2.7:47999/hooks/abc", known, &now),
@@ -164,12 +175,9 @@ mod tests {
                 known,
                 &["https://tunnel.example.com/in/".to_owned()]
             ),
-            RouteCheck::Current
+            current
         );
-        assert_eq!(
-            check("http://old:1/hooks/abc", known, &[]),
-            RouteCheck::Current
-        );
+        assert_eq!(check("http://old:1/hooks/abc", known, &[]), current);
     }
 
     #[test]

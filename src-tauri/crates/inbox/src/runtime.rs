@@ -435,7 +435,9 @@ impl Inbox {
         current.extend(lock(&self.status).base_url.clone());
         Ok(urls
             .iter()
-            .map(|url| crate::route_url::check(url, |t| store.route(t).is_some(), &current))
+            .map(|url| {
+                crate::route_url::check(url, |t| store.route(t).map(|r| r.route.response), &current)
+            })
             .collect())
     }
 

@@ -16,7 +16,6 @@ export type Commands = {
   inbox_subscribe: { args: { onDeliveries: Channel<Array<DeliverySummary>> }; result: void };
   inbox_route_create: { args: { route: NewHookRoute }; result: MintedRoute };
   inbox_route_respond: { args: { token: string; response: RouteResponse }; result: HookRoute };
-  inbox_routes: { args: {}; result: Array<HookRoute> };
   inbox_route_check: { args: { urls: Array<string> }; result: Array<RouteCheck> };
   settings_get: { args: {}; result: CurrentSettings };
   settings_save: { args: { next: Settings }; result: CurrentSettings };

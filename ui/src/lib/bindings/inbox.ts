@@ -305,7 +305,11 @@ bodyPreview: string, };
  * moves, but the URL a registry holds keeps the old address: it looks like a Wharf route and
  * delivers nowhere.
  */
-export type RouteCheck = { "kind": "not_a_route" } | { "kind": "unknown" } | { "kind": "current" } | { "kind": "moved", 
+export type RouteCheck = { "kind": "not_a_route" } | { "kind": "unknown" } | { "kind": "current", 
+/**
+ * The route's answer (status, body, delay).
+ */
+response: RouteResponse, } | { "kind": "moved", 
 /**
  * Where the route is now.
  */
