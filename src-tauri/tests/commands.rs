@@ -80,6 +80,7 @@ fn the_capability_grants_exactly_the_declared_commands() {
 
 #[test]
 fn the_receiver_runs_and_its_deliveries_are_listed() {
+    let _inbox = common::inbox_lock();
     let app = app();
     let status = invoke(&app, "main", "inbox_status").expect("inbox_status allowed");
     assert_eq!(status["error"], serde_json::Value::Null, "{status}");
@@ -120,6 +121,7 @@ fn the_receiver_runs_and_its_deliveries_are_listed() {
 
 #[test]
 fn a_delivery_can_be_read_exported_replayed_and_cleared() {
+    let _inbox = common::inbox_lock();
     let app = app();
     // Only routes this inbox minted keep bodies.
     let minted = invoke_with(

@@ -27,6 +27,13 @@ pub fn isolated_home(name: &str, extra_env: &[(&str, &str)]) -> &'static std::pa
     })
 }
 
+/// Every app of a test process shares one data directory, so one inbox database: a test that
+/// reads what it stored must not run beside one that clears it. Hold this while doing either.
+pub fn inbox_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The app on the mock runtime, set up; call [`isolated_home`] first.
 pub fn app() -> tauri::App<tauri::test::MockRuntime> {
     let mut app = wharf_lib::builder(mock_builder())
