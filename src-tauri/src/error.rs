@@ -116,7 +116,7 @@ impl From<QuayError> for CommandError {
             | RepositoryExists
             | InvalidRepositoryName => ErrorKind::Invalid,
             TokenRejected | TokenRejectedOrNoUserRead | NoUserReadScope => ErrorKind::Unauthorized,
-            Forbidden { .. } => ErrorKind::Forbidden,
+            Forbidden { .. } | OrgScopeMissing { .. } => ErrorKind::Forbidden,
             NotificationNotFound | NotFound { .. } | NoSuchRepository { .. } => ErrorKind::NotFound,
             NoSuchRoute | Redirected { .. } | Network(_) => ErrorKind::Unreachable,
             RateLimited => ErrorKind::RateLimited,

@@ -214,6 +214,29 @@ async fn quay_repository_created_changed_notified_and_deleted_in_the_window() {
         "{quota}"
     );
 
+    // The owner's token loses org:admin: Quay hides acme's teams from it, and the team field
+    // says why instead of offering nothing.
+    fake.add_token(QUAY_TOKEN, "alice", &[Scope::RepoAdmin, Scope::UserRead]);
+    session
+        .select(
+            "[data-testid=notification-method]",
+            "quay_notification",
+            WAIT,
+        )
+        .await;
+    session
+        .select("[data-testid=notification-target-kind]", "team", WAIT)
+        .await;
+    let problem = session
+        .find("[data-testid=notification-teams-problem]", WAIT)
+        .await;
+    let text = session.text(&problem).await;
+    assert!(
+        text.contains("acme") && text.contains("org:admin"),
+        "{text}"
+    );
+    fake.add_token(QUAY_TOKEN, "alice", &Scope::ALL);
+
     fill(&session, "notification-title", "Build failures").await;
     session
         .select("[data-testid=notification-event]", "build_failure", WAIT)

@@ -159,9 +159,16 @@ pub(super) fn api(
             .iter()
             .filter(|(_, o)| o.is_member(&c.user))
             .map(|(name, o)| {
-                let admin = o.is_admin(&c.user);
-                j!({"name": name, "avatar": avatar(name, "org"), "can_create_repo": admin,
-                    "public": false, "is_org_admin": admin, "preferred_namespace": false})
+                // Membership comes from the database; the rights from the token's scopes, and
+                // Quay adds `is_org_admin` only for a token that may administer the user.
+                let role = o.scoped_role(&c);
+                let mut view = j!({"name": name, "avatar": avatar(name, "org"),
+                    "can_create_repo": role >= Some(TeamRole::Creator), "public": false});
+                if c.scopes.contains(&Scope::UserAdmin) {
+                    view["is_org_admin"] = j!(role == Some(TeamRole::Admin));
+                    view["preferred_namespace"] = j!(false);
+                }
+                view
             })
             .collect();
         return json(
@@ -183,11 +190,9 @@ pub(super) fn api(
             return api_error(base, StatusCode::NOT_FOUND, "not_found", "Not Found");
         };
         let user = who.as_ref().map(|c| c.user.as_str()).unwrap_or_default();
-        let is_admin = org.is_admin(user)
-            && who
-                .as_ref()
-                .is_some_and(|c| c.scopes.contains(&Scope::OrgAdmin));
-        let is_member = org.is_member(user);
+        let role = who.as_ref().and_then(|c| org.scoped_role(c));
+        let is_admin = role == Some(TeamRole::Admin);
+        let is_member = role.is_some();
         let mut out = j!({"name": org_name, "avatar": avatar(&org_name, "org"),
             "is_admin": is_admin, "is_member": is_member});
         if is_admin {

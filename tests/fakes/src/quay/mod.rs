@@ -198,8 +198,8 @@ pub enum FakeQuayError {
     UnknownOrganization(String),
 }
 
-/// A team's organization-wide role, as Quay names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A team's organization-wide role, as Quay names it, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TeamRole {
     /// `member`: nothing beyond what the team is granted on repositories (none in the fake).
     Member,
@@ -363,6 +363,33 @@ impl Org {
                 .teams
                 .iter()
                 .any(|t| t.role == TeamRole::Creator && t.members.contains(user))
+    }
+
+    /// The user's strongest role in the organization, before any token scope caps it.
+    fn best_role(&self, user: &str) -> Option<TeamRole> {
+        if self.admins.contains(user) {
+            return Some(TeamRole::Admin);
+        }
+        let teams = self.teams.iter().filter(|t| t.members.contains(user));
+        teams
+            .map(|t| t.role)
+            .max()
+            .or_else(|| self.members.contains(user).then_some(TeamRole::Member))
+    }
+
+    /// Quay's organization need for a token: the user's role capped by its scopes, as in
+    /// `SCOPE_MAX_TEAM_ROLES`: `org:admin` allows admin, `repo:create` creator, and without
+    /// either a token has no role in any organization, not even member (so its teams are
+    /// hidden from an owner's token).
+    fn scoped_role(&self, caller: &Caller) -> Option<TeamRole> {
+        let cap = if caller.scopes.contains(&Scope::OrgAdmin) {
+            TeamRole::Admin
+        } else if caller.scopes.contains(&Scope::RepoCreate) {
+            TeamRole::Creator
+        } else {
+            return None;
+        };
+        self.best_role(&caller.user).map(|role| role.min(cap))
     }
 
     fn is_member(&self, user: &str) -> bool {

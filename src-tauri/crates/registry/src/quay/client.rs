@@ -176,20 +176,29 @@ impl QuayClient {
             }
             other => other?,
         };
-        let org: QuayOrganization = decode::decode_json(&answer.body, "the organization")?;
-        let teams = org.teams_in_order();
-        if teams.is_empty() {
-            self.confirm_not_anonymous().await?;
+        let found: QuayOrganization = decode::decode_json(&answer.body, "the organization")?;
+        let teams = found.teams_in_order();
+        if teams.is_empty() && !found.is_member {
+            // Quay hides teams from outsiders, from a dropped token, and from a member's token
+            // whose scopes cap their role to none; only the account read tells them apart.
+            let user = self.confirm_not_anonymous().await?;
+            if user.is_some_and(|u| u.organizations.iter().any(|o| o.name == org)) {
+                return Err(QuayError::OrgScopeMissing {
+                    org: org.to_owned(),
+                });
+            }
         }
         Ok(teams)
     }
 
     /// Quay answers some reads of a dropped (revoked, expired) token as if anonymous, with 200:
     /// the repository list shows public repositories only, an organization no teams. Before an
-    /// empty answer is shown as "nothing here", the token itself is checked.
-    async fn confirm_not_anonymous(&self) -> Result<(), QuayError> {
+    /// empty answer is shown as "nothing here", the token itself is checked. Returns the account
+    /// when the token may read it.
+    async fn confirm_not_anonymous(&self) -> Result<Option<QuayUser>, QuayError> {
         match self.verify().await {
-            Ok(_) | Err(QuayError::NoUserReadScope) => Ok(()),
+            Ok(user) => Ok(Some(user)),
+            Err(QuayError::NoUserReadScope) => Ok(None),
             Err(QuayError::TokenRejectedOrNoUserRead) => Err(QuayError::TokenRejected),
             Err(e) => Err(e),
         }

@@ -202,6 +202,15 @@ pub enum QuayError {
     #[error("The token is valid but lacks the user:read scope, so Wharf cannot read your account or list your organizations. Generate a token with user:read (and repo:admin for notifications), or enter your namespaces by hand.")]
     NoUserReadScope,
 
+    /// The user belongs to the organization, but the token has neither `org:admin` nor
+    /// `repo:create`, and Quay caps a token's organization role by those two scopes: it shows
+    /// the organization to such a token as to an outsider, even when the user owns it.
+    #[error("You belong to {org}, but this token was generated without the org:admin scope (\"Administer organization\"), so Quay shows {org} to it as to an outsider and hides its teams, even from an owner. Generate a token with org:admin to pick a team here, or type the team name.")]
+    OrgScopeMissing {
+        /// The organization.
+        org: String,
+    },
+
     /// 403 `insufficient_scope`: missing role or scope, or no such repository.
     #[error("{}", forbidden_message(*.operation))]
     Forbidden {

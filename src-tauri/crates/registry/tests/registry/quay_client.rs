@@ -579,6 +579,51 @@ async fn empty_reads_of_a_dropped_token_are_reported_as_a_token_problem() {
     assert_eq!(narrow.repositories("empty").await, Ok(Vec::new()));
 }
 
+/// Quay caps a token's organization role by its scopes: without org:admin (or repo:create) the
+/// owner's own token sees the organization as an outsider does, with no teams. Wharf says the
+/// token is missing the scope instead of showing an organization without teams.
+#[tokio::test]
+async fn an_owner_whose_token_lacks_org_admin_is_told_so() {
+    let fake = fake_quay().await;
+    let owner_without_org_scope = "qTok-OwnerNoOrgAdmin-0123";
+    fake.add_token(
+        owner_without_org_scope,
+        "alice",
+        &[Scope::RepoAdmin, Scope::UserRead],
+    );
+    let quay = client(&fake, owner_without_org_scope);
+    let raw: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/organization/acme", fake.base_url()))
+        .bearer_auth(owner_without_org_scope)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            raw["is_admin"].clone(),
+            raw["is_member"].clone(),
+            raw.get("teams")
+        ),
+        (json!(false), json!(false), None),
+        "Quay shows the owner's token acme as to an outsider"
+    );
+
+    let err = quay.teams("acme").await.unwrap_err();
+    assert_eq!(err, QuayError::OrgScopeMissing { org: "acme".into() });
+    let text = err.to_string();
+    assert!(
+        text.contains("org:admin") && text.contains("acme"),
+        "{text}"
+    );
+    // An organization the user is not in stays a plain empty answer.
+    assert_eq!(quay.teams("gamma").await, Ok(Vec::new()));
+    // With org:admin the same owner sees the teams.
+    assert_eq!(client(&fake, TOKEN).teams("acme").await.unwrap().len(), 3);
+}
+
 /// An organization admin creating a notification in a repository that does not exist gets
 /// Quay's HTML 500, the same answer as for an event Quay cannot handle; Wharf reads the
 /// repository and names the real cause.
