@@ -5,11 +5,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use inbox::route_url::RouteCheck;
 use inbox::toast::{Toast, Toaster};
 use inbox::Inbox;
 use registry::fleet::actions::{act_all, ActionItem, ActionResult, BulkAction};
 use registry::fleet::edit::{self, EditOutcome};
 use registry::fleet::plan::{self, Applied, Plan, PlanItem};
+use registry::fleet::repoint;
 use registry::fleet::scan::{self, ScanEvent, ScanSummary};
 use registry::fleet::set::{self, ExportNotes, NotificationSet};
 use registry::fleet::watch::{toast_words, Watch};
@@ -441,4 +443,34 @@ async fn test_and_wait(
                 TEST_WAIT.as_secs()
             ))
         })
+}
+
+/// Points notifications that use an old address of this inbox's routes at the address it has now
+/// (after the receiver moved), by safe edit; anything that is not one of its routes is left as
+/// it is and said so.
+pub async fn fleet_repoint(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    items: Vec<ActionItem>,
+    on_progress: Channel<Progress>,
+) -> CommandResult<Vec<ActionResult>> {
+    let source = source(app, connection_id).await?;
+    let inbox = app.state::<Inbox>();
+    let new_url = |url: &str| match inbox.check_routes(&[url.to_owned()]) {
+        Ok(checks) => match checks.into_iter().next() {
+            Some(RouteCheck::Moved { now }) => Ok(now),
+            Some(RouteCheck::Current { .. }) => Ok(url.to_owned()),
+            Some(RouteCheck::Unknown) => {
+                Err("Its route is not in this inbox (deleted, or another machine's).".to_owned())
+            }
+            Some(RouteCheck::NotARoute) | None => Err("It does not point at Wharf.".to_owned()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    Ok(
+        repoint::repoint_all(&source, items, new_url, DEFAULT_CONCURRENCY, |p| {
+            let _ = on_progress.send(p);
+        })
+        .await,
+    )
 }

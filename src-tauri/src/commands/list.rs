@@ -82,6 +82,8 @@ macro_rules! for_each_command {
                 spec: NotificationSpec, test: bool) -> EditOutcome;
             fleet::fleet_edit_finish(connection_id: Uuid, target: Target, old_id: String)
                 -> String;
+            fleet::fleet_repoint(connection_id: Uuid, items: Vec<ActionItem>
+                | on_progress: Progress) -> Vec<ActionResult>;
         }
     };
 }

@@ -5,6 +5,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Commands } from "./bindings/commands";
 import type {
+  EnvOverride,
   DeliveryDetail,
   DeliverySummary,
   ExportFormat,
@@ -72,6 +73,7 @@ import type {
 } from "./bindings/shell";
 
 export type {
+  EnvOverride,
   Account,
   ActionItem,
   ActionResult,
@@ -350,4 +352,8 @@ export const api = {
   /** Retries deleting the old notification of an edit. */
   fleetEditFinish: (connectionId: string, target: Target, oldId: string) =>
     call("fleet_edit_finish", { connectionId, target, oldId }),
+  /** Points notifications at this inbox's current address (after the receiver moved), by safe
+   *  edit; one result each. */
+  fleetRepoint: (connectionId: string, items: ActionItem[], onProgress: (p: Progress) => void) =>
+    call("fleet_repoint", { connectionId, items, onProgress: channel(onProgress) }),
 };

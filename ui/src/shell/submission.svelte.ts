@@ -1,13 +1,18 @@
-// The state every form here shares: field errors that show from the first submit on (then
-// follow the typing; showing them on blur would move the buttons under the pointer between
-// mousedown and click), a "saving" flag, and the error of the last attempt. When Rust refuses a
-// save naming a field (the validator of record), that message shows under the field until the
-// field is edited.
+// The state every form here shares. A field's error shows once, under the field: from the submit
+// that found it on, following the typing (it goes as soon as the field is fixed). A field that
+// was fine at the last submit (or appeared since, such as one a method switch adds) stays quiet
+// until the next submit, so nothing turns red before the user typed. A refused submit focuses the
+// first invalid field and scrolls it into view. When Rust refuses a save naming a field (the
+// validator of record), that message shows under the field until the form is edited. Only
+// errors no field owns (network, registry) show at form level, until the next submit.
+import { tick } from "svelte";
 import type { CommandError } from "../lib/api";
 
 export class Submission<F extends string> {
-  submitted = $state(false);
+  /** The fields in error at the last submit. */
+  flagged = $state<F[]>([]);
   saving = $state(false);
+  /** The last attempt's error that no field shows. */
   error = $state<CommandError | null>(null);
   /** The field the last refused save was about, with Rust's words, until it is edited. */
   refused = $state<{ field: F; message: string } | null>(null);
@@ -23,7 +28,7 @@ export class Submission<F extends string> {
 
   /** The error to show under `field`, if any. */
   shown = (field: F): string | undefined => {
-    const own = this.submitted ? this.errors()[field] : undefined;
+    const own = this.flagged.includes(field) ? this.errors()[field] : undefined;
     return own ?? (this.refused?.field === field ? this.refused.message : undefined);
   };
 
@@ -32,18 +37,26 @@ export class Submission<F extends string> {
     this.refused = null;
   };
 
+  /** The form was saved and starts over: nothing is flagged. */
+  reset = (): void => {
+    this.flagged = [];
+    this.refused = null;
+    this.error = null;
+  };
+
   /**
-   * Handles a form's submit event: refuses with the first field error, else runs `save`
-   * (marked saving) and keeps its error.
+   * Handles a form's submit event: with field errors, flags them and focuses the first; else
+   * runs `save` (marked saving) and keeps its error, under its field when Rust named one.
    */
   submit = async (event: SubmitEvent, save: () => Promise<void>): Promise<boolean> => {
     event.preventDefault();
-    this.submitted = true;
+    const form = event.currentTarget as HTMLFormElement | null;
     this.error = null;
     this.refused = null;
-    const first = Object.values(this.errors()).find((e): e is string => !!e);
-    if (first) {
-      this.error = { kind: "invalid", message: first };
+    const current = this.errors();
+    this.flagged = (Object.keys(current) as F[]).filter((f) => !!current[f]);
+    if (this.flagged.length) {
+      await focusFirstInvalid(form);
       return false;
     }
     this.saving = true;
@@ -51,14 +64,29 @@ export class Submission<F extends string> {
       await save();
       return true;
     } catch (e) {
-      this.error = e as CommandError;
-      const field = this.fieldOf(this.error);
-      if (field) this.refused = { field, message: this.error.message };
+      const error = e as CommandError;
+      const field = this.fieldOf(error);
+      if (field) {
+        this.refused = { field, message: error.message };
+        await focusFirstInvalid(form);
+      } else {
+        this.error = error;
+      }
       return false;
     } finally {
       this.saving = false;
     }
   };
+}
+
+/** Once the DOM shows the errors, focuses the form's first invalid control and brings it into
+ *  view (a long form's first error may be far above its submit button). */
+async function focusFirstInvalid(form: HTMLFormElement | null): Promise<void> {
+  await tick();
+  const first = form?.querySelector?.<HTMLElement>('[aria-invalid="true"]');
+  if (!first) return;
+  first.focus({ preventScroll: true });
+  first.scrollIntoView({ block: "center" });
 }
 
 /** Maps the field a refusal from Rust names (its name in the command's arguments) to the

@@ -53,4 +53,5 @@ export type Commands = {
   fleet_export: { args: { connectionId: string; namespace: string | null; targets: Array<Target> | null; save: boolean }; result: ExportedSet };
   fleet_edit: { args: { connectionId: string; target: Target; oldId: string; spec: NotificationSpec; test: boolean }; result: EditOutcome };
   fleet_edit_finish: { args: { connectionId: string; target: Target; oldId: string }; result: string };
+  fleet_repoint: { args: { connectionId: string; items: Array<ActionItem>; onProgress: Channel<Progress> }; result: Array<ActionResult> };
 };

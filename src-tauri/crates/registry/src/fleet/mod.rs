@@ -7,11 +7,13 @@
 //! - [`plan`]: create / skip / cannot / prune plans, apply with an undo.
 //! - [`set`]: notification sets as files (export, then plan and apply on any connection).
 //! - [`edit`]: safe edit (create the new one, then delete the old one).
+//! - [`repoint`]: notifications moved to a new URL by safe edit (after the receiver moved).
 //! - [`watch`]: what got worse between two scans, for the background re-scan's toast.
 
 pub mod actions;
 pub mod edit;
 pub mod plan;
+pub mod repoint;
 pub mod scan;
 pub mod set;
 pub mod source;

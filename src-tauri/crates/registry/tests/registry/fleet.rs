@@ -772,3 +772,122 @@ async fn safe_edit_creates_then_deletes_and_says_what_exists_when_a_step_fails()
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].row.url.as_deref(), Some("https://newer.example/h"));
 }
+
+/// After the receiver moved: each notification is given the URL the caller maps its old one to,
+/// by safe edit, keeping everything else; one already right, one gone and one the caller refuses
+/// each get their own line.
+#[tokio::test]
+async fn repointing_moves_quay_and_dtr_notifications_to_the_new_address() {
+    use registry::fleet::repoint::repoint_all;
+    let old_base = "http://192.0.2.2:47840";
+    let new_base = "http://192.0.2.2:47842";
+    let moved = |url: &str| match url.strip_prefix(old_base) {
+        Some(rest) => Ok(format!("{new_base}{rest}")),
+        None if url.starts_with(new_base) => Ok(url.to_owned()),
+        None => Err("Not a route of this inbox.".to_owned()),
+    };
+
+    let (_quay, quay_source) = quay_fleet(&["web", "api"]).await;
+    let mut push = hook(QuayEventSpec::RepoPush, &format!("{old_base}/hooks/tokA"));
+    push.title = "Deploy hook".into();
+    let on_web = create(&quay_source, "web", &push).await;
+    let current = create(
+        &quay_source,
+        "api",
+        &hook(QuayEventSpec::RepoPush, &format!("{new_base}/hooks/tokB")),
+    )
+    .await;
+    let elsewhere = create(
+        &quay_source,
+        "api",
+        &hook(QuayEventSpec::RepoPush, "https://ci.example/h"),
+    )
+    .await;
+    let items = vec![
+        ActionItem {
+            target: repo("web"),
+            id: on_web.clone(),
+        },
+        ActionItem {
+            target: repo("api"),
+            id: current.clone(),
+        },
+        ActionItem {
+            target: repo("api"),
+            id: elsewhere.clone(),
+        },
+        ActionItem {
+            target: repo("api"),
+            id: "no-such-uuid".into(),
+        },
+    ];
+    let results = repoint_all(&quay_source, items, moved, 2, |_| {}).await;
+    let lines: Vec<(bool, &str)> = results.iter().map(|r| (r.ok, r.message.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (true, "Now delivers to http://192.0.2.2:47842."),
+            (true, "Already points at the receiver."),
+            (false, "Not a route of this inbox."),
+            (false, "It is no longer on the registry."),
+        ]
+    );
+    let web = quay_source.list(&repo("web")).await.unwrap();
+    assert_eq!(web.len(), 1, "the old one is gone, its replacement stands");
+    assert_ne!(web[0].row.id, on_web);
+    assert_eq!(
+        web[0].row.url.as_deref(),
+        Some(&*format!("{new_base}/hooks/tokA"))
+    );
+    assert_eq!(
+        web[0].row.title.as_deref(),
+        Some("Deploy hook"),
+        "the rest is kept"
+    );
+    let api = quay_source.list(&repo("api")).await.unwrap();
+    let ids: Vec<&str> = api.iter().map(|f| f.row.id.as_str()).collect();
+    assert!(
+        ids.contains(&current.as_str()) && ids.contains(&elsewhere.as_str()),
+        "{ids:?}"
+    );
+
+    let dtr = FakeDtr::start(DtrVersion::V2_7).await.unwrap();
+    dtr.add_user("alice", "d-token", false);
+    dtr.add_org("payments", &["alice"], &[]);
+    dtr.add_repo("payments", "billing", false, &[]);
+    let source = source(
+        ConnectionKind::Dtr,
+        dtr.base_url(),
+        Some("alice"),
+        "d-token",
+    );
+    let target = Target::repository("payments", "billing");
+    let spec = NotificationSpec::Dtr(DtrWebhookSpec {
+        webhook_type: DtrWebhookType::TagPush,
+        endpoint: format!("{old_base}/hooks/tokC"),
+        tls_cert: String::new(),
+        skip_tls_verification: true,
+    });
+    let id = registry::fleet::plan::create(&source, &target, &spec)
+        .await
+        .unwrap();
+    let results = repoint_all(
+        &source,
+        vec![ActionItem {
+            target: target.clone(),
+            id,
+        }],
+        moved,
+        2,
+        |_| {},
+    )
+    .await;
+    assert!(results[0].ok, "{results:?}");
+    let hooks = source.list(&target).await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(
+        hooks[0].row.url.as_deref(),
+        Some(&*format!("{new_base}/hooks/tokC"))
+    );
+    assert_eq!(hooks[0].row.event, "TAG_PUSH");
+}
