@@ -56,6 +56,10 @@ macro_rules! for_each_command {
                 uuid: String) -> ();
             quay::quay_team_list(connection_id: Uuid, org: String) -> Vec<QuayTeam>;
             quay::quay_features(connection_id: Uuid) -> QuayFeatures;
+            quay::quay_email_status(connection_id: Uuid, namespace: String, name: String,
+                email: String) -> Option<QuayAuthorizedEmail>;
+            quay::quay_email_confirm(connection_id: Uuid, namespace: String, name: String,
+                email: String) -> QuayAuthorizedEmail;
 
             dtr::dtr_webhook_create(connection_id: Uuid, draft: DtrWebhookDraft) -> DtrWebhook;
             dtr::dtr_webhook_test(connection_id: Uuid, draft: DtrWebhookTestDraft) -> ();

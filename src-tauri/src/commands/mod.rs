@@ -33,7 +33,9 @@ use {
     ::registry::fleet::scan::{ScanEvent, ScanSummary},
     ::registry::fleet::{NotificationSpec, Target},
     ::registry::listing::Progress,
-    ::registry::quay::{QuayFeatures, QuayNotificationDraft, QuayNotificationView, QuayTeam},
+    ::registry::quay::{
+        QuayAuthorizedEmail, QuayFeatures, QuayNotificationDraft, QuayNotificationView, QuayTeam,
+    },
     ::registry::repos::{
         DeleteImpact, RepositoryChange, RepositoryDetail, RepositoryDraft, TagPage,
     },

@@ -3,7 +3,8 @@
 
 use registry::quay::client::QuayClient;
 use registry::quay::{
-    QuayFeatures, QuayNotificationDraft, QuayNotificationView, QuayRepoRef, QuayTeam,
+    QuayAuthorizedEmail, QuayFeatures, QuayNotificationDraft, QuayNotificationView, QuayRepoRef,
+    QuayTeam,
 };
 use registry::saved::SavedConnections;
 use std::collections::HashMap;
@@ -71,6 +72,37 @@ pub async fn quay_notification_delete(
     Ok(quay(app, connection_id)
         .await?
         .delete_notification(&repo, &uuid)
+        .await?)
+}
+
+/// Whether Quay may e-mail `email` for the repository: `None` when nobody asked yet, else
+/// whether the recipient has confirmed.
+pub async fn quay_email_status(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+    email: String,
+) -> CommandResult<Option<QuayAuthorizedEmail>> {
+    let repo = QuayRepoRef::new(namespace, name);
+    Ok(quay(app, connection_id)
+        .await?
+        .authorized_email(&repo, &email)
+        .await?)
+}
+
+/// Has Quay send `email` its confirmation link for the repository (nothing when confirmed).
+pub async fn quay_email_confirm(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    namespace: String,
+    name: String,
+    email: String,
+) -> CommandResult<QuayAuthorizedEmail> {
+    let repo = QuayRepoRef::new(namespace, name);
+    Ok(quay(app, connection_id)
+        .await?
+        .authorize_email(&repo, &email)
         .await?)
 }
 

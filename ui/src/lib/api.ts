@@ -52,6 +52,7 @@ import type {
   QuayNotificationDraft,
   QuayNotificationView,
   QuayTeam,
+  QuayAuthorizedEmail,
   QuayFeatures,
   Repository,
   RepositoryChange,
@@ -116,6 +117,7 @@ export type {
   QuayNotificationView,
   QuayNotificationDraft,
   QuayTeam,
+  QuayAuthorizedEmail,
   QuayFeatures,
   Query,
   ReceiverStatus,
@@ -287,6 +289,12 @@ export const api = {
   quayFeatures: (connectionId: string) => call("quay_features", { connectionId }),
   /** Teams of an organization (empty when the user is not a member). */
   quayTeamList: (connectionId: string, org: string) => call("quay_team_list", { connectionId, org }),
+  /** Whether Quay may e-mail `email` for the repository: null when nobody asked yet. */
+  quayEmailStatus: (repo: RepoAddress, email: string) =>
+    call("quay_email_status", { ...repo, email }),
+  /** Has Quay mail `email` its confirmation link for the repository. */
+  quayEmailConfirm: (repo: RepoAddress, email: string) =>
+    call("quay_email_confirm", { ...repo, email }),
 
   dtrWebhookCreate: (connectionId: string, draft: DtrWebhookDraft) =>
     call("dtr_webhook_create", { connectionId, draft }),

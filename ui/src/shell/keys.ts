@@ -6,6 +6,15 @@
 
 export type KeyAction = "palette" | "focus-search" | "escape";
 
+/** The shortcuts as the palette's footer lists them (the keys `keyAction` knows, and the
+ *  palette's own). */
+export const SHORTCUTS: readonly { keys: string; does: string }[] = [
+  { keys: "Ctrl+K", does: "jump anywhere" },
+  { keys: "/", does: "search the inbox" },
+  { keys: "↑ ↓ Enter", does: "choose" },
+  { keys: "Esc", does: "close the palette or a panel" },
+];
+
 export type KeyPress = {
   key: string;
   ctrlKey: boolean;

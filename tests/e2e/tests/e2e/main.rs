@@ -2,8 +2,11 @@
 //! real window, and whole workflows against the fake registries. `tests/e2e/run.sh` sets up the
 //! session and runs them one at a time.
 
+mod email;
 mod fleet;
 mod plumbing;
+mod receiver_move;
 mod repositories;
+mod settings;
 mod window;
 mod workflows;

@@ -308,9 +308,12 @@ pub(super) fn api(
                     Some(confirmed) => json(StatusCode::OK, answer(*confirmed)),
                     None => api_error(base, StatusCode::NOT_FOUND, "not_found", "Not Found"),
                 },
-                // Records the address (and would mail the confirmation link) unless confirmed.
+                // Records the address and mails the confirmation link, unless already confirmed.
                 Method::POST => {
                     let confirmed = *state.authorized_emails.entry(key.clone()).or_insert(false);
+                    if !confirmed {
+                        state.confirmation_mails.push(key.clone());
+                    }
                     json(StatusCode::OK, answer(confirmed))
                 }
                 _ => method_not_allowed(),

@@ -410,6 +410,8 @@ struct QuayState {
     emails: Vec<SentEmail>,
     /// (namespace, repository, e-mail) → confirmed.
     authorized_emails: HashMap<(String, String, String), bool>,
+    /// The confirmation links mailed, as (namespace, repository, e-mail), oldest first.
+    confirmation_mails: Vec<(String, String, String)>,
     cursors: HashMap<String, usize>,
     repo_page_size: usize,
     /// While set, repository writes answer as if they worked but change nothing.
@@ -433,6 +435,7 @@ impl Default for QuayState {
             in_app: Vec::new(),
             emails: Vec::new(),
             authorized_emails: HashMap::new(),
+            confirmation_mails: Vec::new(),
             features: FEATURES.iter().map(|f| (f.to_string(), true)).collect(),
             cursors: HashMap::new(),
             repo_page_size: 100,
@@ -692,6 +695,12 @@ impl FakeQuay {
             .ok_or_else(|| FakeQuayError::UnknownRepository(format!("{namespace}/{name}")))?;
         repo.tags.push(tag);
         Ok(())
+    }
+
+    /// The confirmation links Quay mailed (`POST …/authorizedemail/{email}` for an address not
+    /// confirmed yet), as (namespace, repository, e-mail).
+    pub fn confirmation_mails(&self) -> Vec<(String, String, String)> {
+        self.shared.lock().confirmation_mails.clone()
     }
 
     /// Marks `email` as authorized and confirmed for e-mail notifications of a repository (as

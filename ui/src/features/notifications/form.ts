@@ -269,3 +269,7 @@ export function describeEventConfig(n: QuayNotificationView): string | null {
   if (n.level !== null) return `${n.level} or worse`;
   return null;
 }
+
+/** Where an e-mail address stands with Quay for a repository: not typed yet, being checked,
+ *  never asked, confirmation mailed, confirmed. */
+export type EmailState = "unknown" | "checking" | "never" | "pending" | "confirmed";

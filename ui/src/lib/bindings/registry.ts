@@ -606,6 +606,28 @@ done: number,
 total: number | null, };
 
 /**
+ * `GET`/`POST …/authorizedemail/{email}`: whether Quay may e-mail an address for a repository.
+ */
+export type QuayAuthorizedEmail = { 
+/**
+ * The address.
+ */
+email: string, 
+/**
+ * The repository name.
+ */
+repository: string, 
+/**
+ * The namespace.
+ */
+namespace: string, 
+/**
+ * The recipient clicked the confirmation link; only then can an e-mail notification be
+ * created.
+ */
+confirmed: boolean, };
+
+/**
  * A user or organization picture reference.
  */
 export type QuayAvatar = { 

@@ -11,6 +11,9 @@ use super::target::Target;
 use crate::listing::{self, Progress};
 use std::future::Ready;
 
+/// No check between the create and the delete: a repoint is not tested.
+type NoCheck = fn(String) -> Ready<Result<String, String>>;
+
 /// Repoints every item, at most `concurrency` at a time. `new_url` maps a notification's URL to
 /// the one it should use (the same URL when it is already right), or says why it cannot.
 pub async fn repoint_all(
@@ -62,7 +65,7 @@ async fn repoint(
         return Ok("Already points at the receiver.".into());
     }
     let next = spec.with_url(&to);
-    let no_check: Option<fn(String) -> Ready<Result<String, String>>> = None;
+    let no_check: Option<NoCheck> = None;
     match edit::replace(source, target, id, &next, no_check).await {
         EditOutcome::Replaced { .. } | EditOutcome::Updated { .. } => {
             Ok(format!("Now delivers to {}.", where_to(&to)))
