@@ -76,7 +76,7 @@ export type Catalog = {
 /**
  * Quay's repository events, in Quay's order.
  */
-quayEvents: Array<Choice<QuayEvent>>, 
+quayEvents: Array<QuayEventChoice>, 
 /**
  * Quay's delivery methods.
  */
@@ -633,6 +633,24 @@ kind: string, };
  * 500.
  */
 export type QuayEvent = "repo_push" | "build_queued" | "build_start" | "build_success" | "build_failure" | "build_cancelled" | "vulnerability_found" | "repo_mirror_sync_started" | "repo_mirror_sync_success" | "repo_mirror_sync_failed" | "repo_image_expiry" | "quota_warning" | "quota_error" | string;
+
+/**
+ * A Quay event with an example body template for it.
+ */
+export type QuayEventChoice = { 
+/**
+ * The event.
+ */
+value: QuayEvent, 
+/**
+ * The words shown.
+ */
+label: string, 
+/**
+ * A webhook body template whose `${…}` paths are keys this event's payload carries, shown
+ * as the template field's example.
+ */
+templateExample: string, };
 
 /**
  * The event of a new notification with its options (`eventConfig`).
