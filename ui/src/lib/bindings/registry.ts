@@ -528,6 +528,19 @@ lastSuccess: string | null, };
 export type FleetState = "ok" | "failing" | "disabled" | "inactive";
 
 /**
+ * The repositories of several namespaces, for a search across a whole connection.
+ */
+export type ManyRepositories = { 
+/**
+ * Every repository of the namespaces that answered, in the order of the namespaces.
+ */
+repositories: Array<Repository>, 
+/**
+ * The namespaces that could not be listed, with why; the others are still listed.
+ */
+problems: Array<NamespaceProblem>, };
+
+/**
  * A namespace the token can browse.
  */
 export type Namespace = { 
@@ -543,6 +556,19 @@ organization: boolean,
  * The user administers it (may manage its notifications or namespace webhooks).
  */
 isAdmin: boolean, };
+
+/**
+ * A namespace whose repositories could not be listed.
+ */
+export type NamespaceProblem = { 
+/**
+ * The namespace.
+ */
+namespace: string, 
+/**
+ * What went wrong.
+ */
+message: string, };
 
 /**
  * What a registry sends events through: a Quay repository notification or a DTR webhook.

@@ -704,9 +704,14 @@ async fn every_events_template_example_fills_from_its_test_delivery() {
             .iter()
             .find(|(e, _)| e == event)
             .unwrap_or_else(|| panic!("no test delivery of {event}: {bodies:?}"));
-        let text = body["text"].as_str().unwrap_or_else(|| panic!("{event}: {body}"));
+        let text = body["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{event}: {body}"));
         assert!(!text.contains("(none)"), "{event}: {text}");
         assert!(!text.contains("${"), "{event}: {text}");
-        assert!(body.as_object().unwrap().values().all(|v| !v.is_null()), "{event}: {body}");
+        assert!(
+            body.as_object().unwrap().values().all(|v| !v.is_null()),
+            "{event}: {body}"
+        );
     }
 }
