@@ -5,5 +5,6 @@
 mod fleet;
 mod plumbing;
 mod repositories;
+mod rows;
 mod window;
 mod workflows;
