@@ -147,7 +147,9 @@ async fn dtr_webhook_rows_offer_their_level_say_what_a_test_did_and_keep_still()
         .await;
     open_row(&session, "tools/builder").await;
     session
-        .wait_text("[data-testid=repo-panel-name]", WAIT, |t| t == "tools/builder")
+        .wait_text("[data-testid=repo-panel-name]", WAIT, |t| {
+            t == "tools/builder"
+        })
         .await;
 
     open_namespace(&session, "payments").await;
@@ -173,7 +175,9 @@ async fn dtr_webhook_rows_offer_their_level_say_what_a_test_did_and_keep_still()
         .select("[data-testid=webhook-type]", "TAG_PUSH", WAIT)
         .await;
     click(&session, "send-to-wharf").await;
-    session.find("[data-testid=webhook-skip-tls-auto]", WAIT).await;
+    session
+        .find("[data-testid=webhook-skip-tls-auto]", WAIT)
+        .await;
     click(&session, "webhook-submit").await;
     let row = "[data-testid=webhook-row]";
     session.find(row, WAIT).await;
@@ -263,7 +267,10 @@ async fn dtr_webhook_rows_offer_their_level_say_what_a_test_did_and_keep_still()
     session
         .find_containing("[data-testid=repo-row]", "payments/api", WAIT)
         .await;
-    assert!(session.try_find("[data-testid=webhooks-panel]").await.is_none());
+    assert!(session
+        .try_find("[data-testid=webhooks-panel]")
+        .await
+        .is_none());
 
     remove_connection(&session, "Rows DTR").await;
     session.quit().await;
@@ -284,16 +291,28 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
         .unwrap();
     fake.add_repo("acme", "api", false);
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
-    add_connection(&session, "Rows Quay", "quay", fake.base_url(), None, QUAY_TOKEN).await;
+    add_connection(
+        &session,
+        "Rows Quay",
+        "quay",
+        fake.base_url(),
+        None,
+        QUAY_TOKEN,
+    )
+    .await;
 
     // #17: a repository never pushed says so.
     choose_connection(&session, "Rows Quay").await;
     open_namespace(&session, "acme").await;
     session
-        .wait_text("[data-testid=repo-row-pushed]", WAIT, |t| t == "never pushed")
+        .wait_text("[data-testid=repo-row-pushed]", WAIT, |t| {
+            t == "never pushed"
+        })
         .await;
     open_row(&session, "acme/api").await;
-    session.find("[data-testid=notifications-panel]", WAIT).await;
+    session
+        .find("[data-testid=notifications-panel]", WAIT)
+        .await;
     click(&session, "notification-create").await;
 
     // #20: the template example follows the event.
@@ -330,7 +349,11 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
         .select("[data-testid=notification-event]", "repo_push", WAIT)
         .await;
     session
-        .select("[data-testid=notification-method]", "quay_notification", WAIT)
+        .select(
+            "[data-testid=notification-method]",
+            "quay_notification",
+            WAIT,
+        )
         .await;
     session
         .select("[data-testid=notification-target-kind]", "team", WAIT)
@@ -340,9 +363,19 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
         .await;
     session.click(&name).await;
     let ops = session
-        .find("[data-testid=notification-team-option][data-team=ops]", WAIT)
+        .find(
+            "[data-testid=notification-team-option][data-team=ops]",
+            WAIT,
+        )
         .await;
-    assert_eq!(session.text(&ops).await.split_whitespace().collect::<Vec<_>>(), ["ops", "2", "members"]);
+    assert_eq!(
+        session
+            .text(&ops)
+            .await
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["ops", "2", "members"]
+    );
     session.click(&ops).await;
     assert_eq!(session.value(&name).await, "ops");
     assert!(
@@ -369,7 +402,9 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
     session.press(&name, "\u{E007}").await; // Enter picks, it does not submit
     assert_eq!(session.value(&name).await, "owners");
     assert!(
-        acme_notifications(&fake, QUAY_TOKEN, "api").await.is_empty(),
+        acme_notifications(&fake, QUAY_TOKEN, "api")
+            .await
+            .is_empty(),
         "Enter chose the team without creating the notification"
     );
     // Typing a name stays possible; Escape closes the list over the buttons.
@@ -393,9 +428,18 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
 
     // #27 on a Slack row with a long URL: the confirmation leaves the row's text its width.
     click(&session, "notification-create").await;
-    fill(&session, "notification-title", "Security alerts for the platform team").await;
+    fill(
+        &session,
+        "notification-title",
+        "Security alerts for the platform team",
+    )
+    .await;
     session
-        .select("[data-testid=notification-event]", "vulnerability_found", WAIT)
+        .select(
+            "[data-testid=notification-event]",
+            "vulnerability_found",
+            WAIT,
+        )
         .await;
     session
         .select("[data-testid=notification-method]", "slack", WAIT)
@@ -417,14 +461,23 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
             vec![json!("Security alerts")],
         )
         .await;
-    let row = format!("[data-testid=notification-row][data-uuid=\"{}\"]", uuid.as_str().unwrap());
+    let row = format!(
+        "[data-testid=notification-row][data-uuid=\"{}\"]",
+        uuid.as_str().unwrap()
+    );
     delete_confirmation_keeps_the_row_readable(&session, &row, "notification-delete").await;
     // #36: the long target stays on one line.
-    let target = rect(&session, &format!("{row} [data-testid=notification-row-target]")).await;
+    let target = rect(
+        &session,
+        &format!("{row} [data-testid=notification-row-target]"),
+    )
+    .await;
     let line = session
         .execute(
             "return parseFloat(getComputedStyle(document.querySelector(arguments[0])).lineHeight);",
-            vec![json!(format!("{row} [data-testid=notification-row-target]"))],
+            vec![json!(format!(
+                "{row} [data-testid=notification-row-target]"
+            ))],
         )
         .await;
     assert!(
@@ -435,4 +488,3 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
     remove_connection(&session, "Rows Quay").await;
     session.quit().await;
 }
-
