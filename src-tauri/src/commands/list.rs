@@ -31,6 +31,8 @@ macro_rules! for_each_command {
             registry::registry_namespace_list(connection_id: Uuid) -> Vec<Namespace>;
             registry::registry_repository_list(connection_id: Uuid, namespace: String
                 | on_progress: Progress) -> Vec<Repository>;
+            registry::registry_repository_list_all(connection_id: Uuid
+                | on_progress: Progress) -> ManyRepositories;
             registry::registry_notification_list(connection_id: Uuid, namespace: String,
                 repository: Option<String>) -> Vec<Notification>;
             registry::registry_repository_get(connection_id: Uuid, namespace: String,

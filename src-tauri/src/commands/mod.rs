@@ -24,7 +24,7 @@ use {
     ::inbox::settings::Settings,
     ::inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse},
     ::inbox::ReceiverStatus,
-    ::registry::client::{Account, Namespace, Notification, Repository},
+    ::registry::client::{Account, ManyRepositories, Namespace, Notification, Repository},
     ::registry::connection::Connection,
     ::registry::dtr::{DtrWebhook, DtrWebhookDraft, DtrWebhookTestDraft, DtrWebhookUpdate},
     ::registry::fleet::actions::{ActionItem, ActionResult, BulkAction},

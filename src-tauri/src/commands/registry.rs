@@ -1,8 +1,8 @@
 //! Namespaces and repositories of a connection, in one shape for Quay and DTR: browsing, and a
 //! repository's lifecycle (create, change, tags, delete).
 
-use registry::client::{Client, Namespace, Notification, Repository};
-use registry::listing::Progress;
+use registry::client::{Client, ManyRepositories, Namespace, Notification, Repository};
+use registry::listing::{Progress, DEFAULT_CONCURRENCY};
 use registry::repos::{DeleteImpact, RepositoryChange, RepositoryDetail, RepositoryDraft, TagPage};
 use registry::saved::SavedConnections;
 use tauri::ipc::Channel;
@@ -37,6 +37,24 @@ pub async fn registry_repository_list(
         let _ = on_progress.send(p);
     };
     Ok(client.repositories(&namespace, progress).await?)
+}
+
+/// Every repository of every namespace the token can browse, for the Repositories screen's
+/// search across a connection; `on_progress` counts the namespaces listed.
+pub async fn registry_repository_list_all(
+    app: &AppHandle<impl Runtime>,
+    connection_id: Uuid,
+    on_progress: Channel<Progress>,
+) -> CommandResult<ManyRepositories> {
+    let client = client(app, connection_id).await?;
+    let namespaces = client.namespaces().await?;
+    let names = namespaces.into_iter().map(|n| n.name).collect();
+    let progress = |p: Progress| {
+        let _ = on_progress.send(p);
+    };
+    Ok(client
+        .repositories_of(names, DEFAULT_CONCURRENCY, progress)
+        .await)
 }
 
 /// The notifications (Quay) or webhooks (DTR) of a repository, or of a namespace (DTR) when

@@ -54,6 +54,8 @@ import type {
   QuayTeam,
   QuayAuthorizedEmail,
   QuayFeatures,
+  ManyRepositories,
+  NamespaceProblem,
   Repository,
   RepositoryChange,
   RepositoryDetail,
@@ -122,6 +124,8 @@ export type {
   Query,
   ReceiverStatus,
   ReplayOutcome,
+  ManyRepositories,
+  NamespaceProblem,
   Repository,
   RepositoryChange,
   RepositoryDetail,
@@ -252,6 +256,10 @@ export const api = {
     namespace: string,
     onProgress: (p: Progress) => void,
   ) => call("registry_repository_list", { connectionId, namespace, onProgress: channel(onProgress) }),
+  /** Every repository of every namespace of the connection, with the namespaces that failed;
+   *  `onProgress` counts the namespaces listed. */
+  registryRepositoryListAll: (connectionId: string, onProgress: (p: Progress) => void) =>
+    call("registry_repository_list_all", { connectionId, onProgress: channel(onProgress) }),
 
   /** The notifications (Quay) or webhooks (DTR) of a repository, or of a namespace (DTR) when
    *  `repository` is null. */

@@ -18,6 +18,20 @@ pub struct Choice<T: TS> {
     pub label: String,
 }
 
+/// A Quay event with an example body template for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct QuayEventChoice {
+    /// The event.
+    pub value: QuayEvent,
+    /// The words shown.
+    pub label: String,
+    /// A webhook body template whose `${…}` paths are keys this event's payload carries, shown
+    /// as the template field's example.
+    pub template_example: String,
+}
+
 /// A DTR webhook type with the scope its key takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export_to = "registry.ts")]
@@ -36,7 +50,7 @@ pub struct DtrTypeChoice {
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     /// Quay's repository events, in Quay's order.
-    pub quay_events: Vec<Choice<QuayEvent>>,
+    pub quay_events: Vec<QuayEventChoice>,
     /// Quay's delivery methods.
     pub quay_methods: Vec<Choice<QuayMethod>>,
     /// Who a Quay in-app notification goes to.
@@ -65,9 +79,10 @@ pub fn catalog() -> Catalog {
     Catalog {
         quay_events: QuayEvent::ALL
             .into_iter()
-            .map(|e| {
-                let label = quay_event_label(&e).to_owned();
-                choice(e, &label)
+            .map(|e| QuayEventChoice {
+                label: quay_event_label(&e).to_owned(),
+                template_example: quay_template_example(&e).to_owned(),
+                value: e,
             })
             .collect(),
         quay_methods: QuayMethod::ALL
@@ -128,6 +143,49 @@ fn quay_event_label(event: &QuayEvent) -> &str {
         QuayEvent::QuotaWarning => "Quota warning",
         QuayEvent::QuotaError => "Quota exceeded",
         QuayEvent::Other(name) => name,
+    }
+}
+
+/// Paths from Quay's payload of each event (`notifications/notificationevent.py` and the
+/// emitters): the common `repository` and `namespace`, and what the event adds.
+fn quay_template_example(event: &QuayEvent) -> &'static str {
+    match event {
+        QuayEvent::RepoPush => r#"{"text": "${repository} was pushed: ${updated_tags}"}"#,
+        QuayEvent::BuildQueued => {
+            r#"{"text": "Build ${build_name} of ${repository} queued (${trigger_metadata.ref})"}"#
+        }
+        QuayEvent::BuildStart => r#"{"text": "Build ${build_name} of ${repository} started"}"#,
+        QuayEvent::BuildSuccess => {
+            r#"{"text": "Build ${build_name} of ${repository} succeeded: ${docker_tags}"}"#
+        }
+        QuayEvent::BuildFailure => {
+            r#"{"text": "Build ${build_name} of ${repository} failed: ${error_message}"}"#
+        }
+        QuayEvent::BuildCancelled => {
+            r#"{"text": "Build ${build_name} of ${repository} was cancelled"}"#
+        }
+        QuayEvent::VulnerabilityFound => {
+            r#"{"text": "${vulnerability.priority} ${vulnerability.id} in ${repository}", "tags": "${tags}"}"#
+        }
+        QuayEvent::RepoMirrorSyncStarted => {
+            r#"{"text": "Mirror sync of ${repository} started: ${message}"}"#
+        }
+        QuayEvent::RepoMirrorSyncSuccess => {
+            r#"{"text": "Mirror sync of ${repository} succeeded: ${message}"}"#
+        }
+        QuayEvent::RepoMirrorSyncFailed => {
+            r#"{"text": "Mirror sync of ${repository} failed: ${message}"}"#
+        }
+        QuayEvent::RepoImageExpiry => {
+            r#"{"text": "Tags ${tags} of ${repository} expire in ${expiring_in}"}"#
+        }
+        QuayEvent::QuotaWarning => {
+            r#"{"text": "${namespace} uses ${usage_percent}% of its quota"}"#
+        }
+        QuayEvent::QuotaError => {
+            r#"{"text": "${namespace} is over its quota (${usage_percent}%)"}"#
+        }
+        QuayEvent::Other(_) => r#"{"text": "${repository}: ${namespace}"}"#,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::connection::{Connection, ConnectionKind};
 use crate::dtr::client::DtrClient;
 use crate::dtr::{DtrNamespaceType, DtrVisibility, DtrWebhook};
 use crate::error::RegistryError;
-use crate::listing::Progress;
+use crate::listing::{self, Progress};
 use crate::quay::client::QuayClient;
 use crate::quay::{QuayNamespaceKind, QuayNotificationView, QuayRepoRef};
 
@@ -62,6 +62,28 @@ pub struct Repository {
     pub last_modified: Option<i64>,
     /// Short description, possibly empty.
     pub description: String,
+}
+
+/// The repositories of several namespaces, for a search across a whole connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct ManyRepositories {
+    /// Every repository of the namespaces that answered, in the order of the namespaces.
+    pub repositories: Vec<Repository>,
+    /// The namespaces that could not be listed, with why; the others are still listed.
+    pub problems: Vec<NamespaceProblem>,
+}
+
+/// A namespace whose repositories could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceProblem {
+    /// The namespace.
+    pub namespace: String,
+    /// What went wrong.
+    pub message: String,
 }
 
 /// What a registry sends events through: a Quay repository notification or a DTR webhook.
@@ -171,6 +193,37 @@ impl Client {
                 })
                 .collect(),
         })
+    }
+
+    /// Every repository of `namespaces`, at most `concurrency` namespaces at a time, reporting
+    /// the namespaces done after each; a namespace that fails is named, not fatal.
+    pub async fn repositories_of(
+        &self,
+        namespaces: Vec<String>,
+        concurrency: usize,
+        progress: impl FnMut(Progress),
+    ) -> ManyRepositories {
+        let listed = listing::bounded(
+            namespaces,
+            concurrency,
+            |namespace| async move { self.repositories(&namespace, |_| {}).await },
+            progress,
+        )
+        .await;
+        let mut all = ManyRepositories {
+            repositories: Vec::new(),
+            problems: Vec::new(),
+        };
+        for (namespace, result) in listed {
+            match result {
+                Ok(repositories) => all.repositories.extend(repositories),
+                Err(e) => all.problems.push(NamespaceProblem {
+                    namespace,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        all
     }
 
     /// The notifications of a repository, or (DTR only: Quay keeps them per repository) of a

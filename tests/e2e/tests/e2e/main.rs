@@ -7,6 +7,7 @@ mod fleet;
 mod plumbing;
 mod receiver_move;
 mod repositories;
+mod rows;
 mod settings;
 mod window;
 mod workflows;

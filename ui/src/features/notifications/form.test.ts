@@ -14,6 +14,7 @@ import {
   methodUnavailable,
   isBuildEvent,
   routeLabel,
+  templateExample,
   templateProblem,
   validateNotification,
   type NotificationForm,
@@ -228,5 +229,27 @@ describe("what this Quay switched off", () => {
   it("claims nothing while the features are unknown", () => {
     expect(eventUnavailable(null, "quota_error")).toBeNull();
     expect(methodUnavailable(null, "email")).toBeNull();
+  });
+});
+
+describe("templateExample", () => {
+  it("gives every event a template the form accepts", () => {
+    for (const e of EVENTS) {
+      const example = templateExample(e.value);
+      expect(example, e.value).toMatch(/\$\{[a-z_.]+\}/);
+      expect(templateProblem(example), e.value).toBeNull();
+    }
+  });
+
+  it("matches the event instead of always talking about a push", () => {
+    expect(templateExample("repo_push")).toContain("${updated_tags}");
+    for (const b of ["build_queued", "build_start", "build_success", "build_failure", "build_cancelled"])
+      expect(templateExample(b), b).toContain("${build_name}");
+    expect(templateExample("build_failure")).toContain("${error_message}");
+    expect(templateExample("vulnerability_found")).toContain("${vulnerability.priority}");
+    expect(templateExample("repo_mirror_sync_failed")).toContain("${message}");
+    expect(templateExample("repo_image_expiry")).toContain("${expiring_in}");
+    expect(templateExample("quota_warning")).toContain("${usage_percent}");
+    expect(new Set(EVENTS.map((e) => templateExample(e.value))).size).toBe(EVENTS.length);
   });
 });

@@ -34,6 +34,10 @@ export const isBuildEvent = (kind: EventKind): boolean => BUILD_EVENTS.includes(
 
 export const eventLabel = (kind: string): string =>
   CATALOG.quayEvents.find((e) => e.value === kind)?.label ?? kind;
+/** A body template whose paths this event's payload carries (from the catalog), for the
+ *  template field's example (walkthrough #20). */
+export const templateExample = (kind: string): string =>
+  CATALOG.quayEvents.find((e) => e.value === kind)?.templateExample ?? "";
 export const methodLabel = (kind: string): string =>
   CATALOG.quayMethods.find((m) => m.value === kind)?.label ?? kind;
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Repository } from "../../lib/api";
-import { filterRepositories, fullName, progressText, sortRepositories } from "./filter";
+import {
+  acrossText,
+  byNamespace,
+  filterRepositories,
+  fullName,
+  progressText,
+  pushedText,
+  replaceNamespace,
+  sortRepositories,
+} from "./filter";
 
 const repo = (namespace: string, name: string, description = ""): Repository => ({
   namespace,
@@ -44,5 +53,44 @@ describe("sortRepositories", () => {
     const sorted = sortRepositories(items);
     expect(sorted.map(fullName)).toEqual(["acme/billing", "acme/web-frontend", "tools/builder"]);
     expect(items[0].name).toBe("web-frontend");
+  });
+});
+
+describe("pushedText", () => {
+  const date = (ms: number) => `<${ms}>`;
+  it("gives the time when there is one", () => {
+    expect(pushedText(1_700_000_000_000, true, date)).toBe("last modified <1700000000000>");
+  });
+  it("says never pushed where the registry tells push times (Quay)", () => {
+    expect(pushedText(null, true, date)).toBe("never pushed");
+  });
+  it("claims nothing where the registry does not tell (DTR)", () => {
+    expect(pushedText(null, false, date)).toBeNull();
+  });
+});
+
+describe("search across namespaces", () => {
+  const all = [repo("acme", "api"), repo("acme", "web"), repo("payments", "api"), repo("payments", "worker")];
+
+  it("finds a repository whatever its namespace", () => {
+    expect(filterRepositories(all, "pay").map(fullName)).toEqual(["payments/api", "payments/worker"]);
+    expect(filterRepositories(all, "api").map(fullName)).toEqual(["acme/api", "payments/api"]);
+  });
+
+  it("says how many match where", () => {
+    expect(acrossText(2, " pay ", 3)).toBe("2 repositories match “pay” in all 3 namespaces");
+    expect(acrossText(1, "pay", 1)).toBe("1 repository matches “pay” in the only namespace");
+    expect(acrossText(0, "zz", 2)).toBe("0 repositories match “zz” in all 2 namespaces");
+  });
+
+  it("groups by namespace for the palette", () => {
+    const groups = byNamespace(all);
+    expect([...groups.keys()]).toEqual(["acme", "payments"]);
+    expect(groups.get("payments")!.map((r) => r.name)).toEqual(["api", "worker"]);
+  });
+
+  it("takes one namespace's new list into the whole", () => {
+    const next = replaceNamespace(all, "acme", [repo("acme", "api"), repo("acme", "zeta")]);
+    expect(next.map(fullName)).toEqual(["acme/api", "acme/zeta", "payments/api", "payments/worker"]);
   });
 });

@@ -6,7 +6,12 @@ import { declaration } from "../../test/bindings";
 const typeBinding = declaration(registryBindings, "DtrWebhookType");
 import {
   HTTP_NEEDS_SKIP,
+  PAUSED_TEST_NOTE,
+  SKIP_TLS_LABEL,
   WEBHOOK_TYPES,
+  deliveryText,
+  otherLevelsHint,
+  typesAt,
   buildDraft,
   emptyWebhookForm,
   scopeKey,
@@ -46,6 +51,52 @@ describe("WEBHOOK_TYPES", () => {
   });
 });
 
+describe("typesAt", () => {
+  it("offers a repository only the types DTR accepts on a repository", () => {
+    const types = typesAt("repository").map((t) => t.value);
+    expect(types).toContain("TAG_PUSH");
+    expect(types).toContain("SCAN_COMPLETED");
+    expect(types).not.toContain("REPO_EVENT");
+    expect(types).not.toContain("SCANNER_UPDATE_COMPLETED");
+    for (const t of types) expect(validateWebhook(form({ type: t }), repoScope).type).toBeUndefined();
+  });
+
+  it("offers a namespace only its own types", () => {
+    expect(typesAt("namespace").map((t) => t.value)).toEqual(["REPO_EVENT"]);
+    expect(typesAt("global").map((t) => t.value)).toEqual(["SCANNER_UPDATE_COMPLETED"]);
+  });
+
+  it("splits the catalog without losing a type", () => {
+    const all = [...typesAt("repository"), ...typesAt("namespace"), ...typesAt("global")];
+    expect(all.map((t) => t.value).sort()).toEqual(WEBHOOK_TYPES.map((t) => t.value).sort());
+  });
+
+  it("says where the other levels' types are added", () => {
+    expect(otherLevelsHint("repository")).toContain("REPO_EVENT");
+    expect(otherLevelsHint("repository")).toContain("namespace's Webhooks view");
+    expect(otherLevelsHint("namespace")).toMatch(/from that repository/);
+  });
+});
+
+describe("deliveryText", () => {
+  const date = (s: string) => `<${s}>`;
+  it("names the last real delivery", () => {
+    expect(deliveryText("2026-01-02T03:04:05Z", false, date)).toBe("last event delivered <2026-01-02T03:04:05Z>");
+    expect(deliveryText("2026-01-02T03:04:05Z", true, date)).toBe("last event delivered <2026-01-02T03:04:05Z>");
+  });
+
+  it("never says 'never delivered' beside a test that arrived", () => {
+    expect(deliveryText(null, false, date)).toBe("no event delivered yet");
+    const afterTest = deliveryText(null, true, date);
+    expect(afterTest).not.toMatch(/never/);
+    expect(afterTest).toMatch(/does not count tests/);
+  });
+
+  it("tells a paused webhook's test from real events", () => {
+    expect(PAUSED_TEST_NOTE).toBe("Paused: real events are not sent; this test is.");
+  });
+});
+
 describe("emptyWebhookForm", () => {
   it("starts with a type that fits the scope", () => {
     expect(emptyWebhookForm(repoScope).type).toBe("TAG_PUSH");
@@ -57,6 +108,11 @@ describe("emptyWebhookForm", () => {
 describe("validateWebhook", () => {
   it("accepts an https endpoint", () => {
     expect(validateWebhook(form(), repoScope)).toEqual({});
+  });
+
+  it("names the checkbox by its words in the http:// error", () => {
+    expect(SKIP_TLS_LABEL).toBe("Allow http:// or untrusted certificates");
+    expect(HTTP_NEEDS_SKIP).toContain(`“${SKIP_TLS_LABEL}”`);
   });
 
   it("needs skip TLS verification for http://", () => {

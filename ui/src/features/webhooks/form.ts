@@ -20,11 +20,12 @@ export const WEBHOOK_TYPES = CATALOG.dtrWebhookTypes as {
   scope: ScopeKind;
 }[];
 
-export const SCOPE_GROUPS: { scope: ScopeKind; label: string }[] = [
-  { scope: "repository", label: "Repository events" },
-  { scope: "namespace", label: "Namespace events" },
-  { scope: "global", label: "Whole-DTR events" },
-];
+/**
+ * The types a webhook at `level` can take: a repository's form offers repository types only,
+ * a namespace's form namespace types only (DTR refuses the others there, walkthrough #33).
+ */
+export const typesAt = (level: ScopeKind): typeof WEBHOOK_TYPES =>
+  WEBHOOK_TYPES.filter((t) => t.scope === level);
 
 /** The scope a type belongs to; null for a name Wharf does not know. */
 export function scopeOf(type: string): ScopeKind | null {
@@ -88,8 +89,10 @@ export function tlsCertProblem(raw: string): string | null {
     : `The TLS certificate must be PEM text from ${PEM_BEGIN} to ${PEM_END}, or empty to use the trusted CAs of the DTR server.`;
 }
 
-export const HTTP_NEEDS_SKIP =
-  "DTR only delivers to an http:// endpoint when “Skip TLS verification” is on. Turn it on, or use an https:// endpoint.";
+/** The words of the form's checkbox that sets `skipTLSVerification`. */
+export const SKIP_TLS_LABEL = "Allow http:// or untrusted certificates";
+
+export const HTTP_NEEDS_SKIP = `DTR only delivers to an http:// endpoint when “${SKIP_TLS_LABEL}” is on. Turn it on, or use an https:// endpoint.`;
 
 function typeProblem(type: string, scope: WebhookScope): string | null {
   if (!type) return "Choose a webhook type.";
@@ -150,4 +153,29 @@ export function toggleUpdate(w: DtrWebhook): DtrWebhookUpdate {
     tlsCert: w.tlsCert ?? "",
     skipTLSVerification: skipOf(w),
   };
+}
+
+/**
+ * What the row says about deliveries. DTR's `lastSuccessfulAt` counts real events only (its
+ * test is not tied to a webhook), so after a test arrived the row says why it still has none
+ * instead of "never delivered" beside "✓ delivered" (walkthrough #31).
+ */
+export function deliveryText(
+  lastSuccessfulAt: string | null,
+  testArrived: boolean,
+  date: (rfc3339: string) => string,
+): string {
+  if (lastSuccessfulAt) return `last event delivered ${date(lastSuccessfulAt)}`;
+  return testArrived ? "no real event delivered yet (DTR does not count tests)" : "no event delivered yet";
+}
+
+/** Said under a paused webhook's test (walkthrough #32). */
+export const PAUSED_TEST_NOTE = "Paused: real events are not sent; this test is.";
+
+/** Where the other levels' types are added, under the type select. */
+export function otherLevelsHint(level: ScopeKind): string {
+  const named = (l: ScopeKind) => typesAt(l).map((t) => t.value).join(", ");
+  return level === "namespace"
+    ? "Events of one repository are added from that repository."
+    : `Namespace events (${named("namespace")}) are added from the namespace's Webhooks view.`;
 }

@@ -6,55 +6,68 @@ export const CATALOG: Catalog = {
   "quayEvents": [
     {
       "value": "repo_push",
-      "label": "Push to repository"
+      "label": "Push to repository",
+      "templateExample": "{\"text\": \"${repository} was pushed: ${updated_tags}\"}"
     },
     {
       "value": "build_queued",
-      "label": "Build queued"
+      "label": "Build queued",
+      "templateExample": "{\"text\": \"Build ${build_name} of ${repository} queued (${trigger_metadata.ref})\"}"
     },
     {
       "value": "build_start",
-      "label": "Build started"
+      "label": "Build started",
+      "templateExample": "{\"text\": \"Build ${build_name} of ${repository} started\"}"
     },
     {
       "value": "build_success",
-      "label": "Build succeeded"
+      "label": "Build succeeded",
+      "templateExample": "{\"text\": \"Build ${build_name} of ${repository} succeeded: ${docker_tags}\"}"
     },
     {
       "value": "build_failure",
-      "label": "Build failed"
+      "label": "Build failed",
+      "templateExample": "{\"text\": \"Build ${build_name} of ${repository} failed: ${error_message}\"}"
     },
     {
       "value": "build_cancelled",
-      "label": "Build cancelled"
+      "label": "Build cancelled",
+      "templateExample": "{\"text\": \"Build ${build_name} of ${repository} was cancelled\"}"
     },
     {
       "value": "vulnerability_found",
-      "label": "Vulnerability found"
+      "label": "Vulnerability found",
+      "templateExample": "{\"text\": \"${vulnerability.priority} ${vulnerability.id} in ${repository}\", \"tags\": \"${tags}\"}"
     },
     {
       "value": "repo_mirror_sync_started",
-      "label": "Mirror sync started"
+      "label": "Mirror sync started",
+      "templateExample": "{\"text\": \"Mirror sync of ${repository} started: ${message}\"}"
     },
     {
       "value": "repo_mirror_sync_success",
-      "label": "Mirror sync succeeded"
+      "label": "Mirror sync succeeded",
+      "templateExample": "{\"text\": \"Mirror sync of ${repository} succeeded: ${message}\"}"
     },
     {
       "value": "repo_mirror_sync_failed",
-      "label": "Mirror sync failed"
+      "label": "Mirror sync failed",
+      "templateExample": "{\"text\": \"Mirror sync of ${repository} failed: ${message}\"}"
     },
     {
       "value": "repo_image_expiry",
-      "label": "Image expiring soon"
+      "label": "Image expiring soon",
+      "templateExample": "{\"text\": \"Tags ${tags} of ${repository} expire in ${expiring_in}\"}"
     },
     {
       "value": "quota_warning",
-      "label": "Quota warning"
+      "label": "Quota warning",
+      "templateExample": "{\"text\": \"${namespace} uses ${usage_percent}% of its quota\"}"
     },
     {
       "value": "quota_error",
-      "label": "Quota exceeded"
+      "label": "Quota exceeded",
+      "templateExample": "{\"text\": \"${namespace} is over its quota (${usage_percent}%)\"}"
     }
   ],
   "quayMethods": [

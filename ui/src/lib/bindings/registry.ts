@@ -76,7 +76,7 @@ export type Catalog = {
 /**
  * Quay's repository events, in Quay's order.
  */
-quayEvents: Array<Choice<QuayEvent>>, 
+quayEvents: Array<QuayEventChoice>, 
 /**
  * Quay's delivery methods.
  */
@@ -528,6 +528,19 @@ lastSuccess: string | null, };
 export type FleetState = "ok" | "failing" | "disabled" | "inactive";
 
 /**
+ * The repositories of several namespaces, for a search across a whole connection.
+ */
+export type ManyRepositories = { 
+/**
+ * Every repository of the namespaces that answered, in the order of the namespaces.
+ */
+repositories: Array<Repository>, 
+/**
+ * The namespaces that could not be listed, with why; the others are still listed.
+ */
+problems: Array<NamespaceProblem>, };
+
+/**
  * A namespace the token can browse.
  */
 export type Namespace = { 
@@ -543,6 +556,19 @@ organization: boolean,
  * The user administers it (may manage its notifications or namespace webhooks).
  */
 isAdmin: boolean, };
+
+/**
+ * A namespace whose repositories could not be listed.
+ */
+export type NamespaceProblem = { 
+/**
+ * The namespace.
+ */
+namespace: string, 
+/**
+ * What went wrong.
+ */
+message: string, };
 
 /**
  * What a registry sends events through: a Quay repository notification or a DTR webhook.
@@ -655,6 +681,24 @@ kind: string, };
  * 500.
  */
 export type QuayEvent = "repo_push" | "build_queued" | "build_start" | "build_success" | "build_failure" | "build_cancelled" | "vulnerability_found" | "repo_mirror_sync_started" | "repo_mirror_sync_success" | "repo_mirror_sync_failed" | "repo_image_expiry" | "quota_warning" | "quota_error" | string;
+
+/**
+ * A Quay event with an example body template for it.
+ */
+export type QuayEventChoice = { 
+/**
+ * The event.
+ */
+value: QuayEvent, 
+/**
+ * The words shown.
+ */
+label: string, 
+/**
+ * A webhook body template whose `${…}` paths are keys this event's payload carries, shown
+ * as the template field's example.
+ */
+templateExample: string, };
 
 /**
  * The event of a new notification with its options (`eventConfig`).

@@ -70,7 +70,7 @@ pub enum DtrValidationError {
     #[error("The endpoint must be a full https:// or http:// URL, such as https://hooks.example.com/dtr: {0}.")]
     InvalidEndpoint(&'static str),
     /// `http://` without `skipTLSVerification`.
-    #[error("DTR only delivers to an http:// endpoint when \"Skip TLS verification\" is on. Turn it on, or use an https:// endpoint.")]
+    #[error("DTR only delivers to an http:// endpoint when \"Allow http:// or untrusted certificates\" is on. Turn it on, or use an https:// endpoint.")]
     HttpNeedsSkipTls,
     /// `tlsCert` is not PEM.
     #[error("The TLS certificate must be PEM text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, or empty to use the trusted CAs of the DTR server.")]

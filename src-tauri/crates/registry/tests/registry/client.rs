@@ -98,3 +98,50 @@ async fn dtr_answers_in_wharfs_types() {
         .unwrap()
         .is_empty());
 }
+
+/// A search across a connection lists every namespace's repositories, a few namespaces at a
+/// time with the count after each; a namespace that fails is named and the rest still come.
+#[tokio::test]
+async fn repositories_of_many_namespaces_come_together_and_a_failing_one_is_named() {
+    let fake = FakeQuay::start().await.unwrap();
+    fake.add_user("alice");
+    fake.add_token("q-token", "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    fake.add_org("beta", &["alice"], &[]);
+    fake.add_repo("acme", "web", true);
+    fake.add_repo("acme", "api", false);
+    fake.add_repo("beta", "payments", false);
+    let client = Client::new(
+        &connection(ConnectionKind::Quay, fake.base_url(), None),
+        "q-token",
+    )
+    .unwrap();
+    let names = || vec!["acme".to_owned(), "beta".to_owned()];
+
+    let mut done = Vec::new();
+    let all = client
+        .repositories_of(names(), 2, |p| done.push(p.done))
+        .await;
+    let mut found: Vec<String> = all
+        .repositories
+        .iter()
+        .map(|r| format!("{}/{}", r.namespace, r.name))
+        .collect();
+    found.sort();
+    assert_eq!(found, ["acme/api", "acme/web", "beta/payments"]);
+    assert!(all.problems.is_empty(), "{:?}", all.problems);
+    assert_eq!(done, [1, 2]);
+
+    // One at a time, the first namespace's listing gets a 403.
+    fake.inject(fakes::Fault::Status { status: 403 }, 1);
+    let partial = client.repositories_of(names(), 1, |_| {}).await;
+    assert_eq!(partial.problems.len(), 1, "{:?}", partial.problems);
+    assert_eq!(partial.problems[0].namespace, "acme");
+    assert!(!partial.problems[0].message.is_empty());
+    let rest: Vec<&str> = partial
+        .repositories
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(rest, ["payments"]);
+}

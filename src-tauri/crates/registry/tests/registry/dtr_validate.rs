@@ -308,7 +308,7 @@ fn http_endpoints_need_skip_tls_verification() {
     assert_eq!(e, E::HttpNeedsSkipTls);
     assert_eq!(
         msg(e),
-        "DTR only delivers to an http:// endpoint when \"Skip TLS verification\" is on. Turn it on, or use an https:// endpoint."
+        "DTR only delivers to an http:// endpoint when \"Allow http:// or untrusted certificates\" is on. Turn it on, or use an https:// endpoint."
     );
     d.skip_tls_verification = true;
     assert!(validate_create(&d, false).is_ok());

@@ -651,3 +651,67 @@ async fn a_create_in_a_missing_repository_says_so_instead_of_blaming_the_event()
         .to_string()
         .contains("event or method this Quay version"));
 }
+
+/// The body template example the form shows for each event (from the catalog) fills from what
+/// that event's delivery carries: Quay's test delivery of it, through the fake's template engine,
+/// leaves no path missing (`(none)`).
+#[tokio::test]
+async fn every_events_template_example_fills_from_its_test_delivery() {
+    let fake = fake_quay().await;
+    let quay = client(&fake, TOKEN);
+    let bodies: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+    let seen = bodies.clone();
+    let router = Router::new().route(
+        "/hooks/{event}",
+        axum::routing::post(
+            move |axum::extract::Path(event): axum::extract::Path<String>,
+                  body: axum::Json<serde_json::Value>| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().push((event, body.0));
+                    StatusCode::OK
+                }
+            },
+        ),
+    );
+    // Quay refuses 127.0.0.1 as a webhook host; 127.0.0.2 is loopback too.
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let receiver = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let events = registry::catalog::catalog().quay_events;
+    for choice in &events {
+        let event = choice.value.as_str();
+        let spec: QuayEventSpec =
+            serde_json::from_value(json!({"kind": event, "days": 7, "level": "Unknown"})).unwrap();
+        let draft = QuayNotificationDraft {
+            title: event.into(),
+            event: spec,
+            method: QuayMethodSpec::Webhook {
+                url: format!("{receiver}/hooks/{event}"),
+                template: choice.template_example.clone(),
+            },
+        };
+        let created = quay.create_notification(&web(), &draft).await.unwrap();
+        quay.test_notification(&web(), &created.uuid).await.unwrap();
+    }
+    fake.wait_for_deliveries().await;
+
+    let bodies = bodies.lock().unwrap().clone();
+    for choice in &events {
+        let event = choice.value.as_str();
+        let (_, body) = bodies
+            .iter()
+            .find(|(e, _)| e == event)
+            .unwrap_or_else(|| panic!("no test delivery of {event}: {bodies:?}"));
+        let text = body["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{event}: {body}"));
+        assert!(!text.contains("(none)"), "{event}: {text}");
+        assert!(!text.contains("${"), "{event}: {text}");
+        assert!(
+            body.as_object().unwrap().values().all(|v| !v.is_null()),
+            "{event}: {body}"
+        );
+    }
+}
