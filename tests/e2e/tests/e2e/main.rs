@@ -3,6 +3,7 @@
 //! session and runs them one at a time.
 
 mod fleet;
+mod inbox;
 mod plumbing;
 mod repositories;
 mod window;
