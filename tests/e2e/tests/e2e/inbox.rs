@@ -257,3 +257,86 @@ fn dunstctl(args: &[&str]) -> String {
     assert!(out.status.success(), "dunstctl {args:?}: {out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
+async fn the_detail_keeps_its_close_button_and_the_list_readable_and_replays_are_coloured() {
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    nav(&session, "inbox").await;
+    let base = session
+        .wait_text("#inbox-base-url", WAIT, |t| t.starts_with("http://"))
+        .await;
+    // A mistyped receiver URL leaves a trace: counted and shown, never stored.
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/some/random/path"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    let marker = format!("detail{}", std::process::id());
+    let ok_route = e2e::mint_route(&session, "detail ok", 200).await;
+    let failing_route = e2e::mint_route(&session, "detail failing", 500).await;
+    post(&ok_route, &format!("{marker}/api")).await;
+    // The status is re-read as deliveries arrive.
+    session
+        .wait_text("[data-testid=inbox-outside-hooks]", WAIT, |t| {
+            t.contains("POST /some/random/path")
+        })
+        .await;
+
+    fill(&session, "inbox-filter-repository", &marker).await;
+    let row = session
+        .find_containing("[data-testid=inbox-row]", &marker, WAIT)
+        .await;
+    session.click(&row).await;
+    session
+        .wait_text("[data-testid=inbox-detail]", WAIT, |t| {
+            t.contains("Headers")
+        })
+        .await;
+    // Beside the panel every row's event is shown whole, and the panel scrolled to its end
+    // still shows its close button.
+    let layout = session
+        .execute(
+            "const cells = Array.from(document.querySelectorAll('#inbox-list [data-testid=inbox-row] > span:nth-child(4)')).filter(c => c.offsetParent);\
+             const clipped = cells.filter(c => c.scrollWidth > c.clientWidth).map(c => c.textContent);\
+             const panel = document.querySelector('[data-testid=inbox-detail]');\
+             panel.scrollTop = panel.scrollHeight;\
+             const p = panel.getBoundingClientRect();\
+             const x = document.querySelector('[data-testid=inbox-detail-close]').getBoundingClientRect();\
+             return {cells: cells.length, clipped, scrolled: panel.scrollTop > 0, closeInside: x.top >= p.top && x.bottom <= p.bottom};",
+            vec![],
+        )
+        .await;
+    assert!(layout["cells"].as_u64().unwrap() >= 1, "{layout}");
+    assert_eq!(layout["clipped"], serde_json::json!([]), "{layout}");
+    assert_eq!(layout["scrolled"], serde_json::json!(true), "{layout}");
+    assert_eq!(layout["closeInside"], serde_json::json!(true), "{layout}");
+
+    // A 2xx answer reads as success, anything else as failure; the target is suggested later.
+    fill(&session, "inbox-replay-url", &ok_route).await;
+    click(&session, "inbox-replay").await;
+    let ok = session
+        .find("[data-testid=inbox-replay-result][data-ok=true]", WAIT)
+        .await;
+    assert!(session.text(&ok).await.starts_with("→ 200"));
+    fill(&session, "inbox-replay-url", &failing_route).await;
+    click(&session, "inbox-replay").await;
+    let failed = session
+        .find("[data-testid=inbox-replay-result][data-ok=false]", WAIT)
+        .await;
+    assert!(session.text(&failed).await.starts_with("→ 500"));
+    let suggested = session
+        .execute(
+            "return Array.from(document.querySelectorAll('#inbox-replay-targets option')).map(o => o.value);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        suggested,
+        serde_json::json!([failing_route, ok_route]),
+        "newest first"
+    );
+    session.quit().await;
+}
