@@ -8,9 +8,12 @@ use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use inbox::store::DeliverySummary;
+use inbox::toast::ToastOpens;
 use inbox::Inbox;
+use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{Manager, Runtime};
+use ts_rs::TS;
 
 /// Managed state: the webview's live feed; replaced on every subscribe (a reload drops the old
 /// one).
@@ -37,6 +40,54 @@ impl LiveFeed {
                 tracing::warn!(error = %e, "could not forward a delivery to the UI");
             }
         }
+    }
+}
+
+/// What the webview is asked to show because a toast was clicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "shell.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct OpenRequest {
+    /// The delivery to open in the Inbox; `null` opens the Inbox itself.
+    #[ts(type = "number | null")]
+    pub delivery: Option<i64>,
+}
+
+/// Managed state: where clicked toasts are announced to the webview (replaced on every
+/// subscribe, like [`LiveFeed`]).
+#[derive(Default)]
+pub struct OpenRequests {
+    channel: Mutex<Option<Channel<OpenRequest>>>,
+}
+
+impl OpenRequests {
+    /// Sends open requests to `channel` from now on.
+    pub fn subscribe(&self, channel: Channel<OpenRequest>) {
+        *self.channel.lock().expect("open requests lock") = Some(channel);
+    }
+}
+
+/// A toast was clicked: brings the window forward and asks the webview to open what the toast
+/// was about.
+pub fn open_from_toast<R: Runtime>(app: &tauri::AppHandle<R>, opens: ToastOpens) {
+    if let Some(window) = app.get_webview_window("main") {
+        // Each may fail on a platform without the notion; the request is sent all the same.
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    let request = OpenRequest {
+        delivery: match opens {
+            ToastOpens::Delivery(id) => Some(id),
+            ToastOpens::Inbox => None,
+        },
+    };
+    let requests = app.state::<OpenRequests>();
+    let channel = requests.channel.lock().expect("open requests lock");
+    match channel.as_ref().map(|c| c.send(request)) {
+        Some(Ok(())) => {}
+        Some(Err(e)) => tracing::warn!(error = %e, "could not ask the UI to open a delivery"),
+        None => tracing::warn!("a toast was clicked before the UI listened"),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod export_file;
 pub mod headless;
 pub mod notifications_cli;
 pub mod route_cli;
@@ -23,12 +24,18 @@ pub use commands::COMMANDS;
 /// The application with all state and commands, on any runtime (the real one or the mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        // For the Save dialog Rust opens; the webview's capability grants none of its commands.
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let paths = state::AppPaths::for_user(None)?;
             paths.create()?;
             tracing::info!(data = %paths.data_dir.display(), config = %paths.config_dir.display(), "Wharf starting");
             let settings = state::SettingsState::load(&paths.config_dir);
-            let toaster: Arc<dyn Toaster> = Arc::new(DesktopToaster::new("Wharf"));
+            let clicked = app.handle().clone();
+            let toaster: Arc<dyn Toaster> = Arc::new(
+                DesktopToaster::new("Wharf")
+                    .on_click(Arc::new(move |opens| events::open_from_toast(&clicked, opens))),
+            );
             let inbox = tauri::async_runtime::block_on(Inbox::start(
                 &paths.database(),
                 settings.current().inbox_config(),
@@ -37,6 +44,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             events::forward_deliveries(app.handle(), &inbox);
             app.manage(inbox);
             app.manage(events::LiveFeed::default());
+            app.manage(events::OpenRequests::default());
+            app.manage(commands::inbox::LastExport::default());
             app.manage(commands::fleet::RunningScan::default());
             app.manage(commands::fleet::FleetWatch::default());
             app.manage(commands::quay::FeatureCache::default());

@@ -32,7 +32,7 @@ if [[ "${1:-}" == "--inner" ]]; then
 fi
 
 missing=()
-for tool in Xvfb dbus-run-session dunst dunstctl gnome-keyring-daemon secret-tool tauri-driver WebKitWebDriver curl; do
+for tool in Xvfb dbus-run-session dunst dunstctl gnome-keyring-daemon secret-tool tauri-driver WebKitWebDriver curl xdotool; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 APP=${WHARF_APP:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/wharf}
@@ -49,6 +49,10 @@ chmod 700 "$WORK/run"
 # A private home for the app's data, config and keyring, so the run leaves no trace elsewhere.
 export XDG_RUNTIME_DIR=$WORK/run XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache
 export WHARF_APP=$APP WHARF_E2E_WORK=$WORK
+# The download folder the export's Save dialog opens in, as a desktop names it (user-dirs.dirs).
+mkdir -p "$WORK/downloads"
+printf 'XDG_DOWNLOAD_DIR="%s"\n' "$WORK/downloads" >"$WORK/config/user-dirs.dirs"
+export WHARF_E2E_DOWNLOADS=$WORK/downloads
 # The app's receiver picks a free port, so parallel runs and a running Wharf do not collide.
 export WHARF_RECEIVER_PORT=${WHARF_RECEIVER_PORT:-0}
 # The fakes, like Quay, refuse webhook URLs on 127.0.0.1 and localhost; 127.0.0.2 is loopback too,

@@ -105,7 +105,11 @@ pub fn watch_in_background<R: Runtime>(app: &AppHandle<R>) {
                 "background fleet scan"
             );
             if let Some((title, body)) = toast {
-                if let Err(e) = app.state::<FleetToaster>().0.show(&Toast { title, body }) {
+                if let Err(e) = app.state::<FleetToaster>().0.show(&Toast {
+                    title,
+                    body,
+                    opens: None,
+                }) {
                     tracing::warn!(error = %e, "fleet toast not shown");
                 }
             }

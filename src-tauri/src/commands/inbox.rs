@@ -5,12 +5,17 @@ use inbox::replay::ReplayOutcome;
 use inbox::route_url::{MintedRoute, RouteCheck};
 use inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
 use inbox::{Inbox, ReceiverStatus};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_dialog::DialogExt;
+use ts_rs::TS;
 
-use crate::error::CommandResult;
-use crate::events::LiveFeed;
-use crate::state::AppPaths;
+use crate::error::{CommandError, CommandResult, ErrorKind};
+use crate::events::{LiveFeed, OpenRequest, OpenRequests};
 
 pub async fn inbox_status(app: &AppHandle<impl Runtime>) -> CommandResult<ReceiverStatus> {
     Ok(app.state::<Inbox>().status())
@@ -29,16 +34,130 @@ pub async fn inbox_get(app: &AppHandle<impl Runtime>, id: i64) -> CommandResult<
     Ok(app.state::<Inbox>().detail(id).await?)
 }
 
-/// Writes the deliveries matching `query` (oldest first) to a file in the user's Downloads
-/// folder and returns its path. Credentials in headers and queries are redacted.
-pub async fn inbox_export(
-    app: &AppHandle<impl Runtime>,
+/// How many deliveries match `query`'s filters: what an export of them would write.
+pub async fn inbox_count(app: &AppHandle<impl Runtime>, query: Query) -> CommandResult<u64> {
+    Ok(app.state::<Inbox>().count(query).await?)
+}
+
+/// Managed state: the file the last export wrote, which "Show in folder" reveals (the webview
+/// never names a path to open).
+#[derive(Default)]
+pub struct LastExport(Mutex<Option<PathBuf>>);
+
+/// Asks where to save the deliveries matching `query` (oldest first) with the system's Save
+/// dialog, opened in the Downloads folder with a dated name, then writes them there.
+/// Credentials in headers and queries are redacted. `None` when the dialog was cancelled.
+pub async fn inbox_export<R: Runtime>(
+    app: &AppHandle<R>,
     query: Query,
     format: ExportFormat,
-) -> CommandResult<String> {
-    let dir = dirs::download_dir().unwrap_or_else(|| app.state::<AppPaths>().data_dir.clone());
-    let file = app.state::<Inbox>().export_to(dir, query, format).await?;
-    Ok(file.display().to_string())
+) -> CommandResult<Option<SavedExport>> {
+    let Some(file) = ask_where_to_save(app, format).await? else {
+        return Ok(None);
+    };
+    let count = app
+        .state::<Inbox>()
+        .export_file(file.clone(), query, format)
+        .await?;
+    *lock(&app.state::<LastExport>().0) = Some(file.clone());
+    Ok(Some(SavedExport {
+        path: file.display().to_string(),
+        count,
+    }))
+}
+
+/// An export written to disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "shell.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct SavedExport {
+    /// The file, as the user chose it.
+    pub path: String,
+    /// How many deliveries it holds.
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+/// The file the user picks in the Save dialog, or `None` when they cancel it.
+async fn ask_where_to_save<R: Runtime>(
+    app: &AppHandle<R>,
+    format: ExportFormat,
+) -> CommandResult<Option<PathBuf>> {
+    let (kind, extension) = match format {
+        ExportFormat::Jsonl => ("JSON lines", format.extension()),
+        ExportFormat::Har => ("HAR (HTTP archive)", format.extension()),
+    };
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Export deliveries")
+        .add_filter(kind, &[extension])
+        .set_can_create_directories(true);
+    if let Some(dir) = crate::export_file::default_dir() {
+        let name = crate::export_file::suggested_name(&dir, format);
+        dialog = dialog.set_directory(dir).set_file_name(name);
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&window);
+    }
+    let (chosen, answer) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |file| {
+        let _ = chosen.send(file);
+    });
+    match answer.await.ok().flatten() {
+        None => Ok(None),
+        Some(file) => file.into_path().map(Some).map_err(|e| {
+            CommandError::storage(format!("The chosen file cannot be written to: {e}"))
+        }),
+    }
+}
+
+/// Shows the last exported file in the desktop's file manager (or opens its folder when no
+/// file manager can point at a file).
+pub async fn inbox_reveal_export(app: &AppHandle<impl Runtime>) -> CommandResult<()> {
+    let file = lock(&app.state::<LastExport>().0)
+        .clone()
+        .ok_or_else(|| CommandError::new(ErrorKind::NotFound, "Nothing was exported yet."))?;
+    tokio::task::spawn_blocking(move || reveal(&file))
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::Internal, e.to_string()))?
+}
+
+fn reveal(file: &Path) -> CommandResult<()> {
+    let revealed = tauri_plugin_opener::reveal_item_in_dir(file);
+    let Err(reveal_error) = revealed else {
+        return Ok(());
+    };
+    let folder = file.parent().unwrap_or(file);
+    tauri_plugin_opener::open_path(folder, None::<&str>).map_err(|open_error| {
+        tracing::warn!(%reveal_error, %open_error, "cannot show an export");
+        CommandError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "No file manager could show {}: {open_error}",
+                folder.display()
+            ),
+        )
+    })
+}
+
+/// Every route of the inbox, oldest first (the Inbox filters by them).
+pub async fn inbox_routes(app: &AppHandle<impl Runtime>) -> CommandResult<Vec<HookRoute>> {
+    Ok(app.state::<Inbox>().routes()?)
+}
+
+/// Starts (or replaces) the webview's feed of clicked toasts: each asks to open a delivery (or
+/// the Inbox).
+pub async fn inbox_open_requests(
+    app: &AppHandle<impl Runtime>,
+    on_open: Channel<OpenRequest>,
+) -> CommandResult<()> {
+    app.state::<OpenRequests>().subscribe(on_open);
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Sends a stored delivery again to `url`.

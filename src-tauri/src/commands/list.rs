@@ -12,13 +12,17 @@ macro_rules! for_each_command {
             inbox::inbox_status() -> ReceiverStatus;
             inbox::inbox_list(query: Query) -> Vec<DeliverySummary>;
             inbox::inbox_get(id: i64) -> DeliveryDetail;
-            inbox::inbox_export(query: Query, format: ExportFormat) -> String;
+            inbox::inbox_count(query: Query) -> u64;
+            inbox::inbox_export(query: Query, format: ExportFormat) -> Option<SavedExport>;
+            inbox::inbox_reveal_export() -> ();
             inbox::inbox_replay(id: i64, url: String, keep_credentials: bool) -> ReplayOutcome;
             inbox::inbox_clear() -> u64;
             inbox::inbox_subscribe(| on_deliveries: Vec<DeliverySummary>) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
             inbox::inbox_route_respond(token: String, response: RouteResponse) -> HookRoute;
             inbox::inbox_route_check(urls: Vec<String>) -> Vec<RouteCheck>;
+            inbox::inbox_routes() -> Vec<HookRoute>;
+            inbox::inbox_open_requests(| on_open: OpenRequest) -> ();
 
             settings::settings_get() -> CurrentSettings;
             settings::settings_save(next: Settings) -> CurrentSettings;

@@ -18,6 +18,7 @@ mod typescript;
 
 // The types the declarations name.
 use {
+    crate::events::OpenRequest,
     ::inbox::export::{DeliveryDetail, ExportFormat},
     ::inbox::replay::ReplayOutcome,
     ::inbox::route_url::{MintedRoute, RouteCheck},
@@ -42,6 +43,7 @@ use {
     ::registry::saved::{ConnectionInput, ConnectionsOverview},
     app::AppInfo,
     fleet::ExportedSet,
+    inbox::SavedExport,
     settings::CurrentSettings,
     uuid::Uuid,
 };

@@ -73,6 +73,8 @@ import type {
   ErrorKind,
   CurrentSettings,
   ExportedSet,
+  OpenRequest,
+  SavedExport,
 } from "./bindings/shell";
 
 export type {
@@ -85,6 +87,8 @@ export type {
   Change,
   EditOutcome,
   ExportedSet,
+  OpenRequest,
+  SavedExport,
   FleetProblem,
   FleetRow,
   FleetState,
@@ -220,8 +224,19 @@ export const api = {
     }),
   /** Everything stored for one delivery, with a redacted `curl` command. */
   inboxGet: (id: number) => call("inbox_get", { id }),
-  /** Writes the deliveries matching `query` to a file (Downloads) and returns its path. */
+  /** How many deliveries match `query`'s filters (what an export would write). */
+  inboxCount: (query: Query) => call("inbox_count", { query }),
+  /** Asks where to save with the system's Save dialog (Rust opens it, in Downloads), then
+   *  writes the deliveries matching `query` there; null when the dialog was cancelled. */
   inboxExport: (query: Query, format: ExportFormat) => call("inbox_export", { query, format }),
+  /** Shows the last exported file in the desktop's file manager. */
+  inboxRevealExport: () => call("inbox_reveal_export"),
+  /** Every route of the inbox, oldest first. */
+  inboxRoutes: () => call("inbox_routes"),
+  /** Calls `onOpen` whenever a desktop toast is clicked, with the delivery it was about (null:
+   *  the Inbox itself). Re-subscribing replaces the previous listener. */
+  inboxOpenRequests: (onOpen: (r: OpenRequest) => void) =>
+    call("inbox_open_requests", { onOpen: channel(onOpen) }),
   /** Sends a stored delivery again to `url`; the sender's credential headers only when
    *  `keepCredentials`. */
   inboxReplay: (id: number, url: string, keepCredentials: boolean) =>

@@ -59,6 +59,9 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// hyper's limit on header fields per request (its default, stated here because the receiver
 /// relies on it): a request with more is answered 431 and recorded as rejected.
 pub const MAX_HEADERS: usize = 100;
+/// How much of a request line outside `/hooks/` is kept to show.
+pub const SHOWN_PATH: usize = 200;
+
 /// Per-route response delays are capped here so one route cannot hold connections forever.
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
 /// Connections the kernel may queue before they are accepted (capped by `net.core.somaxconn`).
@@ -130,6 +133,9 @@ pub struct Outlets {
     unknown_routes: Arc<AtomicU64>,
     refused_low_disk: Arc<AtomicU64>,
     rate_limited: Arc<AtomicU64>,
+    outside_hooks: Arc<AtomicU64>,
+    /// The method and path of the latest request outside `/hooks/`, in memory only.
+    last_outside_hooks: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Outlets {
@@ -141,7 +147,30 @@ impl Outlets {
             unknown_routes: Arc::new(AtomicU64::new(0)),
             refused_low_disk: Arc::new(AtomicU64::new(0)),
             rate_limited: Arc::new(AtomicU64::new(0)),
+            outside_hooks: Arc::new(AtomicU64::new(0)),
+            last_outside_hooks: Arc::default(),
         }
+    }
+
+    /// Requests so far to paths outside `/hooks/` (answered 404, never read or stored).
+    pub fn outside_hooks(&self) -> u64 {
+        self.outside_hooks.load(Ordering::Relaxed)
+    }
+
+    /// The method and path of the latest request outside `/hooks/` (a mistyped URL shows up
+    /// here), cut to [`SHOWN_PATH`] characters.
+    pub fn last_outside_hooks(&self) -> Option<String> {
+        crate::store::lock(&self.last_outside_hooks).clone()
+    }
+
+    fn count_outside_hooks(&self, method: &str, path: &str) {
+        self.outside_hooks.fetch_add(1, Ordering::Relaxed);
+        let line: String = format!("{method} {path}")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(SHOWN_PATH)
+            .collect();
+        *crate::store::lock(&self.last_outside_hooks) = Some(line);
     }
 
     /// Requests refused so far because their sender went over the rate limit.
@@ -624,7 +653,14 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
             (Some(token), route)
         }
         Target::Other if state.config.catch_all => (None, None),
-        Target::Other => return StatusCode::NOT_FOUND.into_response(),
+        Target::Other => {
+            // Counted so a mistyped URL leaves a trace, but never read or stored: anyone who
+            // can reach the receiver can send these.
+            state
+                .events
+                .count_outside_hooks(parts.method.as_str(), &path);
+            return StatusCode::NOT_FOUND.into_response();
+        }
     };
     if state.disk.is_low(&state.store, state.config.min_free_bytes) {
         state

@@ -76,6 +76,12 @@ pub struct ReceiverStatus {
     /// Requests refused (429) because their sender went over the per-address rate limit.
     #[ts(type = "number")]
     pub rate_limited: u64,
+    /// Requests to paths outside `/hooks/`, answered 404 without being read or stored (a
+    /// mistyped receiver URL).
+    #[ts(type = "number")]
+    pub outside_hooks: u64,
+    /// The method and path of the latest of those, kept in memory only.
+    pub last_outside_hooks: Option<String>,
 }
 
 /// What an inbox operation can fail with.
@@ -272,6 +278,8 @@ impl Inbox {
             unknown_route_requests: self.feed.unknown_routes(),
             refused_low_disk: self.feed.refused_low_disk(),
             rate_limited: self.feed.rate_limited(),
+            outside_hooks: self.feed.outside_hooks(),
+            last_outside_hooks: self.feed.last_outside_hooks(),
             ..lock(&self.status).clone()
         }
     }
@@ -343,30 +351,43 @@ impl Inbox {
         .await
     }
 
-    /// Writes every delivery matching `query` (oldest first) to a new file in `dir` and
-    /// returns its path. Credentials in headers and queries are redacted.
-    pub async fn export_to(
+    /// How many deliveries match `query`'s filters (what an export of it would write).
+    pub async fn count(&self, query: Query) -> Result<u64, InboxError> {
+        self.with_store(move |store| Ok(store.count_matching(&query)?))
+            .await
+    }
+
+    /// Writes every delivery matching `query` (oldest first) to `file`, replacing it, and
+    /// returns how many were written. Credentials in headers and queries are redacted. The
+    /// content goes to a hidden file beside it first, so a failed export leaves no half file.
+    pub async fn export_file(
         &self,
-        dir: PathBuf,
+        file: PathBuf,
         query: Query,
         format: ExportFormat,
-    ) -> Result<PathBuf, InboxError> {
+    ) -> Result<u64, InboxError> {
         let base = self.public_base_url().unwrap_or_default();
         self.with_store(move |store| {
             let deliveries = export::collect(store, &query)?;
             let content = format.render(&deliveries, &base);
-            let file = dir.join(format!(
-                "wharf-inbox-{}.{}",
-                crate::store::now_ms(),
-                format.extension()
-            ));
-            std::fs::create_dir_all(&dir)
-                .and_then(|()| crate::private::write(&file, content.as_bytes()))
-                .map_err(|e| InboxError::Io {
-                    path: file.display().to_string(),
-                    error: e.to_string(),
-                })?;
-            Ok(file)
+            let io_error = |e: std::io::Error| InboxError::Io {
+                path: file.display().to_string(),
+                error: e.to_string(),
+            };
+            let name = file
+                .file_name()
+                .ok_or_else(|| io_error(std::io::ErrorKind::InvalidInput.into()))?;
+            let mut partial = std::ffi::OsString::from(".");
+            partial.push(name);
+            partial.push(".partial");
+            let partial = file.with_file_name(partial);
+            let written = crate::private::write(&partial, content.as_bytes())
+                .and_then(|()| std::fs::rename(&partial, &file));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&partial);
+                return Err(io_error(e));
+            }
+            Ok(deliveries.len() as u64)
         })
         .await
     }

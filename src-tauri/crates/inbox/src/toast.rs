@@ -1,6 +1,7 @@
 //! Desktop notifications ("toasts") behind a small trait, so the inbox can raise them through the
 //! OS notification daemon in the app and through a recorder in tests.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One notification to show.
@@ -10,7 +11,25 @@ pub struct Toast {
     pub title: String,
     /// The text under it.
     pub body: String,
+    /// What clicking it opens in the app; `None` when it opens nothing.
+    pub opens: Option<ToastOpens>,
 }
+
+/// What a clicked toast opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastOpens {
+    /// The delivery with this id, in the Inbox.
+    Delivery(i64),
+    /// The Inbox (a toast summing up several deliveries).
+    Inbox,
+}
+
+/// Called with what a clicked toast opens, on a thread of its own.
+pub type OnClick = Arc<dyn Fn(ToastOpens) + Send + Sync>;
+
+/// Toasts waiting for a click at once; a toast shown beyond this has no click action (each
+/// waits on its own thread until the daemon closes it).
+pub const MAX_WAITING_FOR_CLICK: usize = 32;
 
 /// Why a toast could not be shown (no notification daemon, no session bus, ...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,9 +43,20 @@ pub trait Toaster: Send + Sync {
 }
 
 /// Toasts through the OS: org.freedesktop.Notifications on Linux (dunst, GNOME, KDE...).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DesktopToaster {
     app_name: String,
+    on_click: Option<OnClick>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for DesktopToaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DesktopToaster")
+            .field("app_name", &self.app_name)
+            .field("clickable", &self.on_click.is_some())
+            .finish()
+    }
 }
 
 impl DesktopToaster {
@@ -34,26 +64,81 @@ impl DesktopToaster {
     pub fn new(app_name: impl Into<String>) -> Self {
         Self {
             app_name: app_name.into(),
+            on_click: None,
+            waiting: Arc::default(),
         }
+    }
+
+    /// Calls `on_click` when a toast that opens something is clicked (the daemon's "default"
+    /// action: a click on GNOME and KDE, `dunstctl action` or a configured click on dunst).
+    pub fn on_click(mut self, on_click: OnClick) -> Self {
+        self.on_click = Some(on_click);
+        self
+    }
+
+    /// Takes a waiting slot for a click on a toast; `None` when all are taken.
+    fn waiting_slot(&self) -> Option<WaitingSlot> {
+        let taken = self.waiting.fetch_add(1, Ordering::SeqCst);
+        if taken >= MAX_WAITING_FOR_CLICK {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(WaitingSlot(self.waiting.clone()))
+    }
+}
+
+/// One toast waiting for a click; gives its place back when dropped.
+struct WaitingSlot(Arc<AtomicUsize>);
+
+impl Drop for WaitingSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl Toaster for DesktopToaster {
     fn show(&self, toast: &Toast) -> Result<u32, ToastError> {
-        let handle = notify_rust::Notification::new()
+        let mut notification = notify_rust::Notification::new();
+        notification
             .appname(&self.app_name)
             .summary(&markup_escaped(&toast.title))
-            .body(&markup_escaped(&toast.body))
-            .show()
-            .map_err(|e| ToastError(e.to_string()))?;
-        #[cfg(all(unix, not(target_os = "macos")))]
-        let id = handle.id();
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
-        let id = {
-            let _ = handle;
-            0
+            .body(&markup_escaped(&toast.body));
+        let click = match (toast.opens, &self.on_click) {
+            (Some(opens), Some(on_click)) => self
+                .waiting_slot()
+                .map(|slot| (opens, on_click.clone(), slot)),
+            _ => None,
         };
-        Ok(id)
+        if click.is_some() {
+            notification.action("default", "Open in Wharf");
+        }
+        let handle = notification.show().map_err(|e| ToastError(e.to_string()))?;
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            let id = handle.id();
+            if let Some((opens, on_click, slot)) = click {
+                // Blocks until the toast is clicked or closed (dunst closes it after a timeout).
+                let waited = std::thread::Builder::new()
+                    .name("toast-click".into())
+                    .spawn(move || {
+                        let _slot = slot;
+                        handle.wait_for_action(|action| {
+                            if action == "default" {
+                                on_click(opens);
+                            }
+                        });
+                    });
+                if let Err(e) = waited {
+                    tracing::warn!(error = %e, "cannot wait for a click on the toast");
+                }
+            }
+            Ok(id)
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        {
+            let _ = (handle, click);
+            Ok(0)
+        }
     }
 }
 

@@ -37,7 +37,7 @@ use registry::quay::QuayEvent;
 
 use crate::recognize::{Alert, EventKind, Source};
 use crate::store::DeliverySummary;
-use crate::toast::{Toast, ToastError, Toaster};
+use crate::toast::{Toast, ToastError, ToastOpens, Toaster};
 
 /// A toast title never exceeds this many characters.
 pub const MAX_TITLE: usize = 80;
@@ -244,6 +244,7 @@ pub fn toast_for(d: &DeliverySummary) -> Toast {
     Toast {
         title: cap(&title, MAX_TITLE),
         body: cap(&body, MAX_BODY),
+        opens: Some(ToastOpens::Delivery(d.id)),
     }
 }
 
@@ -311,6 +312,7 @@ impl Held {
         Some(Toast {
             title: cap(&title, MAX_TITLE),
             body: cap(&body, MAX_BODY),
+            opens: Some(ToastOpens::Inbox),
         })
     }
 

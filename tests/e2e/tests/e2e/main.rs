@@ -4,6 +4,7 @@
 
 mod email;
 mod fleet;
+mod inbox;
 mod plumbing;
 mod receiver_move;
 mod repositories;

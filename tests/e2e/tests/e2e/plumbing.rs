@@ -25,6 +25,7 @@ fn a_toast_reaches_the_notification_daemon() {
         .show(&Toast {
             title: marker.clone(),
             body: "toast plumbing works".into(),
+            opens: None,
         })
         .expect("dunst accepted the notification");
     assert!(id > 0);

@@ -304,6 +304,20 @@ async fn quay_build_failure_notification_sent_to_wharf_arrives_and_is_deleted() 
         "dunst got a toast for the delivery"
     );
 
+    // The Test result opens its delivery in the Inbox.
+    click_in(&session, &row, "delivery-open").await;
+    session.wait_text("main h1", WAIT, |t| t == "Inbox").await;
+    let detail = session
+        .wait_text("[data-testid=inbox-detail]", WAIT, |t| {
+            t.contains("build some-fake-build failed on acme/payments")
+        })
+        .await;
+    assert!(detail.contains("build_failure"), "{detail}");
+    open_repository(&session, "Fake Quay", "acme", "payments").await;
+    let row = session
+        .find_containing("[data-testid=notification-row]", "CI failures", WAIT)
+        .await;
+
     // Apply to…: the new notification onto the namespace's other repository, with a plan.
     click_in(&session, &row, "notification-apply").await;
     let billing = session

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { DeliverySummary } from "../../lib/api";
+import type { DeliverySummary, HookRoute } from "../../lib/api";
 import {
   asciiLower,
   distinctValues,
   emptyFilters,
   hasFilters,
   matchFilters,
+  routeChoices,
+  routeLabel,
   sameFilters,
   toQuery,
   type InboxFilters,
@@ -86,10 +88,18 @@ describe("matchFilters", () => {
     expect(matchFilters(d({ event: null }), f({ event: "repo_push" }))).toBe("no");
   });
 
-  it("matches repository and route exactly", () => {
+  it("matches a part of the repository name, ignoring ASCII case, like the store's LIKE", () => {
     expect(matchFilters(d(), f({ repository: "acme/payments" }))).toBe("yes");
-    expect(matchFilters(d(), f({ repository: "ACME/payments" }))).toBe("no");
+    expect(matchFilters(d(), f({ repository: "ACME/" }))).toBe("yes");
+    expect(matchFilters(d(), f({ repository: "payments" }))).toBe("yes");
+    expect(matchFilters(d(), f({ repository: "acme/web" }))).toBe("no");
+    expect(matchFilters(d({ repository: null }), f({ repository: "acme" }))).toBe("no");
+    expect(matchFilters(d(), f({ repository: "a%e" }))).toBe("no");
+  });
+
+  it("matches the route exactly", () => {
     expect(matchFilters(d(), f({ route: "tok1" }))).toBe("yes");
+    expect(matchFilters(d(), f({ route: "tok" }))).toBe("no");
     expect(matchFilters(d({ routeToken: null }), f({ route: "tok1" }))).toBe("no");
   });
 
@@ -113,5 +123,39 @@ describe("distinctValues", () => {
   it("lists each value once, sorted, skipping nulls", () => {
     const rows = [d({ event: "b" }), d({ event: "a" }), d({ event: null }), d({ event: "b" })];
     expect(distinctValues(rows, "event")).toEqual(["a", "b"]);
+  });
+});
+
+describe("route choices", () => {
+  const route = (token: string, over: Partial<HookRoute> = {}): HookRoute => ({
+    token,
+    createdAt: 1,
+    connectionId: null,
+    repository: null,
+    notificationId: null,
+    source: null,
+    event: null,
+    label: "",
+    response: { status: 200, body: null, delayMs: 0 },
+    ...over,
+  });
+
+  it("names a route by its label, else what it stands for, else its token's start", () => {
+    expect(routeLabel(route("t1", { label: " acme/api build_failure " }))).toBe("acme/api build_failure");
+    expect(routeLabel(route("t2", { repository: "acme/web", event: "repo_push" }))).toBe("acme/web repo_push");
+    expect(routeLabel(route("abcdef123456"))).toBe("route abcdef…");
+  });
+
+  it("sorts by label and keeps a chosen route that was deleted", () => {
+    const routes = [route("t1", { label: "web" }), route("t2", { label: "api" })];
+    expect(routeChoices(routes, "")).toEqual([
+      { token: "t2", label: "api" },
+      { token: "t1", label: "web" },
+    ]);
+    expect(routeChoices(routes, "gone123456")[2]).toEqual({
+      token: "gone123456",
+      label: "route gone12… (deleted)",
+    });
+    expect(routeChoices(routes, "t1")).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 // The inbox filters: what the filter bar holds, the Query it sends, and whether a live delivery
 // belongs in the list under them. The matching mirrors `Store::list` on the Rust side.
-import type { DeliverySummary, Query, Source } from "../../lib/api";
+import type { DeliverySummary, HookRoute, Query, Source } from "../../lib/api";
 
 export type SourceFilter = "any" | Source;
 
@@ -78,7 +78,11 @@ export function matchFilters(d: DeliverySummary, f: InboxFilters): "yes" | "no" 
   if (!sourceMatches(d, f.source)) return "no";
   if (q.event !== null && (d.event === null || asciiLower(d.event) !== asciiLower(q.event)))
     return "no";
-  if (q.repository !== null && d.repository !== q.repository) return "no";
+  if (
+    q.repository !== null &&
+    (d.repository === null || !asciiLower(d.repository).includes(asciiLower(q.repository)))
+  )
+    return "no";
   if (q.route !== null && d.routeToken !== q.route) return "no";
   if (q.text === null) return "yes";
   const needle = asciiLower(q.text);
@@ -99,4 +103,26 @@ export function distinctValues(
     if (seen.size >= max) break;
   }
   return [...seen].sort((a, b) => a.localeCompare(b));
+}
+
+/** What the route filter shows for a route: its label, else what it stands for, else the start
+ *  of its token. */
+export function routeLabel(r: HookRoute): string {
+  const label = r.label.trim();
+  if (label) return label;
+  const about = [r.repository, r.event].filter((s): s is string => !!s).join(" ");
+  return about || `route ${r.token.slice(0, 6)}…`;
+}
+
+/** The route filter's choices, by label; a chosen route that is gone (deleted since) stays
+ *  listed so the select still shows what filters the list. */
+export function routeChoices(routes: HookRoute[], chosen: string): { token: string; label: string }[] {
+  const choices = routes
+    .map((r) => ({ token: r.token, label: routeLabel(r) }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+  const wanted = chosen.trim();
+  if (wanted && !choices.some((c) => c.token === wanted)) {
+    choices.push({ token: wanted, label: `route ${wanted.slice(0, 6)}… (deleted)` });
+  }
+  return choices;
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   MAX_DEPTH,
+  jsonPath,
+  prettyJson,
+  valueText,
   children,
   initiallyOpen,
   jsonTree,
@@ -99,5 +102,34 @@ describe("tree helpers", () => {
     expect(preview(ok("[]"))).toBe("[]");
     expect(preview(ok("{}"))).toBe("{}");
     expect(children(ok("[true]"))).toEqual([{ label: "0", node: { type: "boolean", value: true } }]);
+  });
+});
+
+describe("pretty JSON, paths and copied values", () => {
+  const tree = (text: string) => {
+    const r = parseJson(text);
+    if (!r.ok) throw new Error(r.reason);
+    return r.value;
+  };
+
+  it("indents as sent: key order, repeated keys and numbers kept", () => {
+    expect(prettyJson(tree('{"b":1,"a":[1.0,{"x":null}],"b":true,"e":{},"f":[]}'))).toBe(
+      '{\n  "b": 1,\n  "a": [\n    1.0,\n    {\n      "x": null\n    }\n  ],\n  "b": true,\n  "e": {},\n  "f": []\n}',
+    );
+    expect(prettyJson(tree('"a\\u0022b"'))).toBe('"a\\"b"');
+    expect(prettyJson(tree("12345678901234567890"))).toBe("12345678901234567890");
+  });
+
+  it("names a value by its JSONPath, quoting keys that are not identifiers", () => {
+    expect(jsonPath([])).toBe("$");
+    expect(jsonPath(["data", "repository"])).toBe("$.data.repository");
+    expect(jsonPath(["items", 0, "name"])).toBe("$.items[0].name");
+    expect(jsonPath(["a key", "x-y", "0"])).toBe('$["a key"]["x-y"]["0"]');
+  });
+
+  it("copies a string's text and any other value as JSON", () => {
+    expect(valueText({ type: "string", value: 'say "hi"' })).toBe('say "hi"');
+    expect(valueText({ type: "number", raw: "1.50" })).toBe("1.50");
+    expect(valueText(tree('{"a":[1]}'))).toBe('{\n  "a": [\n    1\n  ]\n}');
   });
 });

@@ -178,3 +178,50 @@ export function scalarText(n: JsonNode): string {
       return preview(n);
   }
 }
+
+/** `n` as indented JSON, keys in their order and numbers as written (Raw's pretty view). */
+export function prettyJson(n: JsonNode, indent = "  "): string {
+  const out: string[] = [];
+  const write = (node: JsonNode, pad: string) => {
+    if (node.type === "object" || node.type === "array") {
+      const open = node.type === "object" ? "{" : "[";
+      const close = node.type === "object" ? "}" : "]";
+      const items = children(node);
+      if (items.length === 0) {
+        out.push(open + close);
+        return;
+      }
+      const inner = pad + indent;
+      out.push(`${open}\n`);
+      items.forEach((child, i) => {
+        out.push(inner);
+        if (node.type === "object") out.push(`${JSON.stringify(child.label)}: `);
+        write(child.node, inner);
+        out.push(i < items.length - 1 ? ",\n" : "\n");
+      });
+      out.push(pad + close);
+      return;
+    }
+    out.push(scalarText(node));
+  };
+  write(n, "");
+  return out.join("");
+}
+
+/** A step into a JSON value: an object key or an array index. */
+export type PathStep = string | number;
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** The JSONPath of a value: `$.data.repository`, `$.items[0]`, `$["a key"]`. */
+export function jsonPath(steps: PathStep[]): string {
+  return (
+    "$" +
+    steps
+      .map((s) => (typeof s === "number" ? `[${s}]` : IDENTIFIER.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`))
+      .join("")
+  );
+}
+
+/** What "Copy value" copies: a string's text itself, any other value as JSON. */
+export const valueText = (n: JsonNode): string => (n.type === "string" ? n.value : prettyJson(n));

@@ -228,7 +228,8 @@ source: Source | null,
  */
 event: string | null, 
 /**
- * Repository, exact.
+ * Part of the repository's `namespace/name` (ASCII case ignored): `payments` finds every
+ * repository of the payments namespace.
  */
 repository: string | null, 
 /**
@@ -281,7 +282,16 @@ refusedLowDisk: number,
 /**
  * Requests refused (429) because their sender went over the per-address rate limit.
  */
-rateLimited: number, };
+rateLimited: number, 
+/**
+ * Requests to paths outside `/hooks/`, answered 404 without being read or stored (a
+ * mistyped receiver URL).
+ */
+outsideHooks: number, 
+/**
+ * The method and path of the latest of those, kept in memory only.
+ */
+lastOutsideHooks: string | null, };
 
 /**
  * What the target answered.

@@ -97,3 +97,25 @@ text: string,
  * Notifications left out and targets that could not be read.
  */
 notes: ExportNotes, };
+
+/**
+ * What the webview is asked to show because a toast was clicked.
+ */
+export type OpenRequest = { 
+/**
+ * The delivery to open in the Inbox; `null` opens the Inbox itself.
+ */
+delivery: number | null, };
+
+/**
+ * An export written to disk.
+ */
+export type SavedExport = { 
+/**
+ * The file, as the user chose it.
+ */
+path: string, 
+/**
+ * How many deliveries it holds.
+ */
+count: number, };

@@ -34,7 +34,9 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
 use crate::header_blob;
-use rows::{list_sql, route_from_row, source_name, summary_from_row, ROUTE_COLS, SUMMARY_COLS};
+use rows::{
+    count_sql, list_sql, route_from_row, source_name, summary_from_row, ROUTE_COLS, SUMMARY_COLS,
+};
 use schema::migrate;
 use writer::{writer_loop, Job};
 
@@ -319,6 +321,16 @@ impl Store {
             }
             rows => Ok(rows?),
         }
+    }
+
+    /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
+    pub fn count_matching(&self, q: &Query) -> Result<u64> {
+        let (sql, args) = count_sql(q);
+        let n: i64 = self
+            .reads()
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(args), |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     /// Number of stored deliveries.

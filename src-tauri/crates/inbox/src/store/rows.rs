@@ -8,16 +8,35 @@ use crate::recognize::{Alert, Source};
 
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
 pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
-    let mut sql = format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1");
+    let (mut sql, args) = matching(
+        format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1"),
+        q,
+        lowest,
+    );
+    let limit = q.limit.unwrap_or(100).min(MAX_LIST);
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    (sql, args)
+}
+
+/// The SQL and arguments counting every delivery that matches `q`'s filters (its page ignored).
+pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
+    let filters = Query {
+        before: None,
+        ..q.clone()
+    };
+    matching(
+        "SELECT COUNT(*) FROM deliveries WHERE 1=1".to_owned(),
+        &filters,
+        None,
+    )
+}
+
+/// `select` (ending in a WHERE clause) with `q`'s conditions added.
+fn matching(select: String, q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
+    let mut sql = select;
     let mut args: Vec<Value> = Vec::new();
     if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
-        // LIKE with an escape so `%` and `_` typed by the user match literally.
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = contains_pattern(text);
         sql.push_str(
             " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
              OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
@@ -43,8 +62,12 @@ pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
     if let Some(event) = &q.event {
         exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
     }
-    if let Some(repo) = &q.repository {
-        exact("repository = {}", Value::Text(repo.clone()));
+    if let Some(repo) = q.repository.as_deref().filter(|r| !r.is_empty()) {
+        // A part of the name: "payments" finds payments/api and payments/web.
+        exact(
+            "repository LIKE {} ESCAPE '\\'",
+            Value::Text(contains_pattern(repo)),
+        );
     }
     if let Some(route) = &q.route {
         exact("route_token = {}", Value::Text(route.clone()));
@@ -58,9 +81,18 @@ pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
     if let Some(lowest) = lowest {
         exact("id >= {}", Value::Integer(lowest));
     }
-    let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
     (sql, args)
+}
+
+/// A LIKE pattern for "contains `text`", ASCII case ignored, with `%` and `_` typed by the user
+/// matching literally (the `ESCAPE '\\'` clause goes with it).
+fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }
 
 pub(super) const SUMMARY_COLS: &str =

@@ -102,7 +102,8 @@ pub struct Query {
     pub source: Option<Source>,
     /// Event wire name, exact (ASCII case ignored).
     pub event: Option<String>,
-    /// Repository, exact.
+    /// Part of the repository's `namespace/name` (ASCII case ignored): `payments` finds every
+    /// repository of the payments namespace.
     pub repository: Option<String>,
     /// Route token, exact.
     pub route: Option<String>,

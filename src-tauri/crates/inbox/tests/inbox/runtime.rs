@@ -92,18 +92,21 @@ async fn a_delivery_goes_through_every_part() {
     assert!(detail.curl.contains("[redacted]"), "{}", detail.curl);
     assert!(!detail.curl.contains("s3cret"), "{}", detail.curl);
 
-    // The export honours the same filters as the list.
-    let quay_file = inbox
-        .export_to(
-            dir.0.join("out"),
-            Query {
-                source: Some(Source::Quay),
-                ..Query::default()
-            },
-            ExportFormat::Jsonl,
-        )
+    // The export honours the same filters as the list, and counts what it wrote.
+    let quay = Query {
+        source: Some(Source::Quay),
+        ..Query::default()
+    };
+    assert_eq!(inbox.count(quay.clone()).await.unwrap(), 1);
+    let out = dir.0.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let quay_file = out.join("wharf-inbox-2026-12-02-0441.jsonl");
+    std::fs::write(&quay_file, "an older export, replaced\n").unwrap();
+    let written = inbox
+        .export_file(quay_file.clone(), quay, ExportFormat::Jsonl)
         .await
         .unwrap();
+    assert_eq!(written, 1);
     let exported = std::fs::read_to_string(&quay_file).unwrap();
     #[cfg(unix)]
     {
@@ -113,19 +116,41 @@ async fn a_delivery_goes_through_every_part() {
         assert_eq!(mode(&dir.0), 0o700, "the data folder is the owner's");
     }
     assert_eq!(exported.lines().count(), 1, "{exported}");
+    assert!(exported.contains("payments/api"), "{exported}");
     assert!(!exported.contains("s3cret"));
-    let dtr_file = inbox
-        .export_to(
-            dir.0.join("out"),
-            Query {
-                source: Some(Source::Dtr),
-                ..Query::default()
-            },
-            ExportFormat::Jsonl,
-        )
+    let dtr = Query {
+        source: Some(Source::Dtr),
+        ..Query::default()
+    };
+    assert_eq!(inbox.count(dtr.clone()).await.unwrap(), 0);
+    let dtr_file = out.join("dtr.har");
+    assert_eq!(
+        inbox
+            .export_file(dtr_file.clone(), dtr, ExportFormat::Har)
+            .await
+            .unwrap(),
+        0
+    );
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&dtr_file).unwrap()).unwrap();
+    assert_eq!(har["log"]["entries"], serde_json::json!([]));
+    // Only the two files: the content went through a hidden file, renamed into place.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dtr.har", "wharf-inbox-2026-12-02-0441.jsonl"]);
+    // A folder that cannot be written names the file in the error, and leaves nothing.
+    let missing = dir.0.join("no-such-folder/x.jsonl");
+    let err = inbox
+        .export_file(missing.clone(), Query::default(), ExportFormat::Jsonl)
         .await
-        .unwrap();
-    assert_eq!(std::fs::read_to_string(dtr_file).unwrap(), "");
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&missing.display().to_string()),
+        "{err}"
+    );
 
     // The toast arrives after the coalescing window.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -329,4 +354,48 @@ fn hosts_allowed_are_ip_addresses_localhost_and_the_public_host() {
         inbox::receiver::host_allowed(&HeaderMap::new(), None),
         "HTTP/1.0 without Host"
     );
+}
+
+#[tokio::test]
+async fn requests_outside_hooks_get_404_and_are_only_counted() {
+    let dir = TempDir::new("runtime-outside");
+    let inbox = Inbox::start(&dir.db(), config("127.0.0.1:0"), None).await;
+    let base = inbox.status().base_url.expect("listening");
+    let http = reqwest::Client::new();
+    assert_eq!(inbox.status().outside_hooks, 0);
+    assert_eq!(inbox.status().last_outside_hooks, None);
+    for path in ["/hook/typo", "/some/random/path"] {
+        let answer = http
+            .post(format!("{base}{path}?token=t"))
+            .body(QUAY_PUSH)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+    }
+    let status = inbox.status();
+    assert_eq!(status.outside_hooks, 2);
+    // The latest request line, without its query: kept in memory to show, never stored.
+    assert_eq!(
+        status.last_outside_hooks.as_deref(),
+        Some("POST /some/random/path")
+    );
+    assert_eq!(inbox.count(Query::default()).await.unwrap(), 0);
+    // A long path is cut.
+    let long = format!("/{}", "x".repeat(5000));
+    let answer = http.get(format!("{base}{long}")).send().await.unwrap();
+    assert_eq!(answer.status(), 404);
+    let shown = inbox.status().last_outside_hooks.unwrap();
+    assert_eq!(shown.chars().count(), inbox::receiver::SHOWN_PATH);
+    assert!(shown.starts_with("GET /xxx"), "{shown}");
+    // Requests under /hooks/ are not counted here.
+    let answer = http
+        .post(format!("{base}/hooks/no-such-route"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    assert_eq!(inbox.status().outside_hooks, 3);
+    assert_eq!(inbox.status().unknown_route_requests, 1);
+    inbox.shutdown().await;
 }

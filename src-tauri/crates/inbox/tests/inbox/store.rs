@@ -352,6 +352,38 @@ fn search_filters_by_text_source_event_repo_route_status() {
         }),
         vec![dtr]
     );
+    // A repository filter is a part of the name: a namespace finds its repositories, ASCII
+    // case ignored, `%` and `_` literal.
+    for (part, expected) in [
+        ("payments", vec![quay]),
+        ("PAYMENTS/", vec![quay]),
+        ("ments/a", vec![quay]),
+        ("ops", vec![dtr]),
+        ("o%s", vec![]),
+        ("op_", vec![]),
+    ] {
+        let q = Query {
+            repository: Some(part.into()),
+            ..Query::default()
+        };
+        assert_eq!(ids(q.clone()), expected, "repository {part:?}");
+        assert_eq!(
+            store.count_matching(&q).unwrap(),
+            expected.len() as u64,
+            "count of {part:?}"
+        );
+    }
+    // A count ignores the page.
+    assert_eq!(
+        store
+            .count_matching(&Query {
+                limit: Some(1),
+                before: Some(quay),
+                ..Query::default()
+            })
+            .unwrap(),
+        3
+    );
     assert_eq!(
         ids(Query {
             route: Some("tok-quay".into()),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use inbox::recognize::{Alert, Source};
 use inbox::store::DeliverySummary;
-use inbox::toast::{RecordingToaster, Toast, ToastError, Toaster};
+use inbox::toast::{RecordingToaster, Toast, ToastError, ToastOpens, Toaster};
 
 use crate::common::all_on;
 use inbox::toast_policy::{
@@ -75,6 +75,11 @@ fn single_delivery_toasts_once_with_title_and_body_from_the_summary() {
         .expect("first delivery toasts");
     assert_eq!(toast.title, "Quay: push");
     assert_eq!(toast.body, "push to payments/api: latest");
+    // Clicked, it opens its delivery.
+    assert_eq!(
+        toast.opens,
+        Some(ToastOpens::Delivery(push("payments/api").id))
+    );
     assert_eq!(p.flush(t0 + ms(2500)), None, "nothing was held");
     assert_eq!(p.deadline(), None, "quiet again");
     // Quiet again: the next delivery toasts at once.
@@ -138,6 +143,8 @@ fn a_burst_of_one_kind_names_the_kind_and_the_repositories() {
     let t = p.flush(t0 + ms(1000)).expect("summary at the window end");
     assert_eq!(t.title, "4 more pushes");
     assert_eq!(t.body, "in a/four, a/one, a/three and 1 more");
+    // A summary of several opens the Inbox.
+    assert_eq!(t.opens, Some(ToastOpens::Inbox));
     // A delivery right after the summary is still coalesced (new window) ...
     assert_eq!(p.offer(&push("a/one"), t0 + ms(1100)), None);
     let t = p.flush(t0 + ms(2000)).expect("second summary");
