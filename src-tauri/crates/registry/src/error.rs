@@ -3,6 +3,7 @@
 
 use crate::connection::ConnectionError;
 use crate::dtr::{DtrError, DtrValidationError};
+use crate::network::{NetworkCause, NetworkFailure};
 use crate::quay::{QuayError, QuayValidationError};
 use crate::secrets::SecretError;
 
@@ -54,6 +55,49 @@ pub enum RegistryError {
     /// The connections file exists but could not be read, so it is not overwritten.
     #[error("The connections file could not be read, so Wharf will not overwrite it. Fix or remove it and restart.")]
     FileUnreadable,
+}
+
+impl RegistryError {
+    /// The connection form's field a failed verification is about (by its name in
+    /// `ConnectionInput`): the token for a refused token, the address for a server that does
+    /// not answer as a registry, the CA for an untrusted certificate; `None` when it is about
+    /// neither (a registry error, the keyring).
+    pub fn field_at_fault(&self) -> Option<&'static str> {
+        use crate::dtr::DtrError as D;
+        use crate::quay::QuayError as Q;
+        let network = |n: &NetworkFailure| match n.cause {
+            NetworkCause::UntrustedCertificate => Some("tls.caPem"),
+            NetworkCause::ClientSetup => None,
+            _ => Some("baseUrl"),
+        };
+        match self {
+            Self::Quay(Q::Network(n)) | Self::Dtr(D::Network(n)) => network(n),
+            Self::Quay(
+                Q::TokenRejected
+                | Q::TokenRejectedOrNoUserRead
+                | Q::NoUserReadScope
+                | Q::Forbidden { .. }
+                | Q::OrgScopeMissing { .. },
+            )
+            | Self::Dtr(D::Unauthenticated { .. } | D::Forbidden { .. })
+            | Self::NoToken(_)
+            | Self::MissingToken
+            | Self::TokenForNewServer => Some("token"),
+            Self::Quay(Q::NoSuchRoute | Q::Redirected { .. })
+            | Self::Dtr(D::NoSuchRoute | D::Redirected { .. }) => Some("baseUrl"),
+            Self::Connection(c) => c.field(),
+            _ => None,
+        }
+    }
+
+    /// The transport's own words behind a network failure, for a "details" disclosure.
+    pub fn network_detail(&self) -> Option<&str> {
+        match self {
+            Self::Quay(crate::quay::QuayError::Network(n))
+            | Self::Dtr(crate::dtr::DtrError::Network(n)) => Some(&n.detail),
+            _ => None,
+        }
+    }
 }
 
 impl From<QuayValidationError> for RegistryError {

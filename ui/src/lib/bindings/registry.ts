@@ -144,7 +144,25 @@ username?: string,
 /**
  * How the server's certificate is checked.
  */
-tls: TlsOptions, };
+tls: TlsOptions, 
+/**
+ * How the last verification went; `None` until one ran, and again after an edit that
+ * changes where or how the connection reaches its server.
+ */
+health?: ConnectionHealth, };
+
+/**
+ * The last verification of a connection.
+ */
+export type ConnectionHealth = { 
+/**
+ * When it ran, Unix milliseconds.
+ */
+checkedAt: number, 
+/**
+ * What it found.
+ */
+result: HealthResult, };
 
 /**
  * A connection as the form sends it. A blank `token` keeps the stored one.
@@ -526,6 +544,23 @@ lastSuccess: string | null, };
  * Whether a notification is being delivered.
  */
 export type FleetState = "ok" | "failing" | "disabled" | "inactive";
+
+/**
+ * What a verification found.
+ */
+export type HealthResult = { "state": "verified", 
+/**
+ * Whose token it is.
+ */
+account: Account, } | { "state": "failing", 
+/**
+ * The sentence to show.
+ */
+reason: string, 
+/**
+ * The transport's own words, for a "details" disclosure (network failures only).
+ */
+detail?: string, };
 
 /**
  * A namespace the token can browse.
