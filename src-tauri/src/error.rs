@@ -230,6 +230,7 @@ impl From<RegistryError> for CommandError {
             RegistryError::MissingToken | RegistryError::TokenForNewServer => {
                 Self::invalid_field("token", e.to_string())
             }
+            RegistryError::KindLocked => Self::invalid_field("kind", e.to_string()),
             RegistryError::NoToken(_) => Self::from_display(ErrorKind::Unauthorized, e),
             RegistryError::WrongKind { .. } => Self::from_display(ErrorKind::Invalid, e),
             RegistryError::FileUnreadable => Self::from_display(ErrorKind::Storage, e),

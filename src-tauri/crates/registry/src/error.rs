@@ -32,6 +32,11 @@ pub enum RegistryError {
     /// follow without being typed again.
     #[error("The address or certificate trust changed, so Wharf will not send the stored token there. Enter the token again to confirm it is meant for this server.")]
     TokenForNewServer,
+    /// An edit tried to turn a Quay connection into a DTR one or back.
+    #[error(
+        "A saved connection keeps its registry kind; add a new connection for the other registry."
+    )]
+    KindLocked,
     /// The keyring has no token for the connection.
     #[error("No token is stored for “{0}”. Edit the connection and enter its token.")]
     NoToken(String),

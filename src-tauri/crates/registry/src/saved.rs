@@ -219,6 +219,10 @@ impl SavedConnections {
         if input.id.is_none() && token.is_none() {
             return Err(RegistryError::MissingToken);
         }
+        // Every notification, webhook and route made through it speaks that registry's API.
+        if previous.as_ref().is_some_and(|p| p.kind != connection.kind) {
+            return Err(RegistryError::KindLocked);
+        }
         // The stored token was given for one server and one way of trusting it; it is never
         // sent to another, nor over weaker trust, without the user typing it again.
         if previous

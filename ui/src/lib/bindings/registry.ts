@@ -74,6 +74,10 @@ export type BulkAction = "reset" | "test" | "delete" | "activate" | "deactivate"
  */
 export type Catalog = { 
 /**
+ * The registry kinds a connection can be, Quay first.
+ */
+connectionKinds: Array<ConnectionKindChoice>, 
+/**
  * Quay's repository events, in Quay's order.
  */
 quayEvents: Array<Choice<QuayEvent>>, 
@@ -201,6 +205,35 @@ token: string | null, };
  * Which API a connection speaks.
  */
 export type ConnectionKind = "quay" | "dtr";
+
+/**
+ * A registry kind as the connection form offers it, with the words that depend on it.
+ */
+export type ConnectionKindChoice = { 
+/**
+ * The kind.
+ */
+value: ConnectionKind, 
+/**
+ * The words shown.
+ */
+label: string, 
+/**
+ * An example name for a connection of this kind.
+ */
+namePlaceholder: string, 
+/**
+ * An example server address.
+ */
+addressPlaceholder: string, 
+/**
+ * What the token field is called.
+ */
+tokenLabel: string, 
+/**
+ * Which token works, shown before the first failure.
+ */
+tokenHint: string, };
 
 /**
  * The saved connections and anything the user should know about where tokens live.

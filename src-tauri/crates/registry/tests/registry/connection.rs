@@ -550,6 +550,13 @@ mod health {
             .await
             .unwrap();
         assert_eq!(edited.health, None);
+        let mut dtr = input(Some(first.id), "Quay", fake.base_url(), Some(TOKEN));
+        dtr.kind = ConnectionKind::Dtr;
+        dtr.username = Some("alice".into());
+        assert!(matches!(
+            connections.save(dtr).await,
+            Err(RegistryError::KindLocked)
+        ));
         assert!(matches!(
             connections.verify(uuid::Uuid::new_v4()).await,
             Err(RegistryError::NoSuchConnection)
