@@ -93,7 +93,7 @@ pub fn catalog() -> Catalog {
                 address_placeholder: "https://quay.io".into(),
                 token_label: "OAuth access token".into(),
                 token_hint: format!(
-                    "An OAuth access token: in Quay, Organization, Applications, your application, Generate Token, with {}, {}, {} and {}. Robot and app-specific (docker login) tokens do not work on Quay's API.",
+                    "An OAuth access token: in Quay, Organization, Applications, your application, Generate Token, with {}, {}, {} and {} (and org:admin to notify a team). Robot and app-specific (docker login) tokens do not work on Quay's API.",
                     QuayScope::RepoAdmin,
                     QuayScope::RepoRead,
                     QuayScope::RepoCreate,

@@ -10,7 +10,7 @@ export const CATALOG: Catalog = {
       "namePlaceholder": "Production Quay",
       "addressPlaceholder": "https://quay.io",
       "tokenLabel": "OAuth access token",
-      "tokenHint": "An OAuth access token: in Quay, Organization, Applications, your application, Generate Token, with repo:admin, repo:read, repo:create and user:read. Robot and app-specific (docker login) tokens do not work on Quay's API."
+      "tokenHint": "An OAuth access token: in Quay, Organization, Applications, your application, Generate Token, with repo:admin, repo:read, repo:create and user:read (and org:admin to notify a team). Robot and app-specific (docker login) tokens do not work on Quay's API."
     },
     {
       "value": "dtr",
