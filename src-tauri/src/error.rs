@@ -59,6 +59,11 @@ pub struct CommandError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<String>,
+    /// The transport's own words behind a network failure, for a "details" disclosure under
+    /// the message. Never contains a secret either.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub detail: Option<String>,
 }
 
 impl CommandError {
@@ -68,6 +73,7 @@ impl CommandError {
             kind,
             message: message.into(),
             field: None,
+            detail: None,
         }
     }
 
@@ -89,7 +95,7 @@ impl CommandError {
     }
 
     /// The same error, about `field` when there is one.
-    fn about(self, field: Option<&str>) -> Self {
+    pub fn about(self, field: Option<&str>) -> Self {
         Self {
             field: field.map(str::to_owned),
             ..self
@@ -133,7 +139,14 @@ impl From<QuayError> for CommandError {
             RepositoryExists | InvalidRepositoryName => Some("repository"),
             _ => None,
         };
-        Self::from_display(kind, e).about(field)
+        let detail = match &e {
+            Network(n) => Some(n.detail.clone()),
+            _ => None,
+        };
+        Self {
+            detail,
+            ..Self::from_display(kind, e).about(field)
+        }
     }
 }
 
@@ -169,7 +182,14 @@ impl From<DtrError> for CommandError {
             },
             _ => None,
         };
-        Self::from_display(kind, e).about(field)
+        let detail = match &e {
+            Network(n) => Some(n.detail.clone()),
+            _ => None,
+        };
+        Self {
+            detail,
+            ..Self::from_display(kind, e).about(field)
+        }
     }
 }
 
@@ -210,6 +230,7 @@ impl From<RegistryError> for CommandError {
             RegistryError::MissingToken | RegistryError::TokenForNewServer => {
                 Self::invalid_field("token", e.to_string())
             }
+            RegistryError::KindLocked => Self::invalid_field("kind", e.to_string()),
             RegistryError::NoToken(_) => Self::from_display(ErrorKind::Unauthorized, e),
             RegistryError::WrongKind { .. } => Self::from_display(ErrorKind::Invalid, e),
             RegistryError::FileUnreadable => Self::from_display(ErrorKind::Storage, e),

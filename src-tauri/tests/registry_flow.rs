@@ -119,16 +119,33 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
     let saved = call(
         app,
         "connection_save",
-        json!({"input": {"id": null, "name": "Fake Quay", "kind": "quay", "baseUrl": fake.base_url(),
+        json!({"anyway": false, "input": {"id": null, "name": "Fake Quay", "kind": "quay", "baseUrl": fake.base_url(),
                          "username": null, "tls": {"acceptInvalidCerts": false}, "token": QUAY_TOKEN}}),
     );
+    // Verified on save: the health comes with the connection.
+    assert_eq!(saved["outcome"], "saved", "{saved}");
+    let saved = &saved["connection"];
+    assert_eq!(saved["health"]["result"]["state"], "verified", "{saved}");
     let id = saved["id"].as_str().unwrap().to_owned();
     assert!(ids(app).contains(&id));
     config_files_hold_no_token(app, QUAY_TOKEN);
 
     let verified = call(app, "connection_verify", json!({"id": id}));
-    assert_eq!(verified["account"], "alice");
-    assert!(verified["detail"].as_str().unwrap().contains("acme"));
+    assert_eq!(verified["result"]["account"]["account"], "alice");
+    assert!(verified["result"]["account"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("acme"));
+    assert_eq!(
+        call(app, "connection_list", json!({}))["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .unwrap()["health"],
+        verified,
+        "the last check is kept with the connection"
+    );
     let namespaces = call(app, "registry_namespace_list", json!({"connectionId": id}));
     let names: Vec<&str> = namespaces
         .as_array()
@@ -205,24 +222,84 @@ fn quay_connection_to_delivery_and_back(rt: &tokio::runtime::Runtime, app: &App)
 fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App) {
     let fake = rt.block_on(FakeQuay::start()).unwrap();
     fake.add_user("alice");
-    let saved = call(
+    let bad = json!({"id": null, "name": "Bad token", "kind": "quay", "baseUrl": fake.base_url(),
+                     "username": null, "tls": {"acceptInvalidCerts": false}, "token": "qTok-not-known-anywhere"});
+    // Refused at save, at the token field, and nothing is saved.
+    let refused = call(
         app,
         "connection_save",
-        json!({"input": {"id": null, "name": "Bad token", "kind": "quay", "baseUrl": fake.base_url(),
-                         "username": null, "tls": {"acceptInvalidCerts": false}, "token": "qTok-not-known-anywhere"}}),
+        json!({"anyway": false, "input": bad}),
     );
-    let err =
-        invoke_with(app, "main", "connection_verify", json!({"id": saved["id"]})).unwrap_err();
-    assert_eq!(err["kind"], "unauthorized", "{err}");
+    assert_eq!(refused["outcome"], "notVerified", "{refused}");
+    let err = &refused["error"];
+    assert_eq!(
+        (&err["kind"], &err["field"]),
+        (&json!("unauthorized"), &json!("token")),
+        "{err}"
+    );
     let message = err["message"].as_str().unwrap();
     assert!(message.to_lowercase().contains("token"), "{message}");
     assert!(!message.contains("qTok-not-known-anywhere"), "{message}");
+    let names = |app: &App| -> Vec<String> {
+        call(app, "connection_list", json!({}))["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!names(app).contains(&"Bad token".to_owned()));
+    // Saved anyway, it is kept failing, and Verify says the same.
+    let kept = call(
+        app,
+        "connection_save",
+        json!({"anyway": true, "input": bad}),
+    );
+    assert_eq!(
+        kept["connection"]["health"]["result"]["state"], "failing",
+        "{kept}"
+    );
+    let health = call(
+        app,
+        "connection_verify",
+        json!({"id": kept["connection"]["id"]}),
+    );
+    assert_eq!(health["result"]["reason"], json!(message), "{health}");
+    config_files_hold_no_token(app, "qTok-not-known-anywhere");
+
+    // Nothing listening: plain words at the address, the transport's text as the detail.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_at = closed.local_addr().unwrap();
+    drop(closed);
+    let nowhere = call(
+        app,
+        "connection_save",
+        json!({"anyway": false, "input": {"id": null, "name": "Nowhere", "kind": "quay",
+               "baseUrl": format!("http://{closed_at}"), "username": null,
+               "tls": {"acceptInvalidCerts": false}, "token": QUAY_TOKEN}}),
+    );
+    let err = &nowhere["error"];
+    assert_eq!(
+        (&err["kind"], &err["field"]),
+        (&json!("unreachable"), &json!("baseUrl")),
+        "{err}"
+    );
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Nothing is listening at {closed_at}.")),
+        "{err}"
+    );
+    let detail = err["detail"].as_str().unwrap();
+    assert!(detail.to_lowercase().contains("refused"), "{detail}");
+    assert!(!detail.contains(QUAY_TOKEN), "{detail}");
 
     let missing_token = invoke_with(
         app,
         "main",
         "connection_save",
-        json!({"input": {"id": null, "name": "No token", "kind": "quay", "baseUrl": fake.base_url(),
+        json!({"anyway": false, "input": {"id": null, "name": "No token", "kind": "quay", "baseUrl": fake.base_url(),
                          "username": null, "tls": {"acceptInvalidCerts": false}, "token": "  "}}),
     )
     .unwrap_err();
@@ -232,7 +309,7 @@ fn quay_errors_reach_the_ui_as_sentences(rt: &tokio::runtime::Runtime, app: &App
         app,
         "main",
         "connection_save",
-        json!({"input": {"id": null, "name": "Typo", "kind": "quay", "baseUrl": "quay.example.com",
+        json!({"anyway": false, "input": {"id": null, "name": "Typo", "kind": "quay", "baseUrl": "quay.example.com",
                          "username": null, "tls": {"acceptInvalidCerts": false}, "token": "t"}}),
     )
     .unwrap_err();
@@ -249,10 +326,10 @@ fn repository_lifecycle_through_the_commands(rt: &tokio::runtime::Runtime, app: 
     let saved = call(
         app,
         "connection_save",
-        json!({"input": {"id": null, "name": "Repo admin", "kind": "quay", "baseUrl": fake.base_url(),
+        json!({"anyway": false, "input": {"id": null, "name": "Repo admin", "kind": "quay", "baseUrl": fake.base_url(),
                          "username": null, "tls": {"acceptInvalidCerts": false}, "token": QUAY_TOKEN}}),
     );
-    let id = saved["id"].clone();
+    let id = saved["connection"]["id"].clone();
     let draft = |name: &str| {
         json!({"connectionId": id, "draft": {"namespace": "acme", "name": name, "isPublic": false,
                "description": "CI images", "longDescription": ""}})
@@ -339,13 +416,13 @@ fn dtr_connection_to_delivery_and_back(
     let saved = call(
         app,
         "connection_save",
-        json!({"input": {"id": null, "name": "Fake DTR", "kind": "dtr", "baseUrl": fake.base_url(),
+        json!({"anyway": false, "input": {"id": null, "name": "Fake DTR", "kind": "dtr", "baseUrl": fake.base_url(),
                          "username": "alice", "tls": {"acceptInvalidCerts": false}, "token": DTR_TOKEN}}),
     );
-    let id = saved["id"].as_str().unwrap().to_owned();
+    let id = saved["connection"]["id"].as_str().unwrap().to_owned();
     config_files_hold_no_token(app, DTR_TOKEN);
     assert_eq!(
-        call(app, "connection_verify", json!({"id": id}))["account"],
+        call(app, "connection_verify", json!({"id": id}))["result"]["account"]["account"],
         "alice"
     );
 

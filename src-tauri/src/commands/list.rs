@@ -28,9 +28,9 @@ macro_rules! for_each_command {
             settings::settings_save(next: Settings) -> CurrentSettings;
 
             connection::connection_list() -> ConnectionsOverview;
-            connection::connection_save(input: ConnectionInput) -> Connection;
+            connection::connection_save(input: ConnectionInput, anyway: bool) -> SaveOutcome;
             connection::connection_remove(id: Uuid) -> ();
-            connection::connection_verify(id: Uuid) -> Account;
+            connection::connection_verify(id: Uuid) -> ConnectionHealth;
 
             registry::registry_namespace_list(connection_id: Uuid) -> Vec<Namespace>;
             registry::registry_repository_list(connection_id: Uuid, namespace: String

@@ -192,12 +192,57 @@ impl Session {
         assert!(!Self::is_error(&sent), "keys not sent: {sent}");
     }
 
+    /// Types `text` on the keyboard into whatever has the focus, as a person who types without
+    /// clicking a field first (W3C key actions).
+    pub async fn type_into_focus(&self, text: &str) {
+        let keys: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                let key = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": key}),
+                    json!({"type": "keyUp", "value": key}),
+                ]
+            })
+            .collect();
+        let sent = self
+            .call(
+                reqwest::Method::POST,
+                "/actions",
+                Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": keys}]})),
+            )
+            .await;
+        assert!(!Self::is_error(&sent), "keys not sent: {sent}");
+    }
+
     /// Picks the option with `value` in the `<select>` matching `css` by clicking it.
     pub async fn select(&self, css: &str, value: &str, timeout: Duration) {
         let option = self
             .find(&format!("{css} option[value=\"{value}\"]"), timeout)
             .await;
         self.click(&option).await;
+    }
+
+    /// A DOM property of `element` (`disabled`, `textContent`, ...).
+    pub async fn property(&self, element: &Element, name: &str) -> Value {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/property/{name}", element.0),
+            None,
+        )
+        .await
+    }
+
+    /// An attribute of `element` (`data-state`, ...), if it has it.
+    pub async fn attribute(&self, element: &Element, name: &str) -> Option<String> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/attribute/{name}", element.0),
+            None,
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
     }
 
     /// The `value` property of a form field.

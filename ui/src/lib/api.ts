@@ -31,14 +31,17 @@ import type {
   Applied,
   BulkAction,
   Connection,
+  ConnectionHealth,
   ConnectionInput,
   ConnectionKind,
+  ConnectionKindChoice,
   ConnectionsOverview,
   DtrWebhook,
   DtrWebhookDraft,
   DtrWebhookTestDraft,
   DtrWebhookUpdate,
   EditOutcome,
+  HealthResult,
   FleetProblem,
   FleetRow,
   FleetState,
@@ -75,6 +78,7 @@ import type {
   ExportedSet,
   OpenRequest,
   SavedExport,
+  SaveOutcome,
 } from "./bindings/shell";
 
 export type {
@@ -101,9 +105,13 @@ export type {
   AppInfo,
   CommandError,
   Connection,
+  ConnectionHealth,
   ConnectionInput,
   ConnectionKind,
+  ConnectionKindChoice,
   ConnectionsOverview,
+  HealthResult,
+  SaveOutcome,
   DeliveryDetail,
   DeliverySummary,
   DtrWebhook,
@@ -258,9 +266,13 @@ export const api = {
   settingsSave: (next: Settings) => call("settings_save", { next }),
 
   connectionList: () => call("connection_list"),
-  /** Creates (no id) or updates a connection; a blank token keeps the stored one. */
-  connectionSave: (input: ConnectionInput) => call("connection_save", { input }),
+  /** Creates (no id) or updates a connection; a blank token keeps the stored one. A new
+   *  connection, or a new address, TLS or token, is verified first: a failure saves nothing
+   *  (`notVerified`) unless `anyway`. */
+  connectionSave: (input: ConnectionInput, anyway: boolean) =>
+    call("connection_save", { input, anyway }),
   connectionRemove: (id: string) => call("connection_remove", { id }),
+  /** Verifies with the stored token; the result is kept as the connection's health. */
   connectionVerify: (id: string) => call("connection_verify", { id }),
 
   registryNamespaceList: (connectionId: string) =>

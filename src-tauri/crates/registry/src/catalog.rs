@@ -5,8 +5,9 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::connection::ConnectionKind;
 use crate::dtr::{DtrScopeKind, DtrWebhookType};
-use crate::quay::{QuayEvent, QuayMethod, QuaySeverity, QuayTargetKind};
+use crate::quay::{QuayEvent, QuayMethod, QuayScope, QuaySeverity, QuayTargetKind};
 
 /// One choice of a form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -44,11 +45,32 @@ pub struct DtrTypeChoice {
     pub scope: DtrScopeKind,
 }
 
+/// A registry kind as the connection form offers it, with the words that depend on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "registry.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionKindChoice {
+    /// The kind.
+    pub value: ConnectionKind,
+    /// The words shown.
+    pub label: String,
+    /// An example name for a connection of this kind.
+    pub name_placeholder: String,
+    /// An example server address.
+    pub address_placeholder: String,
+    /// What the token field is called.
+    pub token_label: String,
+    /// Which token works, shown before the first failure.
+    pub token_hint: String,
+}
+
 /// Every choice the notification and webhook forms offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export_to = "registry.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
+    /// The registry kinds a connection can be, Quay first.
+    pub connection_kinds: Vec<ConnectionKindChoice>,
     /// Quay's repository events, in Quay's order.
     pub quay_events: Vec<QuayEventChoice>,
     /// Quay's delivery methods.
@@ -77,6 +99,30 @@ fn choice<T: TS>(value: T, label: &str) -> Choice<T> {
 /// The catalog.
 pub fn catalog() -> Catalog {
     Catalog {
+        connection_kinds: vec![
+            ConnectionKindChoice {
+                value: ConnectionKind::Quay,
+                label: "Quay".into(),
+                name_placeholder: "Production Quay".into(),
+                address_placeholder: "https://quay.io".into(),
+                token_label: "OAuth access token".into(),
+                token_hint: format!(
+                    "An OAuth access token: in Quay, Organization, Applications, your application, Generate Token, with {}, {}, {} and {} (and org:admin to notify a team). Robot and app-specific (docker login) tokens do not work on Quay's API.",
+                    QuayScope::RepoAdmin,
+                    QuayScope::RepoRead,
+                    QuayScope::RepoCreate,
+                    QuayScope::UserRead
+                ),
+            },
+            ConnectionKindChoice {
+                value: ConnectionKind::Dtr,
+                label: "DTR / MSR".into(),
+                name_placeholder: "Production DTR".into(),
+                address_placeholder: "https://dtr.example.com".into(),
+                token_label: "Access token".into(),
+                token_hint: "Your DTR user name above and an access token of that user: in DTR, your profile, Access tokens, New access token.".into(),
+            },
+        ],
         quay_events: QuayEvent::ALL
             .into_iter()
             .map(|e| QuayEventChoice {
@@ -257,6 +303,19 @@ mod tests {
             .find(|t| t.value == DtrWebhookType::RepoEvent)
             .unwrap();
         assert_eq!(repo_event.scope, DtrScopeKind::Namespace);
+    }
+
+    #[test]
+    fn each_connection_kind_has_its_own_words() {
+        let kinds = catalog().connection_kinds;
+        assert_eq!(
+            kinds.iter().map(|k| k.value).collect::<Vec<_>>(),
+            [ConnectionKind::Quay, ConnectionKind::Dtr]
+        );
+        assert_eq!(kinds[1].name_placeholder, "Production DTR");
+        assert!(kinds[0].token_hint.contains("repo:admin"));
+        assert!(kinds[0].token_hint.contains("Robot"));
+        assert!(kinds[1].token_hint.contains("Access tokens"));
     }
 
     #[test]

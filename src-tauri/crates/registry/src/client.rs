@@ -2,7 +2,7 @@
 //! namespaces, their repositories, their notifications), in Wharf's own types, so callers never
 //! match on the kind.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::connection::{Connection, ConnectionKind};
@@ -23,7 +23,7 @@ pub enum Client {
 }
 
 /// Who a connection's token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "registry.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct Account {

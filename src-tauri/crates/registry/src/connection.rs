@@ -4,6 +4,7 @@
 //! is deliberately not part of it: the token lives in a [`SecretStore`] under the account name
 //! [`Connection::account`] (the connection id), so it can never end up in the config file.
 
+use crate::health::ConnectionHealth;
 use crate::secrets::{SecretError, SecretStore};
 use crate::tls::{parse_ca_bundle, TlsOptions};
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,11 @@ pub struct Connection {
     /// How the server's certificate is checked.
     #[serde(default)]
     pub tls: TlsOptions,
+    /// How the last verification went; `None` until one ran, and again after an edit that
+    /// changes where or how the connection reaches its server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub health: Option<ConnectionHealth>,
 }
 
 /// Why a connection or the config file was refused.
@@ -123,6 +129,7 @@ impl Connection {
                 .filter(|u| !u.is_empty())
                 .map(str::to_owned),
             tls,
+            health: None,
         };
         connection.validate()?;
         Ok(connection)
@@ -145,6 +152,15 @@ impl Connection {
             parse_ca_bundle(pem).map_err(|e| ConnectionError::InvalidCa(e.to_string()))?;
         }
         Ok(())
+    }
+
+    /// Whether `other` reaches the same server the same way (kind, address, user, TLS), so a
+    /// verification of one holds for the other.
+    pub fn reaches_like(&self, other: &Connection) -> bool {
+        self.kind == other.kind
+            && self.base_url == other.base_url
+            && self.username == other.username
+            && self.tls == other.tls
     }
 
     /// The secret-store account name of this connection's token: its id.

@@ -3,6 +3,7 @@
 
 use crate::connection::ConnectionError;
 use crate::dtr::{DtrError, DtrValidationError};
+use crate::network::{NetworkCause, NetworkFailure};
 use crate::quay::{QuayError, QuayValidationError};
 use crate::secrets::SecretError;
 
@@ -31,6 +32,11 @@ pub enum RegistryError {
     /// follow without being typed again.
     #[error("The address or certificate trust changed, so Wharf will not send the stored token there. Enter the token again to confirm it is meant for this server.")]
     TokenForNewServer,
+    /// An edit tried to turn a Quay connection into a DTR one or back.
+    #[error(
+        "A saved connection keeps its registry kind; add a new connection for the other registry."
+    )]
+    KindLocked,
     /// The keyring has no token for the connection.
     #[error("No token is stored for “{0}”. Edit the connection and enter its token.")]
     NoToken(String),
@@ -54,6 +60,49 @@ pub enum RegistryError {
     /// The connections file exists but could not be read, so it is not overwritten.
     #[error("The connections file could not be read, so Wharf will not overwrite it. Fix or remove it and restart.")]
     FileUnreadable,
+}
+
+impl RegistryError {
+    /// The connection form's field a failed verification is about (by its name in
+    /// `ConnectionInput`): the token for a refused token, the address for a server that does
+    /// not answer as a registry, the CA for an untrusted certificate; `None` when it is about
+    /// neither (a registry error, the keyring).
+    pub fn field_at_fault(&self) -> Option<&'static str> {
+        use crate::dtr::DtrError as D;
+        use crate::quay::QuayError as Q;
+        let network = |n: &NetworkFailure| match n.cause {
+            NetworkCause::UntrustedCertificate => Some("tls.caPem"),
+            NetworkCause::ClientSetup => None,
+            _ => Some("baseUrl"),
+        };
+        match self {
+            Self::Quay(Q::Network(n)) | Self::Dtr(D::Network(n)) => network(n),
+            Self::Quay(
+                Q::TokenRejected
+                | Q::TokenRejectedOrNoUserRead
+                | Q::NoUserReadScope
+                | Q::Forbidden { .. }
+                | Q::OrgScopeMissing { .. },
+            )
+            | Self::Dtr(D::Unauthenticated { .. } | D::Forbidden { .. })
+            | Self::NoToken(_)
+            | Self::MissingToken
+            | Self::TokenForNewServer => Some("token"),
+            Self::Quay(Q::NoSuchRoute | Q::Redirected { .. })
+            | Self::Dtr(D::NoSuchRoute | D::Redirected { .. }) => Some("baseUrl"),
+            Self::Connection(c) => c.field(),
+            _ => None,
+        }
+    }
+
+    /// The transport's own words behind a network failure, for a "details" disclosure.
+    pub fn network_detail(&self) -> Option<&str> {
+        match self {
+            Self::Quay(crate::quay::QuayError::Network(n))
+            | Self::Dtr(crate::dtr::DtrError::Network(n)) => Some(&n.detail),
+            _ => None,
+        }
+    }
 }
 
 impl From<QuayValidationError> for RegistryError {

@@ -1,10 +1,10 @@
 //! What the Quay and DTR clients share on the wire: checking a server address, reading an
-//! answer whole, saying why the network failed, and quoting a short, safe excerpt of a body in
+//! answer whole (network failures are worded in [`crate::network`]), and quoting a short, safe excerpt of a body in
 //! an error message.
 
 use reqwest::header::HeaderMap;
 
-use crate::tls::REQUEST_TIMEOUT;
+use crate::network::{NetworkCause, NetworkFailure};
 
 /// The largest answer read: far above any registry page (100 repositories, a notification
 /// list), small enough that a hostile or broken server cannot exhaust memory.
@@ -50,18 +50,27 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// Sends `request` and reads the answer; a failure is described by [`network_error`].
-    pub async fn fetch(request: reqwest::RequestBuilder) -> Result<Answer, String> {
-        let mut response = request.send().await.map_err(network_error)?;
+    /// Sends `request` and reads the answer; a failure says why in [`NetworkFailure`].
+    pub async fn fetch(request: reqwest::RequestBuilder) -> Result<Answer, NetworkFailure> {
+        let mut response = request.send().await.map_err(NetworkFailure::from_reqwest)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network_error)? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(NetworkFailure::from_reqwest)?
+        {
             if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(format!(
-                    "the server's answer passed {} MiB, far more than any registry answer; Wharf stopped reading it",
-                    MAX_ANSWER_BYTES / (1024 * 1024)
-                ));
+                let mut failure = NetworkFailure::new(
+                    NetworkCause::TooLarge,
+                    format!(
+                        "the answer passed {} MiB; Wharf stopped reading it",
+                        MAX_ANSWER_BYTES / (1024 * 1024)
+                    ),
+                );
+                failure.target = crate::network::host_port(response.url());
+                return Err(failure);
             }
             body.extend_from_slice(&chunk);
         }
@@ -81,16 +90,6 @@ impl Answer {
     pub fn content_type(&self) -> Option<&str> {
         self.header(reqwest::header::CONTENT_TYPE.as_str())
     }
-}
-
-/// Why no answer came, in words: reqwest's own text is generic, while the cause chain says what
-/// happened (refused, DNS, TLS), and an untrusted certificate gets a message saying what to
-/// change.
-pub fn network_error(err: reqwest::Error) -> String {
-    if err.is_timeout() {
-        return format!("no answer within {} seconds", REQUEST_TIMEOUT.as_secs());
-    }
-    crate::tls::describe_error(err)
 }
 
 /// Whether a body is an HTML page (a proxy's or sign-in page rather than the API's answer).

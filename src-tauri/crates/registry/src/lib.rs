@@ -9,6 +9,7 @@
 //!   own types.
 //! - [`saved`]: [`saved::SavedConnections`], the connections file and tokens as an app runs
 //!   them, handing out clients.
+//! - [`health`]: a connection's last verification and its time, saved with the connection.
 //! - [`error`]: [`RegistryError`], every failure of the above in one type.
 //! - [`connection`]: saved connections (Quay or DTR, address, username, TLS settings) and their
 //!   JSON config file; tokens stay in [`secrets`].
@@ -16,7 +17,9 @@
 //!   error messages.
 //! - [`secrets`]: where connection tokens live (the OS keyring, or memory for this session).
 //! - [`http`]: what both clients share on the wire: the address check, reading an answer,
-//!   network errors in words, and body excerpts for error messages.
+//!   and body excerpts for error messages.
+//! - [`network`]: why a server gave no answer, in plain words first and the transport's text
+//!   as the detail.
 //! - [`fleet`]: the notifications of every repository of many connections: the overview scan,
 //!   bulk actions, plans with undo, notification sets as files and safe edit.
 //! - [`repos`]: a repository's lifecycle on either registry (create, change, tags, delete),
@@ -34,8 +37,10 @@ pub mod connection;
 pub mod dtr;
 pub mod error;
 pub mod fleet;
+pub mod health;
 pub mod http;
 pub mod listing;
+pub mod network;
 pub mod quay;
 pub mod repos;
 pub mod saved;

@@ -12,6 +12,7 @@ use crate::client::Client;
 use crate::connection::{Connection, ConnectionKind, ConnectionsFile};
 use crate::dtr::client::DtrClient;
 use crate::error::RegistryError;
+use crate::health::ConnectionHealth;
 use crate::quay::client::QuayClient;
 use crate::secrets::{self, FallbackStore, SecretStore};
 use crate::tls::TlsOptions;
@@ -46,6 +47,15 @@ pub struct ConnectionInput {
     pub tls: TlsOptions,
     /// The OAuth (Quay) or access (DTR) token; goes to the secret store only.
     pub token: Option<String>,
+}
+
+/// How [`SavedConnections::save_verified`] ended.
+#[derive(Debug)]
+pub enum SaveVerdict {
+    /// Saved, with its health.
+    Saved(Connection),
+    /// The registry did not accept the connection as typed; nothing was saved.
+    NotVerified(RegistryError),
 }
 
 /// The connections file and the store its tokens live in.
@@ -102,10 +112,92 @@ impl SavedConnections {
             .ok_or(RegistryError::NoSuchConnection)
     }
 
-    /// Creates (no id) or updates a connection from the form. The token, when given, goes to
-    /// the secret store first, so a saved connection never lacks the token the user typed; a
-    /// new connection needs one.
+    /// Creates (no id) or updates a connection from the form, without asking the registry. The
+    /// token, when given, goes to the secret store first, so a saved connection never lacks
+    /// the token the user typed; a new connection needs one. An edit that changes where or how
+    /// the connection reaches its server drops the last verification, which was about the old
+    /// one.
     pub async fn save(&self, input: ConnectionInput) -> Result<Connection, RegistryError> {
+        let (mut connection, previous, token) = self.prepare(input)?;
+        connection.health = previous
+            .filter(|p| token.is_none() && p.reaches_like(&connection))
+            .and_then(|p| p.health);
+        self.store(connection, token).await
+    }
+
+    /// Like [`SavedConnections::save`], after verifying the connection with the registry when
+    /// it is new or its address, TLS, user or token changes. A failed verification saves
+    /// nothing and is answered with [`SaveVerdict::NotVerified`], unless `anyway`: then the
+    /// connection is saved with the failure as its health.
+    pub async fn save_verified(
+        &self,
+        input: ConnectionInput,
+        anyway: bool,
+    ) -> Result<SaveVerdict, RegistryError> {
+        let (mut connection, previous, token) = self.prepare(input)?;
+        let unchanged = previous
+            .as_ref()
+            .filter(|p| token.is_none() && p.reaches_like(&connection));
+        connection.health = match unchanged {
+            Some(p) => p.health.clone(),
+            None => {
+                let checked = match &token {
+                    Some(token) => verify_with(&connection, token).await,
+                    None => match self.token(&connection).await {
+                        Ok(stored) => verify_with(&connection, &stored).await,
+                        Err(e) => Err(e),
+                    },
+                };
+                match checked {
+                    Ok(health) => Some(health),
+                    Err(e) if !anyway => return Ok(SaveVerdict::NotVerified(e)),
+                    Err(e) => Some(ConnectionHealth::failing(&e)),
+                }
+            }
+        };
+        self.store(connection, token).await.map(SaveVerdict::Saved)
+    }
+
+    /// Verifies connection `id` with its stored token and keeps the result as its health. A
+    /// refused token or an unreachable server is a result, not an error; errors are only for
+    /// a connection that no longer exists or a file that cannot be written.
+    pub async fn verify(&self, id: Uuid) -> Result<ConnectionHealth, RegistryError> {
+        let connection = self.get(id)?;
+        let checked = match self.token(&connection).await {
+            Ok(token) => verify_with(&connection, &token).await,
+            Err(e) => Err(e),
+        };
+        let health = checked.unwrap_or_else(|e| ConnectionHealth::failing(&e));
+        self.record(&connection, health.clone())?;
+        Ok(health)
+    }
+
+    /// Keeps `health` for the connection as `verified` saw it, unless it was edited to reach
+    /// its server differently meanwhile (the result would describe the old server).
+    fn record(&self, verified: &Connection, health: ConnectionHealth) -> Result<(), RegistryError> {
+        if self.load_error.is_some() {
+            return Err(RegistryError::FileUnreadable);
+        }
+        let mut file = self.file();
+        let mut next = file.clone();
+        let Some(current) = next.connections.iter_mut().find(|c| c.id == verified.id) else {
+            return Err(RegistryError::NoSuchConnection);
+        };
+        if !current.reaches_like(verified) {
+            return Ok(());
+        }
+        current.health = Some(health);
+        next.save(&self.path)?;
+        *file = next;
+        Ok(())
+    }
+
+    /// The connection the form describes, the one it replaces and the token typed, after the
+    /// checks every save makes.
+    fn prepare(
+        &self,
+        input: ConnectionInput,
+    ) -> Result<(Connection, Option<Connection>, Option<String>), RegistryError> {
         let mut connection = Connection::new(
             &input.name,
             input.kind,
@@ -120,23 +212,43 @@ impl SavedConnections {
             }
             None => None,
         };
-        let token = input.token.filter(|t| !t.trim().is_empty());
+        let token = input
+            .token
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
         if input.id.is_none() && token.is_none() {
             return Err(RegistryError::MissingToken);
         }
+        // Every notification, webhook and route made through it speaks that registry's API.
+        if previous.as_ref().is_some_and(|p| p.kind != connection.kind) {
+            return Err(RegistryError::KindLocked);
+        }
         // The stored token was given for one server and one way of trusting it; it is never
         // sent to another, nor over weaker trust, without the user typing it again.
-        if previous.is_some_and(|p| !same_trust(&p, &connection)) && token.is_none() {
+        if previous
+            .as_ref()
+            .is_some_and(|p| !same_trust(p, &connection))
+            && token.is_none()
+        {
             return Err(RegistryError::TokenForNewServer);
         }
         if self.load_error.is_some() {
             return Err(RegistryError::FileUnreadable);
         }
+        Ok((connection, previous, token))
+    }
+
+    /// Writes the token (when typed) and then the connection.
+    async fn store(
+        &self,
+        connection: Connection,
+        token: Option<String>,
+    ) -> Result<Connection, RegistryError> {
         if let Some(token) = token {
             secrets::set_secret(
                 self.secrets.clone(),
                 connection.account(),
-                token.trim().to_owned(),
+                token,
                 secrets::DEFAULT_TIMEOUT,
             )
             .await?;
@@ -219,6 +331,15 @@ impl SavedConnections {
         let token = self.token(&connection).await?;
         Ok((connection, token))
     }
+}
+
+/// Verifies `connection` with `token` against its registry.
+async fn verify_with(
+    connection: &Connection,
+    token: &str,
+) -> Result<ConnectionHealth, RegistryError> {
+    let account = Client::new(connection, token)?.verify().await?;
+    Ok(ConnectionHealth::verified(account))
 }
 
 /// Whether a stored token may follow an edit: same scheme, host and port, and the same TLS

@@ -2,9 +2,10 @@
 //!
 //! Verification is on unless a connection explicitly sets [`TlsOptions::accept_invalid_certs`].
 //! A custom CA bundle is trusted in addition to the system's roots. Clients never follow
-//! redirects, so a token is never replayed to another host. TLS failures are turned into
-//! messages a person can act on by [`describe_error`]; they never contain a token.
+//! redirects, so a token is never replayed to another host. TLS failures are worded by
+//! [`crate::network`]; they never contain a token.
 
+use crate::network::chain_text;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use ts_rs::TS;
@@ -103,36 +104,4 @@ pub fn is_untrusted_cert(err: &(dyn std::error::Error + 'static)) -> bool {
     ]
     .iter()
     .any(|needle| text.contains(needle))
-}
-
-/// A message for a failed request: the actionable [`UNTRUSTED_CERT_MESSAGE`] (with the TLS
-/// library's detail) for a rejected certificate, otherwise the error's cause chain. URLs are
-/// left out; no token is ever part of it.
-pub fn describe_error(err: reqwest::Error) -> String {
-    let err = err.without_url();
-    let text = chain_text(&err);
-    if is_untrusted_cert(&err) {
-        let detail = text
-            .rsplit(": ")
-            .next()
-            .map(|d| d.trim().trim_start_matches('(').trim_end_matches(')'))
-            .filter(|d| !d.is_empty())
-            .unwrap_or("certificate rejected");
-        return format!("{UNTRUSTED_CERT_MESSAGE} (TLS said: {detail})");
-    }
-    text
-}
-
-/// The error and its causes joined with `": "`, skipping causes already in the text.
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
-        source = cause.source();
-    }
-    text
 }

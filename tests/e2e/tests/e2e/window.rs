@@ -25,6 +25,18 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
             !session.text(&empty).await.is_empty(),
             "{nav} has an empty state"
         );
+        if nav == "connections" {
+            // First launch: the inbox already listens, and the screen says where.
+            session
+                .wait_text("[data-testid=getting-started-inbox]", WAIT, |t| {
+                    t.contains("already listening at http://127.0.0.2:")
+                })
+                .await;
+            let steps = session
+                .wait_text("[data-testid=getting-started] ol", WAIT, |t| !t.is_empty())
+                .await;
+            assert!(steps.contains("See it in the Inbox"), "{steps}");
+        }
         session
             .screenshot(&e2e::screenshot_path(&format!("{nav}-empty")))
             .await;

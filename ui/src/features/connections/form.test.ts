@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../../lib/api";
+import type { Connection, ConnectionHealth } from "../../lib/api";
 import {
+  RECHECK_AFTER_MS,
+  checkedAgo,
+  healthBadge,
+  kindOf,
+  needsRecheck,
+  refusedField,
   baseUrlProblem,
   withScheme,
   emptyForm,
@@ -130,5 +136,72 @@ describe("plain http warning", () => {
     expect(plainHttpWarning(" HTTP://quay.example")).toMatch(/unencrypted/);
     expect(plainHttpWarning("https://quay.example")).toBeNull();
     expect(plainHttpWarning("")).toBeNull();
+  });
+});
+
+describe("kinds", () => {
+  it("name the connection after the registry kind", () => {
+    expect(kindOf("quay").namePlaceholder).toBe("Production Quay");
+    expect(kindOf("dtr").namePlaceholder).toBe("Production DTR");
+  });
+
+  it("say which token works before anything failed", () => {
+    expect(kindOf("quay").tokenHint).toMatch(/repo:admin/);
+    expect(kindOf("quay").tokenHint).toMatch(/Robot .* do not work/);
+    expect(kindOf("dtr").tokenHint).toMatch(/access token/i);
+  });
+});
+
+describe("refusedField", () => {
+  it("puts a failed verification at the field it is about, whatever its kind", () => {
+    expect(refusedField({ kind: "unauthorized", message: "no", field: "token" })).toBe("token");
+    expect(refusedField({ kind: "unreachable", message: "no", field: "baseUrl" })).toBe("baseUrl");
+    expect(refusedField({ kind: "unreachable", message: "no", field: "tls.caPem" })).toBe("caPem");
+    expect(refusedField({ kind: "registry", message: "no" })).toBeNull();
+  });
+});
+
+describe("health", () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+  const verified: ConnectionHealth = {
+    checkedAt: now - 4 * 60_000,
+    result: { state: "verified", account: { account: "alice", detail: "regular user" } },
+  };
+  const failing: ConnectionHealth = {
+    checkedAt: now - 2 * 3600_000,
+    result: {
+      state: "failing",
+      reason: "Nothing is listening at 127.0.0.1:47999.",
+      detail: "error sending request: Connection refused (os error 111)",
+    },
+  };
+
+  it("badges a row verified with the account and time, failing with the reason, or not verified yet", () => {
+    expect(healthBadge(undefined, now)).toMatchObject({ tone: "neutral", label: "not verified yet" });
+    expect(healthBadge(verified, now)).toEqual({
+      tone: "ok",
+      label: "verified",
+      line: "Signed in as alice — regular user (checked 4 min ago)",
+      detail: null,
+    });
+    expect(healthBadge(failing, now)).toEqual({
+      tone: "danger",
+      label: "failing",
+      line: "Nothing is listening at 127.0.0.1:47999. (checked 2 h ago)",
+      detail: "error sending request: Connection refused (os error 111)",
+    });
+  });
+
+  it("checks again what was never checked or was checked more than five minutes ago", () => {
+    expect(needsRecheck(undefined, now)).toBe(true);
+    expect(needsRecheck(verified, now)).toBe(false);
+    expect(needsRecheck(verified, now + RECHECK_AFTER_MS)).toBe(true);
+    expect(needsRecheck(failing, now)).toBe(true);
+  });
+
+  it("says how long ago", () => {
+    expect(checkedAgo(now - 10_000, now)).toBe("just now");
+    expect(checkedAgo(now - 59 * 60_000, now)).toBe("59 min ago");
+    expect(checkedAgo(now - 23 * 3600_000, now)).toBe("23 h ago");
   });
 });

@@ -1,17 +1,24 @@
 // The connection form's values, checks and the ConnectionInput it sends. The checks are instant
 // feedback while typing; `Connection::validate` in Rust is the validator of record, and its
 // refusals land on the field they name (CONNECTION_FIELDS).
-import type { Connection, ConnectionInput } from "../../lib/api";
+import type {
+  CommandError,
+  Connection,
+  ConnectionHealth,
+  ConnectionInput,
+  ConnectionKindChoice,
+} from "../../lib/api";
+import { CATALOG } from "../../lib/bindings/catalog";
 
 export type ConnectionKind = ConnectionInput["kind"];
 
-export const KINDS: { value: ConnectionKind; label: string }[] = [
-  { value: "quay", label: "Quay" },
-  { value: "dtr", label: "DTR / MSR" },
-];
+/** Each registry kind with its words (placeholders, token label and hint), from Rust. */
+export const KINDS: ConnectionKindChoice[] = CATALOG.connectionKinds;
 
-export const kindLabel = (kind: ConnectionKind): string =>
-  KINDS.find((k) => k.value === kind)?.label ?? kind;
+export const kindOf = (kind: ConnectionKind): ConnectionKindChoice =>
+  KINDS.find((k) => k.value === kind) ?? KINDS[0];
+
+export const kindLabel = (kind: ConnectionKind): string => kindOf(kind).label;
 
 /** What the form holds. The token lives here only, and only until the form is saved or closed. */
 export type ConnectionForm = {
@@ -92,7 +99,6 @@ export function baseUrlProblem(raw: string): string | null {
 const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
 const PEM_END = "-----END CERTIFICATE-----";
 
-/** Field errors; empty when the form can be sent. */
 /** A red warning for an address the token would travel to in clear text, or null. */
 export function plainHttpWarning(raw: string): string | null {
   return /^\s*http:\/\//i.test(raw)
@@ -100,6 +106,7 @@ export function plainHttpWarning(raw: string): string | null {
     : null;
 }
 
+/** Field errors; empty when the form can be sent. */
 export function validateConnection(f: ConnectionForm): ConnectionErrors {
   const errors: ConnectionErrors = {};
   if (!f.name.trim()) errors.name = "Enter a name for this connection.";
@@ -132,5 +139,55 @@ export function toInput(f: ConnectionForm): ConnectionInput {
       ? { caPem, acceptInvalidCerts: f.acceptInvalidCerts }
       : { acceptInvalidCerts: f.acceptInvalidCerts },
     token: token || null,
+  };
+}
+
+/** The form field a refusal from `connection_save` is about: any error naming a field the form
+ *  has (a failed verification names `token`, `baseUrl` or `tls.caPem`, whatever its kind). */
+export const refusedField = (e: CommandError): ConnectionField | null =>
+  e.field && e.field in CONNECTION_FIELDS ? CONNECTION_FIELDS[e.field] : null;
+
+/** A check older than this is run again, in the background, when the Connections screen opens. */
+export const RECHECK_AFTER_MS = 5 * 60 * 1000;
+
+/** Whether the screen should verify the connection again on opening. */
+export const needsRecheck = (health: ConnectionHealth | undefined, now: number): boolean =>
+  !health || now - health.checkedAt > RECHECK_AFTER_MS;
+
+/** "just now", "4 min ago", "3 h ago", or the date for older checks. */
+export function checkedAgo(checkedAt: number, now: number): string {
+  const minutes = Math.floor((now - checkedAt) / 60_000);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return new Date(checkedAt).toLocaleString();
+}
+
+/** The row's badge: its words, its tone and the line under it. */
+export type HealthBadge = {
+  tone: "ok" | "danger" | "neutral";
+  label: string;
+  line: string | null;
+  detail: string | null;
+};
+
+export function healthBadge(health: ConnectionHealth | undefined, now: number): HealthBadge {
+  if (!health)
+    return { tone: "neutral", label: "not verified yet", line: null, detail: null };
+  const when = checkedAgo(health.checkedAt, now);
+  const r = health.result;
+  if (r.state === "verified")
+    return {
+      tone: "ok",
+      label: "verified",
+      line: `Signed in as ${r.account.account} — ${r.account.detail} (checked ${when})`,
+      detail: null,
+    };
+  return {
+    tone: "danger",
+    label: "failing",
+    line: `${r.reason} (checked ${when})`,
+    detail: r.detail ?? null,
   };
 }

@@ -3,6 +3,24 @@ import type { Catalog } from "./registry";
 
 /** Every Quay event and method and DTR webhook type, with the words Wharf shows. */
 export const CATALOG: Catalog = {
+  "connectionKinds": [
+    {
+      "value": "quay",
+      "label": "Quay",
+      "namePlaceholder": "Production Quay",
+      "addressPlaceholder": "https://quay.io",
+      "tokenLabel": "OAuth access token",
+      "tokenHint": "An OAuth access token: in Quay, Organization, Applications, your application, Generate Token, with repo:admin, repo:read, repo:create and user:read (and org:admin to notify a team). Robot and app-specific (docker login) tokens do not work on Quay's API."
+    },
+    {
+      "value": "dtr",
+      "label": "DTR / MSR",
+      "namePlaceholder": "Production DTR",
+      "addressPlaceholder": "https://dtr.example.com",
+      "tokenLabel": "Access token",
+      "tokenHint": "Your DTR user name above and an access token of that user: in DTR, your profile, Access tokens, New access token."
+    }
+  ],
   "quayEvents": [
     {
       "value": "repo_push",

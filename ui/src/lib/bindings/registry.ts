@@ -74,6 +74,10 @@ export type BulkAction = "reset" | "test" | "delete" | "activate" | "deactivate"
  */
 export type Catalog = { 
 /**
+ * The registry kinds a connection can be, Quay first.
+ */
+connectionKinds: Array<ConnectionKindChoice>, 
+/**
  * Quay's repository events, in Quay's order.
  */
 quayEvents: Array<QuayEventChoice>, 
@@ -144,7 +148,25 @@ username?: string,
 /**
  * How the server's certificate is checked.
  */
-tls: TlsOptions, };
+tls: TlsOptions, 
+/**
+ * How the last verification went; `None` until one ran, and again after an edit that
+ * changes where or how the connection reaches its server.
+ */
+health?: ConnectionHealth, };
+
+/**
+ * The last verification of a connection.
+ */
+export type ConnectionHealth = { 
+/**
+ * When it ran, Unix milliseconds.
+ */
+checkedAt: number, 
+/**
+ * What it found.
+ */
+result: HealthResult, };
 
 /**
  * A connection as the form sends it. A blank `token` keeps the stored one.
@@ -183,6 +205,35 @@ token: string | null, };
  * Which API a connection speaks.
  */
 export type ConnectionKind = "quay" | "dtr";
+
+/**
+ * A registry kind as the connection form offers it, with the words that depend on it.
+ */
+export type ConnectionKindChoice = { 
+/**
+ * The kind.
+ */
+value: ConnectionKind, 
+/**
+ * The words shown.
+ */
+label: string, 
+/**
+ * An example name for a connection of this kind.
+ */
+namePlaceholder: string, 
+/**
+ * An example server address.
+ */
+addressPlaceholder: string, 
+/**
+ * What the token field is called.
+ */
+tokenLabel: string, 
+/**
+ * Which token works, shown before the first failure.
+ */
+tokenHint: string, };
 
 /**
  * The saved connections and anything the user should know about where tokens live.
@@ -526,6 +577,23 @@ lastSuccess: string | null, };
  * Whether a notification is being delivered.
  */
 export type FleetState = "ok" | "failing" | "disabled" | "inactive";
+
+/**
+ * What a verification found.
+ */
+export type HealthResult = { "state": "verified", 
+/**
+ * Whose token it is.
+ */
+account: Account, } | { "state": "failing", 
+/**
+ * The sentence to show.
+ */
+reason: string, 
+/**
+ * The transport's own words, for a "details" disclosure (network failures only).
+ */
+detail?: string, };
 
 /**
  * The repositories of several namespaces, for a search across a whole connection.

@@ -16,6 +16,7 @@ use super::validate::{
 use crate::connection::Connection;
 use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
+use crate::network::{NetworkCause, NetworkFailure};
 use crate::tls::{TlsError, TlsOptions};
 use serde::Serialize;
 use std::fmt;
@@ -76,7 +77,9 @@ impl DtrClient {
         let http = crate::tls::client_builder(tls)
             .map_err(|e| match e {
                 TlsError::InvalidCa(_) => DtrError::from(DtrValidationError::InvalidTlsCert),
-                TlsError::Client(text) => DtrError::Network(text),
+                TlsError::Client(text) => {
+                    DtrError::Network(NetworkFailure::new(NetworkCause::ClientSetup, text))
+                }
             })?
             .build()
             .map_err(network_error)?;
@@ -394,5 +397,5 @@ pub fn normalize_base_url(base_url: &str) -> Result<String, DtrValidationError> 
 }
 
 fn network_error(err: reqwest::Error) -> DtrError {
-    DtrError::Network(crate::http::network_error(err))
+    DtrError::Network(NetworkFailure::from_reqwest(err))
 }

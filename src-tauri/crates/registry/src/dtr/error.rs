@@ -9,6 +9,7 @@
 
 use super::validate::DtrValidationError;
 use crate::http::{excerpt, excerpt_note};
+use crate::network::{NetworkCause, NetworkFailure};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -204,8 +205,17 @@ pub enum DtrError {
     },
 
     /// The request never got an answer.
-    #[error("Could not reach DTR: {0}. Check the server address and the network; if the certificate is not trusted, DTR serves its CA at /ca.")]
-    Network(String),
+    #[error("{}{}", .0.sentence("DTR"), ca_note(.0))]
+    Network(NetworkFailure),
+}
+
+/// DTR hands out its own CA, which is what an untrusted certificate usually needs.
+fn ca_note(failure: &NetworkFailure) -> &'static str {
+    if failure.cause == NetworkCause::UntrustedCertificate {
+        " DTR serves its CA at /ca."
+    } else {
+        ""
+    }
 }
 
 fn said(server: &Option<DtrApiError>) -> String {

@@ -22,6 +22,7 @@ use super::validate::{validate_create, validate_uuid, QuayValidationError};
 use crate::connection::Connection;
 use crate::http::{check_base_url, Answer};
 use crate::listing::{self, Progress};
+use crate::network::{NetworkCause, NetworkFailure};
 use crate::tls::TlsOptions;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Method;
@@ -86,7 +87,12 @@ impl QuayClient {
         );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let http = crate::tls::client_builder(tls)
-            .map_err(|e| QuayError::Network(e.to_string()))?
+            .map_err(|e| {
+                QuayError::Network(NetworkFailure::new(
+                    NetworkCause::ClientSetup,
+                    e.to_string(),
+                ))
+            })?
             .default_headers(headers)
             .build()
             .map_err(network_error)?;
@@ -541,5 +547,5 @@ pub fn normalize_base_url(base_url: &str) -> Result<String, QuayValidationError>
 }
 
 fn network_error(err: reqwest::Error) -> QuayError {
-    QuayError::Network(crate::http::network_error(err))
+    QuayError::Network(NetworkFailure::from_reqwest(err))
 }

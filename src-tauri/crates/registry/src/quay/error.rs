@@ -10,6 +10,7 @@
 
 use super::validate::QuayValidationError;
 use crate::http::{clean, excerpt, excerpt_note, is_html};
+use crate::network::NetworkFailure;
 use serde_json::Value;
 use std::fmt;
 
@@ -343,8 +344,8 @@ pub enum QuayError {
     },
 
     /// The request never got an answer.
-    #[error("Could not reach Quay: {0}. Check the server address and the network.")]
-    Network(String),
+    #[error("{}", .0.sentence("Quay"))]
+    Network(NetworkFailure),
 }
 
 fn forbidden_message(operation: Option<QuayOperation>) -> String {

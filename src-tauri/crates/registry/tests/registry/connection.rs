@@ -316,3 +316,250 @@ async fn an_edited_address_or_trust_needs_the_token_again_and_the_old_one_never_
         "only the new token went there: {seen:?}"
     );
 }
+
+mod health {
+    //! Verify on save and the health kept with each connection, against the fake Quay and
+    //! real sockets on 127.0.0.1.
+
+    use super::{TempDir, TOKEN};
+    use fakes::quay::{FakeQuay, Scope};
+    use registry::connection::ConnectionKind;
+    use registry::health::HealthResult;
+    use registry::saved::{ConnectionInput, SaveVerdict, SavedConnections};
+    use registry::secrets::MemoryStore;
+    use registry::tls::TlsOptions;
+    use registry::RegistryError;
+    use std::sync::Arc;
+
+    fn input(
+        id: Option<uuid::Uuid>,
+        name: &str,
+        base: &str,
+        token: Option<&str>,
+    ) -> ConnectionInput {
+        ConnectionInput {
+            id,
+            name: name.into(),
+            kind: ConnectionKind::Quay,
+            base_url: base.into(),
+            username: None,
+            tls: TlsOptions::default(),
+            token: token.map(str::to_owned),
+        }
+    }
+
+    async fn fake_quay() -> FakeQuay {
+        let fake = FakeQuay::start().await.unwrap();
+        fake.add_user("alice");
+        fake.add_token(TOKEN, "alice", &Scope::ALL);
+        fake
+    }
+
+    fn saved(verdict: SaveVerdict) -> registry::connection::Connection {
+        match verdict {
+            SaveVerdict::Saved(c) => c,
+            SaveVerdict::NotVerified(e) => panic!("not verified: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bad_token_is_refused_at_the_token_and_saves_nothing_unless_saved_anyway() {
+        let fake = fake_quay().await;
+        let dir = TempDir::new();
+        let path = dir.path().join("connections.json");
+        let store = Arc::new(MemoryStore::new());
+        let connections = SavedConnections::open(path.clone(), store.clone());
+
+        let refused = connections
+            .save_verified(
+                input(None, "Bad token", fake.base_url(), Some("wrong-token")),
+                false,
+            )
+            .await
+            .unwrap();
+        let SaveVerdict::NotVerified(why) = refused else {
+            panic!("saved with a wrong token")
+        };
+        assert_eq!(why.field_at_fault(), Some("token"), "{why}");
+        assert!(!why.to_string().contains("wrong-token"));
+        assert!(
+            connections.overview().connections.is_empty(),
+            "nothing saved"
+        );
+
+        let kept = saved(
+            connections
+                .save_verified(
+                    input(None, "Bad token", fake.base_url(), Some("wrong-token")),
+                    true,
+                )
+                .await
+                .unwrap(),
+        );
+        let health = kept.health.clone().expect("the failure is its health");
+        let HealthResult::Failing { reason, .. } = &health.result else {
+            panic!("{health:?}")
+        };
+        assert!(reason.contains("did not accept the token"), "{reason}");
+
+        // A restart reads the same health back; the file holds no token.
+        let reopened = SavedConnections::open(path.clone(), store.clone());
+        assert_eq!(reopened.get(kept.id).unwrap().health, Some(health));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("wrong-token") && !text.contains(TOKEN),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_good_token_is_verified_on_save_and_a_rename_keeps_it() {
+        let fake = fake_quay().await;
+        let dir = TempDir::new();
+        let path = dir.path().join("connections.json");
+        let store = Arc::new(MemoryStore::new());
+        let connections = SavedConnections::open(path.clone(), store.clone());
+        let first = saved(
+            connections
+                .save_verified(input(None, "Quay", fake.base_url(), Some(TOKEN)), false)
+                .await
+                .unwrap(),
+        );
+        let health = first.health.clone().unwrap();
+        let HealthResult::Verified { account } = &health.result else {
+            panic!("{health:?}")
+        };
+        assert_eq!(account.account, "alice");
+        assert!(
+            health.checked_at > 1_700_000_000_000,
+            "{}",
+            health.checked_at
+        );
+
+        // Were the rename verified, this token (without scopes now) would fail it.
+        fake.add_token(TOKEN, "alice", &[]);
+        let renamed = saved(
+            connections
+                .save_verified(
+                    input(Some(first.id), "Renamed", fake.base_url(), None),
+                    false,
+                )
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            renamed.health,
+            Some(health.clone()),
+            "a rename keeps the check"
+        );
+        let reopened = SavedConnections::open(path, store);
+        assert_eq!(reopened.get(first.id).unwrap().health, Some(health));
+    }
+
+    #[tokio::test]
+    async fn an_edit_to_an_address_nothing_listens_at_is_refused_at_the_address() {
+        let fake = fake_quay().await;
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed_at = closed.local_addr().unwrap();
+        drop(closed);
+        let dir = TempDir::new();
+        let connections = SavedConnections::open(
+            dir.path().join("connections.json"),
+            Arc::new(MemoryStore::new()),
+        );
+        let first = saved(
+            connections
+                .save_verified(input(None, "Quay", fake.base_url(), Some(TOKEN)), false)
+                .await
+                .unwrap(),
+        );
+        let elsewhere = format!("http://{closed_at}");
+        let refused = connections
+            .save_verified(
+                input(Some(first.id), "Quay", &elsewhere, Some(TOKEN)),
+                false,
+            )
+            .await
+            .unwrap();
+        let SaveVerdict::NotVerified(why) = refused else {
+            panic!("saved an address nothing answers at")
+        };
+        assert_eq!(why.field_at_fault(), Some("baseUrl"));
+        assert!(
+            why.to_string()
+                .starts_with(&format!("Nothing is listening at {closed_at}.")),
+            "{why}"
+        );
+        assert!(why.network_detail().is_some_and(|d| !d.contains(TOKEN)));
+        // Still the old, verified connection.
+        assert_eq!(connections.get(first.id).unwrap(), first);
+
+        // Saved anyway, the old verification is gone: its failure is the health now.
+        let moved = saved(
+            connections
+                .save_verified(input(Some(first.id), "Quay", &elsewhere, Some(TOKEN)), true)
+                .await
+                .unwrap(),
+        );
+        assert!(
+            matches!(&moved.health.as_ref().unwrap().result, HealthResult::Failing { reason, .. } if reason.starts_with("Nothing is listening")),
+            "{moved:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn verify_keeps_its_result_and_an_edit_without_verifying_forgets_the_old_one() {
+        let fake = fake_quay().await;
+        let dir = TempDir::new();
+        let path = dir.path().join("connections.json");
+        let store = Arc::new(MemoryStore::new());
+        let connections = SavedConnections::open(path.clone(), store.clone());
+        let first = connections
+            .save(input(None, "Quay", fake.base_url(), Some(TOKEN)))
+            .await
+            .unwrap();
+        assert_eq!(first.health, None, "not verified yet");
+        let health = connections.verify(first.id).await.unwrap();
+        assert!(health.is_verified(), "{health:?}");
+        assert_eq!(
+            connections.get(first.id).unwrap().health,
+            Some(health.clone())
+        );
+
+        // The token is revoked on the server: the next check says so, and is kept.
+        fake.add_token(TOKEN, "alice", &[]);
+        let later = connections.verify(first.id).await.unwrap();
+        assert!(!later.is_verified(), "{later:?}");
+        assert!(later.checked_at >= health.checked_at);
+        assert_eq!(
+            SavedConnections::open(path, store)
+                .get(first.id)
+                .unwrap()
+                .health,
+            Some(later)
+        );
+
+        // A new token (or address) makes the last result about something else: it goes.
+        let edited = connections
+            .save(input(
+                Some(first.id),
+                "Quay",
+                fake.base_url(),
+                Some("another-token"),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(edited.health, None);
+        let mut dtr = input(Some(first.id), "Quay", fake.base_url(), Some(TOKEN));
+        dtr.kind = ConnectionKind::Dtr;
+        dtr.username = Some("alice".into());
+        assert!(matches!(
+            connections.save(dtr).await,
+            Err(RegistryError::KindLocked)
+        ));
+        assert!(matches!(
+            connections.verify(uuid::Uuid::new_v4()).await,
+            Err(RegistryError::NoSuchConnection)
+        ));
+    }
+}

@@ -13,6 +13,7 @@ use registry::dtr::{
     DtrError, DtrMissing, DtrNamespaceType, DtrValidationError, DtrWebhookDraft, DtrWebhookScope,
     DtrWebhookTestDraft, DtrWebhookType, DtrWebhookUpdate,
 };
+use registry::network::NetworkCause;
 use serde_json::json;
 
 const TOKEN: &str = "tok-Secret-123";
@@ -368,10 +369,16 @@ async fn unreachable_server_is_a_network_error_without_the_token() {
     drop(listener);
     let c = DtrClient::new(&format!("http://{addr}"), "alice", TOKEN, None).unwrap();
     let err = c.webhooks().await.unwrap_err();
-    let DtrError::Network(text) = &err else {
+    let DtrError::Network(failure) = &err else {
         panic!("expected Network, got {err:?}")
     };
-    assert!(!text.is_empty());
+    assert_eq!(failure.cause, NetworkCause::Refused);
+    assert_eq!(
+        err.to_string(),
+        format!("Nothing is listening at {addr}. Check the server address and port, and that DTR is running there.")
+    );
+    assert!(!failure.detail.is_empty());
+    assert!(!failure.detail.contains(TOKEN));
     assert!(!err.to_string().contains(TOKEN));
     assert!(!format!("{c:?}").contains(TOKEN));
     assert!(format!("{c:?}").contains("<redacted>"));

@@ -2,6 +2,7 @@
 
 use registry::dtr::error::parse_api_error;
 use registry::dtr::{error_from_response, DtrApiError, DtrError, DtrMissing, DtrValidationError};
+use registry::network::{NetworkCause, NetworkFailure};
 use serde_json::json;
 
 const JSON: Option<&str> = Some("application/json");
@@ -422,7 +423,11 @@ fn client_side_and_transport_errors_read_well() {
         "DTR repeated the page cursor while listing repositories; Wharf stopped to avoid an endless loop."
     );
     assert_eq!(
-        DtrError::Network("connection refused".into()).to_string(),
-        "Could not reach DTR: connection refused. Check the server address and the network; if the certificate is not trusted, DTR serves its CA at /ca."
+        DtrError::Network(NetworkFailure::new(
+            NetworkCause::Other,
+            "connection closed"
+        ))
+        .to_string(),
+        "Could not reach DTR. Check the server address and the network."
     );
 }

@@ -364,8 +364,50 @@ async fn an_unreachable_server_is_a_network_error() {
     drop(listener);
     let client = QuayClient::new(&format!("http://{address}"), TOKEN).unwrap();
     let err = client.verify().await.unwrap_err();
-    assert!(matches!(err, QuayError::Network(_)), "{err:?}");
+    let QuayError::Network(failure) = &err else {
+        panic!("expected Network, got {err:?}")
+    };
+    // Plain words first; the transport's jargon stays in the detail.
+    assert_eq!(
+        err.to_string(),
+        format!("Nothing is listening at {address}. Check the server address and port, and that Quay is running there.")
+    );
+    assert_eq!(failure.cause, registry::network::NetworkCause::Refused);
+    assert!(
+        failure.detail.to_lowercase().contains("refused"),
+        "{}",
+        failure.detail
+    );
+    assert!(!failure.detail.contains(TOKEN));
     assert!(!err.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_up_without_answering_is_named_as_such() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    let client = QuayClient::new(&format!("http://{address}"), TOKEN).unwrap();
+    let err = client.verify().await.unwrap_err();
+    let QuayError::Network(failure) = &err else {
+        panic!("expected Network, got {err:?}")
+    };
+    assert_eq!(
+        failure.cause,
+        registry::network::NetworkCause::Closed,
+        "{failure:?}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "The connection at {address} closed before Quay answered."
+        )),
+        "{err}"
+    );
+    assert!(!failure.detail.contains(TOKEN));
 }
 
 #[test]

@@ -5,6 +5,7 @@ use rcgen::{
 };
 use registry::dtr::client::DtrClient;
 use registry::dtr::{DtrError, DtrValidationError};
+use registry::network::NetworkCause;
 use registry::quay::client::QuayClient;
 use registry::quay::QuayError;
 use registry::tls::{http_client, parse_ca_bundle, TlsError, TlsOptions, UNTRUSTED_CERT_MESSAGE};
@@ -106,18 +107,23 @@ async fn untrusted_certificate_is_refused_with_an_actionable_message() {
 
     let client = QuayClient::with_tls(&base, TOKEN, &TlsOptions::default()).unwrap();
     let err = client.verify().await.unwrap_err();
-    let QuayError::Network(text) = &err else {
+    let QuayError::Network(failure) = &err else {
         panic!("expected Network, got {err:?}")
     };
-    assert!(text.contains(UNTRUSTED_CERT_MESSAGE), "{text}");
+    assert_eq!(failure.cause, NetworkCause::UntrustedCertificate);
+    let text = err.to_string();
+    assert!(text.contains(&UNTRUSTED_CERT_MESSAGE[1..]), "{text}");
     assert!(!err.to_string().contains(TOKEN), "{err}");
 
     let dtr = DtrClient::with_tls(&base, "alice", TOKEN, &TlsOptions::default()).unwrap();
     let err = dtr.verify().await.unwrap_err();
-    let DtrError::Network(text) = &err else {
+    let DtrError::Network(failure) = &err else {
         panic!("expected Network, got {err:?}")
     };
-    assert!(text.contains(UNTRUSTED_CERT_MESSAGE), "{text}");
+    assert_eq!(failure.cause, NetworkCause::UntrustedCertificate);
+    let text = err.to_string();
+    assert!(text.contains(&UNTRUSTED_CERT_MESSAGE[1..]), "{text}");
+    assert!(text.ends_with("DTR serves its CA at /ca."), "{text}");
     assert!(!err.to_string().contains(TOKEN), "{err}");
 
     assert_eq!(served.load(Ordering::SeqCst), 0, "no request got through");
