@@ -14,8 +14,9 @@ export class Submission<F extends string> {
   saving = $state(false);
   /** The last attempt's error that no field shows. */
   error = $state<CommandError | null>(null);
-  /** The field the last refused save was about, with Rust's words, until it is edited. */
-  refused = $state<{ field: F; message: string } | null>(null);
+  /** The field the last refused save was about, with Rust's words (and the transport's, when
+   *  the error carries them), until it is edited. */
+  refused = $state<{ field: F; message: string; detail?: string } | null>(null);
 
   /**
    * `errors` reads the form's current field errors (instant feedback); `fieldOf` maps the field
@@ -67,7 +68,7 @@ export class Submission<F extends string> {
       const error = e as CommandError;
       const field = this.fieldOf(error);
       if (field) {
-        this.refused = { field, message: error.message };
+        this.refused = { field, message: error.message, detail: error.detail ?? undefined };
         await focusFirstInvalid(form);
       } else {
         this.error = error;
