@@ -87,6 +87,31 @@ async fn an_email_notification_is_created_once_its_address_is_confirmed() {
     assert_eq!(created[0]["method"], "email");
     assert_eq!(created[0]["config"]["email"], ADDRESS);
     assert_eq!(fake.confirmation_mails().len(), 1, "no second mail");
+
+    // Send to Wharf on a loopback receiver warns, and its link opens the receiver's settings
+    // with focus on the screen's heading (#29, #55).
+    click(&session, "notification-create").await;
+    session
+        .select("[data-testid=notification-method]", "webhook", WAIT)
+        .await;
+    click(&session, "send-to-wharf").await;
+    let warning = session
+        .wait_text("[data-testid=send-to-wharf-warning]", WAIT, |t| {
+            t.contains("only reachable from this machine")
+        })
+        .await;
+    assert!(warning.contains("Receiver settings"), "{warning}");
+    click(&session, "send-to-wharf-settings").await;
+    session
+        .wait_text("main h1", WAIT, |t| t == "Settings")
+        .await;
+    let focused = session
+        .execute(
+            "return document.activeElement.tagName + ' ' + document.activeElement.textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, "H1 Settings");
     remove_connection(&session, "Quay (e-mail)").await;
     session.quit().await;
 }
