@@ -215,6 +215,36 @@ impl Session {
         assert!(!Self::is_error(&sent), "keys not sent: {sent}");
     }
 
+    /// Presses `key` while holding `modifier` (W3C key codes: `\u{E009}` is Control).
+    pub async fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier},
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+            {"type": "keyUp", "value": modifier},
+        ]);
+        let sent = self
+            .call(
+                reqwest::Method::POST,
+                "/actions",
+                Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+            )
+            .await;
+        assert!(!Self::is_error(&sent), "keys not sent: {sent}");
+    }
+
+    /// The `data-testid` of the focused element ("" when it has none).
+    pub async fn focused_testid(&self) -> String {
+        self.execute(
+            "return document.activeElement?.dataset?.testid ?? '';",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// Picks the option with `value` in the `<select>` matching `css` by clicking it.
     pub async fn select(&self, css: &str, value: &str, timeout: Duration) {
         let option = self

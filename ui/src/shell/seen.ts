@@ -28,8 +28,31 @@ export function rememberRepositories(
   );
 }
 
+/** Connections whose every repository was listed for the palette this session. */
+const indexed = new Set<string>();
+
+/** Marks `connectionId` as indexed; false when it already was (or is being) indexed. */
+export function startIndexing(connectionId: string): boolean {
+  if (indexed.has(connectionId)) return false;
+  indexed.add(connectionId);
+  return true;
+}
+
+/** A failed indexing may be tried again the next time the palette opens. */
+export const indexingFailed = (connectionId: string): void => void indexed.delete(connectionId);
+
+/** Records every repository of `connection` (all its namespaces at once). */
+export function rememberAll(connection: Pick<Connection, "id" | "name">, repos: Repository[]): void {
+  const byNamespace = new Map<string, Repository[]>();
+  for (const r of repos) byNamespace.set(r.namespace, [...(byNamespace.get(r.namespace) ?? []), r]);
+  for (const [namespace, list] of byNamespace) rememberRepositories(connection, namespace, list);
+}
+
 /** Everything recorded so far, in the order it was listed. */
 export const seenRepositories = (): SeenRepository[] => [...seen.values()].flat();
 
 /** Forgets everything (tests). */
-export const forgetRepositories = (): void => seen.clear();
+export const forgetRepositories = (): void => {
+  seen.clear();
+  indexed.clear();
+};

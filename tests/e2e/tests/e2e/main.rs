@@ -6,6 +6,7 @@ mod connections;
 mod email;
 mod fleet;
 mod inbox;
+mod keyboard;
 mod plumbing;
 mod receiver_move;
 mod repositories;
