@@ -4,11 +4,11 @@
 //! is created without another click.
 
 use e2e::webdriver::Session;
-use fakes::quay::{FakeQuay, Scope};
 
 use crate::settings::offset;
 use crate::workflows::{
-    acme_notifications, add_connection, click, fill, open_repository, remove_connection, shot, WAIT,
+    acme_notifications, acme_quay, add_connection, click, fill, open_repository, remove_connection,
+    shot, WAIT,
 };
 
 const TOKEN: &str = "qTok-E2E-Email-0be41c";
@@ -17,11 +17,7 @@ const ADDRESS: &str = "ops@example.com";
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn an_email_notification_is_created_once_its_address_is_confirmed() {
-    let fake = FakeQuay::start().await.unwrap();
-    fake.add_user("alice");
-    fake.add_token(TOKEN, "alice", &Scope::ALL);
-    fake.add_org("acme", &["alice"], &[]);
-    fake.add_repo("acme", "web", false);
+    let fake = acme_quay(TOKEN, &["web"]).await;
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
     add_connection(
         &session,

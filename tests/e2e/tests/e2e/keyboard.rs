@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use e2e::webdriver::Session;
-use fakes::quay::{FakeQuay, Scope};
 
-use crate::workflows::{acme_notifications, add_connection, remove_connection, WAIT};
+use crate::workflows::{acme_notifications, acme_quay, add_connection, remove_connection, WAIT};
 
 const TOKEN: &str = "qTok-E2E-Keys-6d0f31";
 const CONTROL: &str = "\u{E009}";
@@ -28,14 +27,22 @@ async fn tab_to(session: &Session, testid: &str) {
     );
 }
 
+/// Waits until focus is on `testid` (it moves there once what opened has loaded).
+async fn focus_reaches(session: &Session, testid: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while session.focused_testid().await != testid {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "focus never reached {testid}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn a_notification_is_made_and_tested_from_the_keyboard() {
-    let fake = FakeQuay::start().await.unwrap();
-    fake.add_user("alice");
-    fake.add_token(TOKEN, "alice", &Scope::ALL);
-    fake.add_org("acme", &["alice"], &[]);
-    fake.add_repo("acme", "keys", false);
+    let fake = acme_quay(TOKEN, &["keys"]).await;
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
     add_connection(
         &session,
@@ -59,26 +66,12 @@ async fn a_notification_is_made_and_tested_from_the_keyboard() {
         .find_containing("[data-testid=palette-item]", "acme/keys", WAIT)
         .await;
     session.type_into_focus(ENTER).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while session.focused_testid().await != "repo-panel-name" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "focus never reached the panel"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    focus_reaches(&session, "repo-panel-name").await;
 
     // New notification: the form opens with focus in its first field.
     tab_to(&session, "notification-create").await;
     session.type_into_focus(ENTER).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while session.focused_testid().await != "notification-title" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the form did not take focus"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    focus_reaches(&session, "notification-title").await;
     session.type_into_focus("Typed hook").await;
     tab_to(&session, "send-to-wharf").await;
     session.type_into_focus(ENTER).await;

@@ -7,13 +7,13 @@
 use std::net::SocketAddr;
 
 use e2e::webdriver::Session;
-use fakes::quay::{FakeQuay, Scope};
+use fakes::quay::FakeQuay;
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::workflows::{
-    acme_notifications, add_connection, click, fake_quay_api, fill, nav, remove_connection, shot,
-    WAIT,
+    acme_notifications, acme_quay, add_connection, click, fake_quay_api, fill, nav,
+    remove_connection, shot, WAIT,
 };
 
 const TOKEN: &str = "qTok-E2E-Move-52be0a";
@@ -71,13 +71,7 @@ async fn save_public_base(session: &Session, base: &str) {
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn moving_the_receiver_offers_to_update_the_notifications_that_use_it() {
-    let fake = FakeQuay::start().await.unwrap();
-    fake.add_user("alice");
-    fake.add_token(TOKEN, "alice", &Scope::ALL);
-    fake.add_org("acme", &["alice"], &[]);
-    for repo in ["web", "api"] {
-        fake.add_repo("acme", repo, false);
-    }
+    let fake = acme_quay(TOKEN, &["web", "api"]).await;
     fake.set_delivery_retries(0);
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
     add_connection(

@@ -26,18 +26,6 @@ pub(crate) async fn offset(session: &Session, css: &str, anchor: &str) -> Vec<f6
         .collect()
 }
 
-async fn focused_testid(session: &Session) -> String {
-    session
-        .execute(
-            "return document.activeElement?.dataset?.testid ?? '';",
-            vec![],
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 async fn field_error_under(session: &Session, testid: &str) -> String {
     session
         .execute(
@@ -68,7 +56,7 @@ async fn settings_errors_stay_put_and_unsaved_edits_survive_leaving() {
         .await;
     let error = field_error_under(&session, "settings-port").await;
     assert!(!error.is_empty(), "the port's error shows under it");
-    assert_eq!(focused_testid(&session).await, "settings-port");
+    assert_eq!(session.focused_testid().await, "settings-port");
     assert!(
         session
             .try_find("[data-testid=settings-error]")

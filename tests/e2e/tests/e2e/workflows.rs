@@ -156,6 +156,19 @@ pub(crate) async fn open_repository(
     session.click(&repo).await;
 }
 
+/// A fake Quay where alice (`token`, every scope) administers the organization acme, which has
+/// `repos`.
+pub(crate) async fn acme_quay(token: &str, repos: &[&str]) -> FakeQuay {
+    let fake = FakeQuay::start().await.unwrap();
+    fake.add_user("alice");
+    fake.add_token(token, "alice", &Scope::ALL);
+    fake.add_org("acme", &["alice"], &[]);
+    for repo in repos {
+        fake.add_repo("acme", repo, false);
+    }
+    fake
+}
+
 /// Calls the fake Quay's API with `token`, as a script would; the answer's JSON (null if none).
 pub(crate) async fn fake_quay_api(
     fake: &FakeQuay,
