@@ -54,6 +54,25 @@ async fn a_notification_is_made_and_tested_from_the_keyboard() {
     )
     .await;
 
+    // Ctrl+K to a screen: focus lands on its heading, so Tab goes on from there (#55).
+    session.chord(CONTROL, "k").await;
+    session.find("[data-testid=palette-input]", WAIT).await;
+    session.type_into_focus("Settings").await;
+    session
+        .find_containing("[data-testid=palette-item]", "Settings", WAIT)
+        .await;
+    session.type_into_focus(ENTER).await;
+    session
+        .wait_text("main h1", WAIT, |t| t == "Settings")
+        .await;
+    let focused = session
+        .execute(
+            "return document.activeElement.tagName + ' ' + document.activeElement.textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, "H1 Settings");
+
     // Ctrl+K, the repository's name, Enter: focus lands on the repository's panel.
     session.chord(CONTROL, "k").await;
     session.find("[data-testid=palette-input]", WAIT).await;
