@@ -14,7 +14,7 @@ mod recognize_mutations;
 mod reconfigure;
 mod reliability;
 mod retention;
-mod samples;
 mod runtime;
+mod samples;
 mod store;
 mod toast_policy;

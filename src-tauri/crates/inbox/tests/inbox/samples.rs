@@ -64,7 +64,11 @@ fn every_sample_is_recognised_as_its_own_event() {
         // On a route made for the event, as the registry delivers it: exactly that event.
         let on_route = recognize(Some(&hint), &headers(&sample), &sample.body);
         assert_eq!(on_route.source, sample.source, "{what}");
-        assert_eq!(on_route.kind.wire_name(), Some(sample.event.as_str()), "{what}");
+        assert_eq!(
+            on_route.kind.wire_name(),
+            Some(sample.event.as_str()),
+            "{what}"
+        );
         assert_eq!(on_route.route_mismatch, None, "{what}");
         // From the body alone: the event, or a shape that leaves it among the candidates, never
         // another event.
@@ -111,7 +115,10 @@ fn the_two_quay_variants_differ_in_updated_tags() {
 fn unknown_names_say_what_the_registry_has() {
     let quay = samples::sample(Source::Quay, "tag_push", None).unwrap_err();
     assert!(matches!(quay, SampleError::UnknownQuayEvent(_)));
-    assert!(quay.to_string().contains("repo_push, build_queued"), "{quay}");
+    assert!(
+        quay.to_string().contains("repo_push, build_queued"),
+        "{quay}"
+    );
     let dtr = samples::sample(Source::Dtr, "push", None).unwrap_err();
     assert!(dtr.to_string().contains("TAG_PUSH"), "{dtr}");
     assert_eq!(
@@ -175,6 +182,9 @@ async fn a_sent_sample_is_stored_with_the_registrys_headers_and_recognised() {
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
         .map(|(_, v)| v.clone());
-    assert_eq!(quay_agent, Some(samples::QUAY_USER_AGENT.as_bytes().to_vec()));
+    assert_eq!(
+        quay_agent,
+        Some(samples::QUAY_USER_AGENT.as_bytes().to_vec())
+    );
     f.receiver.shutdown().await.unwrap();
 }
