@@ -14,6 +14,7 @@ mod recognize_mutations;
 mod reconfigure;
 mod reliability;
 mod retention;
+mod routes;
 mod runtime;
 mod samples;
 mod store;
