@@ -7,7 +7,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::store::Delivery;
+use crate::store::{Delivery, Header};
 
 /// How long a replayed request may take.
 pub const REPLAY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -66,36 +66,62 @@ pub async fn replay(
     target: &str,
     keep_credentials: bool,
 ) -> Result<ReplayOutcome, ReplayError> {
+    let headers: Vec<Header> = delivery
+        .headers
+        .iter()
+        .filter(|(name, value)| {
+            let credential =
+                crate::export::is_secret_name(name) || crate::export::is_secret_value(value);
+            keep_credentials || !credential
+        })
+        .cloned()
+        .collect();
+    send(
+        &delivery.summary.method,
+        target,
+        &headers,
+        delivery.body.clone(),
+        REPLAY_TIMEOUT,
+    )
+    .await
+}
+
+/// Sends one request (hop-by-hop headers left out: the client sets its own) and reads the start
+/// of the answer. Redirects are not followed.
+pub(crate) async fn send(
+    method: &str,
+    target: &str,
+    headers: &[Header],
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<ReplayOutcome, ReplayError> {
     let url = reqwest::Url::parse(target.trim()).map_err(|_| ReplayError::InvalidUrl)?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ReplayError::InvalidUrl);
     }
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(REPLAY_TIMEOUT)
+        .timeout(timeout)
         .build()
         .map_err(|e| ReplayError::Network(e.to_string()))?;
-    let method = reqwest::Method::from_bytes(delivery.summary.method.as_bytes())
-        .unwrap_or(reqwest::Method::POST);
-    let mut headers = reqwest::header::HeaderMap::new();
-    for (name, value) in &delivery.headers {
-        let credential =
-            crate::export::is_secret_name(name) || crate::export::is_secret_value(value);
-        if is_hop_header(name) || (!keep_credentials && credential) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        if is_hop_header(name) {
             continue;
         }
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_bytes(value),
         ) {
-            headers.append(name, value);
+            map.append(name, value);
         }
     }
     let started = Instant::now();
     let response = client
         .request(method, url)
-        .headers(headers)
-        .body(delivery.body.clone())
+        .headers(map)
+        .body(body)
         .send()
         .await
         .map_err(|e| ReplayError::Network(e.to_string()))?;

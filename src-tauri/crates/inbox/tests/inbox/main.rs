@@ -14,6 +14,8 @@ mod recognize_mutations;
 mod reconfigure;
 mod reliability;
 mod retention;
+mod routes;
 mod runtime;
+mod samples;
 mod store;
 mod toast_policy;
