@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use e2e::webdriver::Session;
 
-use crate::workflows::{acme_notifications, acme_quay, add_connection, remove_connection, WAIT};
+use crate::workflows::{
+    acme_notifications, acme_quay, add_connection, assert_heading_focused, remove_connection, WAIT,
+};
 
 const TOKEN: &str = "qTok-E2E-Keys-6d0f31";
 const CONTROL: &str = "\u{E009}";
@@ -62,16 +64,7 @@ async fn a_notification_is_made_and_tested_from_the_keyboard() {
         .find_containing("[data-testid=palette-item]", "Settings", WAIT)
         .await;
     session.type_into_focus(ENTER).await;
-    session
-        .wait_text("main h1", WAIT, |t| t == "Settings")
-        .await;
-    let focused = session
-        .execute(
-            "return document.activeElement.tagName + ' ' + document.activeElement.textContent;",
-            vec![],
-        )
-        .await;
-    assert_eq!(focused, "H1 Settings");
+    assert_heading_focused(&session, "Settings").await;
 
     // Ctrl+K, the repository's name, Enter: focus lands on the repository's panel.
     session.chord(CONTROL, "k").await;
