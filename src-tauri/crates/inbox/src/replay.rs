@@ -54,6 +54,21 @@ fn is_hop_header(name: &str) -> bool {
     )
 }
 
+/// Whether `url` names this machine: `localhost` or a loopback address.
+fn is_this_machine(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let host = host.to_ascii_lowercase();
+            host == "localhost" || host.ends_with(".localhost")
+        }
+    }
+}
+
 /// How much of the target's answer is read: enough to show, never a whole download.
 pub const PREVIEW_BYTES: usize = 2048;
 
@@ -99,9 +114,15 @@ pub(crate) async fn send(
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ReplayError::InvalidUrl);
     }
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
+        .timeout(timeout);
+    if is_this_machine(&url) {
+        // A proxy from http_proxy/HTTPS_PROXY cannot reach this machine's loopback; without
+        // this, a user with a proxy set could never replay or sample to a local program.
+        builder = builder.no_proxy();
+    }
+    let client = builder
         .build()
         .map_err(|e| ReplayError::Network(e.to_string()))?;
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
@@ -144,4 +165,30 @@ pub(crate) async fn send(
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         body_preview: String::from_utf8_lossy(preview).into_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_this_machine;
+
+    #[test]
+    fn loopback_names_and_addresses_are_this_machine() {
+        for local in [
+            "http://127.0.0.1:3000/x",
+            "http://127.0.0.2/x",
+            "http://[::1]:8080/",
+            "http://localhost/",
+            "http://LOCALHOST:1/",
+            "http://app.localhost/",
+        ] {
+            assert!(is_this_machine(&local.parse().unwrap()), "{local}");
+        }
+        for remote in [
+            "http://192.0.2.1/",
+            "https://example.com/",
+            "http://localhost.example/",
+        ] {
+            assert!(!is_this_machine(&remote.parse().unwrap()), "{remote}");
+        }
+    }
 }
