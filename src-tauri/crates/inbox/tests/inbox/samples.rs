@@ -4,7 +4,7 @@
 
 use inbox::recognize::{recognize, EventKind, RouteHint, Source};
 use inbox::samples::{self, QuayVariant, SampleError};
-use inbox::store::{NewHookRoute, Query};
+use inbox::store::NewHookRoute;
 use registry::dtr::DtrWebhookType;
 use registry::quay::QuayEvent;
 
@@ -145,13 +145,7 @@ async fn a_sent_sample_is_stored_with_the_registrys_headers_and_recognised() {
         let outcome = samples::send(&sample, &url).await.unwrap();
         assert_eq!(outcome.status, 200, "{event}");
     }
-    let rows = f
-        .store
-        .list(&Query {
-            route: Some(token.clone()),
-            ..Query::default()
-        })
-        .unwrap();
+    let rows = crate::common::rows_of(&f.store, &token);
     assert_eq!(rows.len(), 2);
     // Newest first: the Quay build failure on a route made for DTR is filed as what it is.
     assert_eq!(rows[0].source, Some(Source::Quay));
