@@ -5,6 +5,8 @@
 //! the point of an export, and registries put no credentials in them. Non-UTF-8 bodies are
 //! base64-encoded (JSON, HAR) or byte-escaped (curl) so nothing is lost.
 
+use std::io::Write;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
@@ -30,39 +32,83 @@ impl ExportFormat {
             ExportFormat::Har => "har",
         }
     }
-
-    /// `deliveries` (oldest first) in this format.
-    pub fn render(self, deliveries: &[Delivery], base_url: &str) -> String {
-        match self {
-            ExportFormat::Jsonl => to_json_lines(deliveries, base_url),
-            ExportFormat::Har => to_har(deliveries, base_url).to_string(),
-        }
-    }
 }
 
-/// Every delivery matching `query` (its `limit` and `before` ignored), oldest first.
-pub fn collect(store: &Store, query: &Query) -> crate::store::Result<Vec<Delivery>> {
+/// The ids of every delivery matching `query` (its `limit` and `before` ignored), oldest first.
+/// Only ids: an export then reads one delivery at a time, so its memory does not grow with the
+/// bodies it writes.
+pub fn matching_ids(store: &Store, query: &Query) -> crate::store::Result<Vec<i64>> {
     let mut page_query = Query {
         limit: Some(MAX_LIST),
         before: None,
         ..query.clone()
     };
-    let mut deliveries = Vec::new();
+    let mut ids = Vec::new();
     loop {
         let page = store.list(&page_query)?;
-        for row in &page {
-            // A row pruned between the page and this read is simply not exported.
-            if let Some(d) = store.get(row.id)? {
-                deliveries.push(d);
-            }
-        }
+        ids.extend(page.iter().map(|row| row.id));
         match page.last() {
             Some(last) if page.len() == MAX_LIST => page_query.before = Some(last.id),
             _ => break,
         }
     }
-    deliveries.reverse();
-    Ok(deliveries)
+    ids.reverse();
+    Ok(ids)
+}
+
+/// Writes deliveries to `out` one at a time in one [`ExportFormat`], so an export of a million
+/// deliveries holds one of them in memory.
+pub struct ExportWriter<W: Write> {
+    out: W,
+    format: ExportFormat,
+    base_url: String,
+    written: u64,
+}
+
+impl<W: Write> ExportWriter<W> {
+    /// Starts the file (a HAR log's head) on `out`; URLs are made from `base_url`.
+    pub fn new(mut out: W, format: ExportFormat, base_url: &str) -> std::io::Result<Self> {
+        if format == ExportFormat::Har {
+            let creator = json!({"name": "Wharf", "version": env!("CARGO_PKG_VERSION")});
+            write!(
+                out,
+                "{{\"log\":{{\"version\":\"1.2\",\"creator\":{creator},\"entries\":["
+            )?;
+        }
+        Ok(Self {
+            out,
+            format,
+            base_url: base_url.to_owned(),
+            written: 0,
+        })
+    }
+
+    /// Adds `delivery` (callers give them oldest first).
+    pub fn push(&mut self, delivery: &Delivery) -> std::io::Result<()> {
+        match self.format {
+            ExportFormat::Jsonl => {
+                serde_json::to_writer(&mut self.out, &json_line(delivery, &self.base_url))?;
+                self.out.write_all(b"\n")?;
+            }
+            ExportFormat::Har => {
+                if self.written > 0 {
+                    self.out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut self.out, &har_entry(delivery, &self.base_url))?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the file and flushes it; gives back `out` and how many deliveries it holds.
+    pub fn finish(mut self) -> std::io::Result<(W, u64)> {
+        if self.format == ExportFormat::Har {
+            self.out.write_all(b"]}}")?;
+        }
+        self.out.flush()?;
+        Ok((self.out, self.written))
+    }
 }
 
 /// One delivery with everything captured, as the detail panel shows it.
@@ -249,111 +295,95 @@ fn body_fields(body: &[u8]) -> (String, Option<&'static str>) {
     }
 }
 
-/// One JSON object per delivery, one per line, oldest first as given.
-pub fn to_json_lines(deliveries: &[Delivery], base_url: &str) -> String {
-    let mut out = String::new();
-    for d in deliveries {
-        let (body, encoding) = body_fields(&d.body);
-        let headers: Vec<Value> = d
-            .headers
-            .iter()
-            .map(|(n, v)| json!([n, header_text(n, v)]))
-            .collect();
-        let line = json!({
-            "id": d.id,
-            "receivedAt": d.summary.received_at,
-            "method": d.summary.method,
-            "url": short_token_url(&url_of(d, base_url)),
-            "headers": headers,
-            "remoteAddr": d.remote_addr,
-            "status": d.summary.status,
-            "source": d.summary.source,
-            "event": d.summary.event,
-            "repository": d.summary.repository,
-            "summary": d.summary.summary,
-            "body": body,
-            "bodyEncoding": encoding,
-        });
-        out.push_str(&line.to_string());
-        out.push('\n');
-    }
-    out
+/// One delivery as a line of a JSON lines export.
+fn json_line(d: &Delivery, base_url: &str) -> Value {
+    let (body, encoding) = body_fields(&d.body);
+    let headers: Vec<Value> = d
+        .headers
+        .iter()
+        .map(|(n, v)| json!([n, header_text(n, v)]))
+        .collect();
+    json!({
+        "id": d.id,
+        "receivedAt": d.summary.received_at,
+        "method": d.summary.method,
+        "url": short_token_url(&url_of(d, base_url)),
+        "headers": headers,
+        "remoteAddr": d.remote_addr,
+        "status": d.summary.status,
+        "source": d.summary.source,
+        "event": d.summary.event,
+        "repository": d.summary.repository,
+        "summary": d.summary.summary,
+        "body": body,
+        "bodyEncoding": encoding,
+    })
 }
 
-/// A HAR 1.2 log of the requests (responses carry only the status the receiver sent).
-pub fn to_har(deliveries: &[Delivery], base_url: &str) -> Value {
-    let entries: Vec<Value> = deliveries
+/// One delivery as a HAR 1.2 entry (its response carries only the status the receiver sent).
+fn har_entry(d: &Delivery, base_url: &str) -> Value {
+    let headers: Vec<Value> = d
+        .headers
         .iter()
-        .map(|d| {
-            let headers: Vec<Value> = d
-                .headers
-                .iter()
-                .map(|(n, v)| json!({"name": n, "value": header_text(n, v)}))
-                .collect();
-            let query: Vec<Value> = d
-                .query
-                .as_deref()
-                .filter(|q| !q.is_empty())
-                .map(|q| {
-                    redact_query(q)
-                        .split('&')
-                        .map(|pair| {
-                            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                            json!({"name": name, "value": value})
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mime = d
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-                .unwrap_or_default();
-            let (text, encoding) = body_fields(&d.body);
-            let mut post_data = json!({"mimeType": mime, "text": text});
-            if let Some(encoding) = encoding {
-                post_data["encoding"] = json!(encoding);
-            }
-            let mut request = json!({
-                "method": d.summary.method,
-                "url": short_token_url(&url_of(d, base_url)),
-                "httpVersion": "HTTP/1.1",
-                "cookies": [],
-                "headers": headers,
-                "queryString": query,
-                "headersSize": -1,
-                "bodySize": d.summary.size,
-            });
-            if !d.body.is_empty() {
-                request["postData"] = post_data;
-            }
-            json!({
-                "startedDateTime": iso8601(d.summary.received_at),
-                "time": 0,
-                "request": request,
-                "response": {
-                    "status": d.summary.status,
-                    "statusText": "",
-                    "httpVersion": "HTTP/1.1",
-                    "cookies": [],
-                    "headers": [],
-                    "content": {"size": 0, "mimeType": ""},
-                    "redirectURL": "",
-                    "headersSize": -1,
-                    "bodySize": -1,
-                },
-                "cache": {},
-                "timings": {"send": 0, "wait": 0, "receive": 0},
-                "comment": d.summary.summary.clone().unwrap_or_default(),
-            })
-        })
+        .map(|(n, v)| json!({"name": n, "value": header_text(n, v)}))
         .collect();
-    json!({"log": {
-        "version": "1.2",
-        "creator": {"name": "Wharf", "version": env!("CARGO_PKG_VERSION")},
-        "entries": entries,
-    }})
+    let query: Vec<Value> = d
+        .query
+        .as_deref()
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            redact_query(q)
+                .split('&')
+                .map(|pair| {
+                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    json!({"name": name, "value": value})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mime = d
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    let (text, encoding) = body_fields(&d.body);
+    let mut post_data = json!({"mimeType": mime, "text": text});
+    if let Some(encoding) = encoding {
+        post_data["encoding"] = json!(encoding);
+    }
+    let mut request = json!({
+        "method": d.summary.method,
+        "url": short_token_url(&url_of(d, base_url)),
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": headers,
+        "queryString": query,
+        "headersSize": -1,
+        "bodySize": d.summary.size,
+    });
+    if !d.body.is_empty() {
+        request["postData"] = post_data;
+    }
+    json!({
+        "startedDateTime": iso8601(d.summary.received_at),
+        "time": 0,
+        "request": request,
+        "response": {
+            "status": d.summary.status,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": ""},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
+        "comment": d.summary.summary.clone().unwrap_or_default(),
+    })
 }
 
 /// The shells a copied `curl` command runs in unchanged.

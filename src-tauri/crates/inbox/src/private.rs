@@ -2,7 +2,6 @@
 //! route tokens, and exports copy deliveries out. On Unix the data folder is 0700 and these
 //! files 0600 whatever the umask; elsewhere the platform's per-user folders already apply.
 
-use std::io::Write;
 use std::path::Path;
 
 /// Makes `dir` (created if missing) readable by its owner only.
@@ -44,8 +43,8 @@ pub fn file(path: &Path, suffixes: &[&str]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes `content` to a new file at `path` that only its owner may read.
-pub fn write(path: &Path, content: &[u8]) -> std::io::Result<()> {
+/// Creates (or empties) the file at `path`, readable by its owner only, for writing.
+pub fn create(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -53,5 +52,5 @@ pub fn write(path: &Path, content: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)?.write_all(content)
+    options.open(path)
 }

@@ -360,7 +360,8 @@ impl Inbox {
 
     /// Writes every delivery matching `query` (oldest first) to `file`, replacing it, and
     /// returns how many were written. Credentials in headers and queries are redacted. The
-    /// content goes to a hidden file beside it first, so a failed export leaves no half file.
+    /// content goes to a hidden file beside it first, so a failed export leaves no half file,
+    /// and deliveries are read and written one at a time, so memory does not grow with them.
     pub async fn export_file(
         &self,
         file: PathBuf,
@@ -369,8 +370,6 @@ impl Inbox {
     ) -> Result<u64, InboxError> {
         let base = self.public_base_url().unwrap_or_default();
         self.with_store(move |store| {
-            let deliveries = export::collect(store, &query)?;
-            let content = format.render(&deliveries, &base);
             let io_error = |e: std::io::Error| InboxError::Io {
                 path: file.display().to_string(),
                 error: e.to_string(),
@@ -382,13 +381,18 @@ impl Inbox {
             partial.push(name);
             partial.push(".partial");
             let partial = file.with_file_name(partial);
-            let written = crate::private::write(&partial, content.as_bytes())
-                .and_then(|()| std::fs::rename(&partial, &file));
-            if let Err(e) = written {
+            let written =
+                write_export(store, &query, format, &base, &partial).and_then(|written| {
+                    std::fs::rename(&partial, &file).map_err(ExportFailure::Io)?;
+                    Ok(written)
+                });
+            written.map_err(|failure| {
                 let _ = std::fs::remove_file(&partial);
-                return Err(io_error(e));
-            }
-            Ok(deliveries.len() as u64)
+                match failure {
+                    ExportFailure::Io(e) => io_error(e),
+                    ExportFailure::Store(e) => InboxError::Store(e),
+                }
+            })
         })
         .await
     }
@@ -578,4 +582,36 @@ fn not_listening(error: String) -> ReceiverStatus {
         error: Some(error),
         ..ReceiverStatus::default()
     }
+}
+
+/// Why an export stopped: the file, or the store it reads.
+enum ExportFailure {
+    Io(std::io::Error),
+    Store(StoreError),
+}
+
+/// Streams the deliveries matching `query` into a new owner-only file at `path`.
+fn write_export(
+    store: &Store,
+    query: &Query,
+    format: ExportFormat,
+    base_url: &str,
+    path: &std::path::Path,
+) -> Result<u64, ExportFailure> {
+    let ids = export::matching_ids(store, query).map_err(ExportFailure::Store)?;
+    let file = crate::private::create(path).map_err(ExportFailure::Io)?;
+    let out = std::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut writer = export::ExportWriter::new(out, format, base_url).map_err(ExportFailure::Io)?;
+    for id in ids {
+        // A delivery pruned after the ids were read is simply not exported.
+        if let Some(delivery) = store.get(id).map_err(ExportFailure::Store)? {
+            writer.push(&delivery).map_err(ExportFailure::Io)?;
+        }
+    }
+    let (out, written) = writer.finish().map_err(ExportFailure::Io)?;
+    out.into_inner()
+        .map_err(|e| ExportFailure::Io(e.into_error()))?
+        .sync_all()
+        .map_err(ExportFailure::Io)?;
+    Ok(written)
 }

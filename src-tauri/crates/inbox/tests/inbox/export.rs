@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
-use inbox::export::{base64, iso8601, to_curl, to_har, to_json_lines, REDACTED};
+use inbox::export::{base64, iso8601, to_curl, ExportFormat, ExportWriter, REDACTED};
 use inbox::replay::{replay, ReplayError};
 use inbox::store::{now_ms, Delivery, Query};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -149,18 +149,29 @@ async fn copied_curl_resends_the_exact_bytes_in_bash_dash_and_fish() {
     assert_eq!(seen.lock().unwrap().len(), 3);
 }
 
+/// `deliveries` as an export file's text.
+fn exported(format: ExportFormat, deliveries: &[&inbox::store::Delivery], base: &str) -> String {
+    let mut writer = ExportWriter::new(Vec::new(), format, base).unwrap();
+    for d in deliveries {
+        writer.push(d).unwrap();
+    }
+    let (bytes, written) = writer.finish().unwrap();
+    assert_eq!(written, deliveries.len() as u64);
+    String::from_utf8(bytes).unwrap()
+}
+
 #[tokio::test]
 async fn json_lines_and_har_carry_everything_but_credentials() {
     let (delivery, _dir) = captured().await;
     let base = "http://127.0.0.2:47820";
 
-    let lines = to_json_lines(std::slice::from_ref(&delivery), base);
-    assert_eq!(lines.lines().count(), 1);
+    let lines = exported(ExportFormat::Jsonl, &[&delivery, &delivery], base);
+    assert_eq!(lines.lines().count(), 2);
     assert!(
         !lines.contains("sekrit") && !lines.contains("abc123"),
         "{lines}"
     );
-    let line: serde_json::Value = serde_json::from_str(lines.trim_end()).unwrap();
+    let line: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(line["bodyEncoding"], "base64");
     assert_eq!(line["body"], base64(BODY));
     assert_eq!(
@@ -175,8 +186,9 @@ async fn json_lines_and_har_carry_everything_but_credentials() {
         .collect();
     assert_eq!(traces.len(), 2, "repeated headers kept: {line}");
 
-    let har = to_har(std::slice::from_ref(&delivery), base);
-    let text = har.to_string();
+    let text = exported(ExportFormat::Har, &[&delivery, &delivery], base);
+    let har: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(har["log"]["entries"].as_array().unwrap().len(), 2);
     assert!(!text.contains("sekrit") && !text.contains("abc123"));
     assert_eq!(har["log"]["version"], "1.2");
     let entry = &har["log"]["entries"][0];
