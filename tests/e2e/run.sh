@@ -27,6 +27,8 @@ if [[ "${1:-}" == "--inner" ]]; then
   curl -sf "http://127.0.0.1:$PORT/status" >/dev/null || { echo "e2e: tauri-driver did not start" >&2; cat "$WORK/tauri-driver.log" >&2; exit 1; }
   export WHARF_WEBDRIVER_URL="http://127.0.0.1:$PORT"
   cd "$ROOT"
+  # Benchmarks (`bench_*`, e.g. tests/memory/measure.sh's) run only when named.
+  (($#)) || set -- --skip bench_
   cargo test -p wharf-e2e --tests -- --ignored --test-threads=1 "$@"
   exit $?
 fi

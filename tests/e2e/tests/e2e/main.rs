@@ -2,6 +2,7 @@
 //! real window, and whole workflows against the fake registries. `tests/e2e/run.sh` sets up the
 //! session and runs them one at a time.
 
+mod benchmarks;
 mod connections;
 mod email;
 mod fleet;
