@@ -16,12 +16,14 @@
 //! arrived.
 
 mod borrowed_blob;
+mod forward;
 mod reserve;
 mod rows;
 mod schema;
 mod types;
 mod writer;
 
+pub use forward::{AfterAttempt, QueueEntry, Requeued};
 pub use types::*;
 
 use std::collections::HashMap;
@@ -41,7 +43,7 @@ use schema::migrate;
 use writer::{writer_loop, Job};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// How often the routes are read again from the file, for changes made by another process
@@ -102,6 +104,10 @@ struct Inner {
     /// The filters of the newest [`Store::search`] ([`Query::filters_hash`]); searches for
     /// other filters still running stop.
     newest_search: Arc<AtomicU64>,
+    /// Every route's forwarding settings, read by the receiver for each delivery.
+    forwards: RwLock<forward::Forwards>,
+    /// Moves on when deliveries are queued for forwarding or forwarding settings change.
+    forward_signal: tokio::sync::watch::Sender<u64>,
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
     reserve: reserve::Reserve,
@@ -124,13 +130,16 @@ impl Store {
         let changes = connect(path)?;
         migrate(&changes)?;
         let routes = read_routes(&changes)?;
+        let forwards = forward::Forwards::read(&changes)?;
         let reads = connect(path)?;
         let writer = connect(path)?;
         let refresher = connect(path)?;
         let (tx, rx) = mpsc::channel();
+        let forward_signal = tokio::sync::watch::Sender::new(0u64);
+        let queued = forward_signal.clone();
         std::thread::Builder::new()
             .name("inbox-store-writer".into())
-            .spawn(move || writer_loop(writer, rx))?;
+            .spawn(move || writer_loop(writer, rx, queued))?;
         let inner = Arc::new(Inner {
             reads: Mutex::new(reads),
             changes: Mutex::new(changes),
@@ -140,6 +149,8 @@ impl Store {
                 by_token: routes,
             }),
             newest_search: Arc::new(AtomicU64::new(0)),
+            forwards: RwLock::new(forwards),
+            forward_signal,
             dir: path
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -211,12 +222,12 @@ impl Store {
                 ),
                 [id],
                 |r| {
-                    let headers: Vec<u8> = r.get(15)?;
+                    let headers: Vec<u8> = r.get(19)?;
                     Ok((
                         summary_from_row(r)?,
-                        r.get(12)?,
-                        r.get(13)?,
-                        r.get(14)?,
+                        r.get(16)?,
+                        r.get(17)?,
+                        r.get(18)?,
                         headers,
                     ))
                 },
@@ -584,6 +595,8 @@ impl Store {
     pub fn delete_route(&self, token: &str) -> Result<bool> {
         let conn = self.changes();
         let deleted = conn.execute("DELETE FROM routes WHERE token = ?1", [token])?;
+        Store::drop_route_queue(&conn, token)?;
+        self.forget_route_forward(token);
         let mut routes = write(&self.inner.routes);
         routes.generation += 1;
         routes.by_token.remove(token);

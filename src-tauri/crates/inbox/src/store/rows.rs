@@ -4,6 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::Row;
 
 use super::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
+use crate::forward::{ForwardPhase, ForwardState};
 use crate::recognize::{Alert, Source};
 
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
@@ -29,6 +30,30 @@ pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
         &filters,
         None,
     )
+}
+
+/// The SQL and arguments selecting `(id, route_token)`, oldest first, of every delivery that
+/// matches `q`'s filters (its page ignored) and came through one of `tokens`.
+pub(super) fn forward_again_sql(q: &Query, tokens: &[String]) -> (String, Vec<Value>) {
+    let filters = Query {
+        before: None,
+        ..q.clone()
+    };
+    let (mut sql, mut args) = matching(
+        "SELECT id, route_token FROM deliveries WHERE 1=1".to_owned(),
+        &filters,
+        None,
+    );
+    let mut placeholders = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        args.push(Value::Text(token.clone()));
+        placeholders.push(format!("?{}", args.len()));
+    }
+    sql.push_str(&format!(
+        " AND route_token IN ({}) ORDER BY id",
+        placeholders.join(", ")
+    ));
+    (sql, args)
 }
 
 /// `select` (ending in a WHERE clause) with `q`'s conditions added.
@@ -97,7 +122,8 @@ fn contains_pattern(text: &str) -> String {
 
 pub(super) const SUMMARY_COLS: &str =
     "id, received_at, method, path, size, route_token, status, source, \
-                            event, repository, summary, alert";
+                            event, repository, summary, alert, forward_phase, forward_attempts, \
+                            forward_status, forward_next_at";
 
 pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
     Ok(DeliverySummary {
@@ -116,7 +142,25 @@ pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary>
             .get::<_, Option<String>>(11)?
             .as_deref()
             .and_then(Alert::parse),
+        forward: forward_from_row(r, 12)?,
     })
+}
+
+/// The four forward columns from `first` on.
+pub(super) fn forward_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<ForwardState>> {
+    let Some(phase) = r
+        .get::<_, Option<String>>(first)?
+        .as_deref()
+        .and_then(ForwardPhase::parse)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ForwardState {
+        phase,
+        attempts: r.get::<_, Option<u32>>(first + 1)?.unwrap_or(0),
+        last_status: r.get(first + 2)?,
+        next_at: r.get(first + 3)?,
+    }))
 }
 
 pub(super) const ROUTE_COLS: &str =

@@ -22,7 +22,13 @@ pub(super) struct Job {
 }
 
 /// Group commit: block for one job, take whatever else is queued, and commit them together.
-pub(super) fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+/// `queued` moves on after a commit that queued deliveries for forwarding, waking the
+/// forwarder.
+pub(super) fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    queued: tokio::sync::watch::Sender<u64>,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -42,7 +48,14 @@ pub(super) fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
                     .collect()
             }
         };
+        let forwarded = batch
+            .iter()
+            .zip(&results)
+            .any(|(job, result)| job.delivery.forward && result.is_ok());
         answer(batch, results);
+        if forwarded {
+            queued.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 }
 
@@ -144,7 +157,19 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     // The statement must not keep a pointer to the body once this returns.
     insert.clear_bindings();
     result?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    if d.forward {
+        // In the delivery's own transaction: stored and queued go together.
+        conn.prepare_cached(
+            "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
+        )?
+        .execute(rusqlite::params![id, d.route_token])?;
+        conn.prepare_cached(
+            "UPDATE deliveries SET forward_phase = 'queued', forward_attempts = 0 WHERE id = ?1",
+        )?
+        .execute([id])?;
+    }
+    Ok(id)
 }
 
 #[cfg(test)]

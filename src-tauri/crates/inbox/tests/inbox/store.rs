@@ -25,6 +25,7 @@ fn delivery(path: &str, body: &[u8], hint: Option<RouteHint>) -> NewDelivery {
         size: body.len() as u64,
         route_token: None,
         status: 200,
+        forward: false,
     }
 }
 
@@ -50,6 +51,7 @@ fn round_trip_keeps_raw_bytes_and_repeated_headers_in_order() {
         route_token: Some("abc".into()),
         status: 202,
         recognized: None,
+        forward: false,
     };
     let id = store.insert(&new).unwrap();
     let got = store.get(id).unwrap().expect("stored row");

@@ -1,0 +1,406 @@
+//! The store's side of forwarding: each route's settings (saved, or given for one run), the
+//! forward queue the writer fills, and the attempts the forwarder records.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+use super::rows::{forward_from_row, forward_again_sql};
+use super::{read, write, Query, Result, Store};
+use crate::forward::{ForwardAttempt, ForwardPhase, ForwardQueueInfo, ForwardSettings};
+
+/// Every route's forwarding: what is saved, and what `wharf headless --forward` set for this
+/// run only (it wins over the saved one).
+#[derive(Default)]
+pub(super) struct Forwards {
+    saved: HashMap<String, ForwardSettings>,
+    run_only: HashMap<String, ForwardSettings>,
+}
+
+impl Forwards {
+    pub(super) fn read(conn: &Connection) -> Result<Forwards> {
+        let mut stmt = conn.prepare(
+            "SELECT token, url, headers, strip_credentials, max_attempts FROM route_forwards",
+        )?;
+        let saved = stmt
+            .query_map([], |r| {
+                let headers: String = r.get(2)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    ForwardSettings {
+                        url: r.get(1)?,
+                        headers: serde_json::from_str(&headers).unwrap_or_default(),
+                        strip_credentials: r.get(3)?,
+                        max_attempts: r.get(4)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(Forwards {
+            saved,
+            run_only: HashMap::new(),
+        })
+    }
+
+    fn get(&self, token: &str) -> Option<&ForwardSettings> {
+        self.run_only.get(token).or_else(|| self.saved.get(token))
+    }
+}
+
+/// One entry of a route's forward queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// Position: the queue is sent in this order.
+    pub seq: i64,
+    /// The delivery to send.
+    pub delivery_id: i64,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Not before this, unix milliseconds.
+    pub next_at: i64,
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterAttempt {
+    /// The target took it: off the queue.
+    Done,
+    /// Again at this time (unix milliseconds).
+    RetryAt(i64),
+    /// The attempt limit is reached: off the queue, failed.
+    GiveUp,
+}
+
+/// Whether forward-again found the delivery and could queue it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeued {
+    /// Queued again.
+    Queued,
+    /// No such delivery.
+    Missing,
+    /// Its route does not forward (or it came through no route).
+    NotForwarding,
+}
+
+impl Store {
+    /// How route `token` forwards now, if it does.
+    pub fn route_forward(&self, token: &str) -> Option<ForwardSettings> {
+        read(&self.inner.forwards).get(token).cloned()
+    }
+
+    /// Whether route `token` forwards for this run only (not saved).
+    pub fn route_forward_is_run_only(&self, token: &str) -> bool {
+        read(&self.inner.forwards).run_only.contains_key(token)
+    }
+
+    /// Whether deliveries on route `token` are queued for forwarding. Read from memory: the
+    /// receiver asks this for every delivery.
+    pub fn forwards(&self, token: &str) -> bool {
+        let forwards = read(&self.inner.forwards);
+        forwards.run_only.contains_key(token) || forwards.saved.contains_key(token)
+    }
+
+    /// The tokens of every route that forwards.
+    pub fn forwarding_routes(&self) -> Vec<String> {
+        let forwards = read(&self.inner.forwards);
+        let mut tokens: Vec<String> = forwards
+            .saved
+            .keys()
+            .chain(forwards.run_only.keys())
+            .cloned()
+            .collect();
+        tokens.sort();
+        tokens.dedup();
+        tokens
+    }
+
+    /// Saves how route `token` forwards (`None` turns it off; what is queued stays queued until
+    /// it is on again). Its queue is retried at once with the new settings. Returns false when
+    /// there is no such route. The caller checks the settings first
+    /// ([`ForwardSettings::problems`]).
+    pub fn set_route_forward(&self, token: &str, settings: Option<&ForwardSettings>) -> Result<bool> {
+        if self.route(token).is_none() {
+            return Ok(false);
+        }
+        {
+            let mut conn = self.changes();
+            let tx = conn.transaction()?;
+            match settings {
+                Some(s) => {
+                    tx.execute(
+                        "INSERT INTO route_forwards \
+                         (token, url, headers, strip_credentials, max_attempts) \
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(token) DO UPDATE SET \
+                         url = ?2, headers = ?3, strip_credentials = ?4, max_attempts = ?5",
+                        params![
+                            token,
+                            s.url,
+                            serde_json::to_string(&s.headers).unwrap_or_else(|_| "[]".into()),
+                            s.strip_credentials,
+                            s.max_attempts
+                        ],
+                    )?;
+                }
+                None => {
+                    tx.execute("DELETE FROM route_forwards WHERE token = ?1", [token])?;
+                }
+            }
+            tx.execute(
+                "UPDATE forward_queue SET next_at = 0 WHERE route_token = ?1",
+                [token],
+            )?;
+            tx.commit()?;
+        }
+        let mut forwards = write(&self.inner.forwards);
+        match settings {
+            Some(s) => forwards.saved.insert(token.to_owned(), s.clone()),
+            None => forwards.saved.remove(token),
+        };
+        drop(forwards);
+        self.wake_forwarder();
+        Ok(true)
+    }
+
+    /// Forwards route `token` with `settings` for as long as this store is open, without saving
+    /// them (`wharf headless --forward`).
+    pub fn forward_for_run(&self, token: &str, settings: ForwardSettings) {
+        write(&self.inner.forwards)
+            .run_only
+            .insert(token.to_owned(), settings);
+        self.wake_forwarder();
+    }
+
+    /// Moves on whenever something was queued or forwarding settings changed.
+    pub fn forward_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.forward_signal.subscribe()
+    }
+
+    fn wake_forwarder(&self) {
+        self.inner
+            .forward_signal
+            .send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The first `limit` entries of route `token`'s queue, in order.
+    pub fn forward_heads(&self, token: &str, limit: usize) -> Result<Vec<QueueEntry>> {
+        let conn = self.reads();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, delivery_id, attempts, next_at FROM forward_queue \
+             WHERE route_token = ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![token, limit as i64], |r| {
+                Ok(QueueEntry {
+                    seq: r.get(0)?,
+                    delivery_id: r.get(1)?,
+                    attempts: r.get(2)?,
+                    next_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Records `attempt` at sending `entry` on route `token` and moves the queue on as `after`
+    /// says, in one transaction. A delivery pruned meanwhile is left gone.
+    pub fn record_forward_attempt(
+        &self,
+        token: &str,
+        entry: &QueueEntry,
+        attempt: &ForwardAttempt,
+        after: AfterAttempt,
+    ) -> Result<()> {
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO forward_attempts \
+             (delivery_id, route_token, at, target, status, latency_ms, answer, error) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS \
+             (SELECT 1 FROM deliveries WHERE id = ?1)",
+            params![
+                entry.delivery_id,
+                token,
+                attempt.at,
+                attempt.target,
+                attempt.status,
+                i64::try_from(attempt.latency_ms).unwrap_or(i64::MAX),
+                attempt.answer,
+                attempt.error
+            ],
+        )?;
+        let attempts = entry.attempts + 1;
+        let (phase, next_at) = match after {
+            AfterAttempt::Done => (ForwardPhase::Done, None),
+            AfterAttempt::GiveUp => (ForwardPhase::Failed, None),
+            AfterAttempt::RetryAt(at) => (ForwardPhase::Retrying, Some(at)),
+        };
+        match next_at {
+            Some(at) => tx.execute(
+                "UPDATE forward_queue SET attempts = ?2, next_at = ?3 WHERE seq = ?1",
+                params![entry.seq, attempts, at],
+            )?,
+            None => tx.execute("DELETE FROM forward_queue WHERE seq = ?1", [entry.seq])?,
+        };
+        tx.execute(
+            "UPDATE deliveries SET forward_phase = ?2, forward_attempts = ?3, \
+             forward_status = ?4, forward_next_at = ?5 WHERE id = ?1",
+            params![
+                entry.delivery_id,
+                phase.as_str(),
+                attempts,
+                attempt.status,
+                next_at
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes `entry` off the queue without an attempt (its delivery is gone).
+    pub fn drop_forward_entry(&self, entry: &QueueEntry) -> Result<()> {
+        self.changes()
+            .execute("DELETE FROM forward_queue WHERE seq = ?1", [entry.seq])?;
+        Ok(())
+    }
+
+    /// Every attempt to forward delivery `id`, oldest first.
+    pub fn forward_attempts(&self, id: i64) -> Result<Vec<ForwardAttempt>> {
+        let conn = self.reads();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, target, status, latency_ms, answer, error FROM forward_attempts \
+             WHERE delivery_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([id], attempt_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Queues delivery `id` again at the end of its route's queue; new attempts are appended to
+    /// the ones it has.
+    pub fn forward_again(&self, id: i64) -> Result<Requeued> {
+        let token: Option<Option<String>> = self
+            .reads()
+            .query_row(
+                "SELECT route_token FROM deliveries WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(token) = token else {
+            return Ok(Requeued::Missing);
+        };
+        let Some(token) = token.filter(|t| self.forwards(t)) else {
+            return Ok(Requeued::NotForwarding);
+        };
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
+            params![id, token],
+        )?;
+        mark_queued(&tx, "id = ?1", params![id])?;
+        tx.commit()?;
+        drop(conn);
+        self.wake_forwarder();
+        Ok(Requeued::Queued)
+    }
+
+    /// Queues again, oldest first, every delivery matching `q`'s filters (its page ignored)
+    /// whose route forwards; returns how many.
+    pub fn forward_again_matching(&self, q: &Query) -> Result<u64> {
+        let tokens = self.forwarding_routes();
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        let (select, args) = forward_again_sql(q, &tokens);
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        let first_new: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM forward_queue",
+            [],
+            |r| r.get(0),
+        )?;
+        let queued = tx.execute(
+            &format!("INSERT INTO forward_queue (delivery_id, route_token) {select}"),
+            params_from_iter(args),
+        )?;
+        mark_queued(
+            &tx,
+            "id IN (SELECT delivery_id FROM forward_queue WHERE seq >= ?1)",
+            params![first_new],
+        )?;
+        tx.commit()?;
+        drop(conn);
+        if queued > 0 {
+            self.wake_forwarder();
+        }
+        Ok(queued as u64)
+    }
+
+    /// Route `token`'s queue: its length, its latest attempt, and its head's state.
+    pub fn forward_queue_info(&self, token: &str) -> Result<ForwardQueueInfo> {
+        let conn = self.reads();
+        let queued: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM forward_queue WHERE route_token = ?1")?
+            .query_row([token], |r| r.get(0))?;
+        let last = conn
+            .prepare_cached(
+                "SELECT at, target, status, latency_ms, answer, error FROM forward_attempts \
+                 WHERE route_token = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([token], attempt_from_row)
+            .optional()?;
+        let head = conn
+            .prepare_cached(
+                "SELECT d.forward_phase, d.forward_attempts, d.forward_status, d.forward_next_at \
+                 FROM forward_queue q JOIN deliveries d ON d.id = q.delivery_id \
+                 WHERE q.route_token = ?1 AND q.attempts > 0 ORDER BY q.seq LIMIT 1",
+            )?
+            .query_row([token], |r| forward_from_row(r, 0))
+            .optional()?
+            .flatten();
+        Ok(ForwardQueueInfo {
+            queued: queued as u64,
+            last,
+            head,
+        })
+    }
+
+    /// Forgets route `token`'s queue (the route is gone).
+    pub(super) fn drop_route_queue(conn: &Connection, token: &str) -> Result<()> {
+        conn.execute("DELETE FROM forward_queue WHERE route_token = ?1", [token])?;
+        Ok(())
+    }
+
+    /// Forgets route `token`'s run-only forwarding and its saved one in memory (the route is
+    /// gone; the saved row went with it).
+    pub(super) fn forget_route_forward(&self, token: &str) {
+        let mut forwards = write(&self.inner.forwards);
+        forwards.saved.remove(token);
+        forwards.run_only.remove(token);
+    }
+}
+
+fn mark_queued(conn: &Connection, which: &str, args: impl rusqlite::Params) -> Result<()> {
+    conn.execute(
+        &format!(
+            "UPDATE deliveries SET forward_phase = 'queued', forward_attempts = 0, \
+             forward_status = NULL, forward_next_at = NULL WHERE {which}"
+        ),
+        args,
+    )?;
+    Ok(())
+}
+
+fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ForwardAttempt> {
+    Ok(ForwardAttempt {
+        at: r.get(0)?,
+        target: r.get(1)?,
+        status: r.get(2)?,
+        latency_ms: r.get::<_, i64>(3)?.max(0) as u64,
+        answer: r.get(4)?,
+        error: r.get(5)?,
+    })
+}
+

@@ -1,0 +1,507 @@
+//! Forwarding through the real receiver, a real SQLite file and real targets on 127.0.0.1:
+//! what is sent, retries and their limit, order per route, restarts of the forwarder, and
+//! forwarding again.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use inbox::forward::{spawn_forwarder, ForwardPhase, ForwardSettings, ForwardTiming};
+use inbox::store::{DeliverySummary, NewHookRoute, Query, Store};
+
+use crate::common::{route, rows_of, start_receiver, Fixture};
+
+/// What a target does with its next request.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Status(u16),
+    /// Answers 200 after this long.
+    Slow(Duration),
+    /// 302 to another path on the target.
+    Redirect,
+}
+
+/// One request a target received.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+#[derive(Clone, Default)]
+struct TargetState {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
+}
+
+/// A consumer's endpoint on 127.0.0.1: records every request and answers as scripted (200 when
+/// the script is empty).
+struct Target {
+    url: String,
+    state: TargetState,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Target {
+    async fn start(script: &[Answer]) -> Target {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener, script)
+    }
+
+    /// A target URL nothing listens on yet; [`Target::come_up`] starts it there.
+    fn down() -> (String, u16) {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = probe.local_addr().unwrap().port();
+        (format!("http://127.0.0.1:{port}/webhook"), port)
+    }
+
+    async fn come_up(port: u16, script: &[Answer]) -> Target {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        Self::serve(listener, script)
+    }
+
+    fn serve(listener: tokio::net::TcpListener, script: &[Answer]) -> Target {
+        let state = TargetState::default();
+        state.script.lock().unwrap().extend(script.iter().copied());
+        let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+        let app = axum::Router::new()
+            .fallback(answer)
+            .with_state(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Target {
+            url,
+            state,
+            server: Some(server),
+        }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.state.seen.lock().unwrap().clone()
+    }
+
+    fn bodies(&self) -> Vec<String> {
+        self.seen()
+            .iter()
+            .map(|s| String::from_utf8_lossy(&s.body).into_owned())
+            .collect()
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+async fn answer(
+    State(state): State<TargetState>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    state.seen.lock().unwrap().push(Seen {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    });
+    let next = state.script.lock().unwrap().pop_front();
+    match next.unwrap_or(Answer::Status(200)) {
+        Answer::Status(code) => (
+            StatusCode::from_u16(code).unwrap(),
+            format!("answer {code}"),
+        )
+            .into_response(),
+        Answer::Slow(wait) => {
+            tokio::time::sleep(wait).await;
+            (StatusCode::OK, "late").into_response()
+        }
+        Answer::Redirect => (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, "/elsewhere")],
+            "moved",
+        )
+            .into_response(),
+    }
+}
+
+/// Short waits so retries happen within a test.
+fn fast() -> ForwardTiming {
+    ForwardTiming {
+        first_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(400),
+        timeout: Duration::from_millis(500),
+    }
+}
+
+/// A receiver whose route `forwarding` forwards with `settings`, and the forwarder running.
+async fn forwarding(
+    tag: &str,
+    settings: ForwardSettings,
+) -> (Fixture, String, inbox::forward::Forwarder) {
+    let fx = start_receiver(tag, |_| {}).await;
+    let token = route(
+        &fx.store,
+        NewHookRoute {
+            label: "forwarding".into(),
+            ..NewHookRoute::default()
+        },
+    );
+    assert!(fx.store.set_route_forward(&token, Some(&settings)).unwrap());
+    let forwarder = spawn_forwarder(fx.store.clone(), fast());
+    (fx, token, forwarder)
+}
+
+async fn post(fx: &Fixture, token: &str, body: &str, headers: &[(&str, &str)]) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/hooks/{token}", fx.base))
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Waits until every delivery of route `token` is done or failed; the rows, oldest first.
+async fn settled(store: &Store, token: &str, within: Duration) -> Vec<DeliverySummary> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let mut rows = rows_of(store, token);
+        rows.reverse();
+        let settled = rows.iter().all(|r| {
+            matches!(
+                r.forward.map(|f| f.phase),
+                Some(ForwardPhase::Done | ForwardPhase::Failed)
+            )
+        });
+        if settled && !rows.is_empty() {
+            return rows;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("not settled: {:?}", rows.iter().map(|r| r.forward).collect::<Vec<_>>());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn forward_sends_method_body_and_headers_without_hop_headers_plus_x_forwarded() {
+    let target = Target::start(&[]).await;
+    let (fx, token, _forwarder) = forwarding("fwd-headers", ForwardSettings::to(&target.url)).await;
+    let body = r#"{"repository":"payments/api","updated_tags":["v1"]}"#;
+    let status = post(
+        &fx,
+        &token,
+        body,
+        &[
+            ("content-type", "application/json"),
+            ("x-quay-event", "repo_push"),
+            ("authorization", "Bearer from-the-registry"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-authorization", "Basic aG9wOmhvcA=="),
+            ("te", "trailers"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(rows[0].forward.unwrap().phase, ForwardPhase::Done);
+    assert_eq!(rows[0].forward.unwrap().last_status, Some(200));
+
+    let seen = target.seen();
+    assert_eq!(seen.len(), 1);
+    let got = &seen[0];
+    assert_eq!(got.method, "POST");
+    assert_eq!(got.path, "/webhook");
+    assert_eq!(got.body, body.as_bytes());
+    assert_eq!(got.header("content-type"), ["application/json"]);
+    assert_eq!(got.header("x-quay-event"), ["repo_push"]);
+    // Kept unless the route strips credentials.
+    assert_eq!(got.header("authorization"), ["Bearer from-the-registry"]);
+    for hop in ["keep-alive", "proxy-authorization", "te"] {
+        assert!(
+            got.header(hop).is_empty(),
+            "{hop} was passed on: {:?}",
+            got.headers
+        );
+    }
+    // The host is the target's, and the original one is named in X-Forwarded-Host.
+    assert_eq!(got.header("host"), [target.url.split('/').nth(2).unwrap()]);
+    assert_eq!(got.header("x-forwarded-host"), [fx.base.trim_start_matches("http://")]);
+    assert_eq!(got.header("x-forwarded-proto"), ["http"]);
+    assert_eq!(got.header("x-forwarded-for"), ["203.0.113.9, 127.0.0.1"]);
+
+    let attempts = fx.store.forward_attempts(rows[0].id).unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].status, Some(200));
+    assert_eq!(attempts[0].answer.as_deref(), Some("answer 200"));
+    assert_eq!(attempts[0].target, target.url);
+}
+
+#[tokio::test]
+async fn forward_overrides_headers_and_strips_credentials() {
+    let target = Target::start(&[]).await;
+    let settings = ForwardSettings {
+        headers: vec![
+            ("X-Signature-Secret".into(), "s3cret-value".into()),
+            ("X-Quay-Event".into(), "overridden".into()),
+        ],
+        strip_credentials: true,
+        ..ForwardSettings::to(&target.url)
+    };
+    let (fx, token, _forwarder) = forwarding("fwd-override", settings).await;
+    post(
+        &fx,
+        &token,
+        "{}",
+        &[
+            ("x-quay-event", "repo_push"),
+            ("authorization", "Bearer from-the-registry"),
+            ("cookie", "session=abc"),
+            ("x-api-token", "t0k"),
+            ("x-harmless", "stays"),
+        ],
+    )
+    .await;
+    settled(&fx.store, &token, Duration::from_secs(10)).await;
+    let got = &target.seen()[0];
+    assert_eq!(got.header("x-signature-secret"), ["s3cret-value"]);
+    assert_eq!(got.header("x-quay-event"), ["overridden"]);
+    assert_eq!(got.header("x-harmless"), ["stays"]);
+    for credential in ["authorization", "cookie", "x-api-token"] {
+        assert!(got.header(credential).is_empty(), "{credential}: {:?}", got.headers);
+    }
+    // The secret is not in what the settings print.
+    let printed = format!("{:?}", fx.store.route_forward(&token).unwrap());
+    assert!(!printed.contains("s3cret"), "{printed}");
+}
+
+#[tokio::test]
+async fn forward_retries_a_target_that_is_down_until_it_comes_up() {
+    let (url, port) = Target::down();
+    let (fx, token, _forwarder) = forwarding("fwd-down", ForwardSettings::to(&url)).await;
+    post(&fx, &token, "first", &[]).await;
+    // Some attempts fail while nothing listens.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let id = rows_of(&fx.store, &token)[0].id;
+    while fx.store.forward_attempts(id).unwrap().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no retries");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let row = rows_of(&fx.store, &token)[0].clone();
+    let state = row.forward.unwrap();
+    assert_eq!(state.phase, ForwardPhase::Retrying);
+    assert!(state.next_at.is_some());
+    let target = Target::come_up(port, &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(rows[0].forward.unwrap().phase, ForwardPhase::Done);
+    assert_eq!(target.bodies(), ["first"]);
+    let attempts = fx.store.forward_attempts(id).unwrap();
+    assert!(attempts.len() >= 3, "{attempts:?}");
+    let (last, failed) = attempts.split_last().unwrap();
+    assert_eq!(last.status, Some(200));
+    for a in failed {
+        assert_eq!(a.status, None);
+        assert!(a.error.as_deref().is_some_and(|e| !e.is_empty()), "{a:?}");
+    }
+}
+
+#[tokio::test]
+async fn forward_records_a_timeout_and_retries() {
+    let target = Target::start(&[Answer::Slow(Duration::from_secs(2))]).await;
+    let (fx, token, _forwarder) = forwarding("fwd-slow", ForwardSettings::to(&target.url)).await;
+    post(&fx, &token, "slow", &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    let attempts = fx.store.forward_attempts(rows[0].id).unwrap();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(attempts[0].status, None);
+    assert!(
+        attempts[0].error.as_deref().unwrap().contains("timed out"),
+        "{attempts:?}"
+    );
+    assert!(attempts[0].latency_ms >= 450, "{attempts:?}");
+    assert_eq!(attempts[1].status, Some(200));
+}
+
+#[tokio::test]
+async fn forward_retries_5xx_and_does_not_follow_a_redirect() {
+    let target = Target::start(&[
+        Answer::Status(503),
+        Answer::Redirect,
+        Answer::Status(500),
+        Answer::Status(204),
+    ])
+    .await;
+    let (fx, token, _forwarder) = forwarding("fwd-5xx", ForwardSettings::to(&target.url)).await;
+    post(&fx, &token, "flaky", &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    let statuses: Vec<_> = fx
+        .store
+        .forward_attempts(rows[0].id)
+        .unwrap()
+        .iter()
+        .map(|a| a.status)
+        .collect();
+    assert_eq!(statuses, [Some(503), Some(302), Some(500), Some(204)]);
+    // The redirect was not followed: every request went to the route's target path.
+    assert!(target.seen().iter().all(|s| s.path == "/webhook"));
+    assert_eq!(target.seen().len(), 4);
+}
+
+#[tokio::test]
+async fn forward_gives_up_at_the_attempt_limit() {
+    let target = Target::start(&[Answer::Status(500); 10]).await;
+    let settings = ForwardSettings {
+        max_attempts: 3,
+        ..ForwardSettings::to(&target.url)
+    };
+    let (fx, token, _forwarder) = forwarding("fwd-limit", settings).await;
+    post(&fx, &token, "doomed", &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    let state = rows[0].forward.unwrap();
+    assert_eq!(state.phase, ForwardPhase::Failed);
+    assert_eq!(state.attempts, 3);
+    assert_eq!(state.last_status, Some(500));
+    // No more attempts follow.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(target.seen().len(), 3);
+    assert_eq!(fx.store.forward_attempts(rows[0].id).unwrap().len(), 3);
+    assert_eq!(fx.store.forward_queue_info(&token).unwrap().queued, 0);
+}
+
+#[tokio::test]
+async fn forward_keeps_each_routes_order_and_a_blocked_route_does_not_hold_another() {
+    // Route A's first delivery fails twice: the ones behind it wait for it.
+    let a_target = Target::start(&[Answer::Status(503), Answer::Status(503)]).await;
+    let b_target = Target::start(&[]).await;
+    let (fx, a, _forwarder) = forwarding("fwd-order", ForwardSettings::to(&a_target.url)).await;
+    let b = route(
+        &fx.store,
+        NewHookRoute {
+            label: "other".into(),
+            ..NewHookRoute::default()
+        },
+    );
+    fx.store
+        .set_route_forward(&b, Some(&ForwardSettings::to(&b_target.url)))
+        .unwrap();
+    for i in 0..20 {
+        post(&fx, &a, &format!("a{i}"), &[]).await;
+        post(&fx, &b, &format!("b{i}"), &[]).await;
+    }
+    settled(&fx.store, &a, Duration::from_secs(20)).await;
+    settled(&fx.store, &b, Duration::from_secs(20)).await;
+    let want = |p: &str| (0..20).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    let mut a_bodies = a_target.bodies();
+    // The head's two failed attempts come first, then every delivery once, in order.
+    assert_eq!(a_bodies.drain(..2).collect::<Vec<_>>(), ["a0", "a0"]);
+    assert_eq!(a_bodies, want("a"));
+    assert_eq!(b_target.bodies(), want("b"));
+}
+
+#[tokio::test]
+async fn forward_again_appends_new_attempts_for_one_delivery_and_a_selection() {
+    let target = Target::start(&[]).await;
+    let (fx, token, _forwarder) = forwarding("fwd-again", ForwardSettings::to(&target.url)).await;
+    post(&fx, &token, "one", &[]).await;
+    post(&fx, &token, "two", &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(target.bodies(), ["one", "two"]);
+
+    assert_eq!(
+        fx.store.forward_again(rows[0].id).unwrap(),
+        inbox::store::Requeued::Queued
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while fx.store.forward_attempts(rows[0].id).unwrap().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "not forwarded again");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(target.bodies(), ["one", "two", "one"]);
+
+    // The filtered selection: every delivery of the route, oldest first.
+    let queued = fx
+        .store
+        .forward_again_matching(&Query {
+            route: Some(token.clone()),
+            limit: Some(1),
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(queued, 2);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while target.seen().len() < 5 {
+        assert!(tokio::time::Instant::now() < deadline, "selection not forwarded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(target.bodies(), ["one", "two", "one", "one", "two"]);
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(fx.store.forward_attempts(rows[0].id).unwrap().len(), 3);
+    assert_eq!(fx.store.forward_attempts(rows[1].id).unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn forward_queue_survives_a_restart_of_the_store_and_forwarder() {
+    let (url, port) = Target::down();
+    let fx = start_receiver("fwd-restart", |_| {}).await;
+    let db = fx._dir.db();
+    let token = route(&fx.store, NewHookRoute::default());
+    fx.store
+        .set_route_forward(&token, Some(&ForwardSettings::to(&url)))
+        .unwrap();
+    // No forwarder yet: everything stored is queued, and only that.
+    for i in 0..30 {
+        post(&fx, &token, &format!("d{i}"), &[]).await;
+    }
+    let plain = route(&fx.store, NewHookRoute::default());
+    post(&fx, &plain, "not forwarded", &[]).await;
+    assert_eq!(fx.store.forward_queue_info(&token).unwrap().queued, 30);
+    assert!(rows_of(&fx.store, &plain)[0].forward.is_none());
+    fx.receiver.shutdown().await.unwrap();
+    fx.store.close();
+    drop(fx.store);
+
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.forward_queue_info(&token).unwrap().queued, 30);
+    let target = Target::come_up(port, &[]).await;
+    let _forwarder = spawn_forwarder(store.clone(), fast());
+    let rows = settled(&store, &token, Duration::from_secs(20)).await;
+    assert_eq!(rows.len(), 30);
+    assert_eq!(
+        target.bodies(),
+        (0..30).map(|i| format!("d{i}")).collect::<Vec<_>>()
+    );
+    assert_eq!(store.forward_queue_info(&token).unwrap().queued, 0);
+}
