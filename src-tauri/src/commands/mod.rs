@@ -20,8 +20,9 @@ mod typescript;
 use {
     crate::events::OpenRequest,
     ::inbox::export::{DeliveryDetail, ExportFormat},
+    ::inbox::forward::{ForwardAttempt, ForwardInput},
     ::inbox::replay::ReplayOutcome,
-    ::inbox::route_list::{RouteListing, SampleRequest, SampleSent},
+    ::inbox::route_list::{RouteForward, RouteListing, SampleRequest, SampleSent},
     ::inbox::route_url::{MintedRoute, RouteCheck},
     ::inbox::samples::SampleKind,
     ::inbox::settings::Settings,

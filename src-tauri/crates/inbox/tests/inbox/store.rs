@@ -752,10 +752,17 @@ fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
         ))
         .unwrap();
     drop(store);
-    // Back to schema 2: no alert column.
+    // Back to schema 2: no alert column, no forwarding (schema 4).
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
-    conn.execute_batch("ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE forward_attempts; DROP TABLE forward_queue; DROP TABLE route_forwards;
+         ALTER TABLE deliveries DROP COLUMN forward_phase;
+         ALTER TABLE deliveries DROP COLUMN forward_attempts;
+         ALTER TABLE deliveries DROP COLUMN forward_status;
+         ALTER TABLE deliveries DROP COLUMN forward_next_at;
+         ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
 
     let store = Store::open(dir.db()).unwrap();
