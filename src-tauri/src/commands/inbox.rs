@@ -6,7 +6,7 @@ use inbox::replay::ReplayOutcome;
 use inbox::route_list::{RouteForward, RouteListing, SampleRequest, SampleSent};
 use inbox::route_url::{MintedRoute, RouteCheck};
 use inbox::samples::SampleKind;
-use inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
+use inbox::store::{DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
 use inbox::{Inbox, ReceiverStatus};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -174,6 +174,14 @@ pub async fn inbox_replay(
         .state::<Inbox>()
         .replay(id, url, keep_credentials)
         .await?)
+}
+
+/// Where the forwarding of each of `ids` stands (rows of the list still queued or retrying).
+pub async fn inbox_forward_states(
+    app: &AppHandle<impl Runtime>,
+    ids: Vec<i64>,
+) -> CommandResult<Vec<DeliveryForward>> {
+    Ok(app.state::<Inbox>().forward_states(ids).await?)
 }
 
 /// Every attempt to forward delivery `id`, oldest first.

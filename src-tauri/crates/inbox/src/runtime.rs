@@ -23,7 +23,7 @@ use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy}
 use crate::route_list::{RouteListing, RouteUrls, SampleRequest, SampleSent, MAX_LABEL};
 use crate::route_url::MintedRoute;
 use crate::store::{
-    lock, DeliverySummary, HookRoute, NewHookRoute, Query, Requeued, RouteResponse, Store,
+    lock, DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, Requeued, RouteResponse, Store,
     StoreError,
 };
 use crate::toast::Toaster;
@@ -614,6 +614,12 @@ impl Inbox {
         }
         store.forward_for_run(&found.token, settings);
         Ok(found.clone())
+    }
+
+    /// Where the forwarding of each of `ids` stands, for list rows still queued or retrying.
+    pub async fn forward_states(&self, ids: Vec<i64>) -> Result<Vec<DeliveryForward>, InboxError> {
+        self.with_store(move |store| Ok(store.forward_states(&ids)?))
+            .await
     }
 
     /// Every attempt to forward delivery `id`, oldest first.

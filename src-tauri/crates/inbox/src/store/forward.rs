@@ -60,6 +60,18 @@ pub struct QueueEntry {
     pub next_at: i64,
 }
 
+/// Where one delivery's forwarding stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryForward {
+    /// The delivery.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Its forwarding, `null` when it was never queued.
+    pub forward: Option<crate::forward::ForwardState>,
+}
+
 /// What follows an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterAttempt {
@@ -261,6 +273,29 @@ impl Store {
         self.changes()
             .execute("DELETE FROM forward_queue WHERE seq = ?1", [entry.seq])?;
         Ok(())
+    }
+
+    /// Where the forwarding of each of `ids` stands (at most [`super::MAX_LIST`] of them; ids
+    /// of deliveries that are gone are left out).
+    pub fn forward_states(&self, ids: &[i64]) -> Result<Vec<DeliveryForward>> {
+        let ids = &ids[..ids.len().min(super::MAX_LIST)];
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        let conn = self.reads();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, forward_phase, forward_attempts, forward_status, forward_next_at              FROM deliveries WHERE id IN ({marks})"
+        ))?;
+        let rows = stmt
+            .query_map(params_from_iter(ids), |r| {
+                Ok(DeliveryForward {
+                    id: r.get(0)?,
+                    forward: forward_from_row(r, 1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// Every attempt to forward delivery `id`, oldest first.

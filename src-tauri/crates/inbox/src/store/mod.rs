@@ -23,7 +23,7 @@ mod schema;
 mod types;
 mod writer;
 
-pub use forward::{AfterAttempt, QueueEntry, Requeued};
+pub use forward::{AfterAttempt, DeliveryForward, QueueEntry, Requeued};
 pub use types::*;
 
 use std::collections::HashMap;

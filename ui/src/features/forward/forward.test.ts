@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import type { DeliverySummary, ForwardState } from "../../lib/api";
+import { attemptText, forwardFieldOf, forwardInput, forwardText, movingIds, withStates } from "./forward";
+
+const state = (s: Partial<ForwardState>): ForwardState => ({
+  phase: "queued",
+  attempts: 0,
+  lastStatus: null,
+  nextAt: null,
+  ...s,
+});
+
+const row = (id: number, forward: ForwardState | null): DeliverySummary => ({
+  id,
+  receivedAt: 0,
+  method: "POST",
+  path: "/hooks/t",
+  size: 2,
+  routeToken: "t",
+  status: 200,
+  source: null,
+  event: null,
+  repository: null,
+  summary: null,
+  alert: null,
+  forward,
+});
+
+describe("forwardText", () => {
+  it("says where a delivery's forwarding stands", () => {
+    expect(forwardText(null, 0)).toBe("");
+    expect(forwardText(state({}), 0)).toBe("queued");
+    expect(forwardText(state({ phase: "done", attempts: 1, lastStatus: 200 }), 0)).toBe("→ 200");
+    expect(forwardText(state({ phase: "failed", attempts: 8 }), 0)).toBe("→ failed");
+    expect(forwardText(state({ phase: "failed", attempts: 8, lastStatus: 500 }), 0)).toBe("→ 500, failed");
+  });
+
+  it("counts down to the next retry, and says when the target did not answer", () => {
+    const retrying = state({ phase: "retrying", attempts: 3, lastStatus: 503, nextAt: 10_000 });
+    expect(forwardText(retrying, 2_000)).toBe("→ 503 (retry 3 in 8s)");
+    expect(forwardText(retrying, 9_500)).toBe("→ 503 (retry 3 in 1s)");
+    expect(forwardText(retrying, 11_000)).toBe("→ 503 (retry 3 now)");
+    expect(forwardText(state({ phase: "retrying", attempts: 1, nextAt: 125_000 }), 0)).toBe(
+      "→ no answer (retry 1 in 2m 5s)",
+    );
+  });
+});
+
+describe("list rows", () => {
+  it("asks again only for rows still queued or retrying", () => {
+    const rows = [
+      row(5, state({})),
+      row(4, null),
+      row(3, state({ phase: "done", lastStatus: 200 })),
+      row(2, state({ phase: "retrying", attempts: 1 })),
+    ];
+    expect(movingIds(rows)).toEqual([5, 2]);
+    expect(movingIds(rows, 1)).toEqual([5]);
+  });
+
+  it("puts new states in and keeps the array when nothing changed", () => {
+    const rows = [row(2, state({})), row(1, null)];
+    expect(withStates(rows, [{ id: 2, forward: state({}) }])).toBe(rows);
+    const next = withStates(rows, [{ id: 2, forward: state({ phase: "done", attempts: 1, lastStatus: 204 }) }]);
+    expect(next).not.toBe(rows);
+    expect(next[0].forward?.lastStatus).toBe(204);
+    expect(next[1]).toBe(rows[1]);
+  });
+});
+
+describe("the forwarding form", () => {
+  it("maps Rust's field names to the form's", () => {
+    expect(forwardFieldOf({ kind: "invalid", message: "x", field: "forwardUrl" })).toBe("url");
+    expect(forwardFieldOf({ kind: "invalid", message: "x", field: "forwardMaxAttempts" })).toBe("maxAttempts");
+    expect(forwardFieldOf({ kind: "invalid", message: "x", field: "forwardHeaderName.2" })).toBe("headerName.2");
+    expect(forwardFieldOf({ kind: "invalid", message: "x", field: "forwardHeaderValue.0" })).toBe("headerValue.0");
+    expect(forwardFieldOf({ kind: "invalid", message: "x", field: "receiverBind" })).toBeNull();
+    expect(forwardFieldOf({ kind: "storage", message: "x", field: "forwardUrl" })).toBeNull();
+  });
+
+  it("keeps a saved secret unless a new value is typed, and drops empty rows", () => {
+    const input = forwardInput({
+      url: "  http://localhost:3000/webhook ",
+      headers: [
+        { name: "X-Signature", value: "", saved: true },
+        { name: "X-New", value: "v", saved: false },
+        { name: "X-Replaced", value: "new", saved: true },
+        { name: " ", value: "", saved: false },
+      ],
+      stripCredentials: true,
+      maxAttempts: "8",
+    });
+    expect(input).toEqual({
+      url: "http://localhost:3000/webhook",
+      headers: [
+        { name: "X-Signature", value: null },
+        { name: "X-New", value: "v" },
+        { name: "X-Replaced", value: "new" },
+      ],
+      stripCredentials: true,
+      maxAttempts: 8,
+    });
+  });
+});
+
+describe("attemptText", () => {
+  it("gives the answer or why there was none", () => {
+    const base = { at: 0, target: "http://x", answer: null, error: null };
+    expect(attemptText({ ...base, status: 200, latencyMs: 12.4 })).toBe("→ 200 in 12 ms");
+    expect(attemptText({ ...base, status: null, latencyMs: 10000, error: "timed out" })).toBe(
+      "no answer after 10,000 ms: timed out",
+    );
+  });
+});

@@ -1,0 +1,107 @@
+// Forwarding as the UI shows it: one short text for where a delivery's forwarding stands (the
+// Inbox column, the route's queue), the rows whose state still moves, and the forwarding form's
+// fields as Rust names them in a refusal.
+import type {
+  CommandError,
+  DeliveryForward,
+  DeliverySummary,
+  ForwardAttempt,
+  ForwardInput,
+  ForwardState,
+} from "../../lib/api";
+
+/** "queued", "→ 200", "→ 503 (retry 3 in 8s)", "→ failed" (with the last status when there
+ *  was one: "→ 500, failed"). Empty when the delivery was never forwarded. */
+export function forwardText(f: ForwardState | null, now: number): string {
+  if (!f) return "";
+  const answer = f.lastStatus === null ? "no answer" : String(f.lastStatus);
+  switch (f.phase) {
+    case "queued":
+      return "queued";
+    case "done":
+      return `→ ${answer}`;
+    case "failed":
+      return f.lastStatus === null ? "→ failed" : `→ ${f.lastStatus}, failed`;
+    case "retrying": {
+      const wait = f.nextAt === null ? 0 : Math.max(0, Math.ceil((f.nextAt - now) / 1000));
+      return `→ ${answer} (retry ${f.attempts} ${wait > 0 ? `in ${duration(wait)}` : "now"})`;
+    }
+  }
+}
+
+/** "8s", "2m 5s". */
+export function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return s ? `${m}m ${s}s` : `${m}m`;
+}
+
+/** Whether a delivery's forwarding can still change by itself (so the list asks again). */
+export const moving = (f: ForwardState | null): boolean => f?.phase === "queued" || f?.phase === "retrying";
+
+/** The ids of loaded rows whose forwarding still moves, at most `max` (the newest). */
+export const movingIds = (rows: DeliverySummary[], max = 1000): number[] =>
+  rows.filter((r) => moving(r.forward)).slice(0, max).map((r) => r.id);
+
+/** `rows` with the forward states in `states` put in; the same array when nothing changed. */
+export function withStates(rows: DeliverySummary[], states: DeliveryForward[]): DeliverySummary[] {
+  const byId = new Map(states.map((s) => [s.id, s.forward]));
+  let changed = false;
+  const next = rows.map((r) => {
+    if (!byId.has(r.id)) return r;
+    const f = byId.get(r.id) ?? null;
+    if (sameState(r.forward, f)) return r;
+    changed = true;
+    return { ...r, forward: f };
+  });
+  return changed ? next : rows;
+}
+
+const sameState = (a: ForwardState | null, b: ForwardState | null): boolean =>
+  a === b ||
+  (!!a &&
+    !!b &&
+    a.phase === b.phase &&
+    a.attempts === b.attempts &&
+    a.lastStatus === b.lastStatus &&
+    a.nextAt === b.nextAt);
+
+/** One attempt in words: "→ 200 in 12 ms" or "no answer after 10,000 ms: timed out". */
+export function attemptText(a: ForwardAttempt): string {
+  const ms = `${Math.round(a.latencyMs).toLocaleString("en-US")} ms`;
+  return a.status !== null ? `→ ${a.status} in ${ms}` : `no answer after ${ms}: ${a.error ?? "unknown error"}`;
+}
+
+/** The forwarding form's fields. */
+export type ForwardFormField = "url" | `headerName.${number}` | `headerValue.${number}` | "maxAttempts";
+
+/** The form field a refusal from Rust names (`forwardUrl`, `forwardHeaderName.0`, ...). */
+export function forwardFieldOf(e: CommandError): ForwardFormField | null {
+  if (e.kind !== "invalid" || !e.field) return null;
+  if (e.field === "forwardUrl") return "url";
+  if (e.field === "forwardMaxAttempts") return "maxAttempts";
+  const m = /^forwardHeader(Name|Value)\.(\d+)$/.exec(e.field);
+  if (!m) return null;
+  return `header${m[1] as "Name" | "Value"}.${Number(m[2])}`;
+}
+
+/** One extra header row of the form; `saved` rows keep their value unless a new one is typed. */
+export type HeaderRow = { name: string; value: string; saved: boolean };
+
+/** What the form saves: a saved header whose value was left blank keeps its value (null). */
+export function forwardInput(form: {
+  url: string;
+  headers: HeaderRow[];
+  stripCredentials: boolean;
+  maxAttempts: string;
+}): ForwardInput {
+  return {
+    url: form.url.trim(),
+    headers: form.headers
+      .filter((h) => h.name.trim() !== "" || h.value !== "")
+      .map((h) => ({ name: h.name.trim(), value: h.saved && h.value === "" ? null : h.value })),
+    stripCredentials: form.stripCredentials,
+    maxAttempts: Number(form.maxAttempts.trim() === "" ? NaN : form.maxAttempts),
+  };
+}
