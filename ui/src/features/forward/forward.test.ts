@@ -100,6 +100,10 @@ describe("the forwarding form", () => {
       stripCredentials: true,
       maxAttempts: 8,
     });
+    const blank = { url: "http://x", headers: [], stripCredentials: false };
+    expect(forwardInput({ ...blank, maxAttempts: " " }).maxAttempts).toBeNull();
+    expect(forwardInput({ ...blank, maxAttempts: "three" }).maxAttempts).toBe(0);
+    expect(forwardInput({ ...blank, maxAttempts: "2.5" }).maxAttempts).toBe(0);
   });
 });
 

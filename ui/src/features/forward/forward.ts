@@ -102,6 +102,12 @@ export function forwardInput(form: {
       .filter((h) => h.name.trim() !== "" || h.value !== "")
       .map((h) => ({ name: h.name.trim(), value: h.saved && h.value === "" ? null : h.value })),
     stripCredentials: form.stripCredentials,
-    maxAttempts: Number(form.maxAttempts.trim() === "" ? NaN : form.maxAttempts),
+    // Blank: Rust's default. Not a whole number: 0, which Rust refuses under the field.
+    maxAttempts: form.maxAttempts.trim() === "" ? null : wholeOrZero(form.maxAttempts),
   };
 }
+
+const wholeOrZero = (text: string): number => {
+  const n = Number(text.trim());
+  return Number.isInteger(n) && n >= 0 && n <= 4_294_967_295 ? n : 0;
+};

@@ -27,6 +27,7 @@ const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
     repository: "ns/r",
     summary: null,
     alert: null,
+    forward: null,
   },
   query: null,
   headers: [],

@@ -195,9 +195,9 @@ headers: Array<ForwardHeaderInput>,
  */
 stripCredentials: boolean, 
 /**
- * Attempts per delivery.
+ * Attempts per delivery; `null` for [`DEFAULT_MAX_ATTEMPTS`].
  */
-maxAttempts: number, };
+maxAttempts: number | null, };
 
 /**
  * Where a delivery's forwarding stands (its latest queue entry).

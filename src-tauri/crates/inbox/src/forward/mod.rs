@@ -159,8 +159,8 @@ pub struct ForwardInput {
     pub headers: Vec<ForwardHeaderInput>,
     /// Leave out credential headers.
     pub strip_credentials: bool,
-    /// Attempts per delivery.
-    pub max_attempts: u32,
+    /// Attempts per delivery; `null` for [`DEFAULT_MAX_ATTEMPTS`].
+    pub max_attempts: Option<u32>,
 }
 
 /// One extra header as the UI saves it.
@@ -201,7 +201,7 @@ impl ForwardInput {
             url: self.url.trim().to_owned(),
             headers,
             strip_credentials: self.strip_credentials,
-            max_attempts: self.max_attempts,
+            max_attempts: self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
         }
     }
 }
