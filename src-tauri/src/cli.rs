@@ -80,9 +80,9 @@ pub struct HeadlessArgs {
 
 /// `ROUTE=URL`: a route's name or token, and where to forward its deliveries.
 fn parse_forward(text: &str) -> Result<(String, String), String> {
-    let (route, url) = text
-        .split_once('=')
-        .ok_or_else(|| "expected ROUTE=URL, such as headless=http://localhost:3000/webhook".to_owned())?;
+    let (route, url) = text.split_once('=').ok_or_else(|| {
+        "expected ROUTE=URL, such as headless=http://localhost:3000/webhook".to_owned()
+    })?;
     let route = route.trim();
     if route.is_empty() {
         return Err("name the route before the = (its name or token)".into());
@@ -244,7 +244,10 @@ mod tests {
         assert_eq!(
             opts.forward,
             [
-                ("headless".to_owned(), "http://localhost:3000/webhook".to_owned()),
+                (
+                    "headless".to_owned(),
+                    "http://localhost:3000/webhook".to_owned()
+                ),
                 ("0123abcd".to_owned(), "http://127.0.0.1:9/x?a=b".to_owned()),
             ]
         );
@@ -285,8 +288,14 @@ mod tests {
             ),
             (&["headless", "--max-age-days", "1000000"], "--max-age-days"),
             (&["headless", "--bogus"], "--bogus"),
-            (&["headless", "--forward", "http://localhost:3000"], "--forward"),
-            (&["headless", "--forward", "=http://localhost:3000"], "--forward"),
+            (
+                &["headless", "--forward", "http://localhost:3000"],
+                "--forward",
+            ),
+            (
+                &["headless", "--forward", "=http://localhost:3000"],
+                "--forward",
+            ),
             (&["headless", "--forward", "r=ftp://x"], "--forward"),
         ] {
             let e = parse_args(args).unwrap_err();

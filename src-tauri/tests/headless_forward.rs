@@ -1,11 +1,15 @@
 //! `wharf headless --forward ROUTE=URL` as a user runs it: the real binary, a real SQLite file,
 //! a consumer on 127.0.0.1 that is down while deliveries arrive, and a `kill -9` in between.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use common::consumer;
 
 struct Headless {
     child: Child,
@@ -15,7 +19,14 @@ struct Headless {
 impl Headless {
     fn start(data_dir: &std::path::Path, forward: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wharf"))
-            .args(["headless", "--port", "0", "--bind", "127.0.0.1", "--data-dir"])
+            .args([
+                "headless",
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .args(["--forward", forward])
             .stdout(Stdio::piped())
@@ -40,7 +51,10 @@ impl Headless {
                 .expect("a line from wharf headless")
         };
         let banner = next();
-        assert!(banner.starts_with("Wharf receiver listening on "), "{banner}");
+        assert!(
+            banner.starts_with("Wharf receiver listening on "),
+            "{banner}"
+        );
         let route = next();
         route
             .split_once(": ")
@@ -59,63 +73,6 @@ impl Drop for Headless {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A consumer on 127.0.0.1:`port` that records each request's body and answers 200.
-fn consumer(port: u16) -> Arc<Mutex<Vec<String>>> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).expect("the consumer's port is free");
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let seen = bodies.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().map_while(Result::ok) {
-            let seen = seen.clone();
-            std::thread::spawn(move || serve(stream, &seen));
-        }
-    });
-    bodies
-}
-
-/// Answers every request on one connection (the forwarder keeps it alive).
-fn serve(stream: TcpStream, seen: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    loop {
-        let mut length = 0usize;
-        let mut line = String::new();
-        let mut first = true;
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if first {
-                first = false;
-                continue;
-            }
-            let trimmed = line.trim_end();
-            if trimmed.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = trimmed.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        seen.lock()
-            .unwrap()
-            .push(String::from_utf8_lossy(&body).into_owned());
-        if writer
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-            .is_err()
-        {
-            return;
-        }
     }
 }
 
@@ -141,7 +98,7 @@ async fn headless_forward_delivers_each_of_500_exactly_once_in_order_across_a_ki
     }
     app.kill_9();
 
-    let bodies = consumer(port);
+    let bodies = consumer(port).bodies;
     let again = Headless::start(&dir, &forward);
     again.route_url();
     let deadline = Instant::now() + Duration::from_secs(180);

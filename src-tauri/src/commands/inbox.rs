@@ -6,7 +6,9 @@ use inbox::replay::ReplayOutcome;
 use inbox::route_list::{RouteForward, RouteListing, SampleRequest, SampleSent};
 use inbox::route_url::{MintedRoute, RouteCheck};
 use inbox::samples::SampleKind;
-use inbox::store::{DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
+use inbox::store::{
+    DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse,
+};
 use inbox::{Inbox, ReceiverStatus};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -26,7 +26,9 @@ use {
     ::inbox::route_url::{MintedRoute, RouteCheck},
     ::inbox::samples::SampleKind,
     ::inbox::settings::Settings,
-    ::inbox::store::{DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse},
+    ::inbox::store::{
+        DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse,
+    },
     ::inbox::ReceiverStatus,
     ::registry::client::{ManyRepositories, Namespace, Notification, Repository},
     ::registry::dtr::{DtrWebhook, DtrWebhookDraft, DtrWebhookTestDraft, DtrWebhookUpdate},

@@ -16,15 +16,15 @@ use crate::export::{self, DeliveryDetail, ExportFormat};
 use crate::forward::{
     spawn_forwarder, ForwardAttempt, ForwardInput, ForwardSettings, ForwardTiming, Forwarder,
 };
-use crate::route_list::RouteForward;
 use crate::receiver::{Outlets, Receiver, ReceiverConfig, ReconfigureError};
 use crate::replay::{replay, ReplayError, ReplayOutcome};
 use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
+use crate::route_list::RouteForward;
 use crate::route_list::{RouteListing, RouteUrls, SampleRequest, SampleSent, MAX_LABEL};
 use crate::route_url::MintedRoute;
 use crate::store::{
-    lock, DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, Requeued, RouteResponse, Store,
-    StoreError,
+    lock, DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, Requeued,
+    RouteResponse, Store, StoreError,
 };
 use crate::toast::Toaster;
 use crate::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
@@ -582,7 +582,10 @@ impl Inbox {
         self.with_store(move |store| {
             let saved = store.route_forward(&token);
             let settings = input.map(|input| input.settings(saved.as_ref()));
-            if let Some(problem) = settings.as_ref().and_then(|s| s.problems().into_iter().next()) {
+            if let Some(problem) = settings
+                .as_ref()
+                .and_then(|s| s.problems().into_iter().next())
+            {
                 return Err(InboxError::InvalidField {
                     field: problem.field.name(),
                     message: problem.message,
@@ -606,7 +609,9 @@ impl Inbox {
             .find(|r| r.token == route)
             .or_else(|| routes.iter().find(|r| r.route.label == route))
             .ok_or_else(|| {
-                InboxError::Invalid(format!("No route is named {route:?} (give its name or token)."))
+                InboxError::Invalid(format!(
+                    "No route is named {route:?} (give its name or token)."
+                ))
             })?;
         let settings = ForwardSettings::to(url.trim());
         if let Some(problem) = settings.problems().into_iter().next() {

@@ -5,6 +5,7 @@
 mod connections;
 mod email;
 mod fleet;
+mod forward;
 mod inbox;
 mod keyboard;
 mod plumbing;

@@ -82,9 +82,8 @@ impl ForwardSettings {
     /// What is wrong with these settings, each with the field it belongs to.
     pub fn problems(&self) -> Vec<ForwardProblem> {
         let mut problems = Vec::new();
-        let mut problem = |field: ForwardField, message: String| {
-            problems.push(ForwardProblem { field, message })
-        };
+        let mut problem =
+            |field: ForwardField, message: String| problems.push(ForwardProblem { field, message });
         if let Some(message) = url_problem(&self.url) {
             problem(ForwardField::Url, message);
         }
@@ -126,7 +125,9 @@ pub fn url_problem(url: &str) -> Option<String> {
     }
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => None,
-        _ => Some("Enter an http:// or https:// URL, such as http://localhost:3000/webhook.".into()),
+        _ => {
+            Some("Enter an http:// or https:// URL, such as http://localhost:3000/webhook.".into())
+        }
     }
 }
 

@@ -227,4 +227,3 @@ async fn send(
         Err(e) => failed(e.to_string()),
     }
 }
-

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
-use super::rows::{forward_from_row, forward_again_sql};
+use super::rows::{forward_again_sql, forward_from_row};
 use super::{read, write, Query, Result, Store};
 use crate::forward::{ForwardAttempt, ForwardPhase, ForwardQueueInfo, ForwardSettings};
 
@@ -130,7 +130,11 @@ impl Store {
     /// it is on again). Its queue is retried at once with the new settings. Returns false when
     /// there is no such route. The caller checks the settings first
     /// ([`ForwardSettings::problems`]).
-    pub fn set_route_forward(&self, token: &str, settings: Option<&ForwardSettings>) -> Result<bool> {
+    pub fn set_route_forward(
+        &self,
+        token: &str,
+        settings: Option<&ForwardSettings>,
+    ) -> Result<bool> {
         if self.route(token).is_none() {
             return Ok(false);
         }
@@ -438,4 +442,3 @@ fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ForwardAttempt> {
         error: r.get(5)?,
     })
 }
-

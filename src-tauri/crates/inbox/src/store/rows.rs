@@ -147,7 +147,10 @@ pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary>
 }
 
 /// The four forward columns from `first` on.
-pub(super) fn forward_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<ForwardState>> {
+pub(super) fn forward_from_row(
+    r: &Row<'_>,
+    first: usize,
+) -> rusqlite::Result<Option<ForwardState>> {
     let Some(phase) = r
         .get::<_, Option<String>>(first)?
         .as_deref()

@@ -209,7 +209,10 @@ async fn settled(store: &Store, token: &str, within: Duration) -> Vec<DeliverySu
             return rows;
         }
         if tokio::time::Instant::now() > deadline {
-            panic!("not settled: {:?}", rows.iter().map(|r| r.forward).collect::<Vec<_>>());
+            panic!(
+                "not settled: {:?}",
+                rows.iter().map(|r| r.forward).collect::<Vec<_>>()
+            );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -259,7 +262,10 @@ async fn forward_sends_method_body_and_headers_without_hop_headers_plus_x_forwar
     }
     // The host is the target's, and the original one is named in X-Forwarded-Host.
     assert_eq!(got.header("host"), [target.url.split('/').nth(2).unwrap()]);
-    assert_eq!(got.header("x-forwarded-host"), [fx.base.trim_start_matches("http://")]);
+    assert_eq!(
+        got.header("x-forwarded-host"),
+        [fx.base.trim_start_matches("http://")]
+    );
     assert_eq!(got.header("x-forwarded-proto"), ["http"]);
     assert_eq!(got.header("x-forwarded-for"), ["203.0.113.9, 127.0.0.1"]);
 
@@ -301,7 +307,11 @@ async fn forward_overrides_headers_and_strips_credentials() {
     assert_eq!(got.header("x-quay-event"), ["overridden"]);
     assert_eq!(got.header("x-harmless"), ["stays"]);
     for credential in ["authorization", "cookie", "x-api-token"] {
-        assert!(got.header(credential).is_empty(), "{credential}: {:?}", got.headers);
+        assert!(
+            got.header(credential).is_empty(),
+            "{credential}: {:?}",
+            got.headers
+        );
     }
     // The secret is not in what the settings print.
     let printed = format!("{:?}", fx.store.route_forward(&token).unwrap());
@@ -446,7 +456,10 @@ async fn forward_again_appends_new_attempts_for_one_delivery_and_a_selection() {
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while fx.store.forward_attempts(rows[0].id).unwrap().len() < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "not forwarded again");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not forwarded again"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(target.bodies(), ["one", "two", "one"]);
@@ -463,7 +476,10 @@ async fn forward_again_appends_new_attempts_for_one_delivery_and_a_selection() {
     assert_eq!(queued, 2);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while target.seen().len() < 5 {
-        assert!(tokio::time::Instant::now() < deadline, "selection not forwarded");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "selection not forwarded"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(target.bodies(), ["one", "two", "one", "one", "two"]);
