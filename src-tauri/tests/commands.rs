@@ -306,8 +306,10 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
     .unwrap_err();
     assert_eq!(refused["kind"], "invalid", "{refused}");
     assert_eq!(refused["field"], "forwardUrl", "{refused}");
-    let refused = forward(serde_json::json!({"url": "http://127.0.0.1:9/", "headers": [],
-        "stripCredentials": false, "maxAttempts": 0}))
+    let refused = forward(
+        serde_json::json!({"url": "http://127.0.0.1:9/", "headers": [],
+        "stripCredentials": false, "maxAttempts": 0}),
+    )
     .unwrap_err();
     assert_eq!(refused["field"], "forwardMaxAttempts", "{refused}");
 
@@ -322,7 +324,10 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
         "headers": [{"name": "X-Signature", "value": "s3cret-9d1"}],
         "stripCredentials": true, "maxAttempts": 3}))
     .unwrap();
-    assert_eq!(set["settings"]["headerNames"], serde_json::json!(["X-Signature"]));
+    assert_eq!(
+        set["settings"]["headerNames"],
+        serde_json::json!(["X-Signature"])
+    );
     assert_eq!(set["settings"]["maxAttempts"], 3);
     assert!(!set.to_string().contains("s3cret"), "{set}");
     // Saved again without the value: the saved one is kept (the webview never had it).
@@ -342,11 +347,19 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
         .status()
         .unwrap();
     assert!(sent.success());
-    eventually("nothing forwarded", || got.bodies.lock().unwrap().len() == 1);
-    assert_eq!(got.bodies.lock().unwrap()[0], r#"{"repository":"fwd/commands"}"#);
+    eventually("nothing forwarded", || {
+        got.bodies.lock().unwrap().len() == 1
+    });
+    assert_eq!(
+        got.bodies.lock().unwrap()[0],
+        r#"{"repository":"fwd/commands"}"#
+    );
     let head = got.heads.lock().unwrap()[0].join("\n").to_ascii_lowercase();
     assert!(head.contains("x-signature: s3cret-9d1"), "{head}");
-    assert!(!head.contains("registry-token-77"), "credentials stripped: {head}");
+    assert!(
+        !head.contains("registry-token-77"),
+        "credentials stripped: {head}"
+    );
 
     let rows = invoke_with(
         &app,
@@ -377,8 +390,16 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
     assert_eq!(attempts[0]["status"], 200);
     assert_eq!(attempts[0]["answer"], "ok");
 
-    invoke_with(&app, "main", "inbox_forward_again", serde_json::json!({"id": id})).unwrap();
-    eventually("not forwarded again", || got.bodies.lock().unwrap().len() == 2);
+    invoke_with(
+        &app,
+        "main",
+        "inbox_forward_again",
+        serde_json::json!({"id": id}),
+    )
+    .unwrap();
+    eventually("not forwarded again", || {
+        got.bodies.lock().unwrap().len() == 2
+    });
     let queued = invoke_with(
         &app,
         "main",

@@ -207,7 +207,9 @@ async fn a_route_forwards_a_sample_to_a_local_consumer_and_the_attempt_is_shown(
     }
 
     // Forward again for the Inbox's selection (the route's deliveries): a third request.
-    let again = session.find("[data-testid=inbox-forward-again]", WAIT).await;
+    let again = session
+        .find("[data-testid=inbox-forward-again]", WAIT)
+        .await;
     session.click(&again).await;
     let confirm = session
         .find("[data-testid=inbox-forward-again-confirm]", WAIT)
@@ -220,7 +222,10 @@ async fn a_route_forwards_a_sample_to_a_local_consumer_and_the_attempt_is_shown(
         .await;
     let deadline = Instant::now() + WAIT;
     while got.lock().unwrap().len() < 3 {
-        assert!(Instant::now() < deadline, "the selection was not forwarded again");
+        assert!(
+            Instant::now() < deadline,
+            "the selection was not forwarded again"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 

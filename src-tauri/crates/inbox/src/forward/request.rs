@@ -66,10 +66,11 @@ pub fn headers(delivery: &Delivery, settings: &ForwardSettings) -> Vec<Header> {
         .headers
         .iter()
         .filter(|(name, value)| {
-            !is_hop_header(name)
-                && !is_forwarded_header(name)
-                && !overridden(name)
-                && !(settings.strip_credentials && crate::replay::is_credential(name, value))
+            let dropped = is_hop_header(name)
+                || is_forwarded_header(name)
+                || overridden(name)
+                || (settings.strip_credentials && crate::replay::is_credential(name, value));
+            !dropped
         })
         .cloned()
         .collect();

@@ -64,9 +64,9 @@ async fn supervise(store: Store, timing: ForwardTiming) {
         signal.borrow_and_update();
         routes.0.retain(|_, task| !task.is_finished());
         for token in store.forwarding_routes() {
-            if !routes.0.contains_key(&token) {
-                let task = tokio::spawn(run_route(store.clone(), token.clone(), timing));
-                routes.0.insert(token, task);
+            if let std::collections::hash_map::Entry::Vacant(slot) = routes.0.entry(token) {
+                let task = tokio::spawn(run_route(store.clone(), slot.key().clone(), timing));
+                slot.insert(task);
             }
         }
         changed_or(&mut signal, IDLE_CHECK).await;
