@@ -413,10 +413,15 @@ async fn forward_gives_up_at_the_attempt_limit() {
 
 #[tokio::test]
 async fn forward_keeps_each_routes_order_and_a_blocked_route_does_not_hold_another() {
-    // Route A's first delivery fails twice: the ones behind it wait for it.
-    let a_target = Target::start(&[Answer::Status(503), Answer::Status(503)]).await;
+    // Route A's first delivery fails ten times (about 3 s of backoff): the ones behind it wait
+    // for it, while route B goes on.
+    let a_target = Target::start(&[Answer::Status(503); 10]).await;
     let b_target = Target::start(&[]).await;
-    let (fx, a, _forwarder) = forwarding("fwd-order", ForwardSettings::to(&a_target.url)).await;
+    let a_settings = ForwardSettings {
+        max_attempts: 20,
+        ..ForwardSettings::to(&a_target.url)
+    };
+    let (fx, a, _forwarder) = forwarding("fwd-order", a_settings).await;
     let b = route(
         &fx.store,
         NewHookRoute {
@@ -431,14 +436,21 @@ async fn forward_keeps_each_routes_order_and_a_blocked_route_does_not_hold_anoth
         post(&fx, &a, &format!("a{i}"), &[]).await;
         post(&fx, &b, &format!("b{i}"), &[]).await;
     }
-    settled(&fx.store, &a, Duration::from_secs(20)).await;
-    settled(&fx.store, &b, Duration::from_secs(20)).await;
     let want = |p: &str| (0..20).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
-    let mut a_bodies = a_target.bodies();
-    // The head's two failed attempts come first, then every delivery once, in order.
-    assert_eq!(a_bodies.drain(..2).collect::<Vec<_>>(), ["a0", "a0"]);
-    assert_eq!(a_bodies, want("a"));
+    settled(&fx.store, &b, Duration::from_secs(20)).await;
     assert_eq!(b_target.bodies(), want("b"));
+    // B is done while A's head is still being retried and nothing behind it was sent.
+    let a_so_far = a_target.bodies();
+    assert!(a_so_far.iter().all(|body| body == "a0"), "{a_so_far:?}");
+    let info = fx.store.forward_queue_info(&a).unwrap();
+    assert_eq!(info.queued, 20);
+    assert_eq!(info.head.map(|h| h.phase), Some(ForwardPhase::Retrying));
+
+    settled(&fx.store, &a, Duration::from_secs(20)).await;
+    let mut a_bodies = a_target.bodies();
+    // The head's ten failed attempts come first, then every delivery once, in order.
+    assert_eq!(a_bodies.drain(..10).collect::<Vec<_>>(), vec!["a0"; 10]);
+    assert_eq!(a_bodies, want("a"));
 }
 
 #[tokio::test]
