@@ -9,6 +9,9 @@ use super::rows::{forward_again_sql, forward_from_row};
 use super::{read, write, Query, Result, Store};
 use crate::forward::{ForwardAttempt, ForwardPhase, ForwardQueueInfo, ForwardSettings};
 
+/// Deliveries queued again per transaction by [`Store::forward_again_matching`].
+const REQUEUE_STEP: usize = 2_000;
+
 /// Every route's forwarding: what is saved, and what `wharf headless --forward` set for this
 /// run only (it wins over the saved one).
 #[derive(Default)]
@@ -346,35 +349,51 @@ impl Store {
     }
 
     /// Queues again, oldest first, every delivery matching `q`'s filters (its page ignored)
-    /// whose route forwards; returns how many.
+    /// whose route forwards; returns how many. Goes [`REQUEUE_STEP`] deliveries per short
+    /// transaction, so a large selection never holds the receiver's commits for long.
     pub fn forward_again_matching(&self, q: &Query) -> Result<u64> {
         let tokens = self.forwarding_routes();
         if tokens.is_empty() {
             return Ok(0);
         }
-        let (select, args) = forward_again_sql(q, &tokens);
-        let mut conn = self.changes();
-        let tx = conn.transaction()?;
-        let first_new: i64 = tx.query_row(
-            "SELECT coalesce(max(seq), 0) + 1 FROM forward_queue",
-            [],
-            |r| r.get(0),
-        )?;
-        let queued = tx.execute(
-            &format!("INSERT INTO forward_queue (delivery_id, route_token) {select}"),
-            params_from_iter(args),
-        )?;
-        mark_queued(
-            &tx,
-            "id IN (SELECT delivery_id FROM forward_queue WHERE seq >= ?1)",
-            params![first_new],
-        )?;
-        tx.commit()?;
-        drop(conn);
-        if queued > 0 {
+        let mut after = 0i64;
+        let mut queued = 0u64;
+        loop {
+            let (select, args) = forward_again_sql(q, &tokens, after, REQUEUE_STEP);
+            let step: Vec<(i64, String)> = {
+                let conn = self.reads();
+                let mut stmt = conn.prepare(&select)?;
+                let rows = stmt
+                    .query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                rows
+            };
+            let Some(&(last, _)) = step.last() else { break };
+            {
+                let mut conn = self.changes();
+                let tx = conn.transaction()?;
+                {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
+                    )?;
+                    for (id, token) in &step {
+                        insert.execute(params![id, token])?;
+                    }
+                }
+                mark_queued(&tx, "id IN (SELECT value FROM json_each(?1))", {
+                    let ids: Vec<i64> = step.iter().map(|(id, _)| *id).collect();
+                    params![serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())]
+                })?;
+                tx.commit()?;
+            }
+            queued += step.len() as u64;
             self.wake_forwarder();
+            if step.len() < REQUEUE_STEP {
+                break;
+            }
+            after = last;
         }
-        Ok(queued as u64)
+        Ok(queued)
     }
 
     /// Route `token`'s queue: its length, its latest attempt, and its head's state.

@@ -32,9 +32,15 @@ pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
     )
 }
 
-/// The SQL and arguments selecting `(id, route_token)`, oldest first, of every delivery that
-/// matches `q`'s filters (its page ignored) and came through one of `tokens`.
-pub(super) fn forward_again_sql(q: &Query, tokens: &[String]) -> (String, Vec<Value>) {
+/// The SQL and arguments selecting `(id, route_token)`, oldest first, of the first `limit`
+/// deliveries after id `after` that match `q`'s filters (its page ignored) and came through one
+/// of `tokens`.
+pub(super) fn forward_again_sql(
+    q: &Query,
+    tokens: &[String],
+    after: i64,
+    limit: usize,
+) -> (String, Vec<Value>) {
     let filters = Query {
         before: None,
         ..q.clone()
@@ -49,9 +55,11 @@ pub(super) fn forward_again_sql(q: &Query, tokens: &[String]) -> (String, Vec<Va
         args.push(Value::Text(token.clone()));
         placeholders.push(format!("?{}", args.len()));
     }
+    args.push(Value::Integer(after));
     sql.push_str(&format!(
-        " AND route_token IN ({}) ORDER BY id",
-        placeholders.join(", ")
+        " AND route_token IN ({}) AND id > ?{} ORDER BY id LIMIT {limit}",
+        placeholders.join(", "),
+        args.len()
     ));
     (sql, args)
 }

@@ -533,3 +533,47 @@ async fn forward_queue_survives_a_restart_of_the_store_and_forwarder() {
     );
     assert_eq!(store.forward_queue_info(&token).unwrap().queued, 0);
 }
+
+#[test]
+fn forward_again_of_a_large_selection_queues_each_once_in_delivery_order() {
+    let dir = crate::common::TempDir::new("fwd-again-large");
+    let store = Store::open(dir.db()).unwrap();
+    let token = route(&store, NewHookRoute::default());
+    store
+        .set_route_forward(&token, Some(&ForwardSettings::to("http://127.0.0.1:9/")))
+        .unwrap();
+    let other = route(&store, NewHookRoute::default());
+    let stored = |on: &str, forward: bool| {
+        store
+            .insert(&inbox::store::NewDelivery {
+                method: "POST".into(),
+                path: format!("/hooks/{on}"),
+                route_token: Some(on.to_owned()),
+                status: 200,
+                forward,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    // More than one step of requeueing, with a route that does not forward in between.
+    let mut ids = Vec::new();
+    for i in 0..2100 {
+        ids.push(stored(&token, true));
+        if i % 700 == 0 {
+            stored(&other, false);
+        }
+    }
+    assert_eq!(store.forward_queue_info(&token).unwrap().queued, 2100);
+    assert_eq!(store.forward_queue_info(&other).unwrap().queued, 0);
+
+    let queued = store.forward_again_matching(&Query::default()).unwrap();
+    assert_eq!(queued, 2100);
+    let queue: Vec<i64> = store
+        .forward_heads(&token, 10_000)
+        .unwrap()
+        .iter()
+        .map(|e| e.delivery_id)
+        .collect();
+    assert_eq!(queue, [ids.clone(), ids].concat());
+    assert_eq!(store.forward_queue_info(&other).unwrap().queued, 0);
+}
