@@ -642,6 +642,9 @@ impl Inbox {
                 "This delivery's route does not forward: set a target on the Routes screen first."
                     .into(),
             )),
+            Requeued::AlreadyQueued => Err(InboxError::Invalid(
+                "This delivery is queued already: it is sent when its turn comes.".into(),
+            )),
         })
         .await
     }

@@ -9,6 +9,10 @@ use super::rows::{forward_again_sql, forward_from_row};
 use super::{read, write, Query, Result, Store};
 use crate::forward::{ForwardAttempt, ForwardPhase, ForwardQueueInfo, ForwardSettings};
 
+/// Queues a delivery (`?1`, on route `?2`) unless it is in a queue already.
+const QUEUE_UNLESS_QUEUED: &str = "INSERT INTO forward_queue (delivery_id, route_token) \
+     SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM forward_queue WHERE delivery_id = ?1)";
+
 /// Deliveries queued again per transaction by [`Store::forward_again_matching`].
 const REQUEUE_STEP: usize = 2_000;
 
@@ -95,6 +99,9 @@ pub enum Requeued {
     Missing,
     /// Its route does not forward (or it came through no route).
     NotForwarding,
+    /// It is in its route's queue already (waiting, or its attempts being retried): queued
+    /// twice, it would be sent twice.
+    AlreadyQueued,
 }
 
 impl Store {
@@ -337,10 +344,9 @@ impl Store {
         };
         let mut conn = self.changes();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
-            params![id, token],
-        )?;
+        if tx.prepare_cached(QUEUE_UNLESS_QUEUED)?.execute(params![id, token])? == 0 {
+            return Ok(Requeued::AlreadyQueued);
+        }
         mark_queued(&tx, "id = ?1", params![id])?;
         tx.commit()?;
         drop(conn);
@@ -349,7 +355,7 @@ impl Store {
     }
 
     /// Queues again, oldest first, every delivery matching `q`'s filters (its page ignored)
-    /// whose route forwards; returns how many. Goes [`REQUEUE_STEP`] deliveries per short
+    /// whose route forwards and that is not queued already; returns how many. Goes [`REQUEUE_STEP`] deliveries per short
     /// transaction, so a large selection never holds the receiver's commits for long.
     pub fn forward_again_matching(&self, q: &Query) -> Result<u64> {
         let tokens = self.forwarding_routes();
@@ -372,21 +378,24 @@ impl Store {
             {
                 let mut conn = self.changes();
                 let tx = conn.transaction()?;
+                // The forwarder or a single forward-again may have queued some since the read.
+                let mut inserted = Vec::with_capacity(step.len());
                 {
-                    let mut insert = tx.prepare_cached(
-                        "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
-                    )?;
+                    let mut insert = tx.prepare_cached(QUEUE_UNLESS_QUEUED)?;
                     for (id, token) in &step {
-                        insert.execute(params![id, token])?;
+                        if insert.execute(params![id, token])? > 0 {
+                            inserted.push(*id);
+                        }
                     }
                 }
-                mark_queued(&tx, "id IN (SELECT value FROM json_each(?1))", {
-                    let ids: Vec<i64> = step.iter().map(|(id, _)| *id).collect();
-                    params![serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())]
-                })?;
+                mark_queued(
+                    &tx,
+                    "id IN (SELECT value FROM json_each(?1))",
+                    params![serde_json::to_string(&inserted).unwrap_or_else(|_| "[]".into())],
+                )?;
                 tx.commit()?;
+                queued += inserted.len() as u64;
             }
-            queued += step.len() as u64;
             self.wake_forwarder();
             if step.len() < REQUEUE_STEP {
                 break;

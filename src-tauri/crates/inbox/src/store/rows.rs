@@ -33,8 +33,8 @@ pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
 }
 
 /// The SQL and arguments selecting `(id, route_token)`, oldest first, of the first `limit`
-/// deliveries after id `after` that match `q`'s filters (its page ignored) and came through one
-/// of `tokens`.
+/// deliveries after id `after` that match `q`'s filters (its page ignored), came through one
+/// of `tokens` and are not in a forward queue already.
 pub(super) fn forward_again_sql(
     q: &Query,
     tokens: &[String],
@@ -57,7 +57,9 @@ pub(super) fn forward_again_sql(
     }
     args.push(Value::Integer(after));
     sql.push_str(&format!(
-        " AND route_token IN ({}) AND id > ?{} ORDER BY id LIMIT {limit}",
+        " AND route_token IN ({}) AND id > ?{} \
+         AND NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = deliveries.id) \
+         ORDER BY id LIMIT {limit}",
         placeholders.join(", "),
         args.len()
     ));

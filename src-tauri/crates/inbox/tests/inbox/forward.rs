@@ -535,7 +535,7 @@ async fn forward_queue_survives_a_restart_of_the_store_and_forwarder() {
 }
 
 #[test]
-fn forward_again_of_a_large_selection_queues_each_once_in_delivery_order() {
+fn forward_again_of_a_large_selection_queues_each_once_leaving_queued_ones_alone() {
     let dir = crate::common::TempDir::new("fwd-again-large");
     let store = Store::open(dir.db()).unwrap();
     let token = route(&store, NewHookRoute::default());
@@ -555,25 +555,80 @@ fn forward_again_of_a_large_selection_queues_each_once_in_delivery_order() {
             })
             .unwrap()
     };
-    // More than one step of requeueing, with a route that does not forward in between.
-    let mut ids = Vec::new();
-    for i in 0..2100 {
-        ids.push(stored(&token, true));
-        if i % 700 == 0 {
+    // More than one step of requeueing, with a route that does not forward in between; every
+    // other delivery of the forwarding route is in its queue already (stored while it was on),
+    // the rest not (stored before).
+    let (mut queued_ids, mut idle_ids) = (Vec::new(), Vec::new());
+    for i in 0..4200 {
+        if i % 2 == 0 {
+            queued_ids.push(stored(&token, true));
+        } else {
+            idle_ids.push(stored(&token, false));
+        }
+        if i % 1400 == 0 {
             stored(&other, false);
         }
     }
     assert_eq!(store.forward_queue_info(&token).unwrap().queued, 2100);
-    assert_eq!(store.forward_queue_info(&other).unwrap().queued, 0);
 
     let queued = store.forward_again_matching(&Query::default()).unwrap();
-    assert_eq!(queued, 2100);
+    assert_eq!(queued, 2100, "only the ones not queued yet");
     let queue: Vec<i64> = store
         .forward_heads(&token, 10_000)
         .unwrap()
         .iter()
         .map(|e| e.delivery_id)
         .collect();
-    assert_eq!(queue, [ids.clone(), ids].concat());
+    assert_eq!(queue, [queued_ids, idle_ids].concat());
     assert_eq!(store.forward_queue_info(&other).unwrap().queued, 0);
+    // Again: everything is queued now, nothing is added.
+    assert_eq!(store.forward_again_matching(&Query::default()).unwrap(), 0);
+    assert_eq!(store.forward_heads(&token, 10_000).unwrap().len(), 4200);
+}
+
+#[tokio::test]
+async fn forward_again_of_a_delivery_being_retried_leaves_it_queued_once() {
+    // The head keeps failing with a long backoff: it stays in the queue, retrying.
+    let target = Target::start(&[Answer::Status(503); 8]).await;
+    let fx = start_receiver("fwd-again-retrying", |_| {}).await;
+    let token = route(&fx.store, NewHookRoute::default());
+    fx.store
+        .set_route_forward(&token, Some(&ForwardSettings::to(&target.url)))
+        .unwrap();
+    let _forwarder = spawn_forwarder(
+        fx.store.clone(),
+        ForwardTiming {
+            first_backoff: Duration::from_secs(30),
+            ..fast()
+        },
+    );
+    post(&fx, &token, "head", &[]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let id = loop {
+        let rows = rows_of(&fx.store, &token);
+        if rows[0].forward.map(|f| f.phase) == Some(ForwardPhase::Retrying) {
+            break rows[0].id;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never retrying");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        fx.store.forward_again(id).unwrap(),
+        inbox::store::Requeued::AlreadyQueued
+    );
+    assert_eq!(
+        fx.store
+            .forward_again_matching(&Query {
+                route: Some(token.clone()),
+                ..Query::default()
+            })
+            .unwrap(),
+        0
+    );
+    assert_eq!(fx.store.forward_heads(&token, 10).unwrap().len(), 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(target.seen().len(), 1, "sent once, the retry is 30 s away");
+    let state = rows_of(&fx.store, &token)[0].forward.unwrap();
+    assert_eq!(state.phase, ForwardPhase::Retrying);
+    assert_eq!(state.attempts, 1);
 }
