@@ -22,7 +22,8 @@ pub struct ReplayOutcome {
     /// From sending to the end of the answer, in milliseconds.
     #[ts(type = "number")]
     pub elapsed_ms: u64,
-    /// The first 2 KiB of the answer, as text.
+    /// The first 2 KiB of the answer, as text; when the answer broke off after its status,
+    /// what was read and why the rest was not.
     pub body_preview: String,
 }
 
@@ -181,21 +182,32 @@ pub(crate) async fn send_with(
     let status = response.status().as_u16();
     let mut response = response;
     let mut body = Vec::new();
+    // The status is the target's answer: a body that breaks off or stalls afterwards does not
+    // undo it (for forwarding, a 2xx turned into a failure would be sent again), so the read
+    // error goes into the preview instead.
+    let mut broke_off = None;
     while body.len() < PREVIEW_BYTES {
-        match response
-            .chunk()
-            .await
-            .map_err(|e| ReplayError::Network(describe(&e)))?
-        {
-            Some(chunk) => body.extend_from_slice(&chunk),
-            None => break,
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => {
+                broke_off = Some(describe(&e));
+                break;
+            }
         }
     }
     let preview = &body[..body.len().min(PREVIEW_BYTES)];
+    let mut body_preview = String::from_utf8_lossy(preview).into_owned();
+    if let Some(error) = broke_off {
+        if !body_preview.is_empty() {
+            body_preview.push('\n');
+        }
+        body_preview.push_str(&format!("[the rest of the answer could not be read: {error}]"));
+    }
     Ok(ReplayOutcome {
         status,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        body_preview: String::from_utf8_lossy(preview).into_owned(),
+        body_preview,
     })
 }
 

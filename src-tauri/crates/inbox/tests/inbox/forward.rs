@@ -632,3 +632,56 @@ async fn forward_again_of_a_delivery_being_retried_leaves_it_queued_once() {
     assert_eq!(state.phase, ForwardPhase::Retrying);
     assert_eq!(state.attempts, 1);
 }
+
+#[tokio::test]
+async fn forward_records_a_2xx_whose_body_stalls_or_breaks_off_as_taken_and_sends_it_once() {
+    // The status arrives, then the body never ends: the first request's connection stalls, the
+    // second's closes early. Both were taken by the target; neither may be sent again.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&requests);
+    let _server = AbortOnDrop(tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 64 * 1024];
+                let _ = socket.read(&mut request).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\ntaken")
+                    .await;
+                if n == 0 {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+            });
+        }
+    }));
+    let (fx, token, _forwarder) = forwarding("fwd-2xx-stall", ForwardSettings::to(&url)).await;
+    post(&fx, &token, "stalls", &[]).await;
+    post(&fx, &token, "breaks off", &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    for row in &rows {
+        let state = row.forward.unwrap();
+        assert_eq!(state.phase, ForwardPhase::Done);
+        assert_eq!((state.attempts, state.last_status), (1, Some(200)));
+        let attempts = fx.store.forward_attempts(row.id).unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert!(attempts[0].error.is_none());
+        assert!(
+            attempts[0].answer.as_deref().unwrap().starts_with("taken\n[the rest"),
+            "{:?}",
+            attempts[0].answer
+        );
+    }
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
