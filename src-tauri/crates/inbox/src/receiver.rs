@@ -725,8 +725,7 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         Err(ReadError::Broken) => return StatusCode::BAD_REQUEST.into_response(),
     };
     delivery.status = status.as_u16();
-    // A body refused as too large is not whole: nothing to forward.
-    delivery.forward = status != StatusCode::PAYLOAD_TOO_LARGE
+    delivery.forward = crate::forward::forwardable(route_token.as_deref(), status.as_u16())
         && route.is_some()
         && route_token
             .as_deref()

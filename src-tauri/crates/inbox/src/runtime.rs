@@ -642,6 +642,11 @@ impl Inbox {
                 "This delivery's route does not forward: set a target on the Routes screen first."
                     .into(),
             )),
+            Requeued::NotWhole => Err(InboxError::Invalid(
+                "This delivery's body was refused as too large and not kept: there is nothing to \
+                 forward."
+                    .into(),
+            )),
             Requeued::AlreadyQueued => Err(InboxError::Invalid(
                 "This delivery is queued already: it is sent when its turn comes.".into(),
             )),

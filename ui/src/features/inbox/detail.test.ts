@@ -36,6 +36,7 @@ const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
   bodyBase64: null,
   curl: "curl",
   curlShells: "bash",
+  forwardable: true,
   ...over,
 });
 

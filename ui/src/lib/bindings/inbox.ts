@@ -42,7 +42,11 @@ curl: string,
 /**
  * The shells `curl` runs in unchanged ([`CURL_SHELLS`]).
  */
-curlShells: string, };
+curlShells: string, 
+/**
+ * Whether it can be forwarded ([`crate::forward::forwardable`]).
+ */
+forwardable: boolean, };
 
 /**
  * Where one delivery's forwarding stands.
@@ -460,7 +464,8 @@ status: number,
  */
 elapsedMs: number, 
 /**
- * The first 2 KiB of the answer, as text.
+ * The first 2 KiB of the answer, as text; when the answer broke off after its status,
+ * what was read and why the rest was not.
  */
 bodyPreview: string, };
 

@@ -21,6 +21,23 @@ use ts_rs::TS;
 
 pub use worker::{spawn_forwarder, Forwarder};
 
+/// The status the receiver answers when it refuses a body as too large: it keeps the delivery,
+/// without the body.
+const BODY_NOT_WHOLE: u16 = 413;
+
+/// Whether a stored delivery can be forwarded at all: it came through a route and its body was
+/// stored whole. The receiver, forward again (one delivery or a selection, through
+/// [`forwardable_sql`]) and the detail panel (through `DeliveryDetail::forwardable`) all go by
+/// this one rule. Whether its route forwards now is asked separately.
+pub fn forwardable(route_token: Option<&str>, status: u16) -> bool {
+    route_token.is_some() && status != BODY_NOT_WHOLE
+}
+
+/// [`forwardable`] as an SQL condition on the `deliveries` table.
+pub(crate) fn forwardable_sql() -> String {
+    format!("(deliveries.route_token IS NOT NULL AND deliveries.status <> {BODY_NOT_WHOLE})")
+}
+
 /// A route's attempt limit when none is given.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// The most attempts a route can ask for.

@@ -99,6 +99,8 @@ pub enum Requeued {
     Missing,
     /// Its route does not forward (or it came through no route).
     NotForwarding,
+    /// Its body was refused as too large and not stored: there is nothing whole to send.
+    NotWhole,
     /// It is in its route's queue already (waiting, or its attempts being retried): queued
     /// twice, it would be sent twice.
     AlreadyQueued,
@@ -268,8 +270,8 @@ impl Store {
             None => tx.execute("DELETE FROM forward_queue WHERE seq = ?1", [entry.seq])?,
         };
         tx.execute(
-            "UPDATE deliveries SET forward_phase = ?2, forward_attempts = ?3, \
-             forward_status = ?4, forward_next_at = ?5 WHERE id = ?1",
+            "UPDATE delivery_forward SET forward_phase = ?2, forward_attempts = ?3, \
+             forward_status = ?4, forward_next_at = ?5 WHERE delivery_id = ?1",
             params![
                 entry.delivery_id,
                 phase.as_str(),
@@ -299,7 +301,9 @@ impl Store {
         let marks = vec!["?"; ids.len()].join(", ");
         let conn = self.reads();
         let mut stmt = conn.prepare(&format!(
-            "SELECT id, forward_phase, forward_attempts, forward_status, forward_next_at              FROM deliveries WHERE id IN ({marks})"
+            "SELECT id, forward_phase, forward_attempts, forward_status, forward_next_at \
+             FROM {} WHERE id IN ({marks})",
+            super::rows::SUMMARY_FROM
         ))?;
         let rows = stmt
             .query_map(params_from_iter(ids), |r| {
@@ -328,17 +332,20 @@ impl Store {
     /// Queues delivery `id` again at the end of its route's queue; new attempts are appended to
     /// the ones it has.
     pub fn forward_again(&self, id: i64) -> Result<Requeued> {
-        let token: Option<Option<String>> = self
+        let row: Option<(Option<String>, u16)> = self
             .reads()
             .query_row(
-                "SELECT route_token FROM deliveries WHERE id = ?1",
+                "SELECT route_token, status FROM deliveries WHERE id = ?1",
                 [id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some(token) = token else {
+        let Some((token, status)) = row else {
             return Ok(Requeued::Missing);
         };
+        if token.is_some() && !crate::forward::forwardable(token.as_deref(), status) {
+            return Ok(Requeued::NotWhole);
+        }
         let Some(token) = token.filter(|t| self.forwards(t)) else {
             return Ok(Requeued::NotForwarding);
         };
@@ -347,7 +354,7 @@ impl Store {
         if tx.prepare_cached(QUEUE_UNLESS_QUEUED)?.execute(params![id, token])? == 0 {
             return Ok(Requeued::AlreadyQueued);
         }
-        mark_queued(&tx, "id = ?1", params![id])?;
+        mark_queued(&tx, &[id])?;
         tx.commit()?;
         drop(conn);
         self.wake_forwarder();
@@ -388,11 +395,7 @@ impl Store {
                         }
                     }
                 }
-                mark_queued(
-                    &tx,
-                    "id IN (SELECT value FROM json_each(?1))",
-                    params![serde_json::to_string(&inserted).unwrap_or_else(|_| "[]".into())],
-                )?;
+                mark_queued(&tx, &inserted)?;
                 tx.commit()?;
                 queued += inserted.len() as u64;
             }
@@ -421,7 +424,7 @@ impl Store {
         let head = conn
             .prepare_cached(
                 "SELECT d.forward_phase, d.forward_attempts, d.forward_status, d.forward_next_at \
-                 FROM forward_queue q JOIN deliveries d ON d.id = q.delivery_id \
+                 FROM forward_queue q JOIN delivery_forward d ON d.delivery_id = q.delivery_id \
                  WHERE q.route_token = ?1 AND q.attempts > 0 ORDER BY q.seq LIMIT 1",
             )?
             .query_row([token], |r| forward_from_row(r, 0))
@@ -449,14 +452,15 @@ impl Store {
     }
 }
 
-fn mark_queued(conn: &Connection, which: &str, args: impl rusqlite::Params) -> Result<()> {
-    conn.execute(
-        &format!(
-            "UPDATE deliveries SET forward_phase = 'queued', forward_attempts = 0, \
-             forward_status = NULL, forward_next_at = NULL WHERE {which}"
-        ),
-        args,
-    )?;
+/// Sets the forwarding state of the deliveries `ids` to just queued.
+fn mark_queued(conn: &Connection, ids: &[i64]) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO delivery_forward (delivery_id, forward_phase) \
+         SELECT value, 'queued' FROM json_each(?1) WHERE true \
+         ON CONFLICT(delivery_id) DO UPDATE SET forward_phase = 'queued', forward_attempts = 0, \
+         forward_status = NULL, forward_next_at = NULL",
+    )?
+    .execute([serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())])?;
     Ok(())
 }
 

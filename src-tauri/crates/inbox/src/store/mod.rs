@@ -38,6 +38,7 @@ use tokio::sync::oneshot;
 use crate::header_blob;
 use rows::{
     count_sql, list_sql, route_from_row, source_name, summary_from_row, ROUTE_COLS, SUMMARY_COLS,
+    SUMMARY_FROM,
 };
 use schema::migrate;
 use writer::{writer_loop, Job};
@@ -217,7 +218,7 @@ impl Store {
         let row = conn
             .query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM deliveries \
+                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM {SUMMARY_FROM} \
                      WHERE id = ?1"
                 ),
                 [id],

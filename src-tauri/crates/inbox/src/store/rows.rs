@@ -10,7 +10,7 @@ use crate::recognize::{Alert, Source};
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
 pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
     let (mut sql, args) = matching(
-        format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1"),
+        format!("SELECT {SUMMARY_COLS} FROM {SUMMARY_FROM} WHERE 1=1"),
         q,
         lowest,
     );
@@ -34,7 +34,8 @@ pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
 
 /// The SQL and arguments selecting `(id, route_token)`, oldest first, of the first `limit`
 /// deliveries after id `after` that match `q`'s filters (its page ignored), came through one
-/// of `tokens` and are not in a forward queue already.
+/// of `tokens`, are [`forwardable`](crate::forward::forwardable) and are not in a forward queue
+/// already.
 pub(super) fn forward_again_sql(
     q: &Query,
     tokens: &[String],
@@ -57,11 +58,12 @@ pub(super) fn forward_again_sql(
     }
     args.push(Value::Integer(after));
     sql.push_str(&format!(
-        " AND route_token IN ({}) AND id > ?{} \
+        " AND route_token IN ({}) AND id > ?{} AND {} \
          AND NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = deliveries.id) \
          ORDER BY id LIMIT {limit}",
         placeholders.join(", "),
-        args.len()
+        args.len(),
+        crate::forward::forwardable_sql(),
     ));
     (sql, args)
 }
@@ -129,6 +131,11 @@ fn contains_pattern(text: &str) -> String {
             .replace('_', "\\_")
     )
 }
+
+/// What [`SUMMARY_COLS`] are read from: each delivery with its forwarding state, joined by
+/// primary key (no state row: never queued).
+pub(super) const SUMMARY_FROM: &str =
+    "deliveries LEFT JOIN delivery_forward ON delivery_forward.delivery_id = deliveries.id";
 
 pub(super) const SUMMARY_COLS: &str =
     "id, received_at, method, path, size, route_token, status, source, \

@@ -132,14 +132,20 @@ fn add_alerts(conn: &Connection) -> Result<()> {
 
 /// Schema 4 forwards deliveries: each route's forwarding settings, the queue (filled by the
 /// writer in the transaction that stores a delivery, so a stored delivery is a queued one), the
-/// attempts made, and on each delivery where its forwarding stands (so the list reads it
-/// without a join). Queue entries and attempts go with their delivery when it is pruned.
+/// attempts made, and where each delivery's forwarding stands. That state lives in a narrow
+/// table of its own keyed by the delivery's id, not in `deliveries`: its row holds the body, and
+/// rewriting it on each attempt (or right after the insert, in the commit a 2xx waits for)
+/// would rewrite the body's overflow pages too. Queue entries, attempts and state go with their
+/// delivery when it is pruned.
 fn add_forwarding(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "ALTER TABLE deliveries ADD COLUMN forward_phase TEXT;
-         ALTER TABLE deliveries ADD COLUMN forward_attempts INTEGER;
-         ALTER TABLE deliveries ADD COLUMN forward_status INTEGER;
-         ALTER TABLE deliveries ADD COLUMN forward_next_at INTEGER;
+        "CREATE TABLE delivery_forward (
+             delivery_id INTEGER PRIMARY KEY REFERENCES deliveries(id) ON DELETE CASCADE,
+             forward_phase TEXT NOT NULL,
+             forward_attempts INTEGER NOT NULL DEFAULT 0,
+             forward_status INTEGER,
+             forward_next_at INTEGER
+         );
          CREATE TABLE route_forwards (
              token TEXT PRIMARY KEY REFERENCES routes(token) ON DELETE CASCADE,
              url TEXT NOT NULL,

@@ -164,8 +164,9 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
             "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
         )?
         .execute(rusqlite::params![id, d.route_token])?;
+        // A narrow row of its own: the delivery's row (with its body) is written once.
         conn.prepare_cached(
-            "UPDATE deliveries SET forward_phase = 'queued', forward_attempts = 0 WHERE id = ?1",
+            "INSERT INTO delivery_forward (delivery_id, forward_phase) VALUES (?1, 'queued')",
         )?
         .execute([id])?;
     }

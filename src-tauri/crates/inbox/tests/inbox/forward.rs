@@ -685,3 +685,89 @@ impl Drop for AbortOnDrop {
         self.0.abort();
     }
 }
+
+#[tokio::test]
+async fn forwardable_is_one_rule_a_refused_body_is_never_forwarded_a_route_answering_500_is() {
+    let target = Target::start(&[]).await;
+    let fx = start_receiver("fwd-forwardable", |c| c.body_limit = 16).await;
+    let token = route(
+        &fx.store,
+        NewHookRoute {
+            response: inbox::store::RouteResponse {
+                status: 500,
+                body: None,
+                delay_ms: 0,
+            },
+            ..NewHookRoute::default()
+        },
+    );
+    fx.store
+        .set_route_forward(&token, Some(&ForwardSettings::to(&target.url)))
+        .unwrap();
+    let _forwarder = spawn_forwarder(fx.store.clone(), fast());
+    assert_eq!(post(&fx, &token, "small", &[]).await, 500);
+    assert_eq!(post(&fx, &token, &"x".repeat(100), &[]).await, 413);
+    let rows = rows_of(&fx.store, &token);
+    let (refused, answered_500) = (&rows[0], &rows[1]);
+    assert_eq!((refused.status, answered_500.status), (413, 500));
+    assert!(refused.forward.is_none(), "the receiver does not queue it");
+
+    let detail = |id| inbox::export::detail(fx.store.get(id).unwrap().unwrap(), &fx.base);
+    assert!(!detail(refused.id).forwardable);
+    assert!(detail(answered_500.id).forwardable);
+
+    // Forward again goes by the same rule, for one delivery and for a selection.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while target.seen().len() < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "not forwarded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    while fx.store.forward_heads(&token, 10).unwrap().len() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "queue not emptied");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        fx.store.forward_again(refused.id).unwrap(),
+        inbox::store::Requeued::NotWhole
+    );
+    let all = Query {
+        route: Some(token.clone()),
+        ..Query::default()
+    };
+    assert_eq!(fx.store.forward_again_matching(&all).unwrap(), 1);
+    let queue = fx.store.forward_heads(&token, 10).unwrap();
+    assert!(queue.iter().all(|e| e.delivery_id != refused.id), "{queue:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(target.bodies(), ["small", "small"]);
+}
+
+#[tokio::test]
+async fn forwarding_never_rewrites_a_deliveries_row_its_state_lives_beside_it() {
+    let target = Target::start(&[Answer::Status(503)]).await;
+    let (fx, token, _forwarder) =
+        forwarding("fwd-narrow", ForwardSettings::to(&target.url)).await;
+    // Counts every UPDATE of a deliveries row (each rewrites the row and its body's pages).
+    let watch = rusqlite::Connection::open(fx._dir.db()).unwrap();
+    watch
+        .execute_batch(
+            "CREATE TABLE rewrites (id INTEGER);
+             CREATE TRIGGER count_rewrites AFTER UPDATE ON deliveries
+             BEGIN INSERT INTO rewrites VALUES (new.id); END;",
+        )
+        .unwrap();
+    let big = "b".repeat(20_000);
+    post(&fx, &token, &big, &[]).await;
+    post(&fx, &token, "second", &[]).await;
+    let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(rows[0].forward.unwrap().attempts, 2, "retried once");
+    assert_eq!(
+        fx.store.forward_again(rows[1].id).unwrap(),
+        inbox::store::Requeued::Queued
+    );
+    settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(target.seen().len(), 4);
+    let rewrites: i64 = watch
+        .query_row("SELECT COUNT(*) FROM rewrites", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rewrites, 0);
+}

@@ -756,10 +756,7 @@ fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     conn.execute_batch(
         "DROP TABLE forward_attempts; DROP TABLE forward_queue; DROP TABLE route_forwards;
-         ALTER TABLE deliveries DROP COLUMN forward_phase;
-         ALTER TABLE deliveries DROP COLUMN forward_attempts;
-         ALTER TABLE deliveries DROP COLUMN forward_status;
-         ALTER TABLE deliveries DROP COLUMN forward_next_at;
+         DROP TABLE delivery_forward;
          ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;",
     )
     .unwrap();
