@@ -369,10 +369,19 @@ impl Store {
         if tokens.is_empty() {
             return Ok(0);
         }
+        let last_id: Option<i64> =
+            self.reads()
+                .query_row("SELECT max(id) FROM deliveries", [], |r| r.get(0))?;
+        let Some(last_id) = last_id else {
+            return Ok(0);
+        };
         let mut after = 0i64;
         let mut queued = 0u64;
-        loop {
-            let (select, args) = forward_again_sql(q, &tokens, after, REQUEUE_STEP);
+        while after < last_id {
+            // A text filter scans rows: each read covers one window of ids, so it holds the
+            // reads connection (and the UI's searches behind it) only briefly, like `search`.
+            let upto = after.saturating_add(super::SEARCH_WINDOW).min(last_id);
+            let (select, args) = forward_again_sql(q, &tokens, after, upto, REQUEUE_STEP);
             let step: Vec<(i64, String)> = {
                 let conn = self.reads();
                 let mut stmt = conn.prepare(&select)?;
@@ -381,7 +390,13 @@ impl Store {
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 rows
             };
-            let Some(&(last, _)) = step.last() else { break };
+            after = match step.last() {
+                Some(&(last, _)) if step.len() == REQUEUE_STEP => last,
+                _ => upto,
+            };
+            if step.is_empty() {
+                continue;
+            }
             {
                 let mut conn = self.changes();
                 let tx = conn.transaction()?;
@@ -400,10 +415,6 @@ impl Store {
                 queued += inserted.len() as u64;
             }
             self.wake_forwarder();
-            if step.len() < REQUEUE_STEP {
-                break;
-            }
-            after = last;
         }
         Ok(queued)
     }

@@ -33,13 +33,14 @@ pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
 }
 
 /// The SQL and arguments selecting `(id, route_token)`, oldest first, of the first `limit`
-/// deliveries after id `after` that match `q`'s filters (its page ignored), came through one
+/// deliveries with an id after `after` and up to `upto` that match `q`'s filters (its page ignored), came through one
 /// of `tokens`, are [`forwardable`](crate::forward::forwardable) and are not in a forward queue
 /// already.
 pub(super) fn forward_again_sql(
     q: &Query,
     tokens: &[String],
     after: i64,
+    upto: i64,
     limit: usize,
 ) -> (String, Vec<Value>) {
     let filters = Query {
@@ -57,11 +58,13 @@ pub(super) fn forward_again_sql(
         placeholders.push(format!("?{}", args.len()));
     }
     args.push(Value::Integer(after));
+    args.push(Value::Integer(upto));
     sql.push_str(&format!(
-        " AND route_token IN ({}) AND id > ?{} AND {} \
+        " AND route_token IN ({}) AND id > ?{} AND id <= ?{} AND {} \
          AND NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = deliveries.id) \
          ORDER BY id LIMIT {limit}",
         placeholders.join(", "),
+        args.len() - 1,
         args.len(),
         crate::forward::forwardable_sql(),
     ));
@@ -220,5 +223,37 @@ fn parse_source(s: &str) -> Source {
         "quay" => Source::Quay,
         "dtr" => Source::Dtr,
         _ => Source::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_again_reads_a_bounded_window_of_ids_even_with_a_text_filter() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        let q = Query {
+            text: Some("payments".into()),
+            ..Query::default()
+        };
+        let (sql, args) = forward_again_sql(&q, &["t".to_owned()], 10, 5_010, 2_000);
+        let mut plan = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let steps: Vec<String> = plan
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let deliveries = steps
+            .iter()
+            .find(|s| s.contains("deliveries"))
+            .expect("a step on deliveries");
+        assert!(
+            deliveries.contains("rowid>? AND rowid<?"),
+            "the scan of deliveries is not bounded on both sides: {steps:?}"
+        );
     }
 }
