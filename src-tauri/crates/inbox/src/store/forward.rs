@@ -26,6 +26,15 @@ pub(super) struct Forwards {
 
 impl Forwards {
     pub(super) fn read(conn: &Connection) -> Result<Forwards> {
+        Ok(Forwards {
+            saved: Forwards::read_saved(conn)?,
+            run_only: HashMap::new(),
+        })
+    }
+
+    /// The saved settings as the file holds them now. Not `prepare_cached`: the routes'
+    /// refresher calls this every second (see `read_routes`).
+    pub(super) fn read_saved(conn: &Connection) -> Result<HashMap<String, ForwardSettings>> {
         let mut stmt = conn.prepare(
             "SELECT token, url, headers, strip_credentials, max_attempts FROM route_forwards",
         )?;
@@ -43,14 +52,47 @@ impl Forwards {
                 ))
             })?
             .collect::<rusqlite::Result<HashMap<_, _>>>()?;
-        Ok(Forwards {
-            saved,
-            run_only: HashMap::new(),
-        })
+        Ok(saved)
+    }
+
+    /// Takes the saved settings read from the file; whether they changed.
+    pub(super) fn replace_saved(&mut self, saved: HashMap<String, ForwardSettings>) -> bool {
+        let changed = self.saved != saved;
+        self.saved = saved;
+        changed
     }
 
     fn get(&self, token: &str) -> Option<&ForwardSettings> {
         self.run_only.get(token).or_else(|| self.saved.get(token))
+    }
+}
+
+/// What wakes the forwarder: settings changes wake its supervisor and every route; something
+/// queued on a route wakes that route only, so a route waiting out a retry's backoff, or idle,
+/// sleeps through other routes' deliveries.
+#[derive(Default)]
+pub(super) struct Wakeups {
+    settings: tokio::sync::watch::Sender<u64>,
+    queued: std::sync::Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
+}
+
+impl Wakeups {
+    pub(super) fn settings_changed(&self) {
+        self.settings.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wakes route `token`'s task, if one listens.
+    pub(super) fn queued_on(&self, token: &str) {
+        if let Some(sender) = super::lock(&self.queued).get(token) {
+            sender.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    fn queue_signal(&self, token: &str) -> tokio::sync::watch::Receiver<u64> {
+        super::lock(&self.queued)
+            .entry(token.to_owned())
+            .or_default()
+            .subscribe()
     }
 }
 
@@ -179,12 +221,16 @@ impl Store {
             )?;
             tx.commit()?;
         }
-        let mut forwards = write(&self.inner.forwards);
-        match settings {
-            Some(s) => forwards.saved.insert(token.to_owned(), s.clone()),
-            None => forwards.saved.remove(token),
-        };
-        drop(forwards);
+        {
+            // A refresh of the file that raced with this change is not applied over it.
+            let mut routes = write(&self.inner.routes);
+            routes.generation += 1;
+            let mut forwards = write(&self.inner.forwards);
+            match settings {
+                Some(s) => forwards.saved.insert(token.to_owned(), s.clone()),
+                None => forwards.saved.remove(token),
+            };
+        }
         self.wake_forwarder();
         Ok(true)
     }
@@ -198,15 +244,42 @@ impl Store {
         self.wake_forwarder();
     }
 
-    /// Moves on whenever something was queued or forwarding settings changed.
-    pub fn forward_signal(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.inner.forward_signal.subscribe()
+    /// Moves on whenever forwarding settings change (through this store, or in the file by
+    /// another process, seen by the routes' refresh).
+    pub fn forward_settings_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.wakeups.settings.subscribe()
+    }
+
+    /// Moves on whenever something is queued on route `token` through this store.
+    pub fn forward_queue_signal(&self, token: &str) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.wakeups.queue_signal(token)
     }
 
     fn wake_forwarder(&self) {
-        self.inner
-            .forward_signal
-            .send_modify(|n| *n = n.wrapping_add(1));
+        self.inner.wakeups.settings_changed();
+    }
+
+    /// Takes or renews the lease that makes `owner` the one forwarder of this database for
+    /// `ttl`: only one process sharing the file sends its queues (the app and `wharf headless`
+    /// on one data folder would both send each delivery). A lease not renewed in time is taken
+    /// over. Whether `owner` holds it now.
+    pub fn hold_forward_lease(&self, owner: &str, ttl: std::time::Duration) -> Result<bool> {
+        let now = super::now_ms();
+        let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let changed = self.changes().prepare_cached(
+            "INSERT INTO forward_lease (id, owner, expires_at) VALUES (1, ?1, ?2) \
+             ON CONFLICT(id) DO UPDATE SET owner = ?1, expires_at = ?2 \
+             WHERE owner = ?1 OR expires_at < ?3",
+        )?
+        .execute(params![owner, until, now])?;
+        Ok(changed > 0)
+    }
+
+    /// Gives the lease up, if `owner` holds it, so another process takes over at once.
+    pub fn release_forward_lease(&self, owner: &str) -> Result<()> {
+        self.changes()
+            .execute("DELETE FROM forward_lease WHERE owner = ?1", [owner])?;
+        Ok(())
     }
 
     /// The first `limit` entries of route `token`'s queue, in order.
@@ -357,7 +430,7 @@ impl Store {
         mark_queued(&tx, &[id])?;
         tx.commit()?;
         drop(conn);
-        self.wake_forwarder();
+        self.inner.wakeups.queued_on(&token);
         Ok(Requeued::Queued)
     }
 
@@ -414,7 +487,12 @@ impl Store {
                 tx.commit()?;
                 queued += inserted.len() as u64;
             }
-            self.wake_forwarder();
+            let mut woken: Vec<&str> = step.iter().map(|(_, t)| t.as_str()).collect();
+            woken.sort_unstable();
+            woken.dedup();
+            for token in woken {
+                self.inner.wakeups.queued_on(token);
+            }
         }
         Ok(queued)
     }

@@ -107,8 +107,8 @@ struct Inner {
     newest_search: Arc<AtomicU64>,
     /// Every route's forwarding settings, read by the receiver for each delivery.
     forwards: RwLock<forward::Forwards>,
-    /// Moves on when deliveries are queued for forwarding or forwarding settings change.
-    forward_signal: tokio::sync::watch::Sender<u64>,
+    /// Wakes the forwarder when deliveries are queued or forwarding settings change.
+    wakeups: Arc<forward::Wakeups>,
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
     reserve: reserve::Reserve,
@@ -136,8 +136,8 @@ impl Store {
         let writer = connect(path)?;
         let refresher = connect(path)?;
         let (tx, rx) = mpsc::channel();
-        let forward_signal = tokio::sync::watch::Sender::new(0u64);
-        let queued = forward_signal.clone();
+        let wakeups = Arc::new(forward::Wakeups::default());
+        let queued = Arc::clone(&wakeups);
         std::thread::Builder::new()
             .name("inbox-store-writer".into())
             .spawn(move || writer_loop(writer, rx, queued))?;
@@ -151,7 +151,7 @@ impl Store {
             }),
             newest_search: Arc::new(AtomicU64::new(0)),
             forwards: RwLock::new(forwards),
-            forward_signal,
+            wakeups,
             dir: path
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -605,7 +605,8 @@ impl Store {
     }
 }
 
-/// Reads the routes table again every [`ROUTE_REFRESH`] for changes another process made,
+/// Reads the routes table and their forwarding again every [`ROUTE_REFRESH`] for changes
+/// another process made,
 /// until the store is gone. A refresh that raced with a change made through this store is
 /// dropped; the next one sees both.
 fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
@@ -613,11 +614,18 @@ fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
         std::thread::sleep(ROUTE_REFRESH);
         let Some(inner) = inner.upgrade() else { return };
         let generation = read(&inner.routes).generation;
-        match read_routes(&conn) {
-            Ok(by_token) => {
+        let from_file = read_routes(&conn)
+            .and_then(|routes| Ok((routes, forward::Forwards::read_saved(&conn)?)));
+        match from_file {
+            Ok((by_token, saved)) => {
                 let mut routes = write(&inner.routes);
                 if routes.generation == generation {
                     routes.by_token = by_token;
+                    // Forwarding turned on, changed or off by another process sharing the file
+                    // (`wharf headless`, the app): the forwarder goes by it from now on.
+                    if write(&inner.forwards).replace_saved(saved) {
+                        inner.wakeups.settings_changed();
+                    }
                 }
             }
             Err(e) => tracing::warn!("inbox store {}: reading routes failed: {e}", path.display()),

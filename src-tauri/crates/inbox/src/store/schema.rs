@@ -136,7 +136,8 @@ fn add_alerts(conn: &Connection) -> Result<()> {
 /// table of its own keyed by the delivery's id, not in `deliveries`: its row holds the body, and
 /// rewriting it on each attempt (or right after the insert, in the commit a 2xx waits for)
 /// would rewrite the body's overflow pages too. Queue entries, attempts and state go with their
-/// delivery when it is pruned.
+/// delivery when it is pruned. One process sharing the file forwards at a time: it holds the
+/// single row of `forward_lease`.
 fn add_forwarding(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE delivery_forward (
@@ -174,6 +175,11 @@ fn add_forwarding(conn: &Connection) -> Result<()> {
              error TEXT
          );
          CREATE INDEX forward_attempts_delivery ON forward_attempts(delivery_id);
+         CREATE TABLE forward_lease (
+             id INTEGER PRIMARY KEY CHECK (id = 1),
+             owner TEXT NOT NULL,
+             expires_at INTEGER NOT NULL
+         );
          CREATE INDEX forward_attempts_route ON forward_attempts(route_token, id);",
     )?;
     Ok(())

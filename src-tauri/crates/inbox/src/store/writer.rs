@@ -22,12 +22,12 @@ pub(super) struct Job {
 }
 
 /// Group commit: block for one job, take whatever else is queued, and commit them together.
-/// `queued` moves on after a commit that queued deliveries for forwarding, waking the
-/// forwarder.
+/// After a commit that queued deliveries for forwarding, `wakeups` wakes the routes they were
+/// queued on (only those).
 pub(super) fn writer_loop(
     mut conn: Connection,
     rx: mpsc::Receiver<Job>,
-    queued: tokio::sync::watch::Sender<u64>,
+    wakeups: std::sync::Arc<super::forward::Wakeups>,
 ) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -48,13 +48,18 @@ pub(super) fn writer_loop(
                     .collect()
             }
         };
-        let forwarded = batch
+        // Copied only for deliveries that were queued: other routes pay nothing here.
+        let mut queued_on: Vec<String> = batch
             .iter()
             .zip(&results)
-            .any(|(job, result)| job.delivery.forward && result.is_ok());
+            .filter(|(job, result)| job.delivery.forward && result.is_ok())
+            .filter_map(|(job, _)| job.delivery.route_token.clone())
+            .collect();
         answer(batch, results);
-        if forwarded {
-            queued.send_modify(|n| *n = n.wrapping_add(1));
+        queued_on.sort_unstable();
+        queued_on.dedup();
+        for token in &queued_on {
+            wakeups.queued_on(token);
         }
     }
 }

@@ -771,3 +771,128 @@ async fn forwarding_never_rewrites_a_deliveries_row_its_state_lives_beside_it() 
         .unwrap();
     assert_eq!(rewrites, 0);
 }
+
+/// Waits until `target` has seen `n` requests.
+async fn seen_at_least(target: &Target, n: usize, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    while target.seen().len() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {:?}",
+            target.bodies()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_stores_on_one_file_forward_each_delivery_once_and_the_other_takes_over() {
+    // The app and `wharf headless` on one data folder: two stores, two forwarders, one file.
+    let target = Target::start(&[Answer::Slow(Duration::from_millis(30)); 40]).await;
+    let fx = start_receiver("fwd-two-stores", |_| {}).await;
+    let other = Store::open(fx._dir.db()).unwrap();
+    let token = route(&fx.store, NewHookRoute::default());
+    // Forwarding turned on by the other process: the receiver's store learns it from the file.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while other.route(&token).is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "route not seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(other
+        .set_route_forward(&token, Some(&ForwardSettings::to(&target.url)))
+        .unwrap());
+    while !fx.store.forwards(&token) {
+        assert!(tokio::time::Instant::now() < deadline, "settings not seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let first = spawn_forwarder(fx.store.clone(), fast());
+    post(&fx, &token, "d0", &[]).await;
+    seen_at_least(&target, 1, Duration::from_secs(5)).await;
+    let second = spawn_forwarder(other.clone(), fast());
+    for i in 1..10 {
+        post(&fx, &token, &format!("d{i}"), &[]).await;
+    }
+    settled(&fx.store, &token, Duration::from_secs(20)).await;
+    assert_eq!(
+        target.bodies(),
+        (0..10).map(|i| format!("d{i}")).collect::<Vec<_>>()
+    );
+
+    // The forwarder holding the lease stops: the other one goes on with the queue.
+    first.stop().await;
+    for i in 10..15 {
+        post(&fx, &token, &format!("d{i}"), &[]).await;
+    }
+    seen_at_least(&target, 15, Duration::from_secs(10)).await;
+    settled(&fx.store, &token, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        target.bodies(),
+        (0..15).map(|i| format!("d{i}")).collect::<Vec<_>>()
+    );
+    drop(second);
+}
+
+#[tokio::test]
+async fn a_lease_left_by_a_process_that_is_gone_is_taken_over_once_stale() {
+    let target = Target::start(&[]).await;
+    let fx = start_receiver("fwd-stale-lease", |_| {}).await;
+    let token = route(&fx.store, NewHookRoute::default());
+    fx.store
+        .set_route_forward(&token, Some(&ForwardSettings::to(&target.url)))
+        .unwrap();
+    // A process that crashed holding the lease; it would have renewed it within 1.5 s.
+    let crashed = rusqlite::Connection::open(fx._dir.db()).unwrap();
+    crashed
+        .execute(
+            "INSERT INTO forward_lease (id, owner, expires_at) VALUES (1, 'crashed', ?1)",
+            [inbox::store::now_ms() + 1500],
+        )
+        .unwrap();
+    let _forwarder = spawn_forwarder(fx.store.clone(), fast());
+    post(&fx, &token, "waits", &[]).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(target.seen().is_empty(), "sent while another holds the lease");
+    seen_at_least(&target, 1, Duration::from_secs(5)).await;
+    assert_eq!(target.bodies(), ["waits"]);
+}
+
+#[test]
+fn a_commit_wakes_only_the_route_it_queued_on() {
+    let dir = crate::common::TempDir::new("fwd-wakeups");
+    let store = Store::open(dir.db()).unwrap();
+    let a = route(&store, NewHookRoute::default());
+    let b = route(&store, NewHookRoute::default());
+    for token in [&a, &b] {
+        store
+            .set_route_forward(token, Some(&ForwardSettings::to("http://127.0.0.1:9/")))
+            .unwrap();
+    }
+    let mut on_a = store.forward_queue_signal(&a);
+    let mut on_b = store.forward_queue_signal(&b);
+    let mut settings = store.forward_settings_signal();
+    settings.borrow_and_update();
+    store
+        .insert(&inbox::store::NewDelivery {
+            method: "POST".into(),
+            path: format!("/hooks/{a}"),
+            route_token: Some(a.clone()),
+            status: 200,
+            forward: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(on_a.has_changed().unwrap());
+    assert!(!on_b.has_changed().unwrap(), "another route was woken");
+    assert!(!settings.has_changed().unwrap(), "the supervisor was woken");
+    on_a.borrow_and_update();
+    // Forward again wakes the delivery's route too, and only it.
+    let id = rows_of(&store, &a)[0].id;
+    store.drop_forward_entry(&store.forward_heads(&a, 1).unwrap()[0]).unwrap();
+    assert_eq!(
+        store.forward_again(id).unwrap(),
+        inbox::store::Requeued::Queued
+    );
+    assert!(on_a.has_changed().unwrap());
+    assert!(!on_b.has_changed().unwrap());
+}
