@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeliverySummary, ForwardState } from "../../lib/api";
-import { attemptText, forwardFieldOf, forwardInput, forwardText, movingIds, withStates } from "./forward";
+import { attemptText, forwardFieldOf, forwardInput, forwardText, moving, movingIds, withStates } from "./forward";
 
 const state = (s: Partial<ForwardState>): ForwardState => ({
   phase: "queued",
@@ -33,6 +33,9 @@ describe("forwardText", () => {
     expect(forwardText(state({ phase: "done", attempts: 1, lastStatus: 200 }), 0)).toBe("→ 200");
     expect(forwardText(state({ phase: "failed", attempts: 8 }), 0)).toBe("→ failed");
     expect(forwardText(state({ phase: "failed", attempts: 8, lastStatus: 500 }), 0)).toBe("→ 500, failed");
+    expect(forwardText(state({ phase: "routeDeleted" }), 0)).toBe("dropped: route deleted");
+    expect(forwardText(state({ phase: "turnedOff", attempts: 2 }), 0)).toBe("dropped: forwarding turned off");
+    expect(moving(state({ phase: "turnedOff" }))).toBe(false);
   });
 
   it("counts down to the next retry, and says when the target did not answer", () => {

@@ -11,7 +11,8 @@ import type {
 } from "../../lib/api";
 
 /** "queued", "→ 200", "→ 503 (retry 3 in 8s)", "→ failed" (with the last status when there
- *  was one: "→ 500, failed"). Empty when the delivery was never forwarded. */
+ *  was one: "→ 500, failed"), "dropped: route deleted". Empty when the delivery was never
+ *  forwarded. */
 export function forwardText(f: ForwardState | null, now: number): string {
   if (!f) return "";
   const answer = f.lastStatus === null ? "no answer" : String(f.lastStatus);
@@ -26,6 +27,10 @@ export function forwardText(f: ForwardState | null, now: number): string {
       const wait = f.nextAt === null ? 0 : Math.max(0, Math.ceil((f.nextAt - now) / 1000));
       return `→ ${answer} (retry ${f.attempts} ${wait > 0 ? `in ${duration(wait)}` : "now"})`;
     }
+    case "routeDeleted":
+      return "dropped: route deleted";
+    case "turnedOff":
+      return "dropped: forwarding turned off";
   }
 }
 

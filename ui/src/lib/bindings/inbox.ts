@@ -206,7 +206,7 @@ maxAttempts: number | null, };
 /**
  * Where a delivery's forwarding stands (its latest queue entry).
  */
-export type ForwardPhase = "queued" | "retrying" | "done" | "failed";
+export type ForwardPhase = "queued" | "retrying" | "done" | "failed" | "routeDeleted" | "turnedOff";
 
 /**
  * A route's forward queue as the Routes screen shows it.

@@ -312,6 +312,10 @@ pub enum ForwardPhase {
     Done,
     /// Every attempt failed; no more follow.
     Failed,
+    /// Taken off its queue unsent because its route was deleted.
+    RouteDeleted,
+    /// Taken off its queue unsent because its route's forwarding was turned off.
+    TurnedOff,
 }
 
 impl ForwardPhase {
@@ -322,6 +326,8 @@ impl ForwardPhase {
             ForwardPhase::Retrying => "retrying",
             ForwardPhase::Done => "done",
             ForwardPhase::Failed => "failed",
+            ForwardPhase::RouteDeleted => "routeDeleted",
+            ForwardPhase::TurnedOff => "turnedOff",
         }
     }
 
@@ -332,6 +338,8 @@ impl ForwardPhase {
             "retrying" => ForwardPhase::Retrying,
             "done" => ForwardPhase::Done,
             "failed" => ForwardPhase::Failed,
+            "routeDeleted" => ForwardPhase::RouteDeleted,
+            "turnedOff" => ForwardPhase::TurnedOff,
             _ => return None,
         })
     }

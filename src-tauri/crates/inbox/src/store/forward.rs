@@ -180,8 +180,9 @@ impl Store {
         tokens
     }
 
-    /// Saves how route `token` forwards (`None` turns it off; what is queued stays queued until
-    /// it is on again). Its queue is retried at once with the new settings. Returns false when
+    /// Saves how route `token` forwards. `None` turns it off: what is queued is taken off the
+    /// queue, marked [`ForwardPhase::TurnedOff`] (unless `wharf headless --forward` forwards the
+    /// route for this run). Otherwise its queue is retried at once with the new settings. Returns false when
     /// there is no such route. The caller checks the settings first
     /// ([`ForwardSettings::problems`]).
     pub fn set_route_forward(
@@ -213,6 +214,9 @@ impl Store {
                 }
                 None => {
                     tx.execute("DELETE FROM route_forwards WHERE token = ?1", [token])?;
+                    if !read(&self.inner.forwards).run_only.contains_key(token) {
+                        drop_route_queue(&tx, token, ForwardPhase::TurnedOff)?;
+                    }
                 }
             }
             tx.execute(
@@ -335,13 +339,19 @@ impl Store {
             AfterAttempt::GiveUp => (ForwardPhase::Failed, None),
             AfterAttempt::RetryAt(at) => (ForwardPhase::Retrying, Some(at)),
         };
-        match next_at {
+        let still_queued = match next_at {
             Some(at) => tx.execute(
                 "UPDATE forward_queue SET attempts = ?2, next_at = ?3 WHERE seq = ?1",
                 params![entry.seq, attempts, at],
             )?,
             None => tx.execute("DELETE FROM forward_queue WHERE seq = ?1", [entry.seq])?,
-        };
+        } > 0;
+        // Taken off the queue while this attempt was in flight (route deleted, forwarding
+        // turned off): it stays as that left it, unless the target took it.
+        if !still_queued && after != AfterAttempt::Done {
+            tx.commit()?;
+            return Ok(());
+        }
         tx.execute(
             "UPDATE delivery_forward SET forward_phase = ?2, forward_attempts = ?3, \
              forward_status = ?4, forward_next_at = ?5 WHERE delivery_id = ?1",
@@ -526,12 +536,6 @@ impl Store {
         })
     }
 
-    /// Forgets route `token`'s queue (the route is gone).
-    pub(super) fn drop_route_queue(conn: &Connection, token: &str) -> Result<()> {
-        conn.execute("DELETE FROM forward_queue WHERE route_token = ?1", [token])?;
-        Ok(())
-    }
-
     /// Forgets route `token`'s run-only forwarding and its saved one in memory (the route is
     /// gone; the saved row went with it).
     pub(super) fn forget_route_forward(&self, token: &str) {
@@ -539,6 +543,18 @@ impl Store {
         forwards.saved.remove(token);
         forwards.run_only.remove(token);
     }
+}
+
+/// Takes route `token`'s queue off unsent, each delivery marked `why`; in the caller's
+/// transaction.
+pub(super) fn drop_route_queue(conn: &Connection, token: &str, why: ForwardPhase) -> Result<()> {
+    conn.execute(
+        "UPDATE delivery_forward SET forward_phase = ?2, forward_next_at = NULL \
+         WHERE delivery_id IN (SELECT delivery_id FROM forward_queue WHERE route_token = ?1)",
+        params![token, why.as_str()],
+    )?;
+    conn.execute("DELETE FROM forward_queue WHERE route_token = ?1", [token])?;
+    Ok(())
 }
 
 /// Sets the forwarding state of the deliveries `ids` to just queued.

@@ -592,11 +592,15 @@ impl Store {
         })
     }
 
-    /// Deletes the route; returns whether it existed. Its deliveries stay.
+    /// Deletes the route; returns whether it existed. Its deliveries stay; those still queued
+    /// for forwarding are taken off the queue, marked as dropped with the route.
     pub fn delete_route(&self, token: &str) -> Result<bool> {
-        let conn = self.changes();
-        let deleted = conn.execute("DELETE FROM routes WHERE token = ?1", [token])?;
-        Store::drop_route_queue(&conn, token)?;
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        let deleted = tx.execute("DELETE FROM routes WHERE token = ?1", [token])?;
+        forward::drop_route_queue(&tx, token, crate::forward::ForwardPhase::RouteDeleted)?;
+        tx.commit()?;
+        drop(conn);
         self.forget_route_forward(token);
         let mut routes = write(&self.inner.routes);
         routes.generation += 1;

@@ -413,12 +413,12 @@ async fn forward_gives_up_at_the_attempt_limit() {
 
 #[tokio::test]
 async fn forward_keeps_each_routes_order_and_a_blocked_route_does_not_hold_another() {
-    // Route A's first delivery fails ten times (about 3 s of backoff): the ones behind it wait
-    // for it, while route B goes on.
-    let a_target = Target::start(&[Answer::Status(503); 10]).await;
+    // Route A's first delivery fails twenty times (about 7 s of backoff, room for B on a
+    // loaded machine): the ones behind it wait for it, while route B goes on.
+    let a_target = Target::start(&[Answer::Status(503); 20]).await;
     let b_target = Target::start(&[]).await;
     let a_settings = ForwardSettings {
-        max_attempts: 20,
+        max_attempts: 30,
         ..ForwardSettings::to(&a_target.url)
     };
     let (fx, a, _forwarder) = forwarding("fwd-order", a_settings).await;
@@ -448,8 +448,8 @@ async fn forward_keeps_each_routes_order_and_a_blocked_route_does_not_hold_anoth
 
     settled(&fx.store, &a, Duration::from_secs(20)).await;
     let mut a_bodies = a_target.bodies();
-    // The head's ten failed attempts come first, then every delivery once, in order.
-    assert_eq!(a_bodies.drain(..10).collect::<Vec<_>>(), vec!["a0"; 10]);
+    // The head's twenty failed attempts come first, then every delivery once, in order.
+    assert_eq!(a_bodies.drain(..20).collect::<Vec<_>>(), vec!["a0"; 20]);
     assert_eq!(a_bodies, want("a"));
 }
 
@@ -895,4 +895,48 @@ fn a_commit_wakes_only_the_route_it_queued_on() {
     );
     assert!(on_a.has_changed().unwrap());
     assert!(!on_b.has_changed().unwrap());
+}
+
+#[tokio::test]
+async fn turning_forwarding_off_or_deleting_the_route_drops_what_is_queued_with_the_reason() {
+    let (url, _port) = Target::down();
+    let fx = start_receiver("fwd-dropped", |_| {}).await;
+    let off = route(&fx.store, NewHookRoute::default());
+    let gone = route(&fx.store, NewHookRoute::default());
+    for token in [&off, &gone] {
+        fx.store
+            .set_route_forward(token, Some(&ForwardSettings::to(&url)))
+            .unwrap();
+        post(&fx, token, "one", &[]).await;
+        post(&fx, token, "two", &[]).await;
+    }
+    assert_eq!(fx.store.forward_queue_info(&off).unwrap().queued, 2);
+
+    assert!(fx.store.set_route_forward(&off, None).unwrap());
+    assert!(fx.store.delete_route(&gone).unwrap());
+    for (token, why) in [
+        (&off, ForwardPhase::TurnedOff),
+        (&gone, ForwardPhase::RouteDeleted),
+    ] {
+        let phases: Vec<_> = rows_of(&fx.store, token)
+            .iter()
+            .map(|r| r.forward.map(|f| f.phase))
+            .collect();
+        assert_eq!(phases, [Some(why), Some(why)]);
+        assert!(fx.store.forward_heads(token, 10).unwrap().is_empty());
+    }
+    // On again, nothing dropped comes back by itself; forward again still can.
+    fx.store
+        .set_route_forward(&off, Some(&ForwardSettings::to(&url)))
+        .unwrap();
+    assert!(fx.store.forward_heads(&off, 10).unwrap().is_empty());
+    let id = rows_of(&fx.store, &off)[0].id;
+    assert_eq!(
+        fx.store.forward_again(id).unwrap(),
+        inbox::store::Requeued::Queued
+    );
+    assert_eq!(
+        fx.store.forward_states(&[id]).unwrap()[0].forward.map(|f| f.phase),
+        Some(ForwardPhase::Queued)
+    );
 }
