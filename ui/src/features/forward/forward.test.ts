@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { DeliverySummary, ForwardState } from "../../lib/api";
-import { attemptText, forwardFieldOf, forwardInput, forwardText, moving, movingIds, withStates } from "./forward";
+import { MAX_LIST, QUEUE_COUNT_CAP } from "../../lib/bindings/limits";
+import {
+  answerLabel,
+  attemptText,
+  forwardFieldOf,
+  forwardInput,
+  forwardText,
+  moving,
+  movingIds,
+  queuedText,
+  withStates,
+} from "./forward";
 
 const state = (s: Partial<ForwardState>): ForwardState => ({
   phase: "queued",
@@ -117,5 +128,25 @@ describe("attemptText", () => {
     expect(attemptText({ ...base, status: null, latencyMs: 10000, error: "timed out" })).toBe(
       "no answer after 10,000 ms: timed out",
     );
+  });
+});
+
+describe("queuedText", () => {
+  it("counts a queue, and says more than the cap above it", () => {
+    expect(queuedText(0)).toBe("Nothing queued");
+    expect(queuedText(1234)).toBe("1,234 queued");
+    expect(queuedText(QUEUE_COUNT_CAP)).toBe(`${QUEUE_COUNT_CAP.toLocaleString("en-US")} queued`);
+    expect(queuedText(QUEUE_COUNT_CAP + 1)).toBe(`${QUEUE_COUNT_CAP.toLocaleString("en-US")}+ queued`);
+  });
+});
+
+describe("limits from Rust", () => {
+  it("asks for at most one query's worth of moving rows, and words the kept answer", () => {
+    const many = Array.from({ length: MAX_LIST + 5 }, (_, i) => ({
+      id: i,
+      forward: { phase: "queued", attempts: 0, lastStatus: null, nextAt: null },
+    })) as unknown as DeliverySummary[];
+    expect(movingIds(many)).toHaveLength(MAX_LIST);
+    expect(answerLabel).toBe("Answer (first 2 KiB)");
   });
 });

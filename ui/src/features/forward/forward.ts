@@ -9,6 +9,7 @@ import type {
   ForwardInput,
   ForwardState,
 } from "../../lib/api";
+import { MAX_LIST, PREVIEW_BYTES, QUEUE_COUNT_CAP } from "../../lib/bindings/limits";
 
 /** "queued", "→ 200", "→ 503 (retry 3 in 8s)", "→ failed" (with the last status when there
  *  was one: "→ 500, failed"), "dropped: route deleted". Empty when the delivery was never
@@ -45,8 +46,9 @@ export function duration(seconds: number): string {
 /** Whether a delivery's forwarding can still change by itself (so the list asks again). */
 export const moving = (f: ForwardState | null): boolean => f?.phase === "queued" || f?.phase === "retrying";
 
-/** The ids of loaded rows whose forwarding still moves, at most `max` (the newest). */
-export const movingIds = (rows: DeliverySummary[], max = 1000): number[] =>
+/** The ids of loaded rows whose forwarding still moves, at most as many as one query answers
+ *  (the newest). */
+export const movingIds = (rows: DeliverySummary[], max = MAX_LIST): number[] =>
   rows.filter((r) => moving(r.forward)).slice(0, max).map((r) => r.id);
 
 /** `rows` with the forward states in `states` put in; the same array when nothing changed. */
@@ -71,6 +73,17 @@ const sameState = (a: ForwardState | null, b: ForwardState | null): boolean =>
     a.attempts === b.attempts &&
     a.lastStatus === b.lastStatus &&
     a.nextAt === b.nextAt);
+
+/** A route's queue in words: "Nothing queued", "12 queued", "10,000+ queued" (Rust counts
+ *  only up to its cap and one more). */
+export function queuedText(queued: number): string {
+  if (queued === 0) return "Nothing queued";
+  if (queued > QUEUE_COUNT_CAP) return `${QUEUE_COUNT_CAP.toLocaleString("en-US")}+ queued`;
+  return `${queued.toLocaleString("en-US")} queued`;
+}
+
+/** The label of a kept answer: "Answer (first 2 KiB)". */
+export const answerLabel = `Answer (first ${PREVIEW_BYTES % 1024 === 0 ? `${PREVIEW_BYTES / 1024} KiB` : `${PREVIEW_BYTES} bytes`})`;
 
 /** One attempt in words: "→ 200 in 12 ms" or "no answer after 10,000 ms: timed out". */
 export function attemptText(a: ForwardAttempt): string {

@@ -213,7 +213,8 @@ export type ForwardPhase = "queued" | "retrying" | "done" | "failed" | "routeDel
  */
 export type ForwardQueueInfo = { 
 /**
- * Deliveries waiting to be forwarded (the head included).
+ * Deliveries waiting to be forwarded (the head included), counted up to
+ * [`crate::store::QUEUE_COUNT_CAP`] and one more: above the cap means "more than that".
  */
 queued: number, 
 /**

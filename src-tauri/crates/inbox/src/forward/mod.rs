@@ -404,7 +404,8 @@ impl ForwardAttempt {
 #[ts(export_to = "inbox.ts")]
 #[serde(rename_all = "camelCase")]
 pub struct ForwardQueueInfo {
-    /// Deliveries waiting to be forwarded (the head included).
+    /// Deliveries waiting to be forwarded (the head included), counted up to
+    /// [`crate::store::QUEUE_COUNT_CAP`] and one more: above the cap means "more than that".
     #[ts(type = "number")]
     pub queued: u64,
     /// The route's latest attempt.

@@ -13,6 +13,10 @@ use crate::forward::{ForwardAttempt, ForwardPhase, ForwardQueueInfo, ForwardSett
 const QUEUE_UNLESS_QUEUED: &str = "INSERT INTO forward_queue (delivery_id, route_token) \
      SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM forward_queue WHERE delivery_id = ?1)";
 
+/// A route's queue is counted up to this many entries and one more: "10,000+" says enough,
+/// and counting a backlog of millions on every refresh of the Routes screen would not be cheap.
+pub const QUEUE_COUNT_CAP: u64 = 10_000;
+
 /// Deliveries queued again per transaction by [`Store::forward_again_matching`].
 const REQUEUE_STEP: usize = 2_000;
 
@@ -507,12 +511,17 @@ impl Store {
         Ok(queued)
     }
 
-    /// Route `token`'s queue: its length, its latest attempt, and its head's state.
+    /// Route `token`'s queue: its length (counted up to [`QUEUE_COUNT_CAP`] and one more), its
+    /// latest attempt, and its head's state. Asked for every route on each refresh of the
+    /// Routes screen, so nothing here reads a whole queue.
     pub fn forward_queue_info(&self, token: &str) -> Result<ForwardQueueInfo> {
         let conn = self.reads();
         let queued: i64 = conn
-            .prepare_cached("SELECT COUNT(*) FROM forward_queue WHERE route_token = ?1")?
-            .query_row([token], |r| r.get(0))?;
+            .prepare_cached(
+                "SELECT COUNT(*) FROM \
+                 (SELECT 1 FROM forward_queue WHERE route_token = ?1 LIMIT ?2)",
+            )?
+            .query_row(params![token, (QUEUE_COUNT_CAP + 1) as i64], |r| r.get(0))?;
         let last = conn
             .prepare_cached(
                 "SELECT at, target, status, latency_ms, answer, error FROM forward_attempts \
@@ -520,13 +529,22 @@ impl Store {
             )?
             .query_row([token], attempt_from_row)
             .optional()?;
+        // The head only: being retried, it holds up the rest.
         let head = conn
             .prepare_cached(
-                "SELECT d.forward_phase, d.forward_attempts, d.forward_status, d.forward_next_at \
-                 FROM forward_queue q JOIN delivery_forward d ON d.delivery_id = q.delivery_id \
-                 WHERE q.route_token = ?1 AND q.attempts > 0 ORDER BY q.seq LIMIT 1",
+                "SELECT q.attempts, d.forward_phase, d.forward_attempts, d.forward_status, \
+                 d.forward_next_at FROM (SELECT delivery_id, attempts FROM forward_queue \
+                 WHERE route_token = ?1 ORDER BY seq LIMIT 1) q \
+                 JOIN delivery_forward d ON d.delivery_id = q.delivery_id",
             )?
-            .query_row([token], |r| forward_from_row(r, 0))
+            .query_row([token], |r| {
+                let attempts: i64 = r.get(0)?;
+                Ok(if attempts > 0 {
+                    forward_from_row(r, 1)?
+                } else {
+                    None
+                })
+            })
             .optional()?
             .flatten();
         Ok(ForwardQueueInfo {

@@ -23,7 +23,7 @@ mod schema;
 mod types;
 mod writer;
 
-pub use forward::{AfterAttempt, DeliveryForward, QueueEntry, Requeued};
+pub use forward::{AfterAttempt, DeliveryForward, QueueEntry, Requeued, QUEUE_COUNT_CAP};
 pub use types::*;
 
 use std::collections::HashMap;

@@ -940,3 +940,29 @@ async fn turning_forwarding_off_or_deleting_the_route_drops_what_is_queued_with_
         Some(ForwardPhase::Queued)
     );
 }
+
+#[test]
+fn a_routes_queue_is_counted_up_to_the_cap_and_one_more() {
+    let dir = crate::common::TempDir::new("fwd-queue-cap");
+    let store = Store::open(dir.db()).unwrap();
+    let token = route(&store, NewHookRoute::default());
+    let cap = inbox::store::QUEUE_COUNT_CAP as i64;
+    // A backlog larger than the cap, written straight into the file (a dead target for days).
+    let file = rusqlite::Connection::open(dir.db()).unwrap();
+    // Entries only (no deliveries behind them): what is counted is the queue.
+    file.pragma_update(None, "foreign_keys", "OFF").unwrap();
+    let fill = |n: i64| {
+        file.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) \
+             INSERT INTO forward_queue (delivery_id, route_token) SELECT i, ?1 FROM n",
+            rusqlite::params![token, n],
+        )
+        .unwrap();
+    };
+    fill(cap - 1);
+    assert_eq!(store.forward_queue_info(&token).unwrap().queued, cap as u64 - 1);
+    fill(cap);
+    let info = store.forward_queue_info(&token).unwrap();
+    assert_eq!(info.queued, cap as u64 + 1, "more than the cap");
+    assert!(info.head.is_none(), "its head was never attempted");
+}
