@@ -336,6 +336,18 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
         "stripCredentials": true, "maxAttempts": null}))
     .unwrap();
     assert_eq!(kept["settings"]["maxAttempts"], 8, "the default");
+    // Renamed: nothing is saved under the new name, so its value is asked for, under it.
+    let renamed = forward(serde_json::json!({"url": target,
+        "headers": [{"name": "X-Sig", "value": null}],
+        "stripCredentials": true, "maxAttempts": null}))
+    .unwrap_err();
+    assert_eq!(renamed["field"], "forwardHeaderValue.0", "{renamed}");
+    // Another host: the saved secret is not sent there without being typed again.
+    let moved = forward(serde_json::json!({"url": format!("http://localhost:{port}/webhook"),
+        "headers": [{"name": "X-Signature", "value": null}],
+        "stripCredentials": true, "maxAttempts": null}))
+    .unwrap_err();
+    assert_eq!(moved["field"], "forwardHeaderValue.0", "{moved}");
     let listing = invoke(&app, "main", "inbox_route_list").unwrap();
     assert!(!listing.to_string().contains("s3cret"), "{listing}");
 
@@ -399,6 +411,28 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
     .unwrap();
     eventually("not forwarded again", || {
         got.bodies.lock().unwrap().len() == 2
+    });
+    // Off the queue before the selection is queued again (a queued one is not queued twice).
+    eventually("second attempt not recorded", || {
+        let states = invoke_with(
+            &app,
+            "main",
+            "inbox_forward_states",
+            serde_json::json!({"ids": [id]}),
+        )
+        .unwrap();
+        states[0]["forward"]["phase"] == "done"
+            && invoke_with(
+                &app,
+                "main",
+                "inbox_forward_attempts",
+                serde_json::json!({"id": id}),
+            )
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+                == 2
     });
     let queued = invoke_with(
         &app,

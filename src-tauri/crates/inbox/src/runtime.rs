@@ -572,7 +572,7 @@ impl Inbox {
     }
 
     /// Saves how route `token` forwards (`None` turns forwarding off), checked first; header
-    /// values the input leaves `null` keep their saved values. The route's forwarding as it
+    /// values the input leaves `null` keep their saved values (see [`ForwardInput::settings`]). The route's forwarding as it
     /// is now.
     pub async fn set_route_forward(
         &self,
@@ -581,7 +581,13 @@ impl Inbox {
     ) -> Result<Option<RouteForward>, InboxError> {
         self.with_store(move |store| {
             let saved = store.route_forward(&token);
-            let settings = input.map(|input| input.settings(saved.as_ref()));
+            let settings = input
+                .map(|input| input.settings(saved.as_ref()))
+                .transpose()
+                .map_err(|problem| InboxError::InvalidField {
+                    field: problem.field.name(),
+                    message: problem.message,
+                })?;
             if let Some(problem) = settings
                 .as_ref()
                 .and_then(|s| s.problems().into_iter().next())

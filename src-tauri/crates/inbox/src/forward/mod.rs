@@ -193,35 +193,61 @@ pub struct ForwardHeaderInput {
 }
 
 impl ForwardInput {
-    /// The settings this input gives, taking the values it leaves `null` from `saved`; a
-    /// `null` value with nothing saved under that name is an empty value, which
-    /// [`ForwardSettings::problems`] does not refuse but the UI asks for.
-    pub fn settings(self, saved: Option<&ForwardSettings>) -> ForwardSettings {
-        let headers = self
-            .headers
-            .into_iter()
-            .map(|h| {
-                let name = h.name.trim().to_owned();
-                let value = h.value.unwrap_or_else(|| {
-                    saved
-                        .and_then(|s| {
-                            s.headers
-                                .iter()
-                                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
-                        })
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                });
-                (name, value)
-            })
-            .collect();
-        ForwardSettings {
-            url: self.url.trim().to_owned(),
+    /// The settings this input gives, taking the values it leaves `null` from `saved`. A
+    /// `null` value is refused, under that header's value, when nothing is saved under its
+    /// name (a saved header renamed would otherwise go out empty) or when the target's host
+    /// changed (a secret meant for one host is not sent to another without being typed again).
+    pub fn settings(self, saved: Option<&ForwardSettings>) -> Result<ForwardSettings, ForwardProblem> {
+        let url = self.url.trim().to_owned();
+        let same_host = saved.is_some_and(|s| host_of(&s.url) == host_of(&url));
+        let mut headers = Vec::with_capacity(self.headers.len());
+        for (index, h) in self.headers.into_iter().enumerate() {
+            let name = h.name.trim().to_owned();
+            let value = match h.value {
+                Some(value) => value,
+                None => {
+                    let problem = |message: String| ForwardProblem {
+                        field: ForwardField::HeaderValue {
+                            index: index as u32,
+                        },
+                        message,
+                    };
+                    let kept = saved.and_then(|s| {
+                        s.headers
+                            .iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+                            .map(|(_, v)| v.clone())
+                    });
+                    match kept {
+                        None => {
+                            return Err(problem(format!(
+                                "Enter a value: nothing is saved under {name}."
+                            )))
+                        }
+                        Some(_) if !same_host => {
+                            return Err(problem(
+                                "The target's host or port changed: enter this value again.".into(),
+                            ))
+                        }
+                        Some(value) => value,
+                    }
+                }
+            };
+            headers.push((name, value));
+        }
+        Ok(ForwardSettings {
+            url,
             headers,
             strip_credentials: self.strip_credentials,
             max_attempts: self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
-        }
+        })
     }
+}
+
+/// The host and explicit port of `url`, lower-cased; `None` when it does not parse.
+fn host_of(url: &str) -> Option<(String, Option<u16>)> {
+    let url = reqwest::Url::parse(url.trim()).ok()?;
+    Some((url.host_str()?.to_ascii_lowercase(), url.port()))
 }
 
 /// A field of the forwarding form.
