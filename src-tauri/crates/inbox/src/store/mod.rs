@@ -466,7 +466,7 @@ impl Store {
     pub fn clear(&self) -> Result<u64> {
         self.inner.reserve.when_full(|| {
             let conn = self.changes();
-            let deleted = conn.execute("DELETE FROM deliveries", [])? as u64;
+            let deleted = delete_every_delivery(&conn)?;
             // A file made before Wharf set incremental auto-vacuum never shrinks by itself;
             // emptied, it converts with a VACUUM of almost nothing.
             let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
@@ -661,6 +661,28 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 /// values are each written in one assignment), so carry on.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Deletes every delivery and what forwarding keeps about them, in one transaction. The forward
+/// tables reference `deliveries`, and with foreign keys checked SQLite deletes a referenced
+/// table row by row instead of dropping its pages at once (its truncate optimisation): at a
+/// million rows, longer than the writer's busy timeout. So they are emptied first, and the
+/// deliveries deleted with the check off on this connection (it cannot change inside a
+/// transaction, hence around it).
+fn delete_every_delivery(conn: &Connection) -> Result<u64> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let deleted = (|| {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(
+            "DELETE FROM forward_attempts; DELETE FROM forward_queue; \
+             DELETE FROM delivery_forward;",
+        )?;
+        let deleted = tx.execute("DELETE FROM deliveries", [])? as u64;
+        tx.commit()?;
+        Ok(deleted)
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    deleted
 }
 
 /// Gives every free page back to the file system, in steps of [`VACUUM_STEP`] pages, each its

@@ -966,3 +966,93 @@ fn a_routes_queue_is_counted_up_to_the_cap_and_one_more() {
     assert_eq!(info.queued, cap as u64 + 1, "more than the cap");
     assert!(info.head.is_none(), "its head was never attempted");
 }
+
+#[test]
+fn a_header_left_blank_keeps_its_saved_value_only_under_its_name_and_for_the_same_host() {
+    use inbox::forward::{ForwardField, ForwardHeaderInput, ForwardInput};
+    let saved = ForwardSettings {
+        headers: vec![("X-Signature".into(), "s3cret".into())],
+        ..ForwardSettings::to("http://127.0.0.1:3000/webhook")
+    };
+    let input = |url: &str, name: &str| ForwardInput {
+        url: url.into(),
+        headers: vec![
+            ForwardHeaderInput {
+                name: "X-Other".into(),
+                value: Some("typed".into()),
+            },
+            ForwardHeaderInput {
+                name: name.into(),
+                value: None,
+            },
+        ],
+        strip_credentials: false,
+        max_attempts: None,
+    };
+    let kept = input("http://127.0.0.1:3000/other-path", "x-signature")
+        .settings(Some(&saved))
+        .unwrap();
+    assert_eq!(kept.headers[1], ("x-signature".into(), "s3cret".into()));
+
+    // Renamed: nothing saved under the new name.
+    let renamed = input("http://127.0.0.1:3000/webhook", "X-Sig")
+        .settings(Some(&saved))
+        .unwrap_err();
+    assert_eq!(renamed.field, ForwardField::HeaderValue { index: 1 });
+    assert!(renamed.message.contains("nothing is saved"), "{}", renamed.message);
+    assert!(input("http://127.0.0.1:3000/", "X-Signature").settings(None).is_err());
+
+    // Another host, or another port on it: typed again.
+    for elsewhere in ["http://localhost:3000/webhook", "http://127.0.0.1:4000/webhook"] {
+        let moved = input(elsewhere, "X-Signature")
+            .settings(Some(&saved))
+            .unwrap_err();
+        assert_eq!(moved.field, ForwardField::HeaderValue { index: 1 });
+        assert!(moved.message.contains("host or port changed"), "{}", moved.message);
+    }
+}
+
+#[test]
+fn clearing_empties_the_forward_tables_and_keeps_foreign_keys_checked() {
+    let dir = crate::common::TempDir::new("fwd-clear");
+    let store = Store::open(dir.db()).unwrap();
+    let token = route(&store, NewHookRoute::default());
+    // Many stored deliveries, most with forwarding state, queue entries and attempts, written
+    // straight into the file (a week of a busy registry).
+    let n: i64 = 50_000;
+    let file = rusqlite::Connection::open(dir.db()).unwrap();
+    file.execute_batch(&format!(
+        "BEGIN;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})
+         INSERT INTO deliveries (received_at, method, path, body, size, route_token, status)
+             SELECT i, 'POST', '/hooks/{token}', randomblob(200), 200, '{token}', 200 FROM n;
+         INSERT INTO delivery_forward (delivery_id, forward_phase) SELECT id, 'done' FROM deliveries;
+         INSERT INTO forward_attempts (delivery_id, route_token, at, target, status, latency_ms)
+             SELECT id, '{token}', 0, 'http://127.0.0.1:9/', 200, 1 FROM deliveries;
+         INSERT INTO forward_queue (delivery_id, route_token)
+             SELECT id, '{token}' FROM deliveries WHERE id > {n} - 100;
+         COMMIT;"
+    ))
+    .unwrap();
+    assert_eq!(store.clear().unwrap(), n as u64);
+    for table in ["deliveries", "delivery_forward", "forward_attempts", "forward_queue"] {
+        let left: i64 = file
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "{table}");
+    }
+    // The check is back on: pruning a delivery still takes its forwarding with it.
+    let id = store
+        .insert(&inbox::store::NewDelivery {
+            method: "POST".into(),
+            path: format!("/hooks/{token}"),
+            route_token: Some(token.clone()),
+            status: 200,
+            forward: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(store.prune(Some(0), None, 10).unwrap(), 1);
+    assert!(store.forward_heads(&token, 10).unwrap().is_empty());
+    assert!(store.forward_states(&[id]).unwrap().is_empty());
+}
