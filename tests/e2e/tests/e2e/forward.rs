@@ -176,6 +176,28 @@ async fn a_route_forwards_a_sample_to_a_local_consumer_and_the_attempt_is_shown(
         .await;
     assert!(attempt.contains(&target), "{attempt}");
     session.screenshot(&shot("forward-detail")).await;
+    // Beside the detail panel the list is compact: each column header still fits its column
+    // and none runs into the next ("Status" used to overlap "Forwarded").
+    let spills = session
+        .execute(
+            "const spans = [...document.querySelectorAll('[data-testid=inbox-list-head] > span')]\
+                 .filter((s) => s.getClientRects().length > 0);\
+             const out = [];\
+             spans.forEach((s, i) => {\
+               if (s.scrollWidth > s.clientWidth) out.push(s.textContent + ' is cut');\
+               const next = spans[i + 1];\
+               if (next && s.getBoundingClientRect().right > next.getBoundingClientRect().left)\
+                 out.push(s.textContent + ' overlaps ' + next.textContent);\
+             });\
+             return [spans.map((s) => s.textContent), out];",
+            vec![],
+        )
+        .await;
+    assert_eq!(spills[1], serde_json::json!([]), "{spills}");
+    assert!(
+        spills[0].to_string().contains("Forwarded"),
+        "the Forwarded column is shown: {spills}"
+    );
 
     // Forward again: a second request, a second attempt.
     let again = session
