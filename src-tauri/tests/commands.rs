@@ -343,9 +343,11 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
     .unwrap_err();
     assert_eq!(renamed["field"], "forwardHeaderValue.0", "{renamed}");
     // Another host: the saved secret is not sent there without being typed again.
-    let moved = forward(serde_json::json!({"url": format!("http://localhost:{port}/webhook"),
+    let moved = forward(
+        serde_json::json!({"url": format!("http://localhost:{port}/webhook"),
         "headers": [{"name": "X-Signature", "value": null}],
-        "stripCredentials": true, "maxAttempts": null}))
+        "stripCredentials": true, "maxAttempts": null}),
+    )
     .unwrap_err();
     assert_eq!(moved["field"], "forwardHeaderValue.0", "{moved}");
     let listing = invoke(&app, "main", "inbox_route_list").unwrap();

@@ -202,7 +202,9 @@ pub(crate) async fn send_with(
         if !body_preview.is_empty() {
             body_preview.push('\n');
         }
-        body_preview.push_str(&format!("[the rest of the answer could not be read: {error}]"));
+        body_preview.push_str(&format!(
+            "[the rest of the answer could not be read: {error}]"
+        ));
     }
     Ok(ReplayOutcome {
         status,

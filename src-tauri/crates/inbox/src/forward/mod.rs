@@ -197,7 +197,10 @@ impl ForwardInput {
     /// `null` value is refused, under that header's value, when nothing is saved under its
     /// name (a saved header renamed would otherwise go out empty) or when the target's host
     /// changed (a secret meant for one host is not sent to another without being typed again).
-    pub fn settings(self, saved: Option<&ForwardSettings>) -> Result<ForwardSettings, ForwardProblem> {
+    pub fn settings(
+        self,
+        saved: Option<&ForwardSettings>,
+    ) -> Result<ForwardSettings, ForwardProblem> {
         let url = self.url.trim().to_owned();
         let same_host = saved.is_some_and(|s| host_of(&s.url) == host_of(&url));
         let mut headers = Vec::with_capacity(self.headers.len());

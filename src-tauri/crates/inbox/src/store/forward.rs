@@ -274,12 +274,14 @@ impl Store {
     pub fn hold_forward_lease(&self, owner: &str, ttl: std::time::Duration) -> Result<bool> {
         let now = super::now_ms();
         let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
-        let changed = self.changes().prepare_cached(
-            "INSERT INTO forward_lease (id, owner, expires_at) VALUES (1, ?1, ?2) \
+        let changed = self
+            .changes()
+            .prepare_cached(
+                "INSERT INTO forward_lease (id, owner, expires_at) VALUES (1, ?1, ?2) \
              ON CONFLICT(id) DO UPDATE SET owner = ?1, expires_at = ?2 \
              WHERE owner = ?1 OR expires_at < ?3",
-        )?
-        .execute(params![owner, until, now])?;
+            )?
+            .execute(params![owner, until, now])?;
         Ok(changed > 0)
     }
 
@@ -438,7 +440,11 @@ impl Store {
         };
         let mut conn = self.changes();
         let tx = conn.transaction()?;
-        if tx.prepare_cached(QUEUE_UNLESS_QUEUED)?.execute(params![id, token])? == 0 {
+        if tx
+            .prepare_cached(QUEUE_UNLESS_QUEUED)?
+            .execute(params![id, token])?
+            == 0
+        {
             return Ok(Requeued::AlreadyQueued);
         }
         mark_queued(&tx, &[id])?;

@@ -239,9 +239,7 @@ mod tests {
             ..Query::default()
         };
         let (sql, args) = forward_again_sql(&q, &["t".to_owned()], 10, 5_010, 2_000);
-        let mut plan = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let steps: Vec<String> = plan
             .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
             .unwrap()

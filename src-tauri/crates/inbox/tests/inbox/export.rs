@@ -320,7 +320,9 @@ async fn replay_keeps_the_status_of_an_answer_that_breaks_off() {
         .unwrap();
     assert_eq!(outcome.status, 200);
     assert!(
-        outcome.body_preview.starts_with("partial\n[the rest of the answer could not be read"),
+        outcome
+            .body_preview
+            .starts_with("partial\n[the rest of the answer could not be read"),
         "{}",
         outcome.body_preview
     );

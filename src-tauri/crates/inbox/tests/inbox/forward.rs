@@ -670,7 +670,11 @@ async fn forward_records_a_2xx_whose_body_stalls_or_breaks_off_as_taken_and_send
         assert_eq!(attempts.len(), 1);
         assert!(attempts[0].error.is_none());
         assert!(
-            attempts[0].answer.as_deref().unwrap().starts_with("taken\n[the rest"),
+            attempts[0]
+                .answer
+                .as_deref()
+                .unwrap()
+                .starts_with("taken\n[the rest"),
             "{:?}",
             attempts[0].answer
         );
@@ -718,11 +722,11 @@ async fn forwardable_is_one_rule_a_refused_body_is_never_forwarded_a_route_answe
 
     // Forward again goes by the same rule, for one delivery and for a selection.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while target.seen().len() < 1 {
+    while target.seen().is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "not forwarded");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    while fx.store.forward_heads(&token, 10).unwrap().len() > 0 {
+    while !fx.store.forward_heads(&token, 10).unwrap().is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "queue not emptied");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -736,7 +740,10 @@ async fn forwardable_is_one_rule_a_refused_body_is_never_forwarded_a_route_answe
     };
     assert_eq!(fx.store.forward_again_matching(&all).unwrap(), 1);
     let queue = fx.store.forward_heads(&token, 10).unwrap();
-    assert!(queue.iter().all(|e| e.delivery_id != refused.id), "{queue:?}");
+    assert!(
+        queue.iter().all(|e| e.delivery_id != refused.id),
+        "{queue:?}"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(target.bodies(), ["small", "small"]);
 }
@@ -744,8 +751,7 @@ async fn forwardable_is_one_rule_a_refused_body_is_never_forwarded_a_route_answe
 #[tokio::test]
 async fn forwarding_never_rewrites_a_deliveries_row_its_state_lives_beside_it() {
     let target = Target::start(&[Answer::Status(503)]).await;
-    let (fx, token, _forwarder) =
-        forwarding("fwd-narrow", ForwardSettings::to(&target.url)).await;
+    let (fx, token, _forwarder) = forwarding("fwd-narrow", ForwardSettings::to(&target.url)).await;
     // Counts every UPDATE of a deliveries row (each rewrites the row and its body's pages).
     let watch = rusqlite::Connection::open(fx._dir.db()).unwrap();
     watch
@@ -852,7 +858,10 @@ async fn a_lease_left_by_a_process_that_is_gone_is_taken_over_once_stale() {
     let _forwarder = spawn_forwarder(fx.store.clone(), fast());
     post(&fx, &token, "waits", &[]).await;
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(target.seen().is_empty(), "sent while another holds the lease");
+    assert!(
+        target.seen().is_empty(),
+        "sent while another holds the lease"
+    );
     seen_at_least(&target, 1, Duration::from_secs(5)).await;
     assert_eq!(target.bodies(), ["waits"]);
 }
@@ -869,7 +878,7 @@ fn a_commit_wakes_only_the_route_it_queued_on() {
             .unwrap();
     }
     let mut on_a = store.forward_queue_signal(&a);
-    let mut on_b = store.forward_queue_signal(&b);
+    let on_b = store.forward_queue_signal(&b);
     let mut settings = store.forward_settings_signal();
     settings.borrow_and_update();
     store
@@ -888,7 +897,9 @@ fn a_commit_wakes_only_the_route_it_queued_on() {
     on_a.borrow_and_update();
     // Forward again wakes the delivery's route too, and only it.
     let id = rows_of(&store, &a)[0].id;
-    store.drop_forward_entry(&store.forward_heads(&a, 1).unwrap()[0]).unwrap();
+    store
+        .drop_forward_entry(&store.forward_heads(&a, 1).unwrap()[0])
+        .unwrap();
     assert_eq!(
         store.forward_again(id).unwrap(),
         inbox::store::Requeued::Queued
@@ -936,7 +947,9 @@ async fn turning_forwarding_off_or_deleting_the_route_drops_what_is_queued_with_
         inbox::store::Requeued::Queued
     );
     assert_eq!(
-        fx.store.forward_states(&[id]).unwrap()[0].forward.map(|f| f.phase),
+        fx.store.forward_states(&[id]).unwrap()[0]
+            .forward
+            .map(|f| f.phase),
         Some(ForwardPhase::Queued)
     );
 }
@@ -960,7 +973,10 @@ fn a_routes_queue_is_counted_up_to_the_cap_and_one_more() {
         .unwrap();
     };
     fill(cap - 1);
-    assert_eq!(store.forward_queue_info(&token).unwrap().queued, cap as u64 - 1);
+    assert_eq!(
+        store.forward_queue_info(&token).unwrap().queued,
+        cap as u64 - 1
+    );
     fill(cap);
     let info = store.forward_queue_info(&token).unwrap();
     assert_eq!(info.queued, cap as u64 + 1, "more than the cap");
@@ -999,16 +1015,29 @@ fn a_header_left_blank_keeps_its_saved_value_only_under_its_name_and_for_the_sam
         .settings(Some(&saved))
         .unwrap_err();
     assert_eq!(renamed.field, ForwardField::HeaderValue { index: 1 });
-    assert!(renamed.message.contains("nothing is saved"), "{}", renamed.message);
-    assert!(input("http://127.0.0.1:3000/", "X-Signature").settings(None).is_err());
+    assert!(
+        renamed.message.contains("nothing is saved"),
+        "{}",
+        renamed.message
+    );
+    assert!(input("http://127.0.0.1:3000/", "X-Signature")
+        .settings(None)
+        .is_err());
 
     // Another host, or another port on it: typed again.
-    for elsewhere in ["http://localhost:3000/webhook", "http://127.0.0.1:4000/webhook"] {
+    for elsewhere in [
+        "http://localhost:3000/webhook",
+        "http://127.0.0.1:4000/webhook",
+    ] {
         let moved = input(elsewhere, "X-Signature")
             .settings(Some(&saved))
             .unwrap_err();
         assert_eq!(moved.field, ForwardField::HeaderValue { index: 1 });
-        assert!(moved.message.contains("host or port changed"), "{}", moved.message);
+        assert!(
+            moved.message.contains("host or port changed"),
+            "{}",
+            moved.message
+        );
     }
 }
 
@@ -1035,7 +1064,12 @@ fn clearing_empties_the_forward_tables_and_keeps_foreign_keys_checked() {
     ))
     .unwrap();
     assert_eq!(store.clear().unwrap(), n as u64);
-    for table in ["deliveries", "delivery_forward", "forward_attempts", "forward_queue"] {
+    for table in [
+        "deliveries",
+        "delivery_forward",
+        "forward_attempts",
+        "forward_queue",
+    ] {
         let left: i64 = file
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
             .unwrap();
