@@ -756,7 +756,7 @@ fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     conn.execute_batch(
         "DROP TABLE forward_attempts; DROP TABLE forward_queue; DROP TABLE route_forwards;
-         DROP TABLE delivery_forward;
+         DROP TABLE delivery_forward; DROP TABLE forward_lease;
          ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;",
     )
     .unwrap();
