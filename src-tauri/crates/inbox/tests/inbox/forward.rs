@@ -891,7 +891,15 @@ fn a_commit_wakes_only_the_route_it_queued_on() {
             ..Default::default()
         })
         .unwrap();
-    assert!(on_a.has_changed().unwrap());
+    // The writer wakes the route just after answering the insert.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !on_a.has_changed().unwrap() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the route was not woken"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert!(!on_b.has_changed().unwrap(), "another route was woken");
     assert!(!settings.has_changed().unwrap(), "the supervisor was woken");
     on_a.borrow_and_update();
