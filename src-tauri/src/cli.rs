@@ -71,6 +71,26 @@ pub struct HeadlessArgs {
     /// of each route's own answer; nothing is saved. To watch a registry retry and give up.
     #[arg(long, value_name = "STATUS[:DELAY]", value_parser = crate::route_cli::parse_respond)]
     pub respond: Option<inbox::store::RouteResponse>,
+    /// While running, forward each delivery of route ROUTE (its name or token) to URL, after it
+    /// is stored, in order, retrying until the target answers 2xx; nothing is saved. Repeat
+    /// for more routes.
+    #[arg(long, value_name = "ROUTE=URL", value_parser = parse_forward)]
+    pub forward: Vec<(String, String)>,
+}
+
+/// `ROUTE=URL`: a route's name or token, and where to forward its deliveries.
+fn parse_forward(text: &str) -> Result<(String, String), String> {
+    let (route, url) = text.split_once('=').ok_or_else(|| {
+        "expected ROUTE=URL, such as headless=http://localhost:3000/webhook".to_owned()
+    })?;
+    let route = route.trim();
+    if route.is_empty() {
+        return Err("name the route before the = (its name or token)".into());
+    }
+    if let Some(problem) = inbox::forward::url_problem(url) {
+        return Err(problem);
+    }
+    Ok((route.to_owned(), url.trim().to_owned()))
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -213,6 +233,28 @@ mod tests {
     }
 
     #[test]
+    fn forward_is_repeatable_route_equals_url() {
+        let opts = headless(&[
+            "headless",
+            "--forward",
+            "headless=http://localhost:3000/webhook",
+            "--forward",
+            "0123abcd=http://127.0.0.1:9/x?a=b",
+        ]);
+        assert_eq!(
+            opts.forward,
+            [
+                (
+                    "headless".to_owned(),
+                    "http://localhost:3000/webhook".to_owned()
+                ),
+                ("0123abcd".to_owned(), "http://127.0.0.1:9/x?a=b".to_owned()),
+            ]
+        );
+        assert!(headless(&["headless"]).forward.is_empty());
+    }
+
+    #[test]
     fn defaults_are_the_inbox_defaults() {
         let opts = headless(&["headless"]);
         assert_eq!(opts.port, DEFAULT_PORT);
@@ -246,6 +288,15 @@ mod tests {
             ),
             (&["headless", "--max-age-days", "1000000"], "--max-age-days"),
             (&["headless", "--bogus"], "--bogus"),
+            (
+                &["headless", "--forward", "http://localhost:3000"],
+                "--forward",
+            ),
+            (
+                &["headless", "--forward", "=http://localhost:3000"],
+                "--forward",
+            ),
+            (&["headless", "--forward", "r=ftp://x"], "--forward"),
         ] {
             let e = parse_args(args).unwrap_err();
             assert_eq!(e.exit_code(), EXIT_USAGE, "{args:?}");

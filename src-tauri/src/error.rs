@@ -253,6 +253,9 @@ impl From<InboxError> for CommandError {
             InboxError::Unavailable(_) => ErrorKind::Unavailable,
             InboxError::NotFound | InboxError::NoSuchRoute => ErrorKind::NotFound,
             InboxError::Invalid(_) => ErrorKind::Invalid,
+            InboxError::InvalidField { field, message } => {
+                return Self::invalid_field(field, message.clone());
+            }
             InboxError::Store(StoreError::Superseded) => ErrorKind::Superseded,
             InboxError::Store(_) | InboxError::Io { .. } => ErrorKind::Storage,
             InboxError::Replay(inbox::replay::ReplayError::InvalidUrl) => ErrorKind::Invalid,

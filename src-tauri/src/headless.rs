@@ -62,6 +62,12 @@ async fn serve(opts: HeadlessArgs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
     }
+    for (route, url) in &opts.forward {
+        let found = inbox
+            .forward_for_this_run(route, url)
+            .map_err(|e| format!("--forward {route}={url}: {e}"))?;
+        eprintln!("wharf: forwarding route {:?} to {url}", found.route.label);
+    }
     println!(
         "Wharf receiver listening on {base} (database {}; keeping {})",
         paths.database().display(),
@@ -141,6 +147,7 @@ mod tests {
             repository: None,
             summary: Some("push\u{1b}[2J to ns/r\n: v1".into()),
             alert: None,
+            forward: None,
         };
         let l = line(&d);
         assert_eq!(l, "#7 200 POST /hooks/t 3B repo_push push [2J to ns/r : v1");

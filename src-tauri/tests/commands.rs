@@ -274,3 +274,187 @@ fn settings_are_saved_and_the_public_base_url_applies_at_once() {
     assert_eq!(refused["kind"], "invalid", "{refused}");
     assert_eq!(refused["field"], "receiverBind", "{refused}");
 }
+
+/// Polls `check` every 50 ms for up to 20 s.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_again() {
+    let _inbox = common::inbox_lock();
+    let app = app();
+    let minted = common::mint_push_route(&app, "fwd/commands");
+    let token = minted["route"]["token"].as_str().unwrap().to_owned();
+    let url = minted["url"].as_str().unwrap().to_owned();
+    let forward = |value: serde_json::Value| {
+        invoke_with(
+            &app,
+            "main",
+            "inbox_route_forward",
+            serde_json::json!({"token": token, "forward": value}),
+        )
+    };
+
+    // Refused under the field it is about.
+    let refused = forward(serde_json::json!({"url": "localhost:3000", "headers": [],
+        "stripCredentials": false, "maxAttempts": null}))
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalid", "{refused}");
+    assert_eq!(refused["field"], "forwardUrl", "{refused}");
+    let refused = forward(
+        serde_json::json!({"url": "http://127.0.0.1:9/", "headers": [],
+        "stripCredentials": false, "maxAttempts": 0}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["field"], "forwardMaxAttempts", "{refused}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://127.0.0.1:{port}/webhook");
+    let got = common::consumer(port);
+    let set = forward(serde_json::json!({"url": target,
+        "headers": [{"name": "X-Signature", "value": "s3cret-9d1"}],
+        "stripCredentials": true, "maxAttempts": 3}))
+    .unwrap();
+    assert_eq!(
+        set["settings"]["headerNames"],
+        serde_json::json!(["X-Signature"])
+    );
+    assert_eq!(set["settings"]["maxAttempts"], 3);
+    assert!(!set.to_string().contains("s3cret"), "{set}");
+    // Saved again without the value: the saved one is kept (the webview never had it).
+    let kept = forward(serde_json::json!({"url": target,
+        "headers": [{"name": "X-Signature", "value": null}],
+        "stripCredentials": true, "maxAttempts": null}))
+    .unwrap();
+    assert_eq!(kept["settings"]["maxAttempts"], 8, "the default");
+    // Renamed: nothing is saved under the new name, so its value is asked for, under it.
+    let renamed = forward(serde_json::json!({"url": target,
+        "headers": [{"name": "X-Sig", "value": null}],
+        "stripCredentials": true, "maxAttempts": null}))
+    .unwrap_err();
+    assert_eq!(renamed["field"], "forwardHeaderValue.0", "{renamed}");
+    // Another host: the saved secret is not sent there without being typed again.
+    let moved = forward(
+        serde_json::json!({"url": format!("http://localhost:{port}/webhook"),
+        "headers": [{"name": "X-Signature", "value": null}],
+        "stripCredentials": true, "maxAttempts": null}),
+    )
+    .unwrap_err();
+    assert_eq!(moved["field"], "forwardHeaderValue.0", "{moved}");
+    let listing = invoke(&app, "main", "inbox_route_list").unwrap();
+    assert!(!listing.to_string().contains("s3cret"), "{listing}");
+
+    let sent = std::process::Command::new("curl")
+        .args(["-sf", "-o", "/dev/null", "-X", "POST"])
+        .args(["-H", "Authorization: Bearer registry-token-77"])
+        .args(["--data-binary", r#"{"repository":"fwd/commands"}"#])
+        .arg(&url)
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    eventually("nothing forwarded", || {
+        got.bodies.lock().unwrap().len() == 1
+    });
+    assert_eq!(
+        got.bodies.lock().unwrap()[0],
+        r#"{"repository":"fwd/commands"}"#
+    );
+    let head = got.heads.lock().unwrap()[0].join("\n").to_ascii_lowercase();
+    assert!(head.contains("x-signature: s3cret-9d1"), "{head}");
+    assert!(
+        !head.contains("registry-token-77"),
+        "credentials stripped: {head}"
+    );
+
+    let rows = invoke_with(
+        &app,
+        "main",
+        "inbox_list",
+        serde_json::json!({"query": {"route": token}}),
+    )
+    .unwrap();
+    let id = rows[0]["id"].as_i64().unwrap();
+    eventually("not marked done", || {
+        let states = invoke_with(
+            &app,
+            "main",
+            "inbox_forward_states",
+            serde_json::json!({"ids": [id]}),
+        )
+        .unwrap();
+        states[0]["forward"]["phase"] == "done" && states[0]["forward"]["lastStatus"] == 200
+    });
+    let attempts = invoke_with(
+        &app,
+        "main",
+        "inbox_forward_attempts",
+        serde_json::json!({"id": id}),
+    )
+    .unwrap();
+    assert_eq!(attempts.as_array().unwrap().len(), 1);
+    assert_eq!(attempts[0]["status"], 200);
+    assert_eq!(attempts[0]["answer"], "ok");
+
+    invoke_with(
+        &app,
+        "main",
+        "inbox_forward_again",
+        serde_json::json!({"id": id}),
+    )
+    .unwrap();
+    eventually("not forwarded again", || {
+        got.bodies.lock().unwrap().len() == 2
+    });
+    // Off the queue before the selection is queued again (a queued one is not queued twice).
+    eventually("second attempt not recorded", || {
+        let states = invoke_with(
+            &app,
+            "main",
+            "inbox_forward_states",
+            serde_json::json!({"ids": [id]}),
+        )
+        .unwrap();
+        states[0]["forward"]["phase"] == "done"
+            && invoke_with(
+                &app,
+                "main",
+                "inbox_forward_attempts",
+                serde_json::json!({"id": id}),
+            )
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+                == 2
+    });
+    let queued = invoke_with(
+        &app,
+        "main",
+        "inbox_forward_again_matching",
+        serde_json::json!({"query": {"route": token}}),
+    )
+    .unwrap();
+    assert_eq!(queued, 1);
+    eventually("selection not forwarded again", || {
+        got.bodies.lock().unwrap().len() == 3
+    });
+
+    let off = forward(serde_json::Value::Null).unwrap();
+    assert_eq!(off["settings"], serde_json::Value::Null);
+    invoke_with(
+        &app,
+        "main",
+        "inbox_route_delete",
+        serde_json::json!({"token": token}),
+    )
+    .unwrap();
+}

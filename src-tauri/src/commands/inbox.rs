@@ -1,11 +1,14 @@
 //! The inbox: receiver status, stored deliveries, routes and the live feed.
 
 use inbox::export::{DeliveryDetail, ExportFormat};
+use inbox::forward::{ForwardAttempt, ForwardInput};
 use inbox::replay::ReplayOutcome;
-use inbox::route_list::{RouteListing, SampleRequest, SampleSent};
+use inbox::route_list::{RouteForward, RouteListing, SampleRequest, SampleSent};
 use inbox::route_url::{MintedRoute, RouteCheck};
 use inbox::samples::SampleKind;
-use inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
+use inbox::store::{
+    DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse,
+};
 use inbox::{Inbox, ReceiverStatus};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -172,6 +175,49 @@ pub async fn inbox_replay(
     Ok(app
         .state::<Inbox>()
         .replay(id, url, keep_credentials)
+        .await?)
+}
+
+/// Where the forwarding of each of `ids` stands (rows of the list still queued or retrying).
+pub async fn inbox_forward_states(
+    app: &AppHandle<impl Runtime>,
+    ids: Vec<i64>,
+) -> CommandResult<Vec<DeliveryForward>> {
+    Ok(app.state::<Inbox>().forward_states(ids).await?)
+}
+
+/// Every attempt to forward delivery `id`, oldest first.
+pub async fn inbox_forward_attempts(
+    app: &AppHandle<impl Runtime>,
+    id: i64,
+) -> CommandResult<Vec<ForwardAttempt>> {
+    Ok(app.state::<Inbox>().forward_attempts(id).await?)
+}
+
+/// Queues delivery `id` to be forwarded again; its new attempts follow its earlier ones.
+pub async fn inbox_forward_again(app: &AppHandle<impl Runtime>, id: i64) -> CommandResult<()> {
+    Ok(app.state::<Inbox>().forward_again(id).await?)
+}
+
+/// Queues again every delivery matching `query`'s filters whose route forwards (the Inbox's
+/// current selection); how many.
+pub async fn inbox_forward_again_matching(
+    app: &AppHandle<impl Runtime>,
+    query: Query,
+) -> CommandResult<u64> {
+    Ok(app.state::<Inbox>().forward_again_matching(query).await?)
+}
+
+/// Sets how a route forwards its deliveries (`None` turns it off); extra header values left
+/// `null` keep their saved values, which never come back to the webview.
+pub async fn inbox_route_forward(
+    app: &AppHandle<impl Runtime>,
+    token: String,
+    forward: Option<ForwardInput>,
+) -> CommandResult<Option<RouteForward>> {
+    Ok(app
+        .state::<Inbox>()
+        .set_route_forward(token, forward)
         .await?)
 }
 

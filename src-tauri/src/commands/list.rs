@@ -17,6 +17,10 @@ macro_rules! for_each_command {
             inbox::inbox_reveal_export() -> ();
             inbox::inbox_replay(id: i64, url: String, keep_credentials: bool) -> ReplayOutcome;
             inbox::inbox_clear() -> u64;
+            inbox::inbox_forward_attempts(id: i64) -> Vec<ForwardAttempt>;
+            inbox::inbox_forward_states(ids: Vec<i64>) -> Vec<DeliveryForward>;
+            inbox::inbox_forward_again(id: i64) -> ();
+            inbox::inbox_forward_again_matching(query: Query) -> u64;
             inbox::inbox_subscribe(| on_deliveries: Vec<DeliverySummary>) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;
             inbox::inbox_route_respond(token: String, response: RouteResponse) -> HookRoute;
@@ -25,6 +29,7 @@ macro_rules! for_each_command {
             inbox::inbox_route_list() -> Vec<RouteListing>;
             inbox::inbox_route_label(token: String, label: String) -> HookRoute;
             inbox::inbox_route_delete(token: String) -> ();
+            inbox::inbox_route_forward(token: String, forward: Option<ForwardInput>) -> Option<RouteForward>;
             inbox::inbox_samples() -> Vec<SampleKind>;
             inbox::inbox_sample_send(token: String, sample: SampleRequest) -> SampleSent;
             inbox::inbox_open_requests(| on_open: OpenRequest) -> ();

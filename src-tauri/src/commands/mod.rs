@@ -20,12 +20,15 @@ mod typescript;
 use {
     crate::events::OpenRequest,
     ::inbox::export::{DeliveryDetail, ExportFormat},
+    ::inbox::forward::{ForwardAttempt, ForwardInput},
     ::inbox::replay::ReplayOutcome,
-    ::inbox::route_list::{RouteListing, SampleRequest, SampleSent},
+    ::inbox::route_list::{RouteForward, RouteListing, SampleRequest, SampleSent},
     ::inbox::route_url::{MintedRoute, RouteCheck},
     ::inbox::samples::SampleKind,
     ::inbox::settings::Settings,
-    ::inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse},
+    ::inbox::store::{
+        DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse,
+    },
     ::inbox::ReceiverStatus,
     ::registry::client::{ManyRepositories, Namespace, Notification, Repository},
     ::registry::dtr::{DtrWebhook, DtrWebhookDraft, DtrWebhookTestDraft, DtrWebhookUpdate},

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, Read, Write};
+
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -117,4 +119,73 @@ pub fn save_settings(
         "settings_save",
         serde_json::json!({"next": settings}),
     )
+}
+
+/// What a [`consumer`] got: each request's body, and its header lines (as sent).
+#[derive(Clone, Default)]
+pub struct Consumed {
+    pub bodies: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub heads: std::sync::Arc<std::sync::Mutex<Vec<Vec<String>>>>,
+}
+
+/// A consumer on 127.0.0.1:`port` that records each request and answers 200.
+pub fn consumer(port: u16) -> Consumed {
+    let listener =
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("the consumer's port is free");
+    let consumed = Consumed::default();
+    let seen = consumed.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let seen = seen.clone();
+            std::thread::spawn(move || serve_consumer(stream, &seen));
+        }
+    });
+    consumed
+}
+
+/// Answers every request on one connection (the forwarder keeps it alive).
+fn serve_consumer(stream: std::net::TcpStream, seen: &Consumed) {
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        let mut head = Vec::new();
+        let mut first = true;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if first {
+                first = false;
+                continue;
+            }
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            head.push(trimmed.to_owned());
+            if let Some((name, value)) = trimmed.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        seen.heads.lock().unwrap().push(head);
+        seen.bodies
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(&body).into_owned());
+        if writer
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            .is_err()
+        {
+            return;
+        }
+    }
 }

@@ -7,7 +7,14 @@ import type { Commands } from "./bindings/commands";
 import type {
   EnvOverride,
   DeliveryDetail,
+  DeliveryForward,
   DeliverySummary,
+  ForwardAttempt,
+  ForwardInput,
+  ForwardQueueInfo,
+  ForwardState,
+  ForwardView,
+  RouteForward,
   ExportFormat,
   MintedRoute,
   NewHookRoute,
@@ -132,6 +139,13 @@ export type {
   RouteCheck,
   RouteListing,
   RouteResponse,
+  DeliveryForward,
+  ForwardAttempt,
+  ForwardInput,
+  ForwardQueueInfo,
+  ForwardState,
+  ForwardView,
+  RouteForward,
   SampleKind,
   SampleRequest,
   SampleSent,
@@ -261,6 +275,18 @@ export const api = {
     call("inbox_replay", { id, url, keepCredentials }),
   /** Deletes every stored delivery; returns how many. */
   inboxClear: () => call("inbox_clear"),
+  /** Where the forwarding of each of `ids` stands (list rows still queued or retrying). */
+  inboxForwardStates: (ids: number[]) => call("inbox_forward_states", { ids }),
+  /** Every attempt to forward one delivery, oldest first. */
+  inboxForwardAttempts: (id: number) => call("inbox_forward_attempts", { id }),
+  /** Queues one delivery to be forwarded again (its route must forward). */
+  inboxForwardAgain: (id: number) => call("inbox_forward_again", { id }),
+  /** Queues again every delivery matching `query`'s filters whose route forwards; how many. */
+  inboxForwardAgainMatching: (query: Query) => call("inbox_forward_again_matching", { query }),
+  /** Sets how a route forwards (null turns it off); header values left null keep the saved
+   *  ones, which never come back. */
+  inboxRouteForward: (token: string, forward: ForwardInput | null) =>
+    call("inbox_route_forward", { token, forward }),
   /** What each URL is to this inbox: a current route, one at an address the receiver moved
    *  from, an unknown route, or not a route. */
   inboxRouteCheck: (urls: string[]) => call("inbox_route_check", { urls }),

@@ -15,6 +15,7 @@ const d = (id: number, routeToken: string | null = "t"): DeliverySummary => ({
   repository: "ns/r",
   summary: null,
   alert: null,
+  forward: null,
 });
 
 describe("createFeed", () => {

@@ -133,6 +133,8 @@ pub struct DeliveryDetail {
     pub curl: String,
     /// The shells `curl` runs in unchanged ([`CURL_SHELLS`]).
     pub curl_shells: String,
+    /// Whether it can be forwarded ([`crate::forward::forwardable`]).
+    pub forwardable: bool,
 }
 
 /// `delivery` as the detail panel shows it, with a `curl` command aimed at `base_url`.
@@ -143,6 +145,10 @@ pub fn detail(delivery: Delivery, base_url: &str) -> DeliveryDetail {
         Err(e) => (None, Some(base64(e.as_bytes()))),
     };
     DeliveryDetail {
+        forwardable: crate::forward::forwardable(
+            delivery.summary.route_token.as_deref(),
+            delivery.summary.status,
+        ),
         curl,
         curl_shells: CURL_SHELLS.to_owned(),
         headers: delivery

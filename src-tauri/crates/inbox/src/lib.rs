@@ -14,6 +14,8 @@
 //! - [`header_blob`]: the byte layout a delivery's headers are stored in.
 //! - [`private`]: the data folder and the files that hold deliveries, owner-only.
 //! - [`replay`]: sends a stored delivery again to another URL.
+//! - [`forward`]: relays each delivery of a forwarding route to a target URL, from a queue
+//!   kept in the store, in order, with retries.
 //! - [`samples`]: the body and headers Quay and DTR send for each event, to send on demand.
 //! - [`route_list`]: the route list: each route's URLs, activity, and samples sent to it.
 //! - [`route_url`]: the URL a registry is given for a route, and why it may not reach it.
@@ -27,6 +29,7 @@
 pub mod allocator;
 pub mod disk;
 pub mod export;
+pub mod forward;
 pub mod header_blob;
 pub mod private;
 pub mod receiver;

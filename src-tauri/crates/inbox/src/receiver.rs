@@ -725,6 +725,11 @@ async fn handle(state: AppState, remote: SocketAddr, req: Request) -> Response {
         Err(ReadError::Broken) => return StatusCode::BAD_REQUEST.into_response(),
     };
     delivery.status = status.as_u16();
+    delivery.forward = crate::forward::forwardable(route_token.as_deref(), status.as_u16())
+        && route.is_some()
+        && route_token
+            .as_deref()
+            .is_some_and(|t| state.store.forwards(t));
     let hint = route.as_ref().map(HookRoute::hint);
     let repository = route.as_ref().and_then(|r| r.route.repository.clone());
     if delivery.body.len() <= INLINE_RECOGNITION {
@@ -855,5 +860,6 @@ fn summary_of(d: &NewDelivery) -> DeliverySummary {
         repository: rec.and_then(|r| r.repository.clone()),
         summary: rec.map(|r| r.summary.clone()),
         alert: rec.and_then(|r| r.alert),
+        forward: d.forward.then_some(crate::forward::ForwardState::QUEUED),
     }
 }

@@ -22,7 +22,8 @@ pub struct ReplayOutcome {
     /// From sending to the end of the answer, in milliseconds.
     #[ts(type = "number")]
     pub elapsed_ms: u64,
-    /// The first 2 KiB of the answer, as text.
+    /// The first 2 KiB of the answer, as text; when the answer broke off after its status,
+    /// what was read and why the rest was not.
     pub body_preview: String,
 }
 
@@ -35,23 +36,6 @@ pub enum ReplayError {
     /// Connecting, sending or reading failed.
     #[error("The target did not answer: {0}")]
     Network(String),
-}
-
-/// Headers that describe one hop, not the request; the client sets its own.
-fn is_hop_header(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "host"
-            | "content-length"
-            | "connection"
-            | "keep-alive"
-            | "transfer-encoding"
-            | "te"
-            | "trailer"
-            | "upgrade"
-            | "proxy-connection"
-            | "expect"
-    )
 }
 
 /// Whether `url` names this machine: `localhost` or a loopback address.
@@ -84,11 +68,7 @@ pub async fn replay(
     let headers: Vec<Header> = delivery
         .headers
         .iter()
-        .filter(|(name, value)| {
-            let credential =
-                crate::export::is_secret_name(name) || crate::export::is_secret_value(value);
-            keep_credentials || !credential
-        })
+        .filter(|(name, value)| keep_credentials || !is_credential(name, value))
         .cloned()
         .collect();
     send(
@@ -101,6 +81,13 @@ pub async fn replay(
     .await
 }
 
+/// Whether a received header carries a credential (`Authorization`, cookies, tokens, or a
+/// `Bearer`/`Basic` value under any name): what replay leaves out unless asked, and what a
+/// forwarding route strips when set to.
+pub fn is_credential(name: &str, value: &[u8]) -> bool {
+    crate::export::is_secret_name(name) || crate::export::is_secret_value(value)
+}
+
 /// Sends one request (hop-by-hop headers left out: the client sets its own) and reads the start
 /// of the answer. Redirects are not followed.
 pub(crate) async fn send(
@@ -110,25 +97,71 @@ pub(crate) async fn send(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<ReplayOutcome, ReplayError> {
+    let url = target_url(target)?;
+    let client = client_for(&url, timeout)?;
+    send_with(&client, method, url, headers, body).await
+}
+
+/// The error with its causes: reqwest's own message alone does not say whether the connection
+/// was refused or timed out.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// `target` as a URL requests can be sent to.
+pub(crate) fn target_url(target: &str) -> Result<reqwest::Url, ReplayError> {
     let url = reqwest::Url::parse(target.trim()).map_err(|_| ReplayError::InvalidUrl)?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ReplayError::InvalidUrl);
     }
+    Ok(url)
+}
+
+/// The client requests to `url` go through: redirects not followed, answered within `timeout`,
+/// and straight to the target when it is this machine.
+pub(crate) fn client_for(
+    url: &reqwest::Url,
+    timeout: Duration,
+) -> Result<reqwest::Client, ReplayError> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout);
-    if is_this_machine(&url) {
+    if is_this_machine(url) {
         // A proxy from http_proxy/HTTPS_PROXY cannot reach this machine's loopback; without
         // this, a user with a proxy set could never replay or sample to a local program.
         builder = builder.no_proxy();
     }
-    let client = builder
+    builder
         .build()
-        .map_err(|e| ReplayError::Network(e.to_string()))?;
+        .map_err(|e| ReplayError::Network(describe(&e)))
+}
+
+/// Sends one request with `client` and reads the start of the answer.
+pub(crate) async fn send_with(
+    client: &reqwest::Client,
+    method: &str,
+    url: reqwest::Url,
+    headers: &[Header],
+    body: Vec<u8>,
+) -> Result<ReplayOutcome, ReplayError> {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut map = reqwest::header::HeaderMap::new();
     for (name, value) in headers {
-        if is_hop_header(name) {
+        if crate::forward::request::is_hop_header(name) {
             continue;
         }
         if let (Ok(name), Ok(value)) = (
@@ -145,25 +178,38 @@ pub(crate) async fn send(
         .body(body)
         .send()
         .await
-        .map_err(|e| ReplayError::Network(e.to_string()))?;
+        .map_err(|e| ReplayError::Network(describe(&e)))?;
     let status = response.status().as_u16();
     let mut response = response;
     let mut body = Vec::new();
+    // The status is the target's answer: a body that breaks off or stalls afterwards does not
+    // undo it (for forwarding, a 2xx turned into a failure would be sent again), so the read
+    // error goes into the preview instead.
+    let mut broke_off = None;
     while body.len() < PREVIEW_BYTES {
-        match response
-            .chunk()
-            .await
-            .map_err(|e| ReplayError::Network(e.to_string()))?
-        {
-            Some(chunk) => body.extend_from_slice(&chunk),
-            None => break,
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => {
+                broke_off = Some(describe(&e));
+                break;
+            }
         }
     }
     let preview = &body[..body.len().min(PREVIEW_BYTES)];
+    let mut body_preview = String::from_utf8_lossy(preview).into_owned();
+    if let Some(error) = broke_off {
+        if !body_preview.is_empty() {
+            body_preview.push('\n');
+        }
+        body_preview.push_str(&format!(
+            "[the rest of the answer could not be read: {error}]"
+        ));
+    }
     Ok(ReplayOutcome {
         status,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        body_preview: String::from_utf8_lossy(preview).into_owned(),
+        body_preview,
     })
 }
 

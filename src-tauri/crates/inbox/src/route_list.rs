@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::forward::{ForwardQueueInfo, ForwardView};
 use crate::recognize::Source;
 use crate::replay::ReplayOutcome;
 use crate::route_url::hook_url;
@@ -26,6 +27,19 @@ pub struct RouteListing {
     pub urls: RouteUrls,
     /// What came through it.
     pub activity: RouteActivity,
+    /// How it forwards and its queue, when it forwards or did.
+    pub forward: Option<RouteForward>,
+}
+
+/// A route's forwarding on the Routes screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct RouteForward {
+    /// Its settings, `None` once turned off (what is queued waits).
+    pub settings: Option<ForwardView>,
+    /// Its queue.
+    pub queue: ForwardQueueInfo,
 }
 
 /// The URLs of one route, each `None` where the receiver has no such address.

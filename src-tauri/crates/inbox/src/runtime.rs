@@ -13,13 +13,18 @@ use tokio::sync::{broadcast, watch};
 use ts_rs::TS;
 
 use crate::export::{self, DeliveryDetail, ExportFormat};
+use crate::forward::{
+    spawn_forwarder, ForwardAttempt, ForwardInput, ForwardSettings, ForwardTiming, Forwarder,
+};
 use crate::receiver::{Outlets, Receiver, ReceiverConfig, ReconfigureError};
 use crate::replay::{replay, ReplayError, ReplayOutcome};
 use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
+use crate::route_list::RouteForward;
 use crate::route_list::{RouteListing, RouteUrls, SampleRequest, SampleSent, MAX_LABEL};
 use crate::route_url::MintedRoute;
 use crate::store::{
-    lock, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, Store, StoreError,
+    lock, DeliveryForward, DeliverySummary, HookRoute, NewHookRoute, Query, Requeued,
+    RouteResponse, Store, StoreError,
 };
 use crate::toast::Toaster;
 use crate::toast_policy::{spawn_toaster, ToastRules, DEFAULT_WINDOW};
@@ -39,6 +44,8 @@ pub struct InboxConfig {
     pub retention: RetentionPolicy,
     /// Which deliveries raise a desktop notification.
     pub toast_rules: ToastRules,
+    /// How long forwarding attempts may take and how far apart retries are.
+    pub forward_timing: ForwardTiming,
 }
 
 impl Default for InboxConfig {
@@ -48,6 +55,7 @@ impl Default for InboxConfig {
             public_base_url: None,
             retention: RetentionPolicy::default(),
             toast_rules: ToastRules::default(),
+            forward_timing: ForwardTiming::default(),
         }
     }
 }
@@ -100,6 +108,15 @@ pub enum InboxError {
     /// A value the inbox cannot use; says which and why.
     #[error("{0}")]
     Invalid(String),
+    /// A field of a form the inbox cannot use: the field's name in the command's arguments,
+    /// and why.
+    #[error("{message}")]
+    InvalidField {
+        /// The field (`forwardUrl`, `forwardHeaderName.0`...).
+        field: String,
+        /// Why.
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -139,6 +156,7 @@ struct Running {
     retention: watch::Sender<RetentionPolicy>,
     pruner: Mutex<Option<Pruner>>,
     toast_error: Arc<Mutex<Option<String>>>,
+    forwarder: Mutex<Option<Forwarder>>,
 }
 
 impl Inbox {
@@ -182,6 +200,7 @@ impl Inbox {
         };
         let (retention, policy) = watch::channel(config.retention);
         let pruner = spawn_pruner(store.clone(), policy, retention::DEFAULT_INTERVAL);
+        let forwarder = spawn_forwarder(store.clone(), config.forward_timing);
         let (rules, rules_rx) = watch::channel(config.toast_rules);
         let toast_error = Arc::new(Mutex::new(None));
         if let Some(toaster) = toaster {
@@ -220,6 +239,7 @@ impl Inbox {
                 retention,
                 pruner: Mutex::new(Some(pruner)),
                 toast_error,
+                forwarder: Mutex::new(Some(forwarder)),
             }),
         }
     }
@@ -480,6 +500,7 @@ impl Inbox {
                     Ok(RouteListing {
                         urls: RouteUrls::new(&route.token, bound, public.as_deref(), lan),
                         activity: store.route_activity(&route.token)?,
+                        forward: forward_listing(store, &route.token)?,
                         route,
                     })
                 })
@@ -554,6 +575,101 @@ impl Inbox {
         Ok(SampleSent::from_answer(answer))
     }
 
+    /// Saves how route `token` forwards (`None` turns forwarding off), checked first; header
+    /// values the input leaves `null` keep their saved values (see [`ForwardInput::settings`]). The route's forwarding as it
+    /// is now.
+    pub async fn set_route_forward(
+        &self,
+        token: String,
+        input: Option<ForwardInput>,
+    ) -> Result<Option<RouteForward>, InboxError> {
+        self.with_store(move |store| {
+            let saved = store.route_forward(&token);
+            let settings = input
+                .map(|input| input.settings(saved.as_ref()))
+                .transpose()
+                .map_err(|problem| InboxError::InvalidField {
+                    field: problem.field.name(),
+                    message: problem.message,
+                })?;
+            if let Some(problem) = settings
+                .as_ref()
+                .and_then(|s| s.problems().into_iter().next())
+            {
+                return Err(InboxError::InvalidField {
+                    field: problem.field.name(),
+                    message: problem.message,
+                });
+            }
+            if !store.set_route_forward(&token, settings.as_ref())? {
+                return Err(InboxError::NoSuchRoute);
+            }
+            forward_listing(store, &token)
+        })
+        .await
+    }
+
+    /// Forwards the route named `route` (its token, or its name) to `url` while this inbox
+    /// runs, without saving it (`wharf headless --forward ROUTE=URL`). The route it found.
+    pub fn forward_for_this_run(&self, route: &str, url: &str) -> Result<HookRoute, InboxError> {
+        let store = self.store()?;
+        let routes = store.list_routes();
+        let found = routes
+            .iter()
+            .find(|r| r.token == route)
+            .or_else(|| routes.iter().find(|r| r.route.label == route))
+            .ok_or_else(|| {
+                InboxError::Invalid(format!(
+                    "No route is named {route:?} (give its name or token)."
+                ))
+            })?;
+        let settings = ForwardSettings::to(url.trim());
+        if let Some(problem) = settings.problems().into_iter().next() {
+            return Err(InboxError::Invalid(problem.message));
+        }
+        store.forward_for_run(&found.token, settings);
+        Ok(found.clone())
+    }
+
+    /// Where the forwarding of each of `ids` stands, for list rows still queued or retrying.
+    pub async fn forward_states(&self, ids: Vec<i64>) -> Result<Vec<DeliveryForward>, InboxError> {
+        self.with_store(move |store| Ok(store.forward_states(&ids)?))
+            .await
+    }
+
+    /// Every attempt to forward delivery `id`, oldest first.
+    pub async fn forward_attempts(&self, id: i64) -> Result<Vec<ForwardAttempt>, InboxError> {
+        self.with_store(move |store| Ok(store.forward_attempts(id)?))
+            .await
+    }
+
+    /// Queues delivery `id` to be forwarded again (its new attempts follow its earlier ones).
+    pub async fn forward_again(&self, id: i64) -> Result<(), InboxError> {
+        self.with_store(move |store| match store.forward_again(id)? {
+            Requeued::Queued => Ok(()),
+            Requeued::Missing => Err(InboxError::NotFound),
+            Requeued::NotForwarding => Err(InboxError::Invalid(
+                "This delivery's route does not forward: set a target on the Routes screen first."
+                    .into(),
+            )),
+            Requeued::NotWhole => Err(InboxError::Invalid(
+                "This delivery's body was refused as too large and not kept: there is nothing to \
+                 forward."
+                    .into(),
+            )),
+            Requeued::AlreadyQueued => Err(InboxError::Invalid(
+                "This delivery is queued already: it is sent when its turn comes.".into(),
+            )),
+        })
+        .await
+    }
+
+    /// Queues again every delivery matching `query`'s filters whose route forwards; how many.
+    pub async fn forward_again_matching(&self, query: Query) -> Result<u64, InboxError> {
+        self.with_store(move |store| Ok(store.forward_again_matching(&query)?))
+            .await
+    }
+
     /// Stops the receiver (letting requests in flight finish) and the pruner.
     pub async fn shutdown(self) {
         let Ok(running) = self.running else { return };
@@ -566,7 +682,25 @@ impl Inbox {
         if let Some(pruner) = pruner {
             pruner.stop().await;
         }
+        let forwarder = lock(&running.forwarder).take();
+        if let Some(forwarder) = forwarder {
+            forwarder.stop().await;
+        }
     }
+}
+
+/// Route `token`'s forwarding as the Routes screen shows it, `None` when it does not forward
+/// and has nothing queued.
+fn forward_listing(store: &Store, token: &str) -> Result<Option<RouteForward>, InboxError> {
+    let settings = store.route_forward(token);
+    let queue = store.forward_queue_info(token)?;
+    if settings.is_none() && queue.queued == 0 && queue.last.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(RouteForward {
+        settings: settings.map(|s| s.view(store.route_forward_is_run_only(token))),
+        queue,
+    }))
 }
 
 fn listening(receiver: &Receiver) -> ReceiverStatus {

@@ -371,6 +371,7 @@ impl Settings {
             public_base_url: self.public_base_url(),
             retention: self.retention(),
             toast_rules: self.toast_rules.clone(),
+            forward_timing: crate::forward::ForwardTiming::default(),
         }
     }
 }

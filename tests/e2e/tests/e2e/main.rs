@@ -6,6 +6,7 @@ mod benchmarks;
 mod connections;
 mod email;
 mod fleet;
+mod forward;
 mod inbox;
 mod keyboard;
 mod plumbing;

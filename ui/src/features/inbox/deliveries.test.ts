@@ -15,6 +15,7 @@ const d = (id: number, summary = `d${id}`): DeliverySummary => ({
   repository: "ns/r",
   summary,
   alert: null,
+  forward: null,
 });
 const ids = (rows: DeliverySummary[]) => rows.map((x) => x.id);
 

@@ -27,6 +27,7 @@ const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
     repository: "ns/r",
     summary: null,
     alert: null,
+    forward: null,
   },
   query: null,
   headers: [],
@@ -35,6 +36,7 @@ const detail = (over: Partial<DeliveryDetail> = {}): DeliveryDetail => ({
   bodyBase64: null,
   curl: "curl",
   curlShells: "bash",
+  forwardable: true,
   ...over,
 });
 

@@ -27,6 +27,7 @@ const d = (over: Partial<DeliverySummary> = {}): DeliverySummary => ({
   repository: "acme/payments",
   summary: "Pushed acme/payments:latest",
   alert: null,
+  forward: null,
   ...over,
 });
 

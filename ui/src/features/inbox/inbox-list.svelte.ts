@@ -1,7 +1,8 @@
 // The inbox list's state: pages loaded newest first under the applied filters, live deliveries
 // put in as they come (once per frame), and a refresh of the newest matches when a live one may
 // match through text a summary does not carry. Answers to an earlier reload are dropped.
-import type { CommandError, DeliverySummary, Query } from "../../lib/api";
+import type { CommandError, DeliveryForward, DeliverySummary, Query } from "../../lib/api";
+import { withStates } from "../forward/forward";
 import { insertRows } from "./deliveries";
 import { emptyFilters, matchFilters, toQuery, type InboxFilters } from "./filters";
 
@@ -65,6 +66,11 @@ export class InboxList {
     } finally {
       if (this.#loadingFor === mine) this.#loadingFor = null;
     }
+  };
+
+  /** Puts in the forwarding states just read for some rows. */
+  updateForward = (states: DeliveryForward[]): void => {
+    this.rows = withStates(this.rows, states);
   };
 
   /** A delivery from the live feed. */

@@ -16,6 +16,7 @@ const d = (id: number, summary = `push ${id}`): DeliverySummary => ({
   repository: "a/b",
   summary,
   alert: null,
+  forward: null,
 });
 
 /** A store of `count` deliveries answering like `Store::list` (newest first, `before`). */

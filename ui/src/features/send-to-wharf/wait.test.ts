@@ -104,6 +104,7 @@ const delivery = (routeToken: string | null, receivedAt: number): DeliverySummar
   repository: "ns/r",
   summary: "pushed latest",
   alert: null,
+  forward: null,
 });
 
 describe("testAndWait", () => {

@@ -42,7 +42,24 @@ curl: string,
 /**
  * The shells `curl` runs in unchanged ([`CURL_SHELLS`]).
  */
-curlShells: string, };
+curlShells: string, 
+/**
+ * Whether it can be forwarded ([`crate::forward::forwardable`]).
+ */
+forwardable: boolean, };
+
+/**
+ * Where one delivery's forwarding stands.
+ */
+export type DeliveryForward = { 
+/**
+ * The delivery.
+ */
+id: number, 
+/**
+ * Its forwarding, `null` when it was never queued.
+ */
+forward: ForwardState | null, };
 
 /**
  * A delivery as the list and live events show it (no headers, no body).
@@ -95,7 +112,11 @@ summary: string | null,
 /**
  * What it warns about, if anything (what toast rules read).
  */
-alert: Alert | null, };
+alert: Alert | null, 
+/**
+ * Where its forwarding stands, when its route forwards or it was forwarded.
+ */
+forward: ForwardState | null, };
 
 /**
  * A setting the environment decides for this run, whatever the file says.
@@ -118,6 +139,139 @@ value: string, };
  * Export file formats.
  */
 export type ExportFormat = "jsonl" | "har";
+
+/**
+ * One attempt to forward a delivery.
+ */
+export type ForwardAttempt = { 
+/**
+ * When it was sent, unix milliseconds.
+ */
+at: number, 
+/**
+ * Where it was sent.
+ */
+target: string, 
+/**
+ * The target's HTTP status, when it answered.
+ */
+status: number | null, 
+/**
+ * From sending to the end of what was read of the answer.
+ */
+latencyMs: number, 
+/**
+ * The first 2 KiB of the answer, or why there was none.
+ */
+answer: string | null, 
+/**
+ * Why the attempt got no answer (refused, timed out...).
+ */
+error: string | null, };
+
+/**
+ * One extra header as the UI saves it.
+ */
+export type ForwardHeaderInput = { 
+/**
+ * Header name.
+ */
+name: string, 
+/**
+ * The new value, or `null` to keep the saved one (values are never sent back to the UI).
+ */
+value: string | null, };
+
+/**
+ * Forwarding as the UI saves it.
+ */
+export type ForwardInput = { 
+/**
+ * Target URL.
+ */
+url: string, 
+/**
+ * Extra headers; a `null` value keeps the value saved for that name.
+ */
+headers: Array<ForwardHeaderInput>, 
+/**
+ * Leave out credential headers.
+ */
+stripCredentials: boolean, 
+/**
+ * Attempts per delivery; `null` for [`DEFAULT_MAX_ATTEMPTS`].
+ */
+maxAttempts: number | null, };
+
+/**
+ * Where a delivery's forwarding stands (its latest queue entry).
+ */
+export type ForwardPhase = "queued" | "retrying" | "done" | "failed" | "routeDeleted" | "turnedOff";
+
+/**
+ * A route's forward queue as the Routes screen shows it.
+ */
+export type ForwardQueueInfo = { 
+/**
+ * Deliveries waiting to be forwarded (the head included), counted up to
+ * [`crate::store::QUEUE_COUNT_CAP`] and one more: above the cap means "more than that".
+ */
+queued: number, 
+/**
+ * The route's latest attempt.
+ */
+last: ForwardAttempt | null, 
+/**
+ * The head's state while it is being retried (it holds up the rest of the queue).
+ */
+head: ForwardState | null, };
+
+/**
+ * A delivery's forwarding as the list shows it.
+ */
+export type ForwardState = { 
+/**
+ * Where it stands.
+ */
+phase: ForwardPhase, 
+/**
+ * Attempts made for the latest queue entry.
+ */
+attempts: number, 
+/**
+ * The last attempt's HTTP status; `null` before any attempt or when it got no answer.
+ */
+lastStatus: number | null, 
+/**
+ * When the next attempt is due, unix milliseconds, while retrying.
+ */
+nextAt: number | null, };
+
+/**
+ * A route's forwarding as the UI shows it: the extra headers' names only (their values are
+ * write-only).
+ */
+export type ForwardView = { 
+/**
+ * Target URL.
+ */
+url: string, 
+/**
+ * Names of the extra headers.
+ */
+headerNames: Array<string>, 
+/**
+ * Whether credential headers are left out.
+ */
+stripCredentials: boolean, 
+/**
+ * Attempts per delivery.
+ */
+maxAttempts: number, 
+/**
+ * Given on the command line for this run only (`wharf headless --forward`), not saved.
+ */
+runOnly: boolean, };
 
 /**
  * A stored route.
@@ -311,7 +465,8 @@ status: number,
  */
 elapsedMs: number, 
 /**
- * The first 2 KiB of the answer, as text.
+ * The first 2 KiB of the answer, as text; when the answer broke off after its status,
+ * what was read and why the rest was not.
  */
 bodyPreview: string, };
 
@@ -344,6 +499,19 @@ response: RouteResponse, } | { "kind": "moved",
 now: string, };
 
 /**
+ * A route's forwarding on the Routes screen.
+ */
+export type RouteForward = { 
+/**
+ * Its settings, `None` once turned off (what is queued waits).
+ */
+settings: ForwardView | null, 
+/**
+ * Its queue.
+ */
+queue: ForwardQueueInfo, };
+
+/**
  * One route of the list.
  */
 export type RouteListing = { 
@@ -358,7 +526,11 @@ urls: RouteUrls,
 /**
  * What came through it.
  */
-activity: RouteActivity, };
+activity: RouteActivity, 
+/**
+ * How it forwards and its queue, when it forwards or did.
+ */
+forward: RouteForward | null, };
 
 /**
  * How a route answers deliveries.

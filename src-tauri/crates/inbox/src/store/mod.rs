@@ -16,12 +16,14 @@
 //! arrived.
 
 mod borrowed_blob;
+mod forward;
 mod reserve;
 mod rows;
 mod schema;
 mod types;
 mod writer;
 
+pub use forward::{AfterAttempt, DeliveryForward, QueueEntry, Requeued, QUEUE_COUNT_CAP};
 pub use types::*;
 
 use std::collections::HashMap;
@@ -36,12 +38,13 @@ use tokio::sync::oneshot;
 use crate::header_blob;
 use rows::{
     count_sql, list_sql, route_from_row, source_name, summary_from_row, ROUTE_COLS, SUMMARY_COLS,
+    SUMMARY_FROM,
 };
 use schema::migrate;
 use writer::{writer_loop, Job};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// How often the routes are read again from the file, for changes made by another process
@@ -102,6 +105,10 @@ struct Inner {
     /// The filters of the newest [`Store::search`] ([`Query::filters_hash`]); searches for
     /// other filters still running stop.
     newest_search: Arc<AtomicU64>,
+    /// Every route's forwarding settings, read by the receiver for each delivery.
+    forwards: RwLock<forward::Forwards>,
+    /// Wakes the forwarder when deliveries are queued or forwarding settings change.
+    wakeups: Arc<forward::Wakeups>,
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
     reserve: reserve::Reserve,
@@ -124,13 +131,16 @@ impl Store {
         let changes = connect(path)?;
         migrate(&changes)?;
         let routes = read_routes(&changes)?;
+        let forwards = forward::Forwards::read(&changes)?;
         let reads = connect(path)?;
         let writer = connect(path)?;
         let refresher = connect(path)?;
         let (tx, rx) = mpsc::channel();
+        let wakeups = Arc::new(forward::Wakeups::default());
+        let queued = Arc::clone(&wakeups);
         std::thread::Builder::new()
             .name("inbox-store-writer".into())
-            .spawn(move || writer_loop(writer, rx))?;
+            .spawn(move || writer_loop(writer, rx, queued))?;
         let inner = Arc::new(Inner {
             reads: Mutex::new(reads),
             changes: Mutex::new(changes),
@@ -140,6 +150,8 @@ impl Store {
                 by_token: routes,
             }),
             newest_search: Arc::new(AtomicU64::new(0)),
+            forwards: RwLock::new(forwards),
+            wakeups,
             dir: path
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -206,17 +218,17 @@ impl Store {
         let row = conn
             .query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM deliveries \
+                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM {SUMMARY_FROM} \
                      WHERE id = ?1"
                 ),
                 [id],
                 |r| {
-                    let headers: Vec<u8> = r.get(15)?;
+                    let headers: Vec<u8> = r.get(19)?;
                     Ok((
                         summary_from_row(r)?,
-                        r.get(12)?,
-                        r.get(13)?,
-                        r.get(14)?,
+                        r.get(16)?,
+                        r.get(17)?,
+                        r.get(18)?,
                         headers,
                     ))
                 },
@@ -454,7 +466,7 @@ impl Store {
     pub fn clear(&self) -> Result<u64> {
         self.inner.reserve.when_full(|| {
             let conn = self.changes();
-            let deleted = conn.execute("DELETE FROM deliveries", [])? as u64;
+            let deleted = delete_every_delivery(&conn)?;
             // A file made before Wharf set incremental auto-vacuum never shrinks by itself;
             // emptied, it converts with a VACUUM of almost nothing.
             let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
@@ -580,10 +592,16 @@ impl Store {
         })
     }
 
-    /// Deletes the route; returns whether it existed. Its deliveries stay.
+    /// Deletes the route; returns whether it existed. Its deliveries stay; those still queued
+    /// for forwarding are taken off the queue, marked as dropped with the route.
     pub fn delete_route(&self, token: &str) -> Result<bool> {
-        let conn = self.changes();
-        let deleted = conn.execute("DELETE FROM routes WHERE token = ?1", [token])?;
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        let deleted = tx.execute("DELETE FROM routes WHERE token = ?1", [token])?;
+        forward::drop_route_queue(&tx, token, crate::forward::ForwardPhase::RouteDeleted)?;
+        tx.commit()?;
+        drop(conn);
+        self.forget_route_forward(token);
         let mut routes = write(&self.inner.routes);
         routes.generation += 1;
         routes.by_token.remove(token);
@@ -591,7 +609,8 @@ impl Store {
     }
 }
 
-/// Reads the routes table again every [`ROUTE_REFRESH`] for changes another process made,
+/// Reads the routes table and their forwarding again every [`ROUTE_REFRESH`] for changes
+/// another process made,
 /// until the store is gone. A refresh that raced with a change made through this store is
 /// dropped; the next one sees both.
 fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
@@ -599,11 +618,18 @@ fn refresh_routes(conn: Connection, inner: Weak<Inner>, path: PathBuf) {
         std::thread::sleep(ROUTE_REFRESH);
         let Some(inner) = inner.upgrade() else { return };
         let generation = read(&inner.routes).generation;
-        match read_routes(&conn) {
-            Ok(by_token) => {
+        let from_file = read_routes(&conn)
+            .and_then(|routes| Ok((routes, forward::Forwards::read_saved(&conn)?)));
+        match from_file {
+            Ok((by_token, saved)) => {
                 let mut routes = write(&inner.routes);
                 if routes.generation == generation {
                     routes.by_token = by_token;
+                    // Forwarding turned on, changed or off by another process sharing the file
+                    // (`wharf headless`, the app): the forwarder goes by it from now on.
+                    if write(&inner.forwards).replace_saved(saved) {
+                        inner.wakeups.settings_changed();
+                    }
                 }
             }
             Err(e) => tracing::warn!("inbox store {}: reading routes failed: {e}", path.display()),
@@ -635,6 +661,28 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 /// values are each written in one assignment), so carry on.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Deletes every delivery and what forwarding keeps about them, in one transaction. The forward
+/// tables reference `deliveries`, and with foreign keys checked SQLite deletes a referenced
+/// table row by row instead of dropping its pages at once (its truncate optimisation): at a
+/// million rows, longer than the writer's busy timeout. So they are emptied first, and the
+/// deliveries deleted with the check off on this connection (it cannot change inside a
+/// transaction, hence around it).
+fn delete_every_delivery(conn: &Connection) -> Result<u64> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let deleted = (|| {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(
+            "DELETE FROM forward_attempts; DELETE FROM forward_queue; \
+             DELETE FROM delivery_forward;",
+        )?;
+        let deleted = tx.execute("DELETE FROM deliveries", [])? as u64;
+        tx.commit()?;
+        Ok(deleted)
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    deleted
 }
 
 /// Gives every free page back to the file system, in steps of [`VACUUM_STEP`] pages, each its

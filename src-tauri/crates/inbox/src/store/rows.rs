@@ -4,12 +4,13 @@ use rusqlite::types::Value;
 use rusqlite::Row;
 
 use super::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
+use crate::forward::{ForwardPhase, ForwardState};
 use crate::recognize::{Alert, Source};
 
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
 pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
     let (mut sql, args) = matching(
-        format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1"),
+        format!("SELECT {SUMMARY_COLS} FROM {SUMMARY_FROM} WHERE 1=1"),
         q,
         lowest,
     );
@@ -29,6 +30,45 @@ pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
         &filters,
         None,
     )
+}
+
+/// The SQL and arguments selecting `(id, route_token)`, oldest first, of the first `limit`
+/// deliveries with an id after `after` and up to `upto` that match `q`'s filters (its page ignored), came through one
+/// of `tokens`, are [`forwardable`](crate::forward::forwardable) and are not in a forward queue
+/// already.
+pub(super) fn forward_again_sql(
+    q: &Query,
+    tokens: &[String],
+    after: i64,
+    upto: i64,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let filters = Query {
+        before: None,
+        ..q.clone()
+    };
+    let (mut sql, mut args) = matching(
+        "SELECT id, route_token FROM deliveries WHERE 1=1".to_owned(),
+        &filters,
+        None,
+    );
+    let mut placeholders = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        args.push(Value::Text(token.clone()));
+        placeholders.push(format!("?{}", args.len()));
+    }
+    args.push(Value::Integer(after));
+    args.push(Value::Integer(upto));
+    sql.push_str(&format!(
+        " AND route_token IN ({}) AND id > ?{} AND id <= ?{} AND {} \
+         AND NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = deliveries.id) \
+         ORDER BY id LIMIT {limit}",
+        placeholders.join(", "),
+        args.len() - 1,
+        args.len(),
+        crate::forward::forwardable_sql(),
+    ));
+    (sql, args)
 }
 
 /// `select` (ending in a WHERE clause) with `q`'s conditions added.
@@ -95,9 +135,15 @@ fn contains_pattern(text: &str) -> String {
     )
 }
 
+/// What [`SUMMARY_COLS`] are read from: each delivery with its forwarding state, joined by
+/// primary key (no state row: never queued).
+pub(super) const SUMMARY_FROM: &str =
+    "deliveries LEFT JOIN delivery_forward ON delivery_forward.delivery_id = deliveries.id";
+
 pub(super) const SUMMARY_COLS: &str =
     "id, received_at, method, path, size, route_token, status, source, \
-                            event, repository, summary, alert";
+                            event, repository, summary, alert, forward_phase, forward_attempts, \
+                            forward_status, forward_next_at";
 
 pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
     Ok(DeliverySummary {
@@ -116,7 +162,28 @@ pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary>
             .get::<_, Option<String>>(11)?
             .as_deref()
             .and_then(Alert::parse),
+        forward: forward_from_row(r, 12)?,
     })
+}
+
+/// The four forward columns from `first` on.
+pub(super) fn forward_from_row(
+    r: &Row<'_>,
+    first: usize,
+) -> rusqlite::Result<Option<ForwardState>> {
+    let Some(phase) = r
+        .get::<_, Option<String>>(first)?
+        .as_deref()
+        .and_then(ForwardPhase::parse)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ForwardState {
+        phase,
+        attempts: r.get::<_, Option<u32>>(first + 1)?.unwrap_or(0),
+        last_status: r.get(first + 2)?,
+        next_at: r.get(first + 3)?,
+    }))
 }
 
 pub(super) const ROUTE_COLS: &str =
@@ -156,5 +223,35 @@ fn parse_source(s: &str) -> Source {
         "quay" => Source::Quay,
         "dtr" => Source::Dtr,
         _ => Source::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_again_reads_a_bounded_window_of_ids_even_with_a_text_filter() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        let q = Query {
+            text: Some("payments".into()),
+            ..Query::default()
+        };
+        let (sql, args) = forward_again_sql(&q, &["t".to_owned()], 10, 5_010, 2_000);
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps: Vec<String> = plan
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let deliveries = steps
+            .iter()
+            .find(|s| s.contains("deliveries"))
+            .expect("a step on deliveries");
+        assert!(
+            deliveries.contains("rowid>? AND rowid<?"),
+            "the scan of deliveries is not bounded on both sides: {steps:?}"
+        );
     }
 }

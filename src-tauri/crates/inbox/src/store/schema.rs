@@ -21,12 +21,20 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let upgraded = (|| {
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         match version {
-            0 => conn.execute_batch(SCHEMA)?,
+            0 => {
+                conn.execute_batch(SCHEMA)?;
+                add_forwarding(conn)?;
+            }
             1 => {
                 move_headers_into_deliveries(conn)?;
                 add_alerts(conn)?;
+                add_forwarding(conn)?;
             }
-            2 => add_alerts(conn)?,
+            2 => {
+                add_alerts(conn)?;
+                add_forwarding(conn)?;
+            }
+            3 => add_forwarding(conn)?,
             _ => return Ok(()),
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -118,6 +126,61 @@ fn add_alerts(conn: &Connection) -> Result<()> {
              OR (source = 'dtr' AND event = 'SCAN_FAILED');
          UPDATE deliveries SET alert = 'vulnerability'
              WHERE source = 'quay' AND event = 'vulnerability_found';",
+    )?;
+    Ok(())
+}
+
+/// Schema 4 forwards deliveries: each route's forwarding settings, the queue (filled by the
+/// writer in the transaction that stores a delivery, so a stored delivery is a queued one), the
+/// attempts made, and where each delivery's forwarding stands. That state lives in a narrow
+/// table of its own keyed by the delivery's id, not in `deliveries`: its row holds the body, and
+/// rewriting it on each attempt (or right after the insert, in the commit a 2xx waits for)
+/// would rewrite the body's overflow pages too. Queue entries, attempts and state go with their
+/// delivery when it is pruned. One process sharing the file forwards at a time: it holds the
+/// single row of `forward_lease`.
+fn add_forwarding(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE delivery_forward (
+             delivery_id INTEGER PRIMARY KEY REFERENCES deliveries(id) ON DELETE CASCADE,
+             forward_phase TEXT NOT NULL,
+             forward_attempts INTEGER NOT NULL DEFAULT 0,
+             forward_status INTEGER,
+             forward_next_at INTEGER
+         );
+         CREATE TABLE route_forwards (
+             token TEXT PRIMARY KEY REFERENCES routes(token) ON DELETE CASCADE,
+             url TEXT NOT NULL,
+             headers TEXT NOT NULL,
+             strip_credentials INTEGER NOT NULL,
+             max_attempts INTEGER NOT NULL
+         );
+         CREATE TABLE forward_queue (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+             route_token TEXT NOT NULL,
+             attempts INTEGER NOT NULL DEFAULT 0,
+             next_at INTEGER NOT NULL DEFAULT 0
+         );
+         CREATE INDEX forward_queue_route ON forward_queue(route_token, seq);
+         CREATE INDEX forward_queue_delivery ON forward_queue(delivery_id);
+         CREATE TABLE forward_attempts (
+             id INTEGER PRIMARY KEY,
+             delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+             route_token TEXT NOT NULL,
+             at INTEGER NOT NULL,
+             target TEXT NOT NULL,
+             status INTEGER,
+             latency_ms INTEGER NOT NULL,
+             answer TEXT,
+             error TEXT
+         );
+         CREATE INDEX forward_attempts_delivery ON forward_attempts(delivery_id);
+         CREATE TABLE forward_lease (
+             id INTEGER PRIMARY KEY CHECK (id = 1),
+             owner TEXT NOT NULL,
+             expires_at INTEGER NOT NULL
+         );
+         CREATE INDEX forward_attempts_route ON forward_attempts(route_token, id);",
     )?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::forward::ForwardState;
 use crate::recognize::{Alert, Recognized, RouteHint, Source};
 
 /// One request header: name and the value's raw bytes.
@@ -35,6 +36,8 @@ pub struct NewDelivery {
     pub status: u16,
     /// Recognition result, stored in columns so the list can be searched.
     pub recognized: Option<Recognized>,
+    /// Queue it for forwarding in the transaction that stores it (its route forwards).
+    pub forward: bool,
 }
 
 /// A stored delivery with everything that was captured.
@@ -88,6 +91,8 @@ pub struct DeliverySummary {
     pub summary: Option<String>,
     /// What it warns about, if anything (what toast rules read).
     pub alert: Option<Alert>,
+    /// Where its forwarding stands, when its route forwards or it was forwarded.
+    pub forward: Option<ForwardState>,
 }
 
 /// Filters for [`Store::list`](super::Store::list) and [`Store::search`](super::Store::search); all set fields must match. The UI sends

@@ -22,7 +22,13 @@ pub(super) struct Job {
 }
 
 /// Group commit: block for one job, take whatever else is queued, and commit them together.
-pub(super) fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+/// After a commit that queued deliveries for forwarding, `wakeups` wakes the routes they were
+/// queued on (only those).
+pub(super) fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    wakeups: std::sync::Arc<super::forward::Wakeups>,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -42,7 +48,19 @@ pub(super) fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
                     .collect()
             }
         };
+        // Copied only for deliveries that were queued: other routes pay nothing here.
+        let mut queued_on: Vec<String> = batch
+            .iter()
+            .zip(&results)
+            .filter(|(job, result)| job.delivery.forward && result.is_ok())
+            .filter_map(|(job, _)| job.delivery.route_token.clone())
+            .collect();
         answer(batch, results);
+        queued_on.sort_unstable();
+        queued_on.dedup();
+        for token in &queued_on {
+            wakeups.queued_on(token);
+        }
     }
 }
 
@@ -144,7 +162,20 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     // The statement must not keep a pointer to the body once this returns.
     insert.clear_bindings();
     result?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    if d.forward {
+        // In the delivery's own transaction: stored and queued go together.
+        conn.prepare_cached(
+            "INSERT INTO forward_queue (delivery_id, route_token) VALUES (?1, ?2)",
+        )?
+        .execute(rusqlite::params![id, d.route_token])?;
+        // A narrow row of its own: the delivery's row (with its body) is written once.
+        conn.prepare_cached(
+            "INSERT INTO delivery_forward (delivery_id, forward_phase) VALUES (?1, 'queued')",
+        )?
+        .execute([id])?;
+    }
+    Ok(id)
 }
 
 #[cfg(test)]

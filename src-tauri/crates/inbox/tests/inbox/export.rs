@@ -311,3 +311,31 @@ async fn replay_reads_only_the_start_of_an_endless_answer() {
     assert_eq!(outcome.status, 200);
     assert_eq!(outcome.body_preview.len(), inbox::replay::PREVIEW_BYTES);
 }
+
+#[tokio::test]
+async fn replay_keeps_the_status_of_an_answer_that_breaks_off() {
+    let (delivery, _dir) = captured().await;
+    // 200 with a body announced longer than what comes before the connection closes.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut request).await;
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+            .await
+            .unwrap();
+    });
+    let outcome = replay(&delivery, &format!("http://{addr}/"), false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, 200);
+    assert!(
+        outcome
+            .body_preview
+            .starts_with("partial\n[the rest of the answer could not be read"),
+        "{}",
+        outcome.body_preview
+    );
+}

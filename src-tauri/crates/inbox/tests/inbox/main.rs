@@ -8,6 +8,7 @@ static ALLOCATOR: inbox::allocator::Allocator = inbox::allocator::Allocator;
 mod abuse;
 mod common;
 mod export;
+mod forward;
 mod receiver;
 mod recognize;
 mod recognize_mutations;

@@ -25,6 +25,7 @@ fn delivery(path: &str, body: &[u8], hint: Option<RouteHint>) -> NewDelivery {
         size: body.len() as u64,
         route_token: None,
         status: 200,
+        forward: false,
     }
 }
 
@@ -50,6 +51,7 @@ fn round_trip_keeps_raw_bytes_and_repeated_headers_in_order() {
         route_token: Some("abc".into()),
         status: 202,
         recognized: None,
+        forward: false,
     };
     let id = store.insert(&new).unwrap();
     let got = store.get(id).unwrap().expect("stored row");
@@ -750,10 +752,14 @@ fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
         ))
         .unwrap();
     drop(store);
-    // Back to schema 2: no alert column.
+    // Back to schema 2: no alert column, no forwarding (schema 4).
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
-    conn.execute_batch("ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE forward_attempts; DROP TABLE forward_queue; DROP TABLE route_forwards;
+         DROP TABLE delivery_forward; DROP TABLE forward_lease;
+         ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
 
     let store = Store::open(dir.db()).unwrap();

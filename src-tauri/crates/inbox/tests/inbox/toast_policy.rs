@@ -30,6 +30,7 @@ fn delivery(source: Source, event: &str, repo: &str, summary: &str) -> DeliveryS
         repository: Some(repo.into()),
         summary: Some(summary.into()),
         alert: None,
+        forward: None,
     }
 }
 
