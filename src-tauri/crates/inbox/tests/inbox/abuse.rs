@@ -416,11 +416,16 @@ async fn export_memory_probe() {
     let dir = crate::common::TempDir::new("abuse-export");
     let inbox = inbox::Inbox::start(&dir.db(), inbox::InboxConfig::default(), None).await;
     let store = inbox.store().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     for n in 0..64u8 {
         let body = vec![b'a' + n % 26; BODY];
         store
             .insert_async(inbox::store::NewDelivery {
-                received_at: 1_700_000_000_000 + i64::from(n),
+                // Now, not in the past: the pruner would delete deliveries older than 30 days.
+                received_at: now + i64::from(n),
                 method: "POST".into(),
                 path: "/hooks/x".into(),
                 size: body.len() as u64,
