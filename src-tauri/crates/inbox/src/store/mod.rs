@@ -19,14 +19,16 @@ mod borrowed_blob;
 mod reserve;
 mod rows;
 mod schema;
+mod text_index;
 mod types;
 mod writer;
 
+pub use text_index::{BODY_PREFIX, MIN_INDEXED_CHARS};
 pub use types::*;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::Duration;
 
@@ -35,13 +37,14 @@ use tokio::sync::oneshot;
 
 use crate::header_blob;
 use rows::{
-    count_sql, list_sql, route_from_row, source_name, summary_from_row, ROUTE_COLS, SUMMARY_COLS,
+    count_sql, list_sql, route_from_row, source_name, summary_from_row, uses_index, TextIndex,
+    ROUTE_COLS, SUMMARY_COLS,
 };
 use schema::migrate;
 use writer::{writer_loop, Job};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// How often the routes are read again from the file, for changes made by another process
@@ -105,6 +108,9 @@ struct Inner {
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
     reserve: reserve::Reserve,
+    /// Whether every stored row is in the full-text index (false while an upgraded file's older
+    /// rows are being indexed; see [`text_index`]).
+    text_indexed: AtomicBool,
 }
 
 /// Every route by token. `generation` moves on every change made through this store, so a
@@ -124,6 +130,7 @@ impl Store {
         let changes = connect(path)?;
         migrate(&changes)?;
         let routes = read_routes(&changes)?;
+        let backfill = text_index::backfill_pending(&changes)?;
         let reads = connect(path)?;
         let writer = connect(path)?;
         let refresher = connect(path)?;
@@ -146,12 +153,21 @@ impl Store {
                 .unwrap_or(Path::new("."))
                 .to_owned(),
             reserve: reserve::Reserve::beside(path),
+            text_indexed: AtomicBool::new(!backfill),
         });
         let weak = Arc::downgrade(&inner);
         let for_log = path.to_owned();
         std::thread::Builder::new()
             .name("inbox-store-routes".into())
             .spawn(move || refresh_routes(refresher, weak, for_log))?;
+        if backfill {
+            let indexer = connect(path)?;
+            let weak = Arc::downgrade(&inner);
+            let for_log = path.to_owned();
+            std::thread::Builder::new()
+                .name("inbox-store-index".into())
+                .spawn(move || backfill_text_index(indexer, weak, for_log))?;
+        }
         Ok(Store { inner })
     }
 
@@ -192,6 +208,21 @@ impl Store {
             .map_err(|_| StoreError::Closed)?
     }
 
+    /// Whether text filters can be answered from the full-text index yet.
+    fn text_index(&self) -> TextIndex {
+        if self.inner.text_indexed.load(Ordering::Acquire) {
+            TextIndex::Ready
+        } else {
+            TextIndex::Building
+        }
+    }
+
+    /// Whether every stored delivery is in the full-text index (an upgraded file's older
+    /// deliveries are indexed in the background after it is opened).
+    pub fn text_index_ready(&self) -> bool {
+        self.text_index() == TextIndex::Ready
+    }
+
     fn reads(&self) -> MutexGuard<'_, Connection> {
         lock(&self.inner.reads)
     }
@@ -206,8 +237,8 @@ impl Store {
         let row = conn
             .query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM deliveries \
-                     WHERE id = ?1"
+                    "SELECT {SUMMARY_COLS}, d.query, d.remote_addr, d.body, d.headers \
+                     FROM deliveries d WHERE d.id = ?1"
                 ),
                 [id],
                 |r| {
@@ -237,7 +268,7 @@ impl Store {
 
     /// Deliveries matching `q`, newest first.
     pub fn list(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
-        let (sql, args) = list_sql(q, None);
+        let (sql, args) = list_sql(q, None, self.text_index());
         let conn = self.reads();
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt
@@ -256,11 +287,12 @@ impl Store {
         let newest = Arc::clone(&self.inner.newest_search);
         let superseded = move || newest.load(Ordering::SeqCst) != mine;
         let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-        if q.text.as_deref().is_none_or(str::is_empty) {
-            // Without text the indexes answer at once.
+        if q.text.as_deref().is_none_or(str::is_empty) || uses_index(q, self.text_index()) {
+            // Without text, or with text the full-text index answers, indexes answer at once.
             return self.search_window(q, None, limit, &superseded);
         }
-        // A text search scans rows; it goes window by window, newest first, each window its own
+        // A text search without the index (shorter than a trigram, or while an upgraded file
+        // is being indexed) scans rows; it goes window by window, newest first, each window its own
         // short read, so the write-ahead log can be checkpointed between windows and a search
         // held against a busy receiver does not make every commit slower.
         let (first, last): (Option<i64>, Option<i64>) =
@@ -304,6 +336,7 @@ impl Store {
                 ..q.clone()
             },
             lowest,
+            self.text_index(),
         );
         let mut conn = self.reads();
         if superseded() {
@@ -325,7 +358,7 @@ impl Store {
 
     /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
     pub fn count_matching(&self, q: &Query) -> Result<u64> {
-        let (sql, args) = count_sql(q);
+        let (sql, args) = count_sql(q, self.text_index());
         let n: i64 = self
             .reads()
             .prepare_cached(&sql)?
@@ -440,11 +473,15 @@ impl Store {
 
     /// Adds `note` at the end of a delivery's summary (what happened after it was stored).
     pub fn append_to_summary(&self, id: i64, note: &str) -> Result<()> {
-        self.changes().execute(
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        tx.execute(
             "UPDATE deliveries SET summary = CASE WHEN summary IS NULL OR summary = '' \
              THEN ?2 ELSE summary || ' ' || ?2 END WHERE id = ?1",
             params![id, note],
         )?;
+        text_index::reindex(&tx, id)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -453,8 +490,8 @@ impl Store {
     /// set aside beside the database for that.
     pub fn clear(&self) -> Result<u64> {
         self.inner.reserve.when_full(|| {
-            let conn = self.changes();
-            let deleted = conn.execute("DELETE FROM deliveries", [])? as u64;
+            let mut conn = self.changes();
+            let deleted = clear_deliveries(&mut conn)?;
             // A file made before Wharf set incremental auto-vacuum never shrinks by itself;
             // emptied, it converts with a VACUUM of almost nothing.
             let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
@@ -555,6 +592,51 @@ impl Store {
     }
 }
 
+/// Deletes every delivery and its index rows in one transaction. The trigger that keeps the
+/// index in step with deletes would delete index rows one by one (and keep SQLite from
+/// truncating the table at once), so it is set aside for this transaction and the index is
+/// emptied whole.
+fn clear_deliveries(conn: &mut Connection) -> Result<u64> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "DROP TRIGGER deliveries_text_delete;
+         INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
+         DELETE FROM text_backfill;",
+    )?;
+    let deleted = tx.execute("DELETE FROM deliveries", [])? as u64;
+    tx.execute_batch(text_index::DELETE_TRIGGER)?;
+    tx.commit()?;
+    Ok(deleted)
+}
+
+/// Indexes an upgraded file's older rows, a step at a time, until none are left or the store
+/// is gone. Between steps it pauses as long as the step took, so the receiver's commits get
+/// the write lock at least half the time.
+fn backfill_text_index(mut conn: Connection, inner: Weak<Inner>, path: PathBuf) {
+    loop {
+        if inner.strong_count() == 0 {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match text_index::backfill_step(&mut conn) {
+            Ok(true) => std::thread::sleep(started.elapsed()),
+            Ok(false) => {
+                if let Some(inner) = inner.upgrade() {
+                    inner.text_indexed.store(true, Ordering::Release);
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "inbox store {}: indexing older deliveries: {e}",
+                    path.display()
+                );
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
 /// Reads the routes table again every [`ROUTE_REFRESH`] for changes another process made,
 /// until the store is gone. A refresh that raced with a change made through this store is
 /// dropped; the next one sees both.
@@ -649,5 +731,6 @@ fn connect(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    rows::register_functions(&conn)?;
     Ok(conn)
 }

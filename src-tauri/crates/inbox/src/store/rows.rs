@@ -3,46 +3,94 @@
 use rusqlite::types::Value;
 use rusqlite::Row;
 
-use super::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
+use super::{text_index, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
 use crate::recognize::{Alert, Source};
 
+/// Whether text filters may be answered from the full-text index ([`text_index`]): not while
+/// an upgraded file's older rows are still being indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TextIndex {
+    Ready,
+    Building,
+}
+
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
-pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
-    let (mut sql, args) = matching(
-        format!("SELECT {SUMMARY_COLS} FROM deliveries WHERE 1=1"),
-        q,
-        lowest,
-    );
+pub(super) fn list_sql(q: &Query, lowest: Option<i64>, index: TextIndex) -> (String, Vec<Value>) {
+    let (mut sql, args) = matching(&format!("SELECT {SUMMARY_COLS}"), q, lowest, index);
     let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    let key = row_key(q, index);
+    sql.push_str(&format!(" ORDER BY {key} DESC LIMIT {limit}"));
     (sql, args)
 }
 
 /// The SQL and arguments counting every delivery that matches `q`'s filters (its page ignored).
-pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
+pub(super) fn count_sql(q: &Query, index: TextIndex) -> (String, Vec<Value>) {
     let filters = Query {
         before: None,
         ..q.clone()
     };
-    matching(
-        "SELECT COUNT(*) FROM deliveries WHERE 1=1".to_owned(),
-        &filters,
-        None,
-    )
+    matching("SELECT COUNT(*)", &filters, None, index)
 }
 
-/// `select` (ending in a WHERE clause) with `q`'s conditions added.
-fn matching(select: String, q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
-    let mut sql = select;
+/// The id that orders and pages the rows: the index's own when it is the outer loop, so that
+/// it hands out matches in that order and skips to a page by itself.
+fn row_key(q: &Query, index: TextIndex) -> &'static str {
+    if uses_index(q, index) {
+        "t.rowid"
+    } else {
+        "d.id"
+    }
+}
+
+/// Whether `q` looks anything up in the full-text index; such a search needs no windows.
+pub(super) fn uses_index(q: &Query, index: TextIndex) -> bool {
+    index == TextIndex::Ready && !index_terms(q).is_empty()
+}
+
+/// The filters of `q` the index narrows down: the text, and a part of the repository's name,
+/// each when long enough for trigrams. The rows found are checked against the filters as
+/// without the index.
+fn index_terms(q: &Query) -> Vec<String> {
+    [q.text.as_deref(), q.repository.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|t| text_index::indexable(t))
+        .map(text_index::trigrams)
+        .collect()
+}
+
+/// `select` with the FROM and WHERE clauses of `q`'s conditions added. Deliveries are `d`.
+fn matching(
+    select: &str,
+    q: &Query,
+    lowest: Option<i64>,
+    index: TextIndex,
+) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = Vec::new();
+    let terms = match index {
+        TextIndex::Ready => index_terms(q),
+        TextIndex::Building => Vec::new(),
+    };
+    let mut sql = if terms.is_empty() {
+        format!("{select} FROM deliveries d WHERE 1=1")
+    } else {
+        // CROSS JOIN keeps the index as the outer loop: it hands out matches newest first, so
+        // the first page stops after its rows instead of collecting every match to sort.
+        args.push(Value::Text(terms.join(" AND ")));
+        format!(
+            "{select} FROM deliveries_text t CROSS JOIN deliveries d ON d.id = t.rowid \
+             WHERE t.deliveries_text MATCH ?1"
+        )
+    };
     if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
-        let pattern = contains_pattern(text);
-        sql.push_str(
-            " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
-             OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
-             OR event LIKE ?1 ESCAPE '\\' OR CAST(body AS TEXT) LIKE ?1 ESCAPE '\\')",
-        );
-        args.push(Value::Text(pattern));
+        args.push(Value::Text(contains_pattern(text)));
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (d.summary LIKE ?{n} ESCAPE '\\' OR d.path LIKE ?{n} ESCAPE '\\' \
+             OR d.query LIKE ?{n} ESCAPE '\\' OR d.repository LIKE ?{n} ESCAPE '\\' \
+             OR d.event LIKE ?{n} ESCAPE '\\' OR CAST(d.body AS TEXT) LIKE ?{n} ESCAPE '\\' \
+             OR {HEADER_TEXT}(d.headers) LIKE ?{n} ESCAPE '\\')"
+        ));
     }
     // `cond` holds `{}` where the parameter goes.
     let mut exact = |cond: &str, v: Value| {
@@ -53,35 +101,57 @@ fn matching(select: String, q: &Query, lowest: Option<i64>) -> (String, Vec<Valu
     match q.source {
         // A delivery recognition never ran on counts as unknown.
         Some(Source::Unknown) => exact(
-            "coalesce(source, 'unknown') = {}",
+            "coalesce(d.source, 'unknown') = {}",
             Value::Text(source_name(Source::Unknown).into()),
         ),
-        Some(source) => exact("source = {}", Value::Text(source_name(source).into())),
+        Some(source) => exact("d.source = {}", Value::Text(source_name(source).into())),
         None => {}
     }
     if let Some(event) = &q.event {
-        exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
+        exact("d.event = {} COLLATE NOCASE", Value::Text(event.clone()));
     }
     if let Some(repo) = q.repository.as_deref().filter(|r| !r.is_empty()) {
         // A part of the name: "payments" finds payments/api and payments/web.
         exact(
-            "repository LIKE {} ESCAPE '\\'",
+            "d.repository LIKE {} ESCAPE '\\'",
             Value::Text(contains_pattern(repo)),
         );
     }
     if let Some(route) = &q.route {
-        exact("route_token = {}", Value::Text(route.clone()));
+        exact("d.route_token = {}", Value::Text(route.clone()));
     }
     if let Some(status) = q.status {
-        exact("status = {}", Value::Integer(status.into()));
+        exact("d.status = {}", Value::Integer(status.into()));
     }
+    let key = row_key(q, index);
     if let Some(before) = q.before {
-        exact("id < {}", Value::Integer(before));
+        exact(&format!("{key} < {{}}"), Value::Integer(before));
     }
     if let Some(lowest) = lowest {
-        exact("id >= {}", Value::Integer(lowest));
+        exact(&format!("{key} >= {{}}"), Value::Integer(lowest));
     }
     (sql, args)
+}
+
+/// The SQL function that reads a header blob as the `name: value` lines the index holds; every
+/// connection of the store has it ([`register_functions`]).
+const HEADER_TEXT: &str = "wharf_header_text";
+
+/// Adds the store's SQL functions to `conn`.
+pub(super) fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        HEADER_TEXT,
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let blob = ctx.get_raw(0).as_blob_or_null().ok().flatten();
+            let headers = blob
+                .and_then(|b| crate::header_blob::decode(b).ok())
+                .unwrap_or_default();
+            Ok(text_index::header_text(&headers))
+        },
+    )
 }
 
 /// A LIKE pattern for "contains `text`", ASCII case ignored, with `%` and `_` typed by the user
@@ -95,9 +165,10 @@ fn contains_pattern(text: &str) -> String {
     )
 }
 
+/// The list's columns of deliveries as `d`.
 pub(super) const SUMMARY_COLS: &str =
-    "id, received_at, method, path, size, route_token, status, source, \
-                            event, repository, summary, alert";
+    "d.id, d.received_at, d.method, d.path, d.size, d.route_token, d.status, d.source, \
+     d.event, d.repository, d.summary, d.alert";
 
 pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
     Ok(DeliverySummary {

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{Header, Result, StoreError, SCHEMA_VERSION};
+use super::{text_index, Header, Result, StoreError, SCHEMA_VERSION};
 use crate::header_blob;
 
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
@@ -20,14 +20,23 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     conn.execute_batch("BEGIN IMMEDIATE;")?;
     let upgraded = (|| {
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        match version {
-            0 => conn.execute_batch(SCHEMA)?,
-            1 => {
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if version == 0 {
+            conn.execute_batch(SCHEMA)?;
+            conn.execute_batch(text_index::SCHEMA)?;
+        } else {
+            // Each step brings the file one version up, in order.
+            if version < 2 {
                 move_headers_into_deliveries(conn)?;
+            }
+            if version < 3 {
                 add_alerts(conn)?;
             }
-            2 => add_alerts(conn)?,
-            _ => return Ok(()),
+            if version < 4 {
+                add_text_index(conn)?;
+            }
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(())
@@ -120,4 +129,11 @@ fn add_alerts(conn: &Connection) -> Result<()> {
              WHERE source = 'quay' AND event = 'vulnerability_found';",
     )?;
     Ok(())
+}
+
+/// Schema 4 adds the full-text index ([`text_index`]). Making the table is instant; the rows
+/// already stored are indexed afterwards, a step at a time, by the store's backfill thread.
+fn add_text_index(conn: &Connection) -> Result<()> {
+    conn.execute_batch(text_index::SCHEMA)?;
+    text_index::start_backfill(conn)
 }

@@ -5,8 +5,8 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::borrowed_blob;
 use super::rows::source_name;
+use super::{borrowed_blob, text_index};
 use super::{NewDelivery, Result, StoreError};
 use crate::header_blob;
 use crate::recognize::Alert;
@@ -144,7 +144,21 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     // The statement must not keep a pointer to the body once this returns.
     insert.clear_bindings();
     result?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    text_index::index(
+        conn,
+        &text_index::Indexed {
+            id,
+            summary: rec.map(|r| r.summary.as_str()),
+            path: &d.path,
+            query: d.query.as_deref(),
+            repository: rec.and_then(|r| r.repository.as_deref()),
+            event: rec.and_then(|r| r.kind.wire_name()),
+            headers: &d.headers,
+            body: &d.body,
+        },
+    )?;
+    Ok(id)
 }
 
 #[cfg(test)]

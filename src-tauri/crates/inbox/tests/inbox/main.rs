@@ -16,4 +16,5 @@ mod reliability;
 mod retention;
 mod runtime;
 mod store;
+mod text_search;
 mod toast_policy;

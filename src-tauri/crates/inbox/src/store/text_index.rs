@@ -1,0 +1,308 @@
+//! The full-text index of deliveries: an SQLite FTS5 table with the trigram tokenizer, so a
+//! search for any part of a word (a tag, a digest, a header value) is answered from the index
+//! instead of by reading every row.
+//!
+//! The table is contentless (`content=''`): it holds the index only, not a second copy of the
+//! text, and `contentless_delete=1` lets rows be deleted from it. It keeps no positions
+//! (`detail=none`), which made it less than half the size and indexing a third cheaper
+//! (docs/benchmarks.md); so the index only says which rows hold every trigram of a text, and
+//! the search keeps those that really contain it by checking the row itself
+//! ([`super::rows`]). A delivery's fields go into one column, one per line: a trigram that
+//! spans two fields holds a line break, which typed text does not. Rows enter it with their
+//! delivery, in the writer's transaction ([`index`]); a trigger on `deliveries` removes them in
+//! the transaction that deletes the delivery (pruning, retention, any `DELETE`), and
+//! [`super::Store::clear`] empties it with the deliveries.
+//!
+//! A file made before the index existed gets the table on upgrade, and its older rows are
+//! indexed afterwards by a thread of its own, newest first, [`BACKFILL_STEP`] rows per short
+//! transaction ([`backfill_step`]), so the receiver's commits never wait long behind it. Until it
+//! is done, text searches read the rows as they did before the index ([`super::rows`]).
+
+use std::borrow::Cow;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Header, Result};
+
+/// The index table, for a new file or an upgrade.
+pub(super) const SCHEMA: &str = concat!(
+    "CREATE VIRTUAL TABLE deliveries_text USING fts5(
+         text, tokenize = 'trigram', detail = none, content = '', contentless_delete = 1
+     );
+     CREATE TABLE text_backfill (below INTEGER NOT NULL);",
+    delete_trigger!()
+);
+
+/// Removes a delivery's index row in the transaction that deletes the delivery.
+pub(super) const DELETE_TRIGGER: &str = delete_trigger!();
+
+macro_rules! delete_trigger {
+    () => {
+        "CREATE TRIGGER deliveries_text_delete AFTER DELETE ON deliveries BEGIN
+             DELETE FROM deliveries_text WHERE rowid = old.id;
+         END;"
+    };
+}
+use delete_trigger;
+
+/// Bytes of a body that are indexed. Every payload Quay and DTR document is under 2 KiB and a
+/// large scan report a few tens, so 16 KiB holds any registry's event whole, while a 10 MiB
+/// upload (the receiver's limit) costs the writer's transaction no more than a registry
+/// payload: trigram indexing takes about a microsecond per byte, so a whole 10 MiB body would
+/// hold every waiting acknowledgement for seconds.
+pub const BODY_PREFIX: usize = 16 * 1024;
+
+/// Fewest characters a text must have to be looked up in the index: the trigram tokenizer
+/// indexes runs of three. Shorter texts are searched by reading the rows.
+pub const MIN_INDEXED_CHARS: usize = 3;
+
+/// Older rows indexed per transaction when a file is upgraded.
+pub(super) const BACKFILL_STEP: i64 = 2_000;
+
+const INSERT: &str = "INSERT INTO deliveries_text (rowid, text) VALUES (?1, ?2)";
+
+/// What of a delivery is indexed.
+pub(super) struct Indexed<'a> {
+    pub id: i64,
+    pub summary: Option<&'a str>,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub repository: Option<&'a str>,
+    pub event: Option<&'a str>,
+    pub headers: &'a [Header],
+    pub body: &'a [u8],
+}
+
+/// Adds a delivery to the index, inside the caller's transaction.
+pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
+    let body = body_text(row.body);
+    let mut text = String::with_capacity(body.len() + 512);
+    for field in [
+        row.summary,
+        Some(row.path),
+        row.query,
+        row.repository,
+        row.event,
+    ] {
+        text.push_str(field.unwrap_or_default());
+        text.push('\n');
+    }
+    text.push_str(&header_text(row.headers));
+    text.push_str(&body);
+    conn.prepare_cached(INSERT)?
+        .execute(params![row.id, text])?;
+    Ok(())
+}
+
+/// Indexes a delivery again after its indexed columns changed.
+pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM deliveries_text WHERE rowid = ?1", [id])?;
+    let row = conn
+        .query_row(
+            "SELECT summary, path, query, repository, event, headers, body FROM deliveries \
+             WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    bytes(r, 5)?,
+                    bytes(r, 6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((summary, path, query, repository, event, headers, body)) = row else {
+        return Ok(());
+    };
+    // Damaged headers (a file altered by hand) leave the rest searchable.
+    let headers = crate::header_blob::decode(&headers).unwrap_or_default();
+    index(
+        conn,
+        &Indexed {
+            id,
+            summary: summary.as_deref(),
+            path: &path,
+            query: query.as_deref(),
+            repository: repository.as_deref(),
+            event: event.as_deref(),
+            headers: &headers,
+            body: &body,
+        },
+    )
+}
+
+/// A column's bytes, whether it was stored as a BLOB (as the store writes) or as TEXT (a row
+/// written by hand or another tool).
+fn bytes(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(i)? {
+        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+        _ => Vec::new(),
+    })
+}
+
+/// Headers as `name: value` lines; values that are not UTF-8 are left out (a search is typed
+/// text, and such a value cannot contain it).
+pub(super) fn header_text(headers: &[Header]) -> String {
+    let mut text = String::new();
+    for (name, value) in headers {
+        if let Ok(value) = std::str::from_utf8(value) {
+            text.push_str(name);
+            text.push_str(": ");
+            text.push_str(value);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// The body's first [`BODY_PREFIX`] bytes as text, cut back to a whole character. Bytes that
+/// are not UTF-8 are indexed only when nothing in them but the line's own controls (tab, line
+/// breaks) is below a space: that is 8-bit text (Latin-1 and its kin), whose ASCII parts can
+/// be searched, with the other bytes read as U+FFFD. Anything else (an image, a gzip, a
+/// protobuf) holds control bytes within its first few, and no typed text: nothing is indexed.
+pub fn body_text(body: &[u8]) -> Cow<'_, str> {
+    let prefix = &body[..body.len().min(BODY_PREFIX)];
+    match std::str::from_utf8(prefix) {
+        Ok(text) => Cow::Borrowed(text),
+        // Only the cut at the prefix's end split a character.
+        Err(e) if e.error_len().is_none() => {
+            Cow::Borrowed(std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default())
+        }
+        Err(_) if prefix.iter().all(|&b| b >= b' ' || b"\t\r\n".contains(&b)) => {
+            String::from_utf8_lossy(prefix)
+        }
+        Err(_) => Cow::Borrowed(""),
+    }
+}
+
+/// Whether older rows still wait to be indexed.
+pub(super) fn backfill_pending(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM text_backfill LIMIT 1", [], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Marks every row stored so far as waiting to be indexed (on upgrade, in its transaction).
+pub(super) fn start_backfill(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "INSERT INTO text_backfill (below) SELECT max(id) + 1 FROM deliveries \
+         WHERE EXISTS (SELECT 1 FROM deliveries)",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Indexes up to [`BACKFILL_STEP`] of the newest rows still waiting, in one transaction.
+/// Returns whether rows still wait after it. Safe to run from several processes sharing the
+/// file: the immediate transaction takes the write lock before reading where to go on from.
+pub(super) fn backfill_step(conn: &mut Connection) -> Result<bool> {
+    let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let Some(below) = tx
+        .query_row("SELECT below FROM text_backfill", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    let ids: Vec<i64> = tx
+        .prepare("SELECT id FROM deliveries WHERE id < ?1 ORDER BY id DESC LIMIT ?2")?
+        .query_map(params![below, BACKFILL_STEP], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for &id in &ids {
+        reindex(&tx, id)?;
+    }
+    let more = ids.len() as i64 == BACKFILL_STEP;
+    match ids.last() {
+        Some(&lowest) if more => {
+            tx.execute("UPDATE text_backfill SET below = ?1", [lowest])?;
+        }
+        _ => {
+            tx.execute("DELETE FROM text_backfill", [])?;
+        }
+    }
+    tx.commit()?;
+    Ok(more)
+}
+
+/// Trigrams of a text looked up at most; any of them narrow the rows down, and each costs a
+/// walk through its list of rows.
+const MAX_TRIGRAMS: usize = 24;
+
+/// An FTS5 query for the rows holding every trigram of `text` (each quoted, so every character
+/// is literal). Without positions in the index this is what it can answer; the rows it finds
+/// are checked for the text itself.
+pub(super) fn trigrams(text: &str) -> String {
+    // Case is folded by the tokenizer, for the index and the query alike.
+    let chars: Vec<char> = text.chars().collect();
+    let mut terms: Vec<String> = Vec::new();
+    for window in chars.windows(MIN_INDEXED_CHARS) {
+        let term: String = window.iter().collect();
+        let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+        if !terms.contains(&quoted) {
+            terms.push(quoted);
+        }
+    }
+    // Evenly spread over the text when it has more, so its start and end both count.
+    if terms.len() > MAX_TRIGRAMS {
+        let step = terms.len() as f64 / MAX_TRIGRAMS as f64;
+        terms = (0..MAX_TRIGRAMS)
+            .map(|i| terms[(i as f64 * step) as usize].clone())
+            .collect();
+    }
+    terms.join(" AND ")
+}
+
+/// Whether `text` is long enough to be looked up in the index.
+pub(super) fn indexable(text: &str) -> bool {
+    text.chars().count() >= MIN_INDEXED_CHARS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_indexed_up_to_its_prefix_and_only_as_text() {
+        assert_eq!(body_text(b"{\"a\":1}"), "{\"a\":1}");
+        assert_eq!(body_text(b"\xff\xd8\xff\xe0\x00\x10JFIF"), "");
+        assert_eq!(body_text(b"\x1f\x8b\x08\x00gzip"), "");
+        assert_eq!(
+            body_text(b"caf\xe9 na\xefve\r\n"),
+            "caf\u{fffd} na\u{fffd}ve\r\n"
+        );
+        let long = "é".repeat(BODY_PREFIX); // two bytes each: the cut falls inside one
+        let text = body_text(long.as_bytes());
+        assert!(text.len() <= BODY_PREFIX && text.len() > BODY_PREFIX - 2);
+        assert!(text.chars().all(|c| c == 'é'));
+        // Binary after a text start: the prefix is not text.
+        assert_eq!(body_text(b"abc\xff\xfe\x00def"), "");
+        assert_eq!(body_text(b"abc\x00def"), "abc\x00def", "NUL is valid UTF-8");
+    }
+
+    #[test]
+    fn header_values_that_are_not_text_are_left_out() {
+        let headers = vec![
+            ("x-a".to_owned(), b"one".to_vec()),
+            ("x-raw".to_owned(), b"\xff".to_vec()),
+        ];
+        assert_eq!(header_text(&headers), "x-a: one\n");
+    }
+
+    #[test]
+    fn a_text_is_looked_up_by_its_trigrams_with_quotes_literal() {
+        assert_eq!(trigrams("abcd"), r#""abc" AND "bcd""#);
+        assert_eq!(trigrams(r#"A"b"#), r#""A""b""#);
+        assert_eq!(trigrams("aaaa"), r#""aaa""#);
+        let long = trigrams("abcdefghijklmnopqrstuvwxyz0123456789");
+        assert_eq!(long.matches(" AND ").count(), MAX_TRIGRAMS - 1);
+        assert!(long.starts_with(r#""abc""#), "{long}");
+        assert!(indexable("abc") && !indexable("ab") && indexable("éé€"));
+    }
+}
