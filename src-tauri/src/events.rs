@@ -1,6 +1,6 @@
 //! Events the app pushes to the webview: every stored delivery, on the channel the webview
-//! subscribed with, in batches of what arrived within [`BATCH_WINDOW`] (each channel message
-//! is a script evaluation on the window's thread, so a flood sent one by one froze the UI).
+//! subscribed with, in batches at least [`BATCH_WINDOW`] apart (each channel message is a
+//! script evaluation on the window's thread, so a flood sent one by one froze the UI).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -22,11 +22,9 @@ pub struct LiveFeed {
     channel: Mutex<Option<Channel<Vec<DeliverySummary>>>>,
 }
 
-/// Deliveries stored within this long of the first of a batch go to the webview together.
+/// The webview gets at most one message this often: deliveries stored within it go together,
+/// however many (10,000 a second make 1,000 a message).
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
-
-/// The most deliveries in one message; a longer burst goes out in several.
-const MAX_BATCH: usize = 500;
 
 impl LiveFeed {
     /// Sends deliveries to `channel` from now on.
@@ -94,21 +92,41 @@ pub fn open_from_toast<R: Runtime>(app: &tauri::AppHandle<R>, opens: ToastOpens)
 /// Forwards every delivery the inbox stores to the webview's live feed, for as long as the app
 /// runs.
 pub fn forward_deliveries<R: Runtime>(app: &tauri::AppHandle<R>, inbox: &Inbox) {
-    let mut deliveries = inbox.subscribe();
+    let deliveries = inbox.subscribe();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        while let Some(batch) = next_batch(&mut deliveries, BATCH_WINDOW, MAX_BATCH).await {
-            handle.state::<LiveFeed>().send(batch);
-        }
+        in_batches(deliveries, BATCH_WINDOW, |batch| {
+            handle.state::<LiveFeed>().send(batch)
+        })
+        .await;
     });
 }
 
-/// Waits for a delivery, then takes what else arrives within `window` of it (at most `max`
-/// in all); `None` once the feed has closed with nothing left.
+/// Hands everything from `deliveries` to `send`, in order, in batches at least `window` apart:
+/// a batch starts with the first delivery after the last one went out, and goes out `window`
+/// after it or `window` after the last one, whichever is later. Returns once the feed closed.
+async fn in_batches<T: Clone>(
+    mut deliveries: broadcast::Receiver<T>,
+    window: Duration,
+    mut send: impl FnMut(Vec<T>),
+) {
+    let mut last_sent: Option<tokio::time::Instant> = None;
+    loop {
+        let not_before = last_sent.map(|at| at + window);
+        let Some(batch) = next_batch(&mut deliveries, window, not_before).await else {
+            return;
+        };
+        send(batch);
+        last_sent = Some(tokio::time::Instant::now());
+    }
+}
+
+/// Waits for a delivery, then takes what else arrives until `window` after it, and not before
+/// `not_before`; `None` once the feed has closed with nothing left.
 async fn next_batch<T: Clone>(
     deliveries: &mut broadcast::Receiver<T>,
     window: Duration,
-    max: usize,
+    not_before: Option<tokio::time::Instant>,
 ) -> Option<Vec<T>> {
     let first = loop {
         match deliveries.recv().await {
@@ -120,9 +138,11 @@ async fn next_batch<T: Clone>(
         }
     };
     let mut batch = vec![first];
-    let window = tokio::time::sleep(window);
+    let until = (tokio::time::Instant::now() + window)
+        .max(not_before.unwrap_or_else(tokio::time::Instant::now));
+    let window = tokio::time::sleep_until(until);
     tokio::pin!(window);
-    while batch.len() < max {
+    loop {
         tokio::select! {
             () = &mut window => break,
             next = deliveries.recv() => match next {
@@ -130,7 +150,11 @@ async fn next_batch<T: Clone>(
                 Err(RecvError::Lagged(n)) => {
                     tracing::warn!("the UI's live feed missed {n} deliveries");
                 }
-                Err(RecvError::Closed) => break,
+                Err(RecvError::Closed) => {
+                    // The last batch keeps the spacing too.
+                    (&mut window).await;
+                    break;
+                }
             },
         }
     }
@@ -141,14 +165,16 @@ async fn next_batch<T: Clone>(
 mod tests {
     use super::*;
 
+    use std::sync::{Arc, Mutex};
+
     #[tokio::test]
-    async fn deliveries_within_the_window_go_together_and_a_burst_is_cut_at_the_maximum() {
+    async fn deliveries_within_the_window_go_together() {
         let (tx, mut rx) = broadcast::channel(1024);
         for n in 0..3 {
             tx.send(n).unwrap();
         }
         let window = Duration::from_millis(100);
-        assert_eq!(next_batch(&mut rx, window, 500).await, Some(vec![0, 1, 2]));
+        assert_eq!(next_batch(&mut rx, window, None).await, Some(vec![0, 1, 2]));
         // One now, one after the window has passed: two batches.
         tx.send(3).unwrap();
         let late = tx.clone();
@@ -156,17 +182,57 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(300)).await;
             late.send(4).unwrap();
         });
-        assert_eq!(next_batch(&mut rx, window, 500).await, Some(vec![3]));
-        assert_eq!(next_batch(&mut rx, window, 500).await, Some(vec![4]));
-        for n in 0..7 {
-            tx.send(n).unwrap();
-        }
-        assert_eq!(
-            next_batch(&mut rx, window, 5).await,
-            Some(vec![0, 1, 2, 3, 4])
-        );
-        assert_eq!(next_batch(&mut rx, window, 5).await, Some(vec![5, 6]));
+        assert_eq!(next_batch(&mut rx, window, None).await, Some(vec![3]));
+        assert_eq!(next_batch(&mut rx, window, None).await, Some(vec![4]));
         drop(tx);
-        assert_eq!(next_batch(&mut rx, window, 5).await, None);
+        assert_eq!(next_batch(&mut rx, window, None).await, None);
+    }
+
+    /// A burst of 10,000 deliveries over about half a second, as a flood of 20,000 a second
+    /// would bring them: every one arrives, in order, in a few messages at least a window apart.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_arrives_whole_in_order_in_few_messages_a_window_apart() {
+        const BURST: usize = 10_000;
+        let window = Duration::from_millis(50);
+        let (tx, rx) = broadcast::channel(1024);
+        let messages: Arc<Mutex<Vec<(tokio::time::Instant, Vec<usize>)>>> = Arc::default();
+        let forwarder = tokio::spawn({
+            let messages = Arc::clone(&messages);
+            in_batches(rx, window, move |batch| {
+                messages
+                    .lock()
+                    .unwrap()
+                    .push((tokio::time::Instant::now(), batch));
+            })
+        });
+        let started = tokio::time::Instant::now();
+        for chunk in (0..BURST).collect::<Vec<_>>().chunks(100) {
+            for &n in chunk {
+                tx.send(n).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let took = started.elapsed();
+        drop(tx);
+        forwarder.await.unwrap();
+
+        let messages = messages.lock().unwrap();
+        let all: Vec<usize> = messages.iter().flat_map(|(_, b)| b.clone()).collect();
+        assert_eq!(
+            all,
+            (0..BURST).collect::<Vec<_>>(),
+            "none lost, none repeated"
+        );
+        for pair in messages.windows(2) {
+            let apart = pair[1].0 - pair[0].0;
+            assert!(apart >= window, "two messages {apart:?} apart");
+        }
+        // At most one message per window the burst lasted, and one for its tail.
+        let most = (took.as_millis() / window.as_millis()) as usize + 2;
+        assert!(
+            messages.len() <= most,
+            "{} messages for a burst of {took:?}",
+            messages.len()
+        );
     }
 }
