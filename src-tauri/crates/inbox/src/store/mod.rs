@@ -37,7 +37,7 @@ use tokio::sync::oneshot;
 
 use crate::header_blob;
 use rows::{
-    count_sql, list_sql, route_from_row, source_name, summary_from_row, uses_index, TextIndex,
+    count_sql, list_sql, route_from_row, source_name, summary_from_row, uses_index, TextPlan,
     ROUTE_COLS, SUMMARY_COLS,
 };
 use schema::migrate;
@@ -209,18 +209,35 @@ impl Store {
     }
 
     /// Whether text filters can be answered from the full-text index yet.
-    fn text_index(&self) -> TextIndex {
+    fn text_index(&self) -> TextPlan {
         if self.inner.text_indexed.load(Ordering::Acquire) {
-            TextIndex::Ready
+            TextPlan::Index
         } else {
-            TextIndex::Building
+            TextPlan::Rows
+        }
+    }
+
+    /// How `q`'s text is answered, and whether its other filters leave so few rows that they
+    /// are read in one statement.
+    fn plan(&self, q: &Query) -> Result<(TextPlan, bool)> {
+        let Some((sql, args)) = rows::narrow_sql(q) else {
+            return Ok((self.text_index(), false));
+        };
+        let n: i64 = self
+            .reads()
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(args), |r| r.get(0))?;
+        if n <= rows::NARROW {
+            Ok((TextPlan::Rows, true))
+        } else {
+            Ok((self.text_index(), false))
         }
     }
 
     /// Whether every stored delivery is in the full-text index (an upgraded file's older
     /// deliveries are indexed in the background after it is opened).
     pub fn text_index_ready(&self) -> bool {
-        self.text_index() == TextIndex::Ready
+        self.text_index() == TextPlan::Index
     }
 
     fn reads(&self) -> MutexGuard<'_, Connection> {
@@ -268,7 +285,7 @@ impl Store {
 
     /// Deliveries matching `q`, newest first.
     pub fn list(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
-        let (sql, args) = list_sql(q, None, self.text_index());
+        let (sql, args) = list_sql(q, None, self.plan(q)?.0);
         let conn = self.reads();
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt
@@ -287,9 +304,11 @@ impl Store {
         let newest = Arc::clone(&self.inner.newest_search);
         let superseded = move || newest.load(Ordering::SeqCst) != mine;
         let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-        if q.text.as_deref().is_none_or(str::is_empty) || uses_index(q, self.text_index()) {
-            // Without text, or with text the full-text index answers, indexes answer at once.
-            return self.search_window(q, None, limit, &superseded);
+        let (plan, narrow) = self.plan(q)?;
+        if q.text.as_deref().is_none_or(str::is_empty) || uses_index(q, plan) || narrow {
+            // Without text, with text the full-text index answers, or with few rows to read,
+            // indexes answer at once.
+            return self.search_window(q, None, limit, plan, &superseded);
         }
         // A text search without the index (shorter than a trigram, or while an upgraded file
         // is being indexed) scans rows; it goes window by window, newest first, each window its own
@@ -315,6 +334,7 @@ impl Store {
                 &window,
                 Some(lowest),
                 limit - rows.len(),
+                plan,
                 &superseded,
             )?);
             below = lowest;
@@ -328,6 +348,7 @@ impl Store {
         q: &Query,
         lowest: Option<i64>,
         limit: usize,
+        plan: TextPlan,
         superseded: &(impl Fn() -> bool + Clone + Send + 'static),
     ) -> Result<Vec<DeliverySummary>> {
         let (sql, args) = list_sql(
@@ -336,7 +357,7 @@ impl Store {
                 ..q.clone()
             },
             lowest,
-            self.text_index(),
+            plan,
         );
         let mut conn = self.reads();
         if superseded() {
@@ -358,7 +379,7 @@ impl Store {
 
     /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
     pub fn count_matching(&self, q: &Query) -> Result<u64> {
-        let (sql, args) = count_sql(q, self.text_index());
+        let (sql, args) = count_sql(q, self.plan(q)?.0);
         let n: i64 = self
             .reads()
             .prepare_cached(&sql)?

@@ -97,42 +97,48 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
 /// Indexes a delivery again after its indexed columns changed.
 pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
     conn.execute("DELETE FROM deliveries_text WHERE rowid = ?1", [id])?;
-    let row = conn
-        .query_row(
-            "SELECT summary, path, query, repository, event, headers, body FROM deliveries \
-             WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    bytes(r, 5)?,
-                    bytes(r, 6)?,
-                ))
+    index_stored(conn, "id = ?1", params![id])?;
+    Ok(())
+}
+
+/// Indexes the stored deliveries `condition` selects (`ORDER BY id DESC` and a limit may
+/// follow it); returns their ids, newest first. They must not be in the index yet.
+fn index_stored(
+    conn: &Connection,
+    condition: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, summary, path, query, repository, event, headers, body FROM deliveries \
+         WHERE {condition}"
+    ))?;
+    let mut rows = stmt.query(args)?;
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let summary: Option<String> = r.get(1)?;
+        let path: String = r.get(2)?;
+        let query: Option<String> = r.get(3)?;
+        let repository: Option<String> = r.get(4)?;
+        let event: Option<String> = r.get(5)?;
+        // Damaged headers (a file altered by hand) leave the rest searchable.
+        let headers = crate::header_blob::decode(&bytes(r, 6)?).unwrap_or_default();
+        index(
+            conn,
+            &Indexed {
+                id,
+                summary: summary.as_deref(),
+                path: &path,
+                query: query.as_deref(),
+                repository: repository.as_deref(),
+                event: event.as_deref(),
+                headers: &headers,
+                body: &bytes(r, 7)?,
             },
-        )
-        .optional()?;
-    let Some((summary, path, query, repository, event, headers, body)) = row else {
-        return Ok(());
-    };
-    // Damaged headers (a file altered by hand) leave the rest searchable.
-    let headers = crate::header_blob::decode(&headers).unwrap_or_default();
-    index(
-        conn,
-        &Indexed {
-            id,
-            summary: summary.as_deref(),
-            path: &path,
-            query: query.as_deref(),
-            repository: repository.as_deref(),
-            event: event.as_deref(),
-            headers: &headers,
-            body: &body,
-        },
-    )
+        )?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 /// A column's bytes, whether it was stored as a BLOB (as the store writes) or as TEXT (a row
@@ -211,13 +217,11 @@ pub(super) fn backfill_step(conn: &mut Connection) -> Result<bool> {
     else {
         return Ok(false);
     };
-    let ids: Vec<i64> = tx
-        .prepare("SELECT id FROM deliveries WHERE id < ?1 ORDER BY id DESC LIMIT ?2")?
-        .query_map(params![below, BACKFILL_STEP], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for &id in &ids {
-        reindex(&tx, id)?;
-    }
+    let ids = index_stored(
+        &tx,
+        "id < ?1 ORDER BY id DESC LIMIT ?2",
+        params![below, BACKFILL_STEP],
+    )?;
     let more = ids.len() as i64 == BACKFILL_STEP;
     match ids.last() {
         Some(&lowest) if more => {
@@ -231,29 +235,36 @@ pub(super) fn backfill_step(conn: &mut Connection) -> Result<bool> {
     Ok(more)
 }
 
-/// Trigrams of a text looked up at most; any of them narrow the rows down, and each costs a
-/// walk through its list of rows.
-const MAX_TRIGRAMS: usize = 24;
+/// Trigrams of a text looked up at most; each costs a walk along its list of rows.
+const MAX_TRIGRAMS: usize = 8;
 
-/// An FTS5 query for the rows holding every trigram of `text` (each quoted, so every character
-/// is literal). Without positions in the index this is what it can answer; the rows it finds
-/// are checked for the text itself.
+/// An FTS5 query for the rows holding trigrams that cover `text` (each quoted, so every
+/// character is literal). Without positions in the index this is what it can answer; the rows
+/// it finds are checked for the text itself. Trigrams side by side (and the last three
+/// characters) cover every character with a third of the lookups of every overlapping one:
+/// each list walked slows the search, and the rows found are checked anyway.
 pub(super) fn trigrams(text: &str) -> String {
     // Case is folded by the tokenizer, for the index and the query alike.
     let chars: Vec<char> = text.chars().collect();
+    let mut starts: Vec<usize> = (0..chars.len().saturating_sub(2)).step_by(3).collect();
+    if let Some(last) = chars.len().checked_sub(3) {
+        if starts.last() != Some(&last) {
+            starts.push(last);
+        }
+    }
     let mut terms: Vec<String> = Vec::new();
-    for window in chars.windows(MIN_INDEXED_CHARS) {
-        let term: String = window.iter().collect();
+    for start in starts {
+        let term: String = chars[start..start + 3].iter().collect();
         let quoted = format!("\"{}\"", term.replace('"', "\"\""));
         if !terms.contains(&quoted) {
             terms.push(quoted);
         }
     }
-    // Evenly spread over the text when it has more, so its start and end both count.
+    // Evenly spread over the text when it has more, keeping its start and end.
     if terms.len() > MAX_TRIGRAMS {
-        let step = terms.len() as f64 / MAX_TRIGRAMS as f64;
+        let last = terms.len() - 1;
         terms = (0..MAX_TRIGRAMS)
-            .map(|i| terms[(i as f64 * step) as usize].clone())
+            .map(|i| terms[i * last / (MAX_TRIGRAMS - 1)].clone())
             .collect();
     }
     terms.join(" AND ")
@@ -298,11 +309,14 @@ mod tests {
     #[test]
     fn a_text_is_looked_up_by_its_trigrams_with_quotes_literal() {
         assert_eq!(trigrams("abcd"), r#""abc" AND "bcd""#);
+        assert_eq!(trigrams("abcdef"), r#""abc" AND "def""#);
+        assert_eq!(trigrams("abcdefg"), r#""abc" AND "def" AND "efg""#);
         assert_eq!(trigrams(r#"A"b"#), r#""A""b""#);
-        assert_eq!(trigrams("aaaa"), r#""aaa""#);
+        assert_eq!(trigrams("aaaaaaa"), r#""aaa""#);
         let long = trigrams("abcdefghijklmnopqrstuvwxyz0123456789");
         assert_eq!(long.matches(" AND ").count(), MAX_TRIGRAMS - 1);
         assert!(long.starts_with(r#""abc""#), "{long}");
+        assert!(long.ends_with(r#""789""#), "{long}");
         assert!(indexable("abc") && !indexable("ab") && indexable("éé€"));
     }
 }
