@@ -219,7 +219,7 @@ fn delivery(n: u64, fixtures: &[Fixture], routes: &[String]) -> NewDelivery {
         ),
     ];
     // About one in a thousand went to a route that does not exist.
-    let refused = n % 997 == 0;
+    let refused = n.is_multiple_of(997);
     let token = if refused {
         hex(n, 32)
     } else {
