@@ -167,6 +167,9 @@ mod tests {
 
     use std::sync::{Arc, Mutex};
 
+    /// A message to the webview: when it went out, and the deliveries in it.
+    type Sent = (tokio::time::Instant, Vec<usize>);
+
     #[tokio::test]
     async fn deliveries_within_the_window_go_together() {
         let (tx, mut rx) = broadcast::channel(1024);
@@ -195,7 +198,7 @@ mod tests {
         const BURST: usize = 10_000;
         let window = Duration::from_millis(50);
         let (tx, rx) = broadcast::channel(1024);
-        let messages: Arc<Mutex<Vec<(tokio::time::Instant, Vec<usize>)>>> = Arc::default();
+        let messages: Arc<Mutex<Vec<Sent>>> = Arc::default();
         let forwarder = tokio::spawn({
             let messages = Arc::clone(&messages);
             in_batches(rx, window, move |batch| {
