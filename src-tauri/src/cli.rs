@@ -1,5 +1,6 @@
 //! The command line: `wharf` opens the desktop app, `wharf headless` runs the receiver without
-//! a window, `wharf notifications` works with notification sets. `--help` and `--version` work everywhere, with or without a display.
+//! a window, `wharf notifications` works with notification sets, `wharf sample` prints or sends
+//! a registry's payload. `--help` and `--version` work everywhere, with or without a display.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -35,6 +36,10 @@ pub enum Command {
     /// deliveries exactly, and `respond` makes one answer with another status or later.
     #[command(subcommand)]
     Route(crate::route_cli::RouteCommand),
+    /// Prints the payload Quay or DTR sends for an event, or sends it to a URL with the
+    /// registry's headers: `wharf sample quay repo_push --to URL`, `wharf sample dtr TAG_PUSH`.
+    #[command(subcommand)]
+    Sample(crate::sample_cli::SampleCommand),
 }
 
 /// `wharf headless` options.
@@ -133,6 +138,7 @@ pub fn main(args: Vec<String>) -> i32 {
         Some(Command::Headless(opts)) => crate::headless::run(opts),
         Some(Command::Notifications(command)) => crate::notifications_cli::run(command),
         Some(Command::Route(command)) => crate::route_cli::run(command),
+        Some(Command::Sample(command)) => crate::sample_cli::run(command),
         None if !has_display() => {
             eprintln!(
                 "wharf: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop app \

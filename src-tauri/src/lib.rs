@@ -11,6 +11,7 @@ pub mod export_file;
 pub mod headless;
 pub mod notifications_cli;
 pub mod route_cli;
+pub mod sample_cli;
 pub mod state;
 
 use std::sync::Arc;

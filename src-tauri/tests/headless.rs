@@ -600,3 +600,85 @@ async fn routes_from_the_command_line_and_answers_set_by_a_person() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn samples_are_printed_or_sent_with_the_registrys_headers() {
+    let dir = std::env::temp_dir().join(format!("wharf-sample-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = Headless::start(&dir);
+    let url = app.route_url();
+
+    let (code, out, err) = without_display(&[
+        "sample",
+        "quay",
+        "repo_push",
+        "--variant",
+        "quayio",
+        "--to",
+        &url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("sent repo_push (quayio) to "), "{out}");
+    assert!(out.contains(": 200 in "), "{out}");
+    let line = app.next_line();
+    assert!(line.contains("200 POST /hooks/"), "{line}");
+    assert!(line.contains("repo_push"), "{line}");
+    assert!(line.contains("mynamespace/repository"), "{line}");
+
+    let (code, out, err) = without_display(&["sample", "dtr", "tag_push", "--to", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("sent TAG_PUSH to "), "{out}");
+    let line = app.next_line();
+    assert!(line.contains("TAG_PUSH"), "{line}");
+    assert!(line.contains("payments/api"), "{line}");
+    drop(app);
+
+    // Stored as the registry sends it: Quay's headers, the quay.io body (tags as a map).
+    let store = Store::open(dir.join("inbox.sqlite3")).unwrap();
+    let rows = store.list(&inbox::store::Query::default()).unwrap();
+    assert_eq!(rows.len(), 2);
+    let push = store.get(rows[1].id).unwrap().unwrap();
+    let agent = push
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    assert_eq!(agent.as_deref(), Some(inbox::samples::QUAY_USER_AGENT));
+    let body: serde_json::Value = serde_json::from_slice(&push.body).unwrap();
+    assert!(body["updated_tags"].is_object(), "{body}");
+    drop(store);
+
+    // Without --to, the body is printed; it is the one that was sent.
+    let (code, out, err) = without_display(&["sample", "quay", "repo_push"]);
+    assert_eq!(code, 0, "{err}");
+    let printed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        printed["updated_tags"].is_array(),
+        "Red Hat's variant by default"
+    );
+    let (code, out, _) = without_display(&["sample", "dtr", "SCAN_FAILED"]);
+    assert_eq!(code, 0);
+    let printed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(printed["type"], "SCAN_FAILED");
+
+    // Names the registry does not have, and a receiver that is not there.
+    let (code, _, err) = without_display(&["sample", "quay", "tag_push"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Quay has no event"), "{err}");
+    let (code, _, err) = without_display(&["sample", "quay", "repo_push", "--variant", "v2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("redhat or quayio"), "{err}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (code, _, err) = without_display(&[
+        "sample",
+        "dtr",
+        "TAG_PUSH",
+        "--to",
+        &format!("http://127.0.0.1:{port}/hooks/x"),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("TAG_PUSH not sent"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

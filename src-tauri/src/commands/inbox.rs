@@ -2,7 +2,9 @@
 
 use inbox::export::{DeliveryDetail, ExportFormat};
 use inbox::replay::ReplayOutcome;
+use inbox::route_list::{RouteListing, SampleRequest, SampleSent};
 use inbox::route_url::{MintedRoute, RouteCheck};
+use inbox::samples::SampleKind;
 use inbox::store::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse};
 use inbox::{Inbox, ReceiverStatus};
 use std::path::{Path, PathBuf};
@@ -215,4 +217,38 @@ pub async fn inbox_route_check(
     urls: Vec<String>,
 ) -> CommandResult<Vec<RouteCheck>> {
     Ok(app.state::<Inbox>().check_routes(&urls)?)
+}
+
+/// Every route with its URLs (local, LAN, public) and what came through it, for the route list.
+pub async fn inbox_route_list(app: &AppHandle<impl Runtime>) -> CommandResult<Vec<RouteListing>> {
+    Ok(app.state::<Inbox>().route_list().await?)
+}
+
+/// Renames a route (the name the Inbox lists and filters its deliveries by).
+pub async fn inbox_route_label(
+    app: &AppHandle<impl Runtime>,
+    token: String,
+    label: String,
+) -> CommandResult<HookRoute> {
+    Ok(app.state::<Inbox>().set_route_label(token, label).await?)
+}
+
+/// Deletes a route: its URL answers 404 from now on; its deliveries stay.
+pub async fn inbox_route_delete(app: &AppHandle<impl Runtime>, token: String) -> CommandResult<()> {
+    Ok(app.state::<Inbox>().delete_route(token).await?)
+}
+
+/// The events and webhook types a sample can be sent for, with Quay's payload variants.
+pub async fn inbox_samples(_app: &AppHandle<impl Runtime>) -> CommandResult<Vec<SampleKind>> {
+    Ok(inbox::samples::catalog())
+}
+
+/// Sends a registry's sample to a route through the receiver, with the registry's headers, so
+/// it is stored, recognised and toasted like a real delivery.
+pub async fn inbox_sample_send(
+    app: &AppHandle<impl Runtime>,
+    token: String,
+    sample: SampleRequest,
+) -> CommandResult<SampleSent> {
+    Ok(app.state::<Inbox>().send_sample(token, sample).await?)
 }

@@ -22,6 +22,11 @@ macro_rules! for_each_command {
             inbox::inbox_route_respond(token: String, response: RouteResponse) -> HookRoute;
             inbox::inbox_route_check(urls: Vec<String>) -> Vec<RouteCheck>;
             inbox::inbox_routes() -> Vec<HookRoute>;
+            inbox::inbox_route_list() -> Vec<RouteListing>;
+            inbox::inbox_route_label(token: String, label: String) -> HookRoute;
+            inbox::inbox_route_delete(token: String) -> ();
+            inbox::inbox_samples() -> Vec<SampleKind>;
+            inbox::inbox_sample_send(token: String, sample: SampleRequest) -> SampleSent;
             inbox::inbox_open_requests(| on_open: OpenRequest) -> ();
 
             settings::settings_get() -> CurrentSettings;

@@ -74,20 +74,24 @@ pub fn cargo_version() -> String {
         .expect("version in [workspace.package]")
 }
 
+/// Runs `dunstctl` with `args` (it must succeed) and returns what it printed.
+pub fn dunstctl(args: &[&str]) -> String {
+    let out = std::process::Command::new("dunstctl")
+        .args(args)
+        .output()
+        .expect("dunstctl runs");
+    assert!(out.status.success(), "dunstctl {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// How many toasts in dunst's history mention `text` in their summary or body. Open toasts are
 /// closed first: dunst keeps a toast out of its history until then.
 pub fn toasts_mentioning(text: &str) -> usize {
-    std::process::Command::new("dunstctl")
-        .arg("close-all")
-        .status()
-        .expect("dunstctl runs");
+    dunstctl(&["close-all"]);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let out = std::process::Command::new("dunstctl")
-        .arg("history")
-        .output()
-        .expect("dunstctl runs");
     // dunstctl history: {"data": [[{"summary": {"data": ..}, "body": {"data": ..}, ..}, ..]]}
-    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history JSON");
+    let history: serde_json::Value =
+        serde_json::from_str(&dunstctl(&["history"])).expect("history JSON");
     history["data"][0].as_array().map_or(0, |toasts| {
         toasts
             .iter()

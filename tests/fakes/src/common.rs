@@ -354,6 +354,19 @@ pub(crate) fn fault_control(
     Some(response)
 }
 
+/// A registry's delivery headers (the shared samples') as a request's header map.
+pub(crate) fn delivery_headers(headers: &[(&str, &str)]) -> reqwest::header::HeaderMap {
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).ok()?,
+                reqwest::header::HeaderValue::from_str(value).ok()?,
+            ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

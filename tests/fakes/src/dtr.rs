@@ -11,12 +11,12 @@
 //! DTR's checks and error codes (see `dtr/repos.rs`).
 //!
 //! Test and [`FakeDtr::simulate_event`] POST the `{type, createdAt, contents, location}` sample
-//! from `tests/fixtures/dtr` (test: verbatim, DTR's canned sample; simulate: `contents`'
-//! `namespace` and `repository` set to the real repository).
+//! from the shared `inbox::samples`, with DTR's headers (test: verbatim, DTR's canned sample;
+//! simulate: `contents`' `namespace` and `repository` set to the real repository).
 
 use crate::common::{
-    apply_body_fault, decode_basic, fault_control, fault_prelude, hash, header_text, json,
-    percent_decode, query_param, rfc3339_now, Delivery, Recorder,
+    apply_body_fault, decode_basic, delivery_headers, fault_control, fault_prelude, hash,
+    header_text, json, percent_decode, query_param, rfc3339_now, Delivery, Recorder,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -51,7 +51,7 @@ pub const WEBHOOK_TYPES: [&str; 13] = [
 pub const NEVER: &str = "0001-01-01T00:00:00Z";
 
 /// The User-Agent webhook deliveries carry (DTR is written in Go).
-pub const DELIVERY_USER_AGENT: &str = "Go-http-client/1.1";
+pub const DELIVERY_USER_AGENT: &str = inbox::samples::DTR_USER_AGENT;
 
 /// Which DTR generation the fake imitates where the answers changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -418,25 +418,10 @@ async fn simulate(
     Ok(made)
 }
 
-/// DTR's sample delivery of `webhook_type`: the fixture wrapper, or an empty `contents` for
-/// the undocumented types.
+/// DTR's sample delivery of `webhook_type` (the shared samples': the documented wrapper, or an
+/// empty `contents` for the undocumented types).
 pub fn sample_payload(webhook_type: &str) -> Value {
-    let fixture = match webhook_type {
-        "TAG_PUSH" => include_str!("../../fixtures/dtr/TAG_PUSH.json"),
-        "TAG_DELETE" => include_str!("../../fixtures/dtr/TAG_DELETE.json"),
-        "MANIFEST_PUSH" => include_str!("../../fixtures/dtr/MANIFEST_PUSH.json"),
-        "MANIFEST_DELETE" => include_str!("../../fixtures/dtr/MANIFEST_DELETE.json"),
-        "REPO_EVENT" => include_str!("../../fixtures/dtr/REPO_EVENT.json"),
-        "SCAN_COMPLETED" => include_str!("../../fixtures/dtr/SCAN_COMPLETED.json"),
-        "SCAN_FAILED" => include_str!("../../fixtures/dtr/SCAN_FAILED.json"),
-        "SCANNER_UPDATE_COMPLETED" => {
-            include_str!("../../fixtures/dtr/SCANNER_UPDATE_COMPLETED.json")
-        }
-        _ => "",
-    };
-    serde_json::from_str(fixture).unwrap_or_else(
-        |_| j!({"type": webhook_type, "createdAt": "2015-01-02T15:04:05Z", "contents": {}}),
-    )
+    inbox::samples::dtr_payload(&registry::dtr::DtrWebhookType::from_name(webhook_type))
 }
 
 /// One delivery attempt (DTR's retry policy is undocumented, so there are none).
@@ -451,7 +436,7 @@ async fn deliver(
     let result = shared
         .http
         .post(endpoint)
-        .header(header::CONTENT_TYPE, "application/json")
+        .headers(delivery_headers(&inbox::samples::DTR_HEADERS))
         .timeout(timeout)
         .body(payload.to_string())
         .send()

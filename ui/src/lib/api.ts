@@ -13,7 +13,12 @@ import type {
   NewHookRoute,
   HookRoute,
   RouteCheck,
+  RouteListing,
   RouteResponse,
+  SampleKind,
+  SampleRequest,
+  SampleSent,
+  QuayVariant,
   Query,
   ReceiverStatus,
   ReplayOutcome,
@@ -125,7 +130,12 @@ export type {
   NewHookRoute,
   HookRoute,
   RouteCheck,
+  RouteListing,
   RouteResponse,
+  SampleKind,
+  SampleRequest,
+  SampleSent,
+  QuayVariant,
   Notification,
   Progress,
   QuayNotificationView,
@@ -259,6 +269,17 @@ export const api = {
     call("inbox_route_respond", { token, response }),
   /** Mints a receiver route ("Send to Wharf") and returns the URL to give the registry. */
   inboxRouteCreate: (route: NewHookRoute) => call("inbox_route_create", { route }),
+  /** Every route with its URLs (local, LAN, public) and how many deliveries came through it. */
+  inboxRouteList: () => call("inbox_route_list"),
+  /** Renames a route (trimmed); the route as it is now. */
+  inboxRouteLabel: (token: string, label: string) => call("inbox_route_label", { token, label }),
+  /** Deletes a route: its URL answers 404 from now on; its deliveries stay. */
+  inboxRouteDelete: (token: string) => call("inbox_route_delete", { token }),
+  /** The Quay events and DTR types a sample can be sent for, with Quay's payload variants. */
+  inboxSamples: () => call("inbox_samples"),
+  /** Sends a registry's sample to a route through the receiver, with the registry's headers. */
+  inboxSampleSend: (token: string, sample: SampleRequest) =>
+    call("inbox_sample_send", { token, sample }),
 
   settingsGet: () => call("settings_get"),
   /** Saves and applies settings; the receiver moves to a new address, port or body limit at

@@ -47,6 +47,7 @@ describe("searchPalette", () => {
       "Connections",
       "Repositories",
       "Overview",
+      "Routes",
       "Settings",
     ]);
     expect(labels(searchPalette(items, "ac"))[0]).toBe("acme");

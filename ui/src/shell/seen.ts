@@ -28,18 +28,30 @@ export function rememberRepositories(
   );
 }
 
-/** Connections whose every repository was listed for the palette this session. */
-const indexed = new Set<string>();
+/** Each connection's listing of every repository for the palette, once per session: a palette
+ *  opened while it is still running waits for the same one. */
+const indexing = new Map<string, Promise<void>>();
 
-/** Marks `connectionId` as indexed; false when it already was (or is being) indexed. */
-export function startIndexing(connectionId: string): boolean {
-  if (indexed.has(connectionId)) return false;
-  indexed.add(connectionId);
-  return true;
+/** Lists every repository of `connection` with `list` and records them, unless that was done or
+ *  is under way this session; resolves once they are recorded. A failure is forgotten, so the
+ *  next palette tries again. */
+export function indexAll(
+  connection: Pick<Connection, "id" | "name">,
+  list: () => Promise<Repository[]>,
+): Promise<void> {
+  let running = indexing.get(connection.id);
+  if (!running) {
+    running = list().then(
+      (repos) => rememberAll(connection, repos),
+      (e) => {
+        indexing.delete(connection.id);
+        throw e;
+      },
+    );
+    indexing.set(connection.id, running);
+  }
+  return running;
 }
-
-/** A failed indexing may be tried again the next time the palette opens. */
-export const indexingFailed = (connectionId: string): void => void indexed.delete(connectionId);
 
 /** Records every repository of `connection` (all its namespaces at once). */
 export function rememberAll(connection: Pick<Connection, "id" | "name">, repos: Repository[]): void {
@@ -54,5 +66,5 @@ export const seenRepositories = (): SeenRepository[] => [...seen.values()].flat(
 /** Forgets everything (tests). */
 export const forgetRepositories = (): void => {
   seen.clear();
-  indexed.clear();
+  indexing.clear();
 };

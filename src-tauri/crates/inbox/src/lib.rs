@@ -14,6 +14,8 @@
 //! - [`header_blob`]: the byte layout a delivery's headers are stored in.
 //! - [`private`]: the data folder and the files that hold deliveries, owner-only.
 //! - [`replay`]: sends a stored delivery again to another URL.
+//! - [`samples`]: the body and headers Quay and DTR send for each event, to send on demand.
+//! - [`route_list`]: the route list: each route's URLs, activity, and samples sent to it.
 //! - [`route_url`]: the URL a registry is given for a route, and why it may not reach it.
 //! - [`retention`]: the background pruner that keeps the store within a count and an age.
 //! - [`toast`]: desktop notifications behind the [`toast::Toaster`] trait.
@@ -31,8 +33,10 @@ pub mod receiver;
 pub mod recognize;
 pub mod replay;
 pub mod retention;
+pub mod route_list;
 pub mod route_url;
 pub mod runtime;
+pub mod samples;
 pub mod settings;
 pub mod store;
 pub mod toast;

@@ -7,7 +7,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::store::Delivery;
+use crate::store::{Delivery, Header};
 
 /// How long a replayed request may take.
 pub const REPLAY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,6 +54,21 @@ fn is_hop_header(name: &str) -> bool {
     )
 }
 
+/// Whether `url` names this machine: `localhost` or a loopback address.
+fn is_this_machine(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let host = host.to_ascii_lowercase();
+            host == "localhost" || host.ends_with(".localhost")
+        }
+    }
+}
+
 /// How much of the target's answer is read: enough to show, never a whole download.
 pub const PREVIEW_BYTES: usize = 2048;
 
@@ -66,36 +81,68 @@ pub async fn replay(
     target: &str,
     keep_credentials: bool,
 ) -> Result<ReplayOutcome, ReplayError> {
+    let headers: Vec<Header> = delivery
+        .headers
+        .iter()
+        .filter(|(name, value)| {
+            let credential =
+                crate::export::is_secret_name(name) || crate::export::is_secret_value(value);
+            keep_credentials || !credential
+        })
+        .cloned()
+        .collect();
+    send(
+        &delivery.summary.method,
+        target,
+        &headers,
+        delivery.body.clone(),
+        REPLAY_TIMEOUT,
+    )
+    .await
+}
+
+/// Sends one request (hop-by-hop headers left out: the client sets its own) and reads the start
+/// of the answer. Redirects are not followed.
+pub(crate) async fn send(
+    method: &str,
+    target: &str,
+    headers: &[Header],
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<ReplayOutcome, ReplayError> {
     let url = reqwest::Url::parse(target.trim()).map_err(|_| ReplayError::InvalidUrl)?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ReplayError::InvalidUrl);
     }
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(REPLAY_TIMEOUT)
+        .timeout(timeout);
+    if is_this_machine(&url) {
+        // A proxy from http_proxy/HTTPS_PROXY cannot reach this machine's loopback; without
+        // this, a user with a proxy set could never replay or sample to a local program.
+        builder = builder.no_proxy();
+    }
+    let client = builder
         .build()
         .map_err(|e| ReplayError::Network(e.to_string()))?;
-    let method = reqwest::Method::from_bytes(delivery.summary.method.as_bytes())
-        .unwrap_or(reqwest::Method::POST);
-    let mut headers = reqwest::header::HeaderMap::new();
-    for (name, value) in &delivery.headers {
-        let credential =
-            crate::export::is_secret_name(name) || crate::export::is_secret_value(value);
-        if is_hop_header(name) || (!keep_credentials && credential) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        if is_hop_header(name) {
             continue;
         }
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_bytes(value),
         ) {
-            headers.append(name, value);
+            map.append(name, value);
         }
     }
     let started = Instant::now();
     let response = client
         .request(method, url)
-        .headers(headers)
-        .body(delivery.body.clone())
+        .headers(map)
+        .body(body)
         .send()
         .await
         .map_err(|e| ReplayError::Network(e.to_string()))?;
@@ -118,4 +165,30 @@ pub async fn replay(
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         body_preview: String::from_utf8_lossy(preview).into_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_this_machine;
+
+    #[test]
+    fn loopback_names_and_addresses_are_this_machine() {
+        for local in [
+            "http://127.0.0.1:3000/x",
+            "http://127.0.0.2/x",
+            "http://[::1]:8080/",
+            "http://localhost/",
+            "http://LOCALHOST:1/",
+            "http://app.localhost/",
+        ] {
+            assert!(is_this_machine(&local.parse().unwrap()), "{local}");
+        }
+        for remote in [
+            "http://192.0.2.1/",
+            "https://example.com/",
+            "http://localhost.example/",
+        ] {
+            assert!(!is_this_machine(&remote.parse().unwrap()), "{remote}");
+        }
+    }
 }

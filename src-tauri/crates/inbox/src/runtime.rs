@@ -16,6 +16,7 @@ use crate::export::{self, DeliveryDetail, ExportFormat};
 use crate::receiver::{Outlets, Receiver, ReceiverConfig, ReconfigureError};
 use crate::replay::{replay, ReplayError, ReplayOutcome};
 use crate::retention::{self, spawn_pruner, PruneReport, Pruner, RetentionPolicy};
+use crate::route_list::{RouteListing, RouteUrls, SampleRequest, SampleSent, MAX_LABEL};
 use crate::route_url::MintedRoute;
 use crate::store::{
     lock, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, Store, StoreError,
@@ -413,15 +414,7 @@ impl Inbox {
     /// Creates a route and the URL to give the registry, with a warning when the registry
     /// may refuse or fail to reach it.
     pub async fn mint_route(&self, route: NewHookRoute) -> Result<MintedRoute, InboxError> {
-        let base = self.public_base_url().ok_or_else(|| {
-            InboxError::Unavailable(format!(
-                "The receiver is not running: {}",
-                lock(&self.status)
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| "no address to listen on".into())
-            ))
-        })?;
+        let base = self.public_base_url().ok_or_else(|| self.not_running())?;
         let stored = self
             .with_store(move |store| Ok(store.create_route(&route)?))
             .await?;
@@ -465,6 +458,96 @@ impl Inbox {
     /// Every route, oldest first.
     pub fn routes(&self) -> Result<Vec<HookRoute>, InboxError> {
         Ok(self.store()?.list_routes())
+    }
+
+    /// Every route, oldest first, with its URLs and what came through it.
+    pub async fn route_list(&self) -> Result<Vec<RouteListing>, InboxError> {
+        let bound = self.bound_addr().await;
+        let public = lock(&self.public_base).clone();
+        let lan = match bound {
+            Some(addr) if addr.ip().is_unspecified() => crate::settings::lan_address(),
+            _ => None,
+        };
+        self.with_store(move |store| {
+            store
+                .list_routes()
+                .into_iter()
+                .map(|route| {
+                    Ok(RouteListing {
+                        urls: RouteUrls::new(&route.token, bound, public.as_deref(), lan),
+                        activity: store.route_activity(&route.token)?,
+                        route,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    fn not_running(&self) -> InboxError {
+        InboxError::Unavailable(format!(
+            "The receiver is not running: {}",
+            lock(&self.status)
+                .error
+                .clone()
+                .unwrap_or_else(|| "no address to listen on".into())
+        ))
+    }
+
+    /// Where the receiver listens now, if it does.
+    async fn bound_addr(&self) -> Option<std::net::SocketAddr> {
+        let running = self.running.as_ref().ok()?;
+        let receiver = running.receiver.lock().await;
+        receiver.as_ref().map(Receiver::local_addr)
+    }
+
+    /// Renames a route (trimmed; at most [`MAX_LABEL`] characters); the route as it is now.
+    pub async fn set_route_label(
+        &self,
+        token: String,
+        label: String,
+    ) -> Result<HookRoute, InboxError> {
+        let label = label.trim().to_owned();
+        if label.chars().count() > MAX_LABEL {
+            return Err(InboxError::Invalid(format!(
+                "A route's name can be at most {MAX_LABEL} characters."
+            )));
+        }
+        self.with_store(move |store| {
+            store
+                .set_route_label(&token, &label)?
+                .ok_or(InboxError::NoSuchRoute)
+        })
+        .await
+    }
+
+    /// Deletes a route: its URL answers 404 from now on; its deliveries stay.
+    pub async fn delete_route(&self, token: String) -> Result<(), InboxError> {
+        self.with_store(move |store| match store.delete_route(&token)? {
+            true => Ok(()),
+            false => Err(InboxError::NoSuchRoute),
+        })
+        .await
+    }
+
+    /// Sends a registry's sample to route `token` through the receiver itself, with the
+    /// registry's headers: it is stored, recognised and toasted like a real delivery.
+    pub async fn send_sample(
+        &self,
+        token: String,
+        request: SampleRequest,
+    ) -> Result<SampleSent, InboxError> {
+        let store = self.store()?;
+        if store.route(&token).is_none() {
+            return Err(InboxError::NoSuchRoute);
+        }
+        let sample = crate::samples::sample(request.source, &request.event, request.variant)
+            .map_err(|e| InboxError::Invalid(e.to_string()))?;
+        let url = RouteUrls::new(&token, self.bound_addr().await, None, None)
+            .local
+            .ok_or_else(|| self.not_running())?;
+        let answer = crate::samples::send(&sample, &url).await?;
+        Ok(SampleSent::from_answer(answer))
     }
 
     /// Stops the receiver (letting requests in flight finish) and the pruner.

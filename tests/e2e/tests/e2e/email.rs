@@ -7,8 +7,8 @@ use e2e::webdriver::Session;
 
 use crate::settings::offset;
 use crate::workflows::{
-    acme_notifications, acme_quay, add_connection, click, fill, open_repository, remove_connection,
-    shot, WAIT,
+    acme_notifications, acme_quay, add_connection, assert_heading_focused, click, fill,
+    open_repository, remove_connection, shot, WAIT,
 };
 
 const TOKEN: &str = "qTok-E2E-Email-0be41c";
@@ -98,16 +98,7 @@ async fn an_email_notification_is_created_once_its_address_is_confirmed() {
         .await;
     assert!(warning.contains("Receiver settings"), "{warning}");
     click(&session, "send-to-wharf-settings").await;
-    session
-        .wait_text("main h1", WAIT, |t| t == "Settings")
-        .await;
-    let focused = session
-        .execute(
-            "return document.activeElement.tagName + ' ' + document.activeElement.textContent;",
-            vec![],
-        )
-        .await;
-    assert_eq!(focused, "H1 Settings");
+    assert_heading_focused(&session, "Settings").await;
     remove_connection(&session, "Quay (e-mail)").await;
     session.quit().await;
 }

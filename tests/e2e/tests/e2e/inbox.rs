@@ -214,14 +214,14 @@ async fn deliveries_elsewhere_badge_the_inbox_and_a_clicked_toast_opens_its_deli
 
     let marker = format!("badge{}", std::process::id());
     let route = e2e::mint_route(&session, "badge e2e", 200).await;
-    dunstctl(&["close-all"]);
+    e2e::dunstctl(&["close-all"]);
     post(&route, &format!("{marker}/first")).await;
     session
         .wait_text("[data-testid=nav-inbox-badge]", WAIT, |t| t == "1")
         .await;
     // The toast of that delivery is on screen; activate it as a click on GNOME would.
     let deadline = Instant::now() + WAIT;
-    while dunstctl(&["count", "displayed"]).trim() == "0" {
+    while e2e::dunstctl(&["count", "displayed"]).trim() == "0" {
         assert!(Instant::now() < deadline, "no toast displayed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -230,7 +230,7 @@ async fn deliveries_elsewhere_badge_the_inbox_and_a_clicked_toast_opens_its_deli
         .wait_text("[data-testid=nav-inbox-badge]", WAIT, |t| t == "2")
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    dunstctl(&["action", "0"]);
+    e2e::dunstctl(&["action", "0"]);
 
     // The Inbox opens with that delivery, its filter as it was left, and no badge.
     session.wait_text("main h1", WAIT, |t| t == "Inbox").await;
@@ -247,15 +247,6 @@ async fn deliveries_elsewhere_badge_the_inbox_and_a_clicked_toast_opens_its_deli
         .await
         .is_none());
     session.quit().await;
-}
-
-fn dunstctl(args: &[&str]) -> String {
-    let out = Command::new("dunstctl")
-        .args(args)
-        .output()
-        .expect("dunstctl runs");
-    assert!(out.status.success(), "dunstctl {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use e2e::webdriver::Session;
 
-use crate::workflows::{acme_notifications, acme_quay, add_connection, remove_connection, WAIT};
+use crate::workflows::{
+    acme_notifications, acme_quay, add_connection, assert_heading_focused, remove_connection, WAIT,
+};
 
 const TOKEN: &str = "qTok-E2E-Keys-6d0f31";
 const CONTROL: &str = "\u{E009}";
@@ -53,6 +55,16 @@ async fn a_notification_is_made_and_tested_from_the_keyboard() {
         TOKEN,
     )
     .await;
+
+    // Ctrl+K to a screen: focus lands on its heading, so Tab goes on from there (#55).
+    session.chord(CONTROL, "k").await;
+    session.find("[data-testid=palette-input]", WAIT).await;
+    session.type_into_focus("Settings").await;
+    session
+        .find_containing("[data-testid=palette-item]", "Settings", WAIT)
+        .await;
+    session.type_into_focus(ENTER).await;
+    assert_heading_focused(&session, "Settings").await;
 
     // Ctrl+K, the repository's name, Enter: focus lands on the repository's panel.
     session.chord(CONTROL, "k").await;

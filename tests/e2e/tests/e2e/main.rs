@@ -10,6 +10,7 @@ mod keyboard;
 mod plumbing;
 mod receiver_move;
 mod repositories;
+mod routes;
 mod rows;
 mod settings;
 mod window;

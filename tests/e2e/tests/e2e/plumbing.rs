@@ -8,15 +8,6 @@ use std::time::Duration;
 use inbox::toast::{DesktopToaster, Toast, Toaster};
 use registry::secrets::{self, KeyringStore, SecretStore};
 
-fn dunstctl(args: &[&str]) -> String {
-    let out = Command::new("dunstctl")
-        .args(args)
-        .output()
-        .expect("dunstctl runs");
-    assert!(out.status.success(), "dunstctl {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 fn a_toast_reaches_the_notification_daemon() {
@@ -32,9 +23,9 @@ fn a_toast_reaches_the_notification_daemon() {
 
     // dunst keeps a toast out of its history until it is closed.
     std::thread::sleep(Duration::from_millis(300));
-    dunstctl(&["close-all"]);
+    e2e::dunstctl(&["close-all"]);
     std::thread::sleep(Duration::from_millis(300));
-    let history = dunstctl(&["history"]);
+    let history = e2e::dunstctl(&["history"]);
     assert!(
         history.contains(&marker),
         "dunst history lacks {marker}: {history}"

@@ -175,6 +175,15 @@ async fn dtr_webhook_rows_offer_their_level_say_what_a_test_did_and_keep_still()
         .select("[data-testid=webhook-type]", "TAG_PUSH", WAIT)
         .await;
     click(&session, "send-to-wharf").await;
+    let endpoint = session.find("[data-testid=webhook-endpoint]", WAIT).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while session.value(&endpoint).await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Send to Wharf filled no endpoint"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     session
         .find("[data-testid=webhook-skip-tls-auto]", WAIT)
         .await;

@@ -34,12 +34,36 @@ pub(crate) async fn click(session: &Session, testid: &str) {
     session.click(&button).await;
 }
 
-/// Clicks the button `testid` inside `row`.
+/// Waits for the screen titled `title` and checks that keyboard focus is on its heading (so
+/// Tab goes on from the screen, not from the sidebar).
+pub(crate) async fn assert_heading_focused(session: &Session, title: &str) {
+    session.wait_text("main h1", WAIT, |t| t == title).await;
+    let focused = session
+        .execute(
+            "return document.activeElement.tagName + ' ' + document.activeElement.textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, format!("H1 {title}"));
+}
+
+/// Clicks the button `testid` inside `row`, once it is there (parts of a row, such as a route's
+/// answer, appear when their own lookup returns).
 pub(crate) async fn click_in(session: &Session, row: &e2e::webdriver::Element, testid: &str) {
-    let button = session
-        .find_in(row, &format!("[data-testid={testid}]"))
-        .await
-        .unwrap_or_else(|| panic!("no {testid} in the row"));
+    let deadline = std::time::Instant::now() + WAIT;
+    let button = loop {
+        if let Some(button) = session
+            .find_in(row, &format!("[data-testid={testid}]"))
+            .await
+        {
+            break button;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {testid} in the row"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     session.click(&button).await;
 }
 

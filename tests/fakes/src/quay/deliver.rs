@@ -307,8 +307,9 @@ pub(super) async fn post(
         let result = shared
             .http
             .post(url)
-            .header("Content-type", "application/json")
-            .header("Accept", "*/*")
+            .headers(crate::common::delivery_headers(
+                &inbox::samples::QUAY_HEADERS,
+            ))
             .timeout(timeout)
             .body(body.to_string())
             .send()

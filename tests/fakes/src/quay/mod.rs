@@ -17,11 +17,11 @@
 //! Delivery (for test and [`FakeQuay::simulate_event`]) runs like Quay's notification worker.
 //! A disabled notification (`number_of_failures >= 3`) is skipped; then the event's filter may
 //! drop it silently (`ref-regex` on build events, `level` on `vulnerability_found`); then the
-//! method runs with the event's sample payload (the fixtures in `tests/fixtures/quay`, with the
-//! repository envelope keys set to the real repository and, as in Quay's samples, the ref
-//! `refs/heads/somebranch` on builds and the configured level's priority on vulnerabilities):
+//! method runs with the event's sample payload (quay.io's variant, from the shared
+//! `inbox::samples`, with the repository envelope keys set to the real repository and, as in
+//! Quay's samples, the ref `refs/heads/somebranch` on builds and the configured level's priority on vulnerabilities):
 //! - `webhook` POSTs the payload, or its `template` with the `${…}` expressions filled in, with
-//!   `Content-Type: application/json` and a `python-requests` User-Agent;
+//!   Quay's headers (`inbox::samples::QUAY_HEADERS`: JSON, a `python-requests` User-Agent);
 //! - `slack` POSTs Slack's message shape (summary, colour) to its URL;
 //! - `hipchat` and `flowdock` fail every time, without sending: both services are gone;
 //! - `email` is accepted by the fake's mail server ([`FakeQuay::sent_emails`]);
@@ -89,7 +89,7 @@ pub const FEATURES: [&str; 7] = [
 ];
 
 /// The User-Agent webhook deliveries carry, like Quay's `requests` library.
-pub const DELIVERY_USER_AGENT: &str = "python-requests/2.32.3";
+pub const DELIVERY_USER_AGENT: &str = inbox::samples::QUAY_USER_AGENT;
 
 /// The failure count at which a notification is disabled.
 pub const DISABLED_AT: u64 = 3;

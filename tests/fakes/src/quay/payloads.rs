@@ -13,56 +13,16 @@ pub fn sample_payload(
     event_config: &Value,
     server_hostname: &str,
 ) -> Value {
-    let fixture = match event {
-        "repo_push" => Some(include_str!(
-            "../../../fixtures/quay/repo_push.quayio-docs.json"
-        )),
-        "build_queued" => Some(include_str!(
-            "../../../fixtures/quay/build_queued.quayio-docs.json"
-        )),
-        "build_start" => Some(include_str!(
-            "../../../fixtures/quay/build_start.quayio-docs.json"
-        )),
-        "build_success" => Some(include_str!(
-            "../../../fixtures/quay/build_success.quayio-docs.json"
-        )),
-        "build_failure" => Some(include_str!(
-            "../../../fixtures/quay/build_failure.quayio-docs.json"
-        )),
-        "build_cancelled" => Some(include_str!(
-            "../../../fixtures/quay/build_cancelled.redhat-docs.json"
-        )),
-        "vulnerability_found" => Some(include_str!(
-            "../../../fixtures/quay/vulnerability_found.redhat-docs.json"
-        )),
-        _ => None,
-    };
-    let mut payload = match fixture {
-        Some(text) => serde_json::from_str(text).unwrap_or_else(|_| j!({})),
-        None => match event {
-            "repo_mirror_sync_started" | "repo_mirror_sync_success" | "repo_mirror_sync_failed" => {
-                j!({"message": "TEST NOTIFICATION"})
-            }
-            "repo_image_expiry" => {
-                let days = match event_config.get("days") {
-                    Some(Value::Number(n)) => n.to_string(),
-                    _ => "None".to_owned(),
-                };
-                j!({"tags": ["latest", "v1"], "expiring_in": format!("{days} days")})
-            }
-            // The namespace's usage against its limit, as Quay's quota events send it.
-            "quota_warning" | "quota_error" => {
-                let (percent, threshold) = if event == "quota_error" {
-                    (100, 100)
-                } else {
-                    (85, 80)
-                };
-                j!({"threshold_percent": threshold, "usage_percent": percent,
-                    "usage_bytes": 10_737_418_240u64 / 100 * percent, "limit_bytes": 10_737_418_240u64})
-            }
-            _ => j!({}),
-        },
-    };
+    // Quay's test call sends quay.io's documented payloads; the fake keeps that variant.
+    let mut payload =
+        inbox::samples::quay_payload(&registry_event(event), inbox::samples::QuayVariant::Quayio);
+    if event == "repo_image_expiry" {
+        let days = match event_config.get("days") {
+            Some(Value::Number(n)) => n.to_string(),
+            _ => "None".to_owned(),
+        };
+        payload["expiring_in"] = j!(format!("{days} days"));
+    }
     if let Value::Object(map) = &mut payload {
         map.insert("repository".into(), j!(format!("{namespace}/{name}")));
         map.insert("namespace".into(), j!(namespace));
@@ -93,6 +53,11 @@ pub fn sample_payload(
         }
     }
     payload
+}
+
+/// The shared samples' name for `event` (the fake knows only Quay's own names).
+fn registry_event(event: &str) -> registry::quay::QuayEvent {
+    registry::quay::QuayEvent::from_name(event)
 }
 
 /// Python's `int()` of a JSON value, where it would succeed.

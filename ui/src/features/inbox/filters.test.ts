@@ -8,6 +8,7 @@ import {
   matchFilters,
   routeChoices,
   routeLabel,
+  routeName,
   sameFilters,
   toQuery,
   type InboxFilters,
@@ -157,5 +158,12 @@ describe("route choices", () => {
       label: "route gone12… (deleted)",
     });
     expect(routeChoices(routes, "t1")).toHaveLength(2);
+  });
+
+  it("names a delivery's route, and marks one deleted since", () => {
+    const routes = [route("t1", { label: "prod Quay → CI" })];
+    expect(routeName("t1", routes)).toBe("prod Quay → CI");
+    expect(routeName("gone123456", routes)).toBe("deleted route (gone12…)");
+    expect(routeName(null, routes)).toBe("—");
   });
 });

@@ -126,3 +126,11 @@ export function routeChoices(routes: HookRoute[], chosen: string): { token: stri
   }
   return choices;
 }
+
+/** The route a delivery came through, by name: "—" without one, and marked when the route has
+ *  been deleted since (its deliveries stay). */
+export function routeName(token: string | null, routes: HookRoute[]): string {
+  if (!token) return "—";
+  const route = routes.find((r) => r.token === token);
+  return route ? routeLabel(route) : `deleted route (${token.slice(0, 6)}…)`;
+}

@@ -2,6 +2,7 @@
 // save moves it, Settings lists the notifications and webhooks (from the Overview's last scan)
 // whose URL is a route of this inbox, and offers to point them at the new address afterwards.
 import type { EnvOverride, FleetRow, RouteCheck, Settings } from "../../lib/api";
+import { targetLabel } from "../overview/overview";
 
 /** The settings that decide the address registries send to. */
 const ADDRESS: readonly (keyof Settings)[] = ["receiverBind", "receiverPort", "publicBaseUrl"];
@@ -34,3 +35,6 @@ export function usingReceiver(rows: FleetRow[], checks: RouteCheck[]): UsesRecei
 export function urlsOf(rows: FleetRow[]): string[] {
   return rows.flatMap((r) => (r.url ? [r.url] : []));
 }
+
+/** A notification in words: its title (or event) and where it is. */
+export const usesLabel = (u: UsesReceiver): string => `${u.row.title || u.row.event} on ${targetLabel(u.row.target)}`;

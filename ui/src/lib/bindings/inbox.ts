@@ -211,6 +211,11 @@ label: string,
 response: RouteResponse, };
 
 /**
+ * Which of Quay's documented payloads a sample follows.
+ */
+export type QuayVariant = "redhat" | "quayio";
+
+/**
  * Filters for [`Store::list`](super::Store::list) and [`Store::search`](super::Store::search); all set fields must match. The UI sends
  * it as it is, so the list, its search and its export filter the same way.
  */
@@ -311,6 +316,19 @@ elapsedMs: number,
 bodyPreview: string, };
 
 /**
+ * What came through a route.
+ */
+export type RouteActivity = { 
+/**
+ * Stored deliveries on the route.
+ */
+deliveries: number, 
+/**
+ * When the newest arrived, unix milliseconds.
+ */
+lastReceivedAt: number | null, };
+
+/**
  * What a notification's URL is to this inbox. A route keeps its token when the receiver
  * moves, but the URL a registry holds keeps the old address: it looks like a Wharf route and
  * delivers nowhere.
@@ -324,6 +342,23 @@ response: RouteResponse, } | { "kind": "moved",
  * Where the route is now.
  */
 now: string, };
+
+/**
+ * One route of the list.
+ */
+export type RouteListing = { 
+/**
+ * The stored route.
+ */
+route: HookRoute, 
+/**
+ * Where it can be reached.
+ */
+urls: RouteUrls, 
+/**
+ * What came through it.
+ */
+activity: RouteActivity, };
 
 /**
  * How a route answers deliveries.
@@ -343,9 +378,77 @@ body: string | null,
 delayMs: number, };
 
 /**
+ * The URLs of one route, each `None` where the receiver has no such address.
+ */
+export type RouteUrls = { 
+/**
+ * On the address the receiver is bound to (`127.0.0.1` when bound to every interface):
+ * for this machine.
+ */
+local: string | null, 
+/**
+ * On this machine's LAN address, when the receiver listens on every interface: for a
+ * registry on the network.
+ */
+lan: string | null, 
+/**
+ * On the public base URL (a tunnel or proxy), when one is set.
+ */
+public: string | null, };
+
+/**
  * Whether deliveries toast.
  */
 export type RuleMode = "on" | "off" | "failuresAndVulnerabilities";
+
+/**
+ * One event a sample can be sent for, as the app lists them.
+ */
+export type SampleKind = { 
+/**
+ * Quay or DTR.
+ */
+source: Source, 
+/**
+ * The event (Quay) or webhook type (DTR) by its wire name.
+ */
+event: string, 
+/**
+ * The Quay variants whose payloads differ for this event, the default first; empty when
+ * there is only one payload.
+ */
+variants: Array<QuayVariant>, };
+
+/**
+ * A sample to send to a route: which registry's event, in which Quay variant.
+ */
+export type SampleRequest = { 
+/**
+ * Quay or DTR.
+ */
+source: Source, 
+/**
+ * The event or webhook type by its wire name.
+ */
+event: string, 
+/**
+ * Quay's payload variant (Red Hat's when left out).
+ */
+variant: QuayVariant | null, };
+
+/**
+ * What the receiver answered a sample sent to a route.
+ */
+export type SampleSent = { 
+/**
+ * The receiver's answer.
+ */
+answer: ReplayOutcome, 
+/**
+ * The stored delivery, from the receiver's acknowledgement (none with a custom answer
+ * body).
+ */
+deliveryId: number | null, };
 
 /**
  * Everything the Settings screen edits.

@@ -602,6 +602,42 @@ impl Store {
         Ok(Some(route.clone()))
     }
 
+    /// Renames the route; the route as it is now, or `None` if there is no such route.
+    pub fn set_route_label(&self, token: &str, label: &str) -> Result<Option<HookRoute>> {
+        let conn = self.changes();
+        let changed = conn.execute(
+            "UPDATE routes SET label = ?2 WHERE token = ?1",
+            params![token, label],
+        )?;
+        let mut routes = write(&self.inner.routes);
+        routes.generation += 1;
+        let Some(route) = routes.by_token.get_mut(token).filter(|_| changed > 0) else {
+            return Ok(None);
+        };
+        route.route.label = label.to_owned();
+        Ok(Some(route.clone()))
+    }
+
+    /// How many stored deliveries came through route `token` (deleted or not), and when the
+    /// newest arrived. Both read the route index only as far as they need.
+    pub fn route_activity(&self, token: &str) -> Result<RouteActivity> {
+        let conn = self.reads();
+        let count: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM deliveries WHERE route_token = ?1")?
+            .query_row([token], |r| r.get(0))?;
+        let last: Option<i64> = conn
+            .prepare_cached(
+                "SELECT received_at FROM deliveries WHERE route_token = ?1 \
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([token], |r| r.get(0))
+            .optional()?;
+        Ok(RouteActivity {
+            deliveries: count as u64,
+            last_received_at: last,
+        })
+    }
+
     /// Deletes the route; returns whether it existed. Its deliveries stay.
     pub fn delete_route(&self, token: &str) -> Result<bool> {
         let conn = self.changes();

@@ -217,6 +217,19 @@ pub struct HookRoute {
     pub route: NewHookRoute,
 }
 
+/// What came through a route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "inbox.ts")]
+#[serde(rename_all = "camelCase")]
+pub struct RouteActivity {
+    /// Stored deliveries on the route.
+    #[ts(type = "number")]
+    pub deliveries: u64,
+    /// When the newest arrived, unix milliseconds.
+    #[ts(type = "number | null")]
+    pub last_received_at: Option<i64>,
+}
+
 impl HookRoute {
     /// The hint given to [`crate::recognize::recognize`] for deliveries on this route.
     pub fn hint(&self) -> RouteHint {

@@ -8,11 +8,21 @@ use std::path::PathBuf;
 
 use inbox::receiver::{Receiver, ReceiverConfig};
 use inbox::recognize::Source;
-use inbox::store::{now_ms, NewHookRoute, RouteResponse, Store};
+use inbox::store::{now_ms, DeliverySummary, NewHookRoute, Query, RouteResponse, Store};
 use inbox::toast_policy::ToastRules;
 
 /// A Quay `repo_push` body for `payments/api`, tag `v1.4.2`.
 pub const QUAY_PUSH: &str = r#"{"repository":"payments/api","namespace":"payments","name":"api","docker_url":"quay.example/payments/api","homepage":"https://quay.example/repository/payments/api","updated_tags":["v1.4.2"]}"#;
+
+/// The deliveries stored for route `token`, newest first.
+pub fn rows_of(store: &Store, token: &str) -> Vec<DeliverySummary> {
+    store
+        .list(&Query {
+            route: Some(token.to_owned()),
+            ..Query::default()
+        })
+        .unwrap()
+}
 
 /// Creates a route for Quay `repo_push` deliveries of `payments/api` answering with `response`;
 /// returns its token.

@@ -46,13 +46,7 @@ async fn known_route_is_acknowledged_only_after_commit() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     // Read through the store's other connection right away: the row must already be there.
-    let rows = f
-        .store
-        .list(&Query {
-            route: Some(token.clone()),
-            ..Query::default()
-        })
-        .unwrap();
+    let rows = crate::common::rows_of(&f.store, &token);
     assert_eq!(rows.len(), 1);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["id"], rows[0].id);

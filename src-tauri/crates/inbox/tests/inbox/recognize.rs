@@ -1035,7 +1035,7 @@ fn the_route_repository_is_not_borrowed_where_it_would_mislead() {
 /// and for the large ones recognised off the async workers.
 #[tokio::test]
 async fn the_receiver_files_a_templated_body_under_the_route() {
-    use inbox::store::{Query, RouteResponse};
+    use inbox::store::RouteResponse;
     let f = crate::common::start_receiver("templated", |_| {}).await;
     let token = crate::common::quay_route(&f.store, RouteResponse::default());
     let large = format!(
@@ -1052,13 +1052,7 @@ async fn the_receiver_files_a_templated_body_under_the_route() {
             .unwrap();
         assert_eq!(resp.status(), 200);
     }
-    let rows = f
-        .store
-        .list(&Query {
-            route: Some(token),
-            ..Query::default()
-        })
-        .unwrap();
+    let rows = crate::common::rows_of(&f.store, &token);
     assert_eq!(rows.len(), 2);
     for row in rows {
         let got = f.store.get(row.id).unwrap().unwrap().summary;

@@ -296,8 +296,9 @@ async fn bulk_reset_re_enables_and_delete_is_read_back() {
     assert!(matches!(pause, Err(RegistryError::Unsupported(_))));
 }
 
-#[tokio::test]
-async fn dtr_webhooks_pause_and_resume_read_back() {
+/// A fake DTR 2.7 where alice administers payments/billing: the fake, a source on it and
+/// the repository as a target.
+async fn dtr_billing() -> (FakeDtr, Source, Target) {
     let dtr = FakeDtr::start(DtrVersion::V2_7).await.unwrap();
     dtr.add_user("alice", "d-token", false);
     dtr.add_org("payments", &["alice"], &[]);
@@ -308,7 +309,12 @@ async fn dtr_webhooks_pause_and_resume_read_back() {
         Some("alice"),
         "d-token",
     );
-    let target = Target::repository("payments", "billing");
+    (dtr, source, Target::repository("payments", "billing"))
+}
+
+#[tokio::test]
+async fn dtr_webhooks_pause_and_resume_read_back() {
+    let (_dtr, source, target) = dtr_billing().await;
     let spec = NotificationSpec::Dtr(DtrWebhookSpec {
         webhook_type: DtrWebhookType::TagPush,
         endpoint: "http://127.0.0.9:9/hooks/d".into(),
@@ -851,17 +857,7 @@ async fn repointing_moves_quay_and_dtr_notifications_to_the_new_address() {
         "{ids:?}"
     );
 
-    let dtr = FakeDtr::start(DtrVersion::V2_7).await.unwrap();
-    dtr.add_user("alice", "d-token", false);
-    dtr.add_org("payments", &["alice"], &[]);
-    dtr.add_repo("payments", "billing", false, &[]);
-    let source = source(
-        ConnectionKind::Dtr,
-        dtr.base_url(),
-        Some("alice"),
-        "d-token",
-    );
-    let target = Target::repository("payments", "billing");
+    let (_dtr, source, target) = dtr_billing().await;
     let spec = NotificationSpec::Dtr(DtrWebhookSpec {
         webhook_type: DtrWebhookType::TagPush,
         endpoint: format!("{old_base}/hooks/tokC"),
