@@ -28,7 +28,7 @@ pub use types::*;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::Duration;
 
@@ -108,9 +108,6 @@ struct Inner {
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
     reserve: reserve::Reserve,
-    /// Whether every stored row is in the full-text index (false while an upgraded file's older
-    /// rows are being indexed; see [`text_index`]).
-    text_indexed: AtomicBool,
 }
 
 /// Every route by token. `generation` moves on every change made through this store, so a
@@ -130,14 +127,17 @@ impl Store {
         let changes = connect(path)?;
         migrate(&changes)?;
         let routes = read_routes(&changes)?;
-        let backfill = text_index::backfill_pending(&changes)?;
         let reads = connect(path)?;
         let writer = connect(path)?;
+        let indexer = connect(path)?;
+        // The index can be rebuilt from the rows: a step lost to a power cut is indexed again
+        // (the watermark is in the same transaction), so its commits need not wait for the disk.
+        indexer.pragma_update(None, "synchronous", "NORMAL")?;
         let refresher = connect(path)?;
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("inbox-store-writer".into())
-            .spawn(move || writer_loop(writer, rx))?;
+            .spawn(move || writer_loop(writer, indexer, rx))?;
         let inner = Arc::new(Inner {
             reads: Mutex::new(reads),
             changes: Mutex::new(changes),
@@ -153,21 +153,12 @@ impl Store {
                 .unwrap_or(Path::new("."))
                 .to_owned(),
             reserve: reserve::Reserve::beside(path),
-            text_indexed: AtomicBool::new(!backfill),
         });
         let weak = Arc::downgrade(&inner);
         let for_log = path.to_owned();
         std::thread::Builder::new()
             .name("inbox-store-routes".into())
             .spawn(move || refresh_routes(refresher, weak, for_log))?;
-        if backfill {
-            let indexer = connect(path)?;
-            let weak = Arc::downgrade(&inner);
-            let for_log = path.to_owned();
-            std::thread::Builder::new()
-                .name("inbox-store-index".into())
-                .spawn(move || backfill_text_index(indexer, weak, for_log))?;
-        }
         Ok(Store { inner })
     }
 
@@ -208,36 +199,30 @@ impl Store {
             .map_err(|_| StoreError::Closed)?
     }
 
-    /// Whether text filters can be answered from the full-text index yet.
-    fn text_index(&self) -> TextPlan {
-        if self.inner.text_indexed.load(Ordering::Acquire) {
-            TextPlan::Index
-        } else {
-            TextPlan::Rows
-        }
-    }
-
-    /// How `q`'s text is answered, and whether its other filters leave so few rows that they
-    /// are read in one statement.
-    fn plan(&self, q: &Query) -> Result<(TextPlan, bool)> {
+    /// Whether `q`'s status and route filters leave so few rows that they are read in one
+    /// statement, whatever the text.
+    fn narrow(&self, q: &Query) -> Result<bool> {
         let Some((sql, args)) = rows::narrow_sql(q) else {
-            return Ok((self.text_index(), false));
+            return Ok(false);
         };
         let n: i64 = self
             .reads()
             .prepare_cached(&sql)?
             .query_row(params_from_iter(args), |r| r.get(0))?;
-        if n <= rows::NARROW {
-            Ok((TextPlan::Rows, true))
-        } else {
-            Ok((self.text_index(), false))
-        }
+        Ok(n <= rows::NARROW)
     }
 
-    /// Whether every stored delivery is in the full-text index (an upgraded file's older
-    /// deliveries are indexed in the background after it is opened).
-    pub fn text_index_ready(&self) -> bool {
-        self.text_index() == TextPlan::Index
+    /// The highest id up to which every delivery is in the full-text index (see
+    /// [`text_index`]); rows above it are read directly.
+    fn indexed_upto(&self) -> Result<i64> {
+        text_index::watermark(&self.reads())
+    }
+
+    /// Whether every stored delivery is in the full-text index. Deliveries are indexed shortly
+    /// after they are stored, when the writer is idle; an upgraded file's older ones too.
+    /// Searches find the others all the same.
+    pub fn text_index_ready(&self) -> Result<bool> {
+        text_index::caught_up(&self.reads())
     }
 
     fn reads(&self) -> MutexGuard<'_, Connection> {
@@ -285,13 +270,7 @@ impl Store {
 
     /// Deliveries matching `q`, newest first.
     pub fn list(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
-        let (sql, args) = list_sql(q, None, self.plan(q)?.0);
-        let conn = self.reads();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt
-            .query_map(params_from_iter(args), summary_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.find(q, &|| false)
     }
 
     /// Like [`Store::list`], for a person typing a search: a search for other filters stops
@@ -302,23 +281,59 @@ impl Store {
         let mine = q.filters_hash();
         self.inner.newest_search.store(mine, Ordering::SeqCst);
         let newest = Arc::clone(&self.inner.newest_search);
-        let superseded = move || newest.load(Ordering::SeqCst) != mine;
+        self.find(q, &move || newest.load(Ordering::SeqCst) != mine)
+    }
+
+    fn find(
+        &self,
+        q: &Query,
+        superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    ) -> Result<Vec<DeliverySummary>> {
         let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-        let (plan, narrow) = self.plan(q)?;
-        if q.text.as_deref().is_none_or(str::is_empty) || uses_index(q, plan) || narrow {
-            // Without text, with text the full-text index answers, or with few rows to read,
-            // indexes answer at once.
-            return self.search_window(q, None, limit, plan, &superseded);
+        if self.narrow(q)? || (q.text.as_deref().is_none_or(str::is_empty) && !uses_index(q)) {
+            // Few rows to read, or no text: B-tree indexes answer at once.
+            return self.search_window(q, None, limit, TextPlan::Rows, superseded);
         }
-        // A text search without the index (shorter than a trigram, or while an upgraded file
-        // is being indexed) scans rows; it goes window by window, newest first, each window its own
-        // short read, so the write-ahead log can be checkpointed between windows and a search
-        // held against a busy receiver does not make every commit slower.
-        let (first, last): (Option<i64>, Option<i64>) =
-            self.reads()
-                .query_row("SELECT min(id), max(id) FROM deliveries", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+        if !uses_index(q) {
+            // A text shorter than a trigram: every row is read.
+            return self.scan(q, 0, limit, superseded);
+        }
+        // Rows not indexed yet are newer than every indexed one: read first, newest first,
+        // then the index answers for the rest.
+        let upto = self.indexed_upto()?;
+        let mut rows = self.scan(q, upto + 1, limit, superseded)?;
+        if rows.len() < limit {
+            let indexed = Query {
+                before: Some(q.before.map_or(upto + 1, |b| b.min(upto + 1))),
+                ..q.clone()
+            };
+            rows.extend(self.search_window(
+                &indexed,
+                None,
+                limit - rows.len(),
+                TextPlan::Index,
+                superseded,
+            )?);
+        }
+        Ok(rows)
+    }
+
+    /// Rows of `q` with an id of at least `from`, read row by row rather than through the text
+    /// index. It goes window by window, newest first, each window its own short read, so the
+    /// write-ahead log can be checkpointed between windows and a search held against a busy
+    /// receiver does not make every commit slower.
+    fn scan(
+        &self,
+        q: &Query,
+        from: i64,
+        limit: usize,
+        superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    ) -> Result<Vec<DeliverySummary>> {
+        let (first, last): (Option<i64>, Option<i64>) = self.reads().query_row(
+            "SELECT min(id), max(id) FROM deliveries WHERE id >= ?1",
+            [from],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let (Some(first), Some(last)) = (first, last) else {
             return Ok(Vec::new());
         };
@@ -329,13 +344,13 @@ impl Store {
                 before: Some(below),
                 ..q.clone()
             };
-            let lowest = below.saturating_sub(SEARCH_WINDOW);
+            let lowest = below.saturating_sub(SEARCH_WINDOW).max(first);
             rows.extend(self.search_window(
                 &window,
                 Some(lowest),
                 limit - rows.len(),
-                plan,
-                &superseded,
+                TextPlan::Rows,
+                superseded,
             )?);
             below = lowest;
         }
@@ -379,12 +394,20 @@ impl Store {
 
     /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
     pub fn count_matching(&self, q: &Query) -> Result<u64> {
-        let (sql, args) = count_sql(q, self.plan(q)?.0);
-        let n: i64 = self
-            .reads()
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(args), |r| r.get(0))?;
-        Ok(n as u64)
+        let count = |plan, lowest, below| -> Result<u64> {
+            let (sql, args) = count_sql(q, plan, lowest, below);
+            let n: i64 = self
+                .reads()
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(args), |r| r.get(0))?;
+            Ok(n as u64)
+        };
+        if self.narrow(q)? || !uses_index(q) {
+            return count(TextPlan::Rows, None, None);
+        }
+        let upto = self.indexed_upto()?;
+        Ok(count(TextPlan::Index, None, Some(upto + 1))?
+            + count(TextPlan::Rows, Some(upto + 1), None)?)
     }
 
     /// Number of stored deliveries.
@@ -658,40 +681,12 @@ fn clear_deliveries(conn: &mut Connection) -> Result<u64> {
     tx.execute_batch(
         "DROP TRIGGER deliveries_text_delete;
          INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
-         DELETE FROM text_backfill;",
+",
     )?;
     let deleted = tx.execute("DELETE FROM deliveries", [])? as u64;
     tx.execute_batch(text_index::DELETE_TRIGGER)?;
     tx.commit()?;
     Ok(deleted)
-}
-
-/// Indexes an upgraded file's older rows, a step at a time, until none are left or the store
-/// is gone. Between steps it pauses as long as the step took, so the receiver's commits get
-/// the write lock at least half the time.
-fn backfill_text_index(mut conn: Connection, inner: Weak<Inner>, path: PathBuf) {
-    loop {
-        if inner.strong_count() == 0 {
-            return;
-        }
-        let started = std::time::Instant::now();
-        match text_index::backfill_step(&mut conn) {
-            Ok(true) => std::thread::sleep(started.elapsed()),
-            Ok(false) => {
-                if let Some(inner) = inner.upgrade() {
-                    inner.text_indexed.store(true, Ordering::Release);
-                }
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(
-                    "inbox store {}: indexing older deliveries: {e}",
-                    path.display()
-                );
-                std::thread::sleep(Duration::from_secs(1));
-            }
-        }
-    }
 }
 
 /// Reads the routes table again every [`ROUTE_REFRESH`] for changes another process made,
@@ -768,8 +763,12 @@ const VACUUM_STEP: u32 = 256;
 const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
 fn connect(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Every transaction of the store writes: taking the write lock at its start waits for the
+    // other writers (the writer's commits, the indexer's steps) through `busy_timeout`, where a
+    // read upgraded to a write after one of them committed would fail at once (BUSY_SNAPSHOT).
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     // Lets pruning shrink the file. It only takes on a new, empty file, and only before the
     // switch to WAL writes its header; on an existing file it changes nothing.
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;

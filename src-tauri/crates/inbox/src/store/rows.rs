@@ -7,8 +7,8 @@ use super::{text_index, DeliverySummary, HookRoute, NewHookRoute, Query, RouteRe
 use crate::recognize::{Alert, Source};
 
 /// How text filters are answered: from the full-text index ([`text_index`]), or by reading
-/// the rows the other filters leave (while an upgraded file's older rows are still being
-/// indexed, or when an indexed filter leaves few rows: see [`narrow_sql`]).
+/// the rows the other filters leave (rows not indexed yet, a text shorter than a trigram, or
+/// few rows left by the other filters: see [`narrow_sql`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum TextPlan {
     Index,
@@ -48,28 +48,34 @@ pub(super) fn list_sql(q: &Query, lowest: Option<i64>, index: TextPlan) -> (Stri
     (sql, args)
 }
 
-/// The SQL and arguments counting every delivery that matches `q`'s filters (its page ignored).
-pub(super) fn count_sql(q: &Query, index: TextPlan) -> (String, Vec<Value>) {
+/// The SQL and arguments counting every delivery that matches `q`'s filters (its page
+/// ignored) with an id from `lowest` on and below `below`, when given.
+pub(super) fn count_sql(
+    q: &Query,
+    index: TextPlan,
+    lowest: Option<i64>,
+    below: Option<i64>,
+) -> (String, Vec<Value>) {
     let filters = Query {
-        before: None,
+        before: below,
         ..q.clone()
     };
-    matching("SELECT COUNT(*)", &filters, None, index)
+    matching("SELECT COUNT(*)", &filters, lowest, index)
 }
 
 /// The id that orders and pages the rows: the index's own when it is the outer loop, so that
 /// it hands out matches in that order and skips to a page by itself.
 fn row_key(q: &Query, index: TextPlan) -> &'static str {
-    if uses_index(q, index) {
+    if index == TextPlan::Index && uses_index(q) {
         "t.rowid"
     } else {
         "d.id"
     }
 }
 
-/// Whether `q` looks anything up in the full-text index; such a search needs no windows.
-pub(super) fn uses_index(q: &Query, index: TextPlan) -> bool {
-    index == TextPlan::Index && !index_terms(q).is_empty()
+/// Whether the full-text index narrows `q` down (its text or repository filter is long enough).
+pub(super) fn uses_index(q: &Query) -> bool {
+    !index_terms(q).is_empty()
 }
 
 /// The filters of `q` the index narrows down: the text, and a part of the repository's name,
@@ -103,12 +109,16 @@ fn matching(select: &str, q: &Query, lowest: Option<i64>, index: TextPlan) -> (S
         )
     };
     if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
+        // The body as far as the index holds it, so that a row answers the same before and
+        // after it is indexed.
+        const BODY_PREFIX: usize = text_index::BODY_PREFIX;
         args.push(Value::Text(contains_pattern(text)));
         let n = args.len();
         sql.push_str(&format!(
             " AND (d.summary LIKE ?{n} ESCAPE '\\' OR d.path LIKE ?{n} ESCAPE '\\' \
              OR d.query LIKE ?{n} ESCAPE '\\' OR d.repository LIKE ?{n} ESCAPE '\\' \
-             OR d.event LIKE ?{n} ESCAPE '\\' OR CAST(d.body AS TEXT) LIKE ?{n} ESCAPE '\\' \
+             OR d.event LIKE ?{n} ESCAPE '\\' \
+             OR CAST(substr(d.body, 1, {BODY_PREFIX}) AS TEXT) LIKE ?{n} ESCAPE '\\' \
              OR {HEADER_TEXT}(d.headers) LIKE ?{n} ESCAPE '\\')"
         ));
     }

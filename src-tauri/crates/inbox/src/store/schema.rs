@@ -133,11 +133,12 @@ fn add_alerts(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Schema 4 adds the full-text index ([`text_index`]). Making the table is instant; the rows
-/// already stored are indexed afterwards, a step at a time, by the store's backfill thread.
+/// Schema 4 adds the full-text index ([`text_index`]). Making the table is instant; its
+/// watermark starts at 0, so the rows already stored are indexed afterwards by the writer, as
+/// new ones are, and read directly by searches until then.
 fn add_text_index(conn: &Connection) -> Result<()> {
     conn.execute_batch(text_index::SCHEMA)?;
-    text_index::start_backfill(conn)
+    Ok(())
 }
 
 /// Schema 4 also indexes the answer's status: a rare one (the refused deliveries) is otherwise

@@ -8,15 +8,22 @@
 //! (docs/benchmarks.md); so the index only says which rows hold every trigram of a text, and
 //! the search keeps those that really contain it by checking the row itself
 //! ([`super::rows`]). A delivery's fields go into one column, one per line: a trigram that
-//! spans two fields holds a line break, which typed text does not. Rows enter it with their
-//! delivery, in the writer's transaction ([`index`]); a trigger on `deliveries` removes them in
-//! the transaction that deletes the delivery (pruning, retention, any `DELETE`), and
-//! [`super::Store::clear`] empties it with the deliveries.
+//! spans two fields holds a line break, which typed text does not.
 //!
-//! A file made before the index existed gets the table on upgrade, and its older rows are
-//! indexed afterwards by a thread of its own, newest first, [`BACKFILL_STEP`] rows per short
-//! transaction ([`backfill_step`]), so the receiver's commits never wait long behind it. Until it
-//! is done, text searches read the rows as they did before the index ([`super::rows`]).
+//! Indexing is not on the answer's path: the writer commits a delivery and the receiver answers
+//! without it. Rows are indexed afterwards, oldest first, by the writer thread when no delivery
+//! has been waiting for [`super::writer`]'s idle time, in short transactions of its own that
+//! stop at the next row as soon as a delivery arrives ([`index_step`]). The table
+//! `text_indexed` holds the watermark: every row up to `upto` is in the index, none above it.
+//! A search reads the rows above it directly and asks the index for the rest, so a delivery is
+//! found as soon as it is acknowledged. A trigger removes a delivery's index row in the
+//! transaction that deletes the delivery (pruning, retention, any `DELETE`), and
+//! [`super::Store::clear`] empties the index with the deliveries.
+//!
+//! A file made before the index existed gets the table on upgrade with the watermark at 0: its
+//! older rows are indexed like new ones, and read directly until then. A crash or a restart
+//! mid-way loses at most the step under way (the watermark moves in the step's transaction),
+//! and the next writer goes on from the watermark.
 
 use std::borrow::Cow;
 
@@ -29,16 +36,19 @@ pub(super) const SCHEMA: &str = concat!(
     "CREATE VIRTUAL TABLE deliveries_text USING fts5(
          text, tokenize = 'trigram', detail = none, content = '', contentless_delete = 1
      );
-     CREATE TABLE text_backfill (below INTEGER NOT NULL);",
+     CREATE TABLE text_indexed (upto INTEGER NOT NULL);
+     INSERT INTO text_indexed (upto) VALUES (0);",
     delete_trigger!()
 );
 
-/// Removes a delivery's index row in the transaction that deletes the delivery.
+/// Removes a delivery's index row in the transaction that deletes the delivery (rows above the
+/// watermark have none).
 pub(super) const DELETE_TRIGGER: &str = delete_trigger!();
 
 macro_rules! delete_trigger {
     () => {
-        "CREATE TRIGGER deliveries_text_delete AFTER DELETE ON deliveries BEGIN
+        "CREATE TRIGGER deliveries_text_delete AFTER DELETE ON deliveries
+         WHEN old.id <= (SELECT upto FROM text_indexed) BEGIN
              DELETE FROM deliveries_text WHERE rowid = old.id;
          END;"
     };
@@ -56,8 +66,8 @@ pub const BODY_PREFIX: usize = 16 * 1024;
 /// indexes runs of three. Shorter texts are searched by reading the rows.
 pub const MIN_INDEXED_CHARS: usize = 3;
 
-/// Older rows indexed per transaction when a file is upgraded.
-pub(super) const BACKFILL_STEP: i64 = 2_000;
+/// Rows indexed per transaction at most (fewer when a delivery arrives: [`index_step`]).
+const INDEX_STEP: i64 = 256;
 
 const INSERT: &str = "INSERT INTO deliveries_text (rowid, text) VALUES (?1, ?2)";
 
@@ -94,51 +104,78 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Indexes a delivery again after its indexed columns changed.
+/// Indexes a delivery again after its indexed columns changed, inside the caller's (write)
+/// transaction. A row above the watermark is left to the indexer.
 pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
+    if id > watermark(conn)? {
+        return Ok(());
+    }
     conn.execute("DELETE FROM deliveries_text WHERE rowid = ?1", [id])?;
-    index_stored(conn, "id = ?1", params![id])?;
+    let mut stmt = conn.prepare_cached(&select_stored("id = ?1"))?;
+    let mut rows = stmt.query([id])?;
+    if let Some(r) = rows.next()? {
+        index_stored(conn, r)?;
+    }
     Ok(())
 }
 
-/// Indexes the stored deliveries `condition` selects (`ORDER BY id DESC` and a limit may
-/// follow it); returns their ids, newest first. They must not be in the index yet.
-fn index_stored(
-    conn: &Connection,
-    condition: &str,
-    args: impl rusqlite::Params,
-) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, summary, path, query, repository, event, headers, body FROM deliveries \
+/// The highest id up to which every stored delivery is in the index.
+pub(super) fn watermark(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT upto FROM text_indexed")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The query for what of the stored deliveries `condition` selects is indexed, in the order
+/// [`index_stored`] reads it. A body longer than [`BODY_PREFIX`] is left out (NULL): SQLite
+/// would load it whole, up to the receiver's 10 MiB, to hand out its first bytes; its prefix
+/// is read from the file instead ([`body_prefix`]).
+fn select_stored(condition: &str) -> String {
+    format!(
+        "SELECT id, summary, path, query, repository, event, headers, \
+         CASE WHEN octet_length(body) <= {BODY_PREFIX} THEN body END FROM deliveries \
          WHERE {condition}"
-    ))?;
-    let mut rows = stmt.query(args)?;
-    let mut ids = Vec::new();
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let summary: Option<String> = r.get(1)?;
-        let path: String = r.get(2)?;
-        let query: Option<String> = r.get(3)?;
-        let repository: Option<String> = r.get(4)?;
-        let event: Option<String> = r.get(5)?;
-        // Damaged headers (a file altered by hand) leave the rest searchable.
-        let headers = crate::header_blob::decode(&bytes(r, 6)?).unwrap_or_default();
-        index(
-            conn,
-            &Indexed {
-                id,
-                summary: summary.as_deref(),
-                path: &path,
-                query: query.as_deref(),
-                repository: repository.as_deref(),
-                event: event.as_deref(),
-                headers: &headers,
-                body: &bytes(r, 7)?,
+    )
+}
+
+/// The first [`BODY_PREFIX`] bytes of a stored delivery's body, read without loading the rest.
+fn body_prefix(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let blob = conn.blob_open(rusqlite::MAIN_DB, "deliveries", "body", id, true)?;
+    let mut prefix = Vec::with_capacity(BODY_PREFIX);
+    blob.take(BODY_PREFIX as u64).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+/// Indexes a row of [`select_stored`]; returns its id. It must not be in the index yet.
+fn index_stored(conn: &Connection, r: &rusqlite::Row<'_>) -> Result<i64> {
+    let id: i64 = r.get(0)?;
+    let summary: Option<String> = r.get(1)?;
+    let path: String = r.get(2)?;
+    let query: Option<String> = r.get(3)?;
+    let repository: Option<String> = r.get(4)?;
+    let event: Option<String> = r.get(5)?;
+    // Damaged headers (a file altered by hand) leave the rest searchable.
+    let headers = crate::header_blob::decode(&bytes(r, 6)?).unwrap_or_default();
+    index(
+        conn,
+        &Indexed {
+            id,
+            summary: summary.as_deref(),
+            path: &path,
+            query: query.as_deref(),
+            repository: repository.as_deref(),
+            event: event.as_deref(),
+            headers: &headers,
+            body: &match r.get_ref(7)? {
+                rusqlite::types::ValueRef::Null => body_prefix(conn, id)?,
+                _ => bytes(r, 7)?,
             },
-        )?;
-        ids.push(id);
-    }
-    Ok(ids)
+        },
+    )?;
+    Ok(id)
 }
 
 /// A column's bytes, whether it was stored as a BLOB (as the store writes) or as TEXT (a row
@@ -186,53 +223,44 @@ pub fn body_text(body: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Whether older rows still wait to be indexed.
-pub(super) fn backfill_pending(conn: &Connection) -> Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM text_backfill LIMIT 1", [], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-/// Marks every row stored so far as waiting to be indexed (on upgrade, in its transaction).
-pub(super) fn start_backfill(conn: &Connection) -> Result<()> {
-    conn.execute(
-        "INSERT INTO text_backfill (below) SELECT max(id) + 1 FROM deliveries \
-         WHERE EXISTS (SELECT 1 FROM deliveries)",
-        [],
-    )?;
-    Ok(())
-}
-
-/// Indexes up to [`BACKFILL_STEP`] of the newest rows still waiting, in one transaction.
-/// Returns whether rows still wait after it. Safe to run from several processes sharing the
-/// file: the immediate transaction takes the write lock before reading where to go on from.
-pub(super) fn backfill_step(conn: &mut Connection) -> Result<bool> {
+/// Indexes the oldest rows above the watermark, at most [`INDEX_STEP`] in one transaction,
+/// and moves the watermark past them. After each row `yield_now` is asked whether a delivery
+/// is waiting; if so the step commits what it did and returns. Returns whether rows still wait.
+/// Safe against other writers of the file (another Wharf process): the immediate transaction
+/// takes the write lock before it reads the watermark.
+pub(super) fn index_step(
+    conn: &mut Connection,
+    yield_now: &mut dyn FnMut() -> bool,
+) -> Result<bool> {
     let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
-    let Some(below) = tx
-        .query_row("SELECT below FROM text_backfill", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
-    else {
-        return Ok(false);
-    };
-    let ids = index_stored(
-        &tx,
-        "id < ?1 ORDER BY id DESC LIMIT ?2",
-        params![below, BACKFILL_STEP],
-    )?;
-    let more = ids.len() as i64 == BACKFILL_STEP;
-    match ids.last() {
-        Some(&lowest) if more => {
-            tx.execute("UPDATE text_backfill SET below = ?1", [lowest])?;
+    let from = watermark(&tx)?;
+    let mut upto = from;
+    let mut more = false;
+    {
+        let mut stmt = tx.prepare_cached(&select_stored("id > ?1 ORDER BY id LIMIT ?2"))?;
+        let mut rows = stmt.query(params![from, INDEX_STEP + 1])?;
+        let mut done = 0;
+        while let Some(r) = rows.next()? {
+            if done == INDEX_STEP || (done > 0 && yield_now()) {
+                more = true;
+                break;
+            }
+            upto = index_stored(&tx, r)?;
+            done += 1;
         }
-        _ => {
-            tx.execute("DELETE FROM text_backfill", [])?;
-        }
+    }
+    if upto > from {
+        tx.prepare_cached("UPDATE text_indexed SET upto = ?1")?
+            .execute([upto])?;
     }
     tx.commit()?;
     Ok(more)
+}
+
+/// Whether every stored delivery is in the index.
+pub(super) fn caught_up(conn: &Connection) -> Result<bool> {
+    let newest: Option<i64> = conn.query_row("SELECT max(id) FROM deliveries", [], |r| r.get(0))?;
+    Ok(newest.unwrap_or(0) <= watermark(conn)?)
 }
 
 /// Trigrams of a text looked up at most; each costs a walk along its list of rows.

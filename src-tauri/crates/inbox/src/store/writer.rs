@@ -1,6 +1,8 @@
-//! The writer thread: group commit, and answering each waiter once its row is committed.
+//! The writer thread: group commit, and answering each waiter once its row is committed; in
+//! between, when no delivery waits, the text index catches up ([`text_index::index_step`]).
 
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -21,9 +23,56 @@ pub(super) struct Job {
     pub(super) runtime: Option<tokio::runtime::Handle>,
 }
 
+/// How long no delivery must have arrived before rows are indexed. Under a steady stream the
+/// receiver's clients send their next request within a fraction of this after their answer,
+/// so indexing waits for the stream to pause instead of slowing it.
+const IDLE_BEFORE_INDEXING: Duration = Duration::from_millis(1);
+
 /// Group commit: block for one job, take whatever else is queued, and commit them together.
-pub(super) fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
+/// `index` is a connection of this thread for the text index's own transactions.
+pub(super) fn writer_loop(mut conn: Connection, mut index: Connection, rx: mpsc::Receiver<Job>) {
+    // Rows may wait from before this start: an upgrade, a crash, another process's writes.
+    let mut behind = true;
+    let mut waiting: Option<Job> = None;
+    loop {
+        let first = match waiting.take() {
+            Some(job) => job,
+            None if behind => match rx.recv_timeout(IDLE_BEFORE_INDEXING) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {
+                    let mut closed = false;
+                    let mut yield_now = || match rx.try_recv() {
+                        Ok(job) => {
+                            waiting = Some(job);
+                            true
+                        }
+                        Err(TryRecvError::Empty) => false,
+                        Err(TryRecvError::Disconnected) => {
+                            closed = true;
+                            true
+                        }
+                    };
+                    behind = match text_index::index_step(&mut index, &mut yield_now) {
+                        Ok(more) => more,
+                        Err(e) => {
+                            // Tried again after the next delivery; searches read those rows.
+                            tracing::warn!("inbox store: indexing deliveries: {e}");
+                            false
+                        }
+                    };
+                    if closed {
+                        return;
+                    }
+                    continue;
+                }
+            },
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        behind = true;
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -144,21 +193,7 @@ fn insert_one(conn: &Connection, d: &NewDelivery) -> Result<i64> {
     // The statement must not keep a pointer to the body once this returns.
     insert.clear_bindings();
     result?;
-    let id = conn.last_insert_rowid();
-    text_index::index(
-        conn,
-        &text_index::Indexed {
-            id,
-            summary: rec.map(|r| r.summary.as_str()),
-            path: &d.path,
-            query: d.query.as_deref(),
-            repository: rec.and_then(|r| r.repository.as_deref()),
-            event: rec.and_then(|r| r.kind.wire_name()),
-            headers: &d.headers,
-            body: &d.body,
-        },
-    )?;
-    Ok(id)
+    Ok(conn.last_insert_rowid())
 }
 
 #[cfg(test)]

@@ -757,7 +757,7 @@ fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     conn.execute_batch(
         "ALTER TABLE deliveries DROP COLUMN alert; DROP TRIGGER deliveries_text_delete; \
-         DROP TABLE deliveries_text; DROP TABLE text_backfill; PRAGMA user_version = 2;",
+         DROP TABLE deliveries_text; DROP TABLE text_indexed; PRAGMA user_version = 2;",
     )
     .unwrap();
     drop(conn);
