@@ -296,15 +296,22 @@ impl Store {
         }
         if !uses_index(q) {
             // A text shorter than a trigram: every row is read.
-            return self.scan(q, 0, limit, superseded);
+            return Ok(self.scan(q, 0, limit, superseded)?.0);
         }
         // Rows not indexed yet are newer than every indexed one: read first, newest first,
         // then the index answers for the rest.
         let upto = self.indexed_upto()?;
-        let mut rows = self.scan(q, upto + 1, limit, superseded)?;
+        let (mut rows, tail) = self.scan(q, upto + 1, limit, superseded)?;
         if rows.len() < limit {
+            // Rows indexed since `upto` was read are newer than it; when some were read above,
+            // the index must not hand them out again. Without such rows the bound is left out:
+            // it slows the index's walk newest first (15 ms against 4 for a common text).
+            let before = match (tail, q.before) {
+                (true, before) => Some(before.map_or(upto + 1, |b| b.min(upto + 1))),
+                (false, before) => before,
+            };
             let indexed = Query {
-                before: Some(q.before.map_or(upto + 1, |b| b.min(upto + 1))),
+                before,
                 ..q.clone()
             };
             rows.extend(self.search_window(
@@ -319,23 +326,24 @@ impl Store {
     }
 
     /// Rows of `q` with an id of at least `from`, read row by row rather than through the text
-    /// index. It goes window by window, newest first, each window its own short read, so the
-    /// write-ahead log can be checkpointed between windows and a search held against a busy
-    /// receiver does not make every commit slower.
+    /// index, and whether any delivery at all had such an id. It goes window by window, newest
+    /// first, each window its own short read, so the write-ahead log can be checkpointed
+    /// between windows and a search held against a busy receiver does not make every commit
+    /// slower.
     fn scan(
         &self,
         q: &Query,
         from: i64,
         limit: usize,
         superseded: &(impl Fn() -> bool + Clone + Send + 'static),
-    ) -> Result<Vec<DeliverySummary>> {
+    ) -> Result<(Vec<DeliverySummary>, bool)> {
         let (first, last): (Option<i64>, Option<i64>) = self.reads().query_row(
             "SELECT min(id), max(id) FROM deliveries WHERE id >= ?1",
             [from],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (Some(first), Some(last)) = (first, last) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         };
         let mut below = q.before.unwrap_or(i64::MAX).min(last.saturating_add(1));
         let mut rows = Vec::new();
@@ -354,7 +362,7 @@ impl Store {
             )?);
             below = lowest;
         }
-        Ok(rows)
+        Ok((rows, true))
     }
 
     /// One statement of [`Store::search`]: rows of `q` with an id of at least `lowest`.

@@ -110,7 +110,7 @@ fn matching(select: &str, q: &Query, lowest: Option<i64>, index: TextPlan) -> (S
     };
     if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
         // The body as far as the index holds it, so that a row answers the same before and
-        // after it is indexed.
+        // after it is indexed; copied only when longer (a full scan reads a million).
         const BODY_PREFIX: usize = text_index::BODY_PREFIX;
         args.push(Value::Text(contains_pattern(text)));
         let n = args.len();
@@ -118,7 +118,8 @@ fn matching(select: &str, q: &Query, lowest: Option<i64>, index: TextPlan) -> (S
             " AND (d.summary LIKE ?{n} ESCAPE '\\' OR d.path LIKE ?{n} ESCAPE '\\' \
              OR d.query LIKE ?{n} ESCAPE '\\' OR d.repository LIKE ?{n} ESCAPE '\\' \
              OR d.event LIKE ?{n} ESCAPE '\\' \
-             OR CAST(substr(d.body, 1, {BODY_PREFIX}) AS TEXT) LIKE ?{n} ESCAPE '\\' \
+             OR CAST(CASE WHEN octet_length(d.body) <= {BODY_PREFIX} THEN d.body \
+                 ELSE substr(d.body, 1, {BODY_PREFIX}) END AS TEXT) LIKE ?{n} ESCAPE '\\' \
              OR {HEADER_TEXT}(d.headers) LIKE ?{n} ESCAPE '\\')"
         ));
     }
