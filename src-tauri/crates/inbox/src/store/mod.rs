@@ -304,8 +304,8 @@ impl Store {
         let (mut rows, tail) = self.scan(q, upto + 1, limit, superseded)?;
         if rows.len() < limit {
             // Rows indexed since `upto` was read are newer than it; when some were read above,
-            // the index must not hand them out again. Without such rows the bound is left out:
-            // it slows the index's walk newest first (15 ms against 4 for a common text).
+            // the index must not hand them out again. When none were, it may: they are
+            // deliveries that match, newer than the rest, and were not read twice.
             let before = match (tail, q.before) {
                 (true, before) => Some(before.map_or(upto + 1, |b| b.min(upto + 1))),
                 (false, before) => before,
