@@ -2,7 +2,7 @@
 //! between, when no delivery waits, the text index catches up ([`text_index::index_step`]).
 
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -23,10 +23,12 @@ pub(super) struct Job {
     pub(super) runtime: Option<tokio::runtime::Handle>,
 }
 
-/// How long no delivery must have arrived before rows are indexed. Under a steady stream the
+/// How long no delivery must have arrived before rows are indexed. Under a stream the
 /// receiver's clients send their next request within a fraction of this after their answer,
-/// so indexing waits for the stream to pause instead of slowing it.
-const IDLE_BEFORE_INDEXING: Duration = Duration::from_millis(1);
+/// so indexing waits for the stream to pause instead of taking a core from it (with 1 ms, the
+/// gaps of a loaded 2-core machine let it in, and the receiver's p99 rose: docs/benchmarks.md).
+/// Once indexing, it goes on step after step while nothing arrives.
+const IDLE_BEFORE_INDEXING: Duration = Duration::from_millis(20);
 
 /// Group commit: block for one job, take whatever else is queued, and commit them together.
 /// `index` is a connection of this thread for the text index's own transactions.
@@ -34,10 +36,13 @@ pub(super) fn writer_loop(mut conn: Connection, mut index: Connection, rx: mpsc:
     // Rows may wait from before this start: an upgrade, a crash, another process's writes.
     let mut behind = true;
     let mut waiting: Option<Job> = None;
+    let mut last_delivery = Instant::now();
     loop {
         let first = match waiting.take() {
             Some(job) => job,
-            None if behind => match rx.recv_timeout(IDLE_BEFORE_INDEXING) {
+            None if behind => match rx.recv_timeout(
+                IDLE_BEFORE_INDEXING.saturating_sub(last_delivery.elapsed()),
+            ) {
                 Ok(job) => job,
                 Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {
@@ -73,6 +78,7 @@ pub(super) fn writer_loop(mut conn: Connection, mut index: Connection, rx: mpsc:
             },
         };
         behind = true;
+        last_delivery = Instant::now();
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
