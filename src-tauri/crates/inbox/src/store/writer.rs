@@ -40,9 +40,9 @@ pub(super) fn writer_loop(mut conn: Connection, mut index: Connection, rx: mpsc:
     loop {
         let first = match waiting.take() {
             Some(job) => job,
-            None if behind => match rx.recv_timeout(
-                IDLE_BEFORE_INDEXING.saturating_sub(last_delivery.elapsed()),
-            ) {
+            None if behind => match rx
+                .recv_timeout(IDLE_BEFORE_INDEXING.saturating_sub(last_delivery.elapsed()))
+            {
                 Ok(job) => job,
                 Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {
@@ -59,7 +59,15 @@ pub(super) fn writer_loop(mut conn: Connection, mut index: Connection, rx: mpsc:
                         }
                     };
                     behind = match text_index::index_step(&mut index, &mut yield_now) {
-                        Ok(more) => more,
+                        Ok(true) => true,
+                        Ok(false) => {
+                            // Caught up, and idle: the log the indexing wrote goes into the
+                            // database now rather than in the next delivery's commit.
+                            if let Err(e) = index.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+                                tracing::warn!("inbox store: checkpoint after indexing: {e}");
+                            }
+                            false
+                        }
                         Err(e) => {
                             // Tried again after the next delivery; searches read those rows.
                             tracing::warn!("inbox store: indexing deliveries: {e}");
