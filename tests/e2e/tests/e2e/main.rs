@@ -14,6 +14,7 @@ mod receiver_move;
 mod repositories;
 mod routes;
 mod rows;
+mod search;
 mod settings;
 mod window;
 mod workflows;

@@ -33,9 +33,9 @@ pub fn forwardable(route_token: Option<&str>, status: u16) -> bool {
     route_token.is_some() && status != BODY_NOT_WHOLE
 }
 
-/// [`forwardable`] as an SQL condition on the `deliveries` table.
-pub(crate) fn forwardable_sql() -> String {
-    format!("(deliveries.route_token IS NOT NULL AND deliveries.status <> {BODY_NOT_WHOLE})")
+/// [`forwardable`] as an SQL condition on the deliveries table, named `deliveries` in the query.
+pub(crate) fn forwardable_sql(deliveries: &str) -> String {
+    format!("({deliveries}.route_token IS NOT NULL AND {deliveries}.status <> {BODY_NOT_WHOLE})")
 }
 
 /// A route's attempt limit when none is given.

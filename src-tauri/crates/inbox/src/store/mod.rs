@@ -20,10 +20,12 @@ mod forward;
 mod reserve;
 mod rows;
 mod schema;
+mod text_index;
 mod types;
 mod writer;
 
 pub use forward::{AfterAttempt, DeliveryForward, QueueEntry, Requeued, QUEUE_COUNT_CAP};
+pub use text_index::{BODY_PREFIX, MIN_INDEXED_CHARS};
 pub use types::*;
 
 use std::collections::HashMap;
@@ -37,14 +39,14 @@ use tokio::sync::oneshot;
 
 use crate::header_blob;
 use rows::{
-    count_sql, list_sql, route_from_row, source_name, summary_from_row, ROUTE_COLS, SUMMARY_COLS,
-    SUMMARY_FROM,
+    count_sql, list_sql, route_from_row, source_name, summary_from_row, uses_index, TextPlan,
+    ROUTE_COLS, SUMMARY_COLS, SUMMARY_FROM,
 };
 use schema::migrate;
 use writer::{writer_loop, Job};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// How often the routes are read again from the file, for changes made by another process
@@ -134,13 +136,17 @@ impl Store {
         let forwards = forward::Forwards::read(&changes)?;
         let reads = connect(path)?;
         let writer = connect(path)?;
+        let indexer = connect(path)?;
+        // The index can be rebuilt from the rows: a step lost to a power cut is indexed again
+        // (the watermark is in the same transaction), so its commits need not wait for the disk.
+        indexer.pragma_update(None, "synchronous", "NORMAL")?;
         let refresher = connect(path)?;
         let (tx, rx) = mpsc::channel();
         let wakeups = Arc::new(forward::Wakeups::default());
         let queued = Arc::clone(&wakeups);
         std::thread::Builder::new()
             .name("inbox-store-writer".into())
-            .spawn(move || writer_loop(writer, rx, queued))?;
+            .spawn(move || writer_loop(writer, indexer, rx, queued))?;
         let inner = Arc::new(Inner {
             reads: Mutex::new(reads),
             changes: Mutex::new(changes),
@@ -204,6 +210,32 @@ impl Store {
             .map_err(|_| StoreError::Closed)?
     }
 
+    /// Whether `q`'s status and route filters leave so few rows that they are read in one
+    /// statement, whatever the text.
+    fn narrow(&self, q: &Query) -> Result<bool> {
+        let Some((sql, args)) = rows::narrow_sql(q) else {
+            return Ok(false);
+        };
+        let n: i64 = self
+            .reads()
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(args), |r| r.get(0))?;
+        Ok(n <= rows::NARROW)
+    }
+
+    /// The highest id up to which every delivery is in the full-text index (see
+    /// [`text_index`]); rows above it are read directly.
+    fn indexed_upto(&self) -> Result<i64> {
+        text_index::watermark(&self.reads())
+    }
+
+    /// Whether every stored delivery is in the full-text index. Deliveries are indexed shortly
+    /// after they are stored, when the writer is idle; an upgraded file's older ones too.
+    /// Searches find the others all the same.
+    pub fn text_index_ready(&self) -> Result<bool> {
+        text_index::caught_up(&self.reads())
+    }
+
     fn reads(&self) -> MutexGuard<'_, Connection> {
         lock(&self.inner.reads)
     }
@@ -218,8 +250,8 @@ impl Store {
         let row = conn
             .query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLS}, query, remote_addr, body, headers FROM {SUMMARY_FROM} \
-                     WHERE id = ?1"
+                    "SELECT {SUMMARY_COLS}, d.query, d.remote_addr, d.body, d.headers \
+                     FROM {SUMMARY_FROM} WHERE d.id = ?1"
                 ),
                 [id],
                 |r| {
@@ -249,13 +281,7 @@ impl Store {
 
     /// Deliveries matching `q`, newest first.
     pub fn list(&self, q: &Query) -> Result<Vec<DeliverySummary>> {
-        let (sql, args) = list_sql(q, None);
-        let conn = self.reads();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt
-            .query_map(params_from_iter(args), summary_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.find(q, &|| false)
     }
 
     /// Like [`Store::list`], for a person typing a search: a search for other filters stops
@@ -266,22 +292,69 @@ impl Store {
         let mine = q.filters_hash();
         self.inner.newest_search.store(mine, Ordering::SeqCst);
         let newest = Arc::clone(&self.inner.newest_search);
-        let superseded = move || newest.load(Ordering::SeqCst) != mine;
+        self.find(q, &move || newest.load(Ordering::SeqCst) != mine)
+    }
+
+    fn find(
+        &self,
+        q: &Query,
+        superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    ) -> Result<Vec<DeliverySummary>> {
         let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-        if q.text.as_deref().is_none_or(str::is_empty) {
-            // Without text the indexes answer at once.
-            return self.search_window(q, None, limit, &superseded);
+        if self.narrow(q)? || (q.text.as_deref().is_none_or(str::is_empty) && !uses_index(q)) {
+            // Few rows to read, or no text: B-tree indexes answer at once.
+            return self.search_window(q, None, limit, TextPlan::Rows, superseded);
         }
-        // A text search scans rows; it goes window by window, newest first, each window its own
-        // short read, so the write-ahead log can be checkpointed between windows and a search
-        // held against a busy receiver does not make every commit slower.
-        let (first, last): (Option<i64>, Option<i64>) =
-            self.reads()
-                .query_row("SELECT min(id), max(id) FROM deliveries", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+        if !uses_index(q) {
+            // A text shorter than a trigram: every row is read.
+            return Ok(self.scan(q, 0, limit, superseded)?.0);
+        }
+        // Rows not indexed yet are newer than every indexed one: read first, newest first,
+        // then the index answers for the rest.
+        let upto = self.indexed_upto()?;
+        let (mut rows, tail) = self.scan(q, upto + 1, limit, superseded)?;
+        if rows.len() < limit {
+            // Rows indexed since `upto` was read are newer than it; when some were read above,
+            // the index must not hand them out again. When none were, it may: they are
+            // deliveries that match, newer than the rest, and were not read twice.
+            let before = match (tail, q.before) {
+                (true, before) => Some(before.map_or(upto + 1, |b| b.min(upto + 1))),
+                (false, before) => before,
+            };
+            let indexed = Query {
+                before,
+                ..q.clone()
+            };
+            rows.extend(self.search_window(
+                &indexed,
+                None,
+                limit - rows.len(),
+                TextPlan::Index,
+                superseded,
+            )?);
+        }
+        Ok(rows)
+    }
+
+    /// Rows of `q` with an id of at least `from`, read row by row rather than through the text
+    /// index, and whether any delivery at all had such an id. It goes window by window, newest
+    /// first, each window its own short read, so the write-ahead log can be checkpointed
+    /// between windows and a search held against a busy receiver does not make every commit
+    /// slower.
+    fn scan(
+        &self,
+        q: &Query,
+        from: i64,
+        limit: usize,
+        superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    ) -> Result<(Vec<DeliverySummary>, bool)> {
+        let (first, last): (Option<i64>, Option<i64>) = self.reads().query_row(
+            "SELECT min(id), max(id) FROM deliveries WHERE id >= ?1",
+            [from],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let (Some(first), Some(last)) = (first, last) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         };
         let mut below = q.before.unwrap_or(i64::MAX).min(last.saturating_add(1));
         let mut rows = Vec::new();
@@ -290,16 +363,17 @@ impl Store {
                 before: Some(below),
                 ..q.clone()
             };
-            let lowest = below.saturating_sub(SEARCH_WINDOW);
+            let lowest = below.saturating_sub(SEARCH_WINDOW).max(first);
             rows.extend(self.search_window(
                 &window,
                 Some(lowest),
                 limit - rows.len(),
-                &superseded,
+                TextPlan::Rows,
+                superseded,
             )?);
             below = lowest;
         }
-        Ok(rows)
+        Ok((rows, true))
     }
 
     /// One statement of [`Store::search`]: rows of `q` with an id of at least `lowest`.
@@ -308,6 +382,7 @@ impl Store {
         q: &Query,
         lowest: Option<i64>,
         limit: usize,
+        plan: TextPlan,
         superseded: &(impl Fn() -> bool + Clone + Send + 'static),
     ) -> Result<Vec<DeliverySummary>> {
         let (sql, args) = list_sql(
@@ -316,6 +391,7 @@ impl Store {
                 ..q.clone()
             },
             lowest,
+            plan,
         );
         let mut conn = self.reads();
         if superseded() {
@@ -337,12 +413,20 @@ impl Store {
 
     /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
     pub fn count_matching(&self, q: &Query) -> Result<u64> {
-        let (sql, args) = count_sql(q);
-        let n: i64 = self
-            .reads()
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(args), |r| r.get(0))?;
-        Ok(n as u64)
+        let count = |plan, lowest, below| -> Result<u64> {
+            let (sql, args) = count_sql(q, plan, lowest, below);
+            let n: i64 = self
+                .reads()
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(args), |r| r.get(0))?;
+            Ok(n as u64)
+        };
+        if self.narrow(q)? || !uses_index(q) {
+            return count(TextPlan::Rows, None, None);
+        }
+        let upto = self.indexed_upto()?;
+        Ok(count(TextPlan::Index, None, Some(upto + 1))?
+            + count(TextPlan::Rows, Some(upto + 1), None)?)
     }
 
     /// Number of stored deliveries.
@@ -452,11 +536,15 @@ impl Store {
 
     /// Adds `note` at the end of a delivery's summary (what happened after it was stored).
     pub fn append_to_summary(&self, id: i64, note: &str) -> Result<()> {
-        self.changes().execute(
+        let mut conn = self.changes();
+        let tx = conn.transaction()?;
+        tx.execute(
             "UPDATE deliveries SET summary = CASE WHEN summary IS NULL OR summary = '' \
              THEN ?2 ELSE summary || ' ' || ?2 END WHERE id = ?1",
             params![id, note],
         )?;
+        text_index::reindex(&tx, id)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -673,11 +761,17 @@ fn delete_every_delivery(conn: &Connection) -> Result<u64> {
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     let deleted = (|| {
         let tx = conn.unchecked_transaction()?;
+        // The trigger that keeps the text index in step with deletes would delete its rows one
+        // by one (and keep SQLite from truncating the table at once): it is set aside for this
+        // transaction and the index emptied whole.
         tx.execute_batch(
             "DELETE FROM forward_attempts; DELETE FROM forward_queue; \
-             DELETE FROM delivery_forward;",
+             DELETE FROM delivery_forward;
+             DROP TRIGGER deliveries_text_delete;
+             INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');",
         )?;
         let deleted = tx.execute("DELETE FROM deliveries", [])? as u64;
+        tx.execute_batch(text_index::DELETE_TRIGGER)?;
         tx.commit()?;
         Ok(deleted)
     })();
@@ -713,8 +807,12 @@ const VACUUM_STEP: u32 = 256;
 const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
 fn connect(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Every transaction of the store writes: taking the write lock at its start waits for the
+    // other writers (the writer's commits, the indexer's steps) through `busy_timeout`, where a
+    // read upgraded to a write after one of them committed would fail at once (BUSY_SNAPSHOT).
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     // Lets pruning shrink the file. It only takes on a new, empty file, and only before the
     // switch to WAL writes its header; on an existing file it changes nothing.
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
@@ -733,5 +831,6 @@ fn connect(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    rows::register_functions(&conn)?;
     Ok(conn)
 }

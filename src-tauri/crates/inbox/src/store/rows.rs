@@ -3,38 +3,76 @@
 use rusqlite::types::Value;
 use rusqlite::Row;
 
-use super::{DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
+use super::{text_index, DeliverySummary, HookRoute, NewHookRoute, Query, RouteResponse, MAX_LIST};
 use crate::forward::{ForwardPhase, ForwardState};
 use crate::recognize::{Alert, Source};
 
+/// How text filters are answered: from the full-text index ([`text_index`]), or by reading
+/// the rows the other filters leave (rows not indexed yet, a text shorter than a trigram, or
+/// few rows left by the other filters: see [`narrow_sql`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TextPlan {
+    Index,
+    Rows,
+}
+
+/// At most this many rows under a query's status and route filters count as few: reading them
+/// all is quicker than walking the index's matches for a common text until a page of them
+/// passes those filters (0.5 s at a million deliveries, docs/benchmarks.md).
+pub(super) const NARROW: i64 = 5_000;
+
+/// SQL counting the rows under `q`'s status and route filters (both B-tree indexed), up to
+/// [`NARROW`] + 1; `None` when it has neither.
+pub(super) fn narrow_sql(q: &Query) -> Option<(String, Vec<Value>)> {
+    if q.status.is_none() && q.route.is_none() {
+        return None;
+    }
+    let exact = Query {
+        status: q.status,
+        route: q.route.clone(),
+        before: q.before,
+        ..Query::default()
+    };
+    let (sql, args) = matching("SELECT 1", "", &exact, None, TextPlan::Rows);
+    Some((
+        format!("SELECT count(*) FROM ({sql} LIMIT {})", NARROW + 1),
+        args,
+    ))
+}
+
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
-pub(super) fn list_sql(q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
+pub(super) fn list_sql(q: &Query, lowest: Option<i64>, index: TextPlan) -> (String, Vec<Value>) {
     let (mut sql, args) = matching(
-        format!("SELECT {SUMMARY_COLS} FROM {SUMMARY_FROM} WHERE 1=1"),
+        &format!("SELECT {SUMMARY_COLS}"),
+        FORWARD_JOIN,
         q,
         lowest,
+        index,
     );
     let limit = q.limit.unwrap_or(100).min(MAX_LIST);
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    let key = row_key(q, index);
+    sql.push_str(&format!(" ORDER BY {key} DESC LIMIT {limit}"));
     (sql, args)
 }
 
-/// The SQL and arguments counting every delivery that matches `q`'s filters (its page ignored).
-pub(super) fn count_sql(q: &Query) -> (String, Vec<Value>) {
+/// The SQL and arguments counting every delivery that matches `q`'s filters (its page
+/// ignored) with an id from `lowest` on and below `below`, when given.
+pub(super) fn count_sql(
+    q: &Query,
+    index: TextPlan,
+    lowest: Option<i64>,
+    below: Option<i64>,
+) -> (String, Vec<Value>) {
     let filters = Query {
-        before: None,
+        before: below,
         ..q.clone()
     };
-    matching(
-        "SELECT COUNT(*) FROM deliveries WHERE 1=1".to_owned(),
-        &filters,
-        None,
-    )
+    matching("SELECT COUNT(*)", "", &filters, lowest, index)
 }
 
 /// The SQL and arguments selecting `(id, route_token)`, oldest first, of the first `limit`
-/// deliveries with an id after `after` and up to `upto` that match `q`'s filters (its page ignored), came through one
-/// of `tokens`, are [`forwardable`](crate::forward::forwardable) and are not in a forward queue
+/// deliveries with an id after `after` and up to `upto` that match `q`'s filters (its page
+/// ignored), came through one of `tokens`, are [`forwardable`](crate::forward::forwardable) and are not in a forward queue
 /// already.
 pub(super) fn forward_again_sql(
     q: &Query,
@@ -48,9 +86,11 @@ pub(super) fn forward_again_sql(
         ..q.clone()
     };
     let (mut sql, mut args) = matching(
-        "SELECT id, route_token FROM deliveries WHERE 1=1".to_owned(),
+        "SELECT d.id, d.route_token",
+        "",
         &filters,
         None,
+        TextPlan::Rows,
     );
     let mut placeholders = Vec::with_capacity(tokens.len());
     for token in tokens {
@@ -60,29 +100,83 @@ pub(super) fn forward_again_sql(
     args.push(Value::Integer(after));
     args.push(Value::Integer(upto));
     sql.push_str(&format!(
-        " AND route_token IN ({}) AND id > ?{} AND id <= ?{} AND {} \
-         AND NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = deliveries.id) \
-         ORDER BY id LIMIT {limit}",
+        " AND d.route_token IN ({}) AND d.id > ?{} AND d.id <= ?{} AND {} \
+         AND NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = d.id) \
+         ORDER BY d.id LIMIT {limit}",
         placeholders.join(", "),
         args.len() - 1,
         args.len(),
-        crate::forward::forwardable_sql(),
+        crate::forward::forwardable_sql("d"),
     ));
     (sql, args)
 }
 
-/// `select` (ending in a WHERE clause) with `q`'s conditions added.
-fn matching(select: String, q: &Query, lowest: Option<i64>) -> (String, Vec<Value>) {
-    let mut sql = select;
+/// The id that orders and pages the rows: the index's own when it is the outer loop, so that
+/// it hands out matches in that order and skips to a page by itself.
+fn row_key(q: &Query, index: TextPlan) -> &'static str {
+    if index == TextPlan::Index && uses_index(q) {
+        "t.rowid"
+    } else {
+        "d.id"
+    }
+}
+
+/// Whether the full-text index narrows `q` down (its text or repository filter is long enough).
+pub(super) fn uses_index(q: &Query) -> bool {
+    !index_terms(q).is_empty()
+}
+
+/// The filters of `q` the index narrows down: the text, and a part of the repository's name,
+/// each when long enough for trigrams. The rows found are checked against the filters as
+/// without the index.
+fn index_terms(q: &Query) -> Vec<String> {
+    [q.text.as_deref(), q.repository.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|t| text_index::indexable(t))
+        .map(text_index::trigrams)
+        .collect()
+}
+
+/// `select` with the FROM and WHERE clauses of `q`'s conditions added. Deliveries are `d`;
+/// `join` adds tables to them (e.g. [`FORWARD_JOIN`]).
+fn matching(
+    select: &str,
+    join: &str,
+    q: &Query,
+    lowest: Option<i64>,
+    index: TextPlan,
+) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = Vec::new();
+    let terms = match index {
+        TextPlan::Index => index_terms(q),
+        TextPlan::Rows => Vec::new(),
+    };
+    let mut sql = if terms.is_empty() {
+        format!("{select} FROM deliveries d{join} WHERE 1=1")
+    } else {
+        // CROSS JOIN keeps the index as the outer loop: it hands out matches newest first, so
+        // the first page stops after its rows instead of collecting every match to sort.
+        args.push(Value::Text(terms.join(" AND ")));
+        format!(
+            "{select} FROM deliveries_text t CROSS JOIN deliveries d ON d.id = t.rowid{join} \
+             WHERE t.deliveries_text MATCH ?1"
+        )
+    };
     if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
-        let pattern = contains_pattern(text);
-        sql.push_str(
-            " AND (summary LIKE ?1 ESCAPE '\\' OR path LIKE ?1 ESCAPE '\\' \
-             OR query LIKE ?1 ESCAPE '\\' OR repository LIKE ?1 ESCAPE '\\' \
-             OR event LIKE ?1 ESCAPE '\\' OR CAST(body AS TEXT) LIKE ?1 ESCAPE '\\')",
-        );
-        args.push(Value::Text(pattern));
+        // The body as far as the index holds it, so that a row answers the same before and
+        // after it is indexed; copied only when longer (a full scan reads a million).
+        const BODY_PREFIX: usize = text_index::BODY_PREFIX;
+        args.push(Value::Text(contains_pattern(text)));
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (d.summary LIKE ?{n} ESCAPE '\\' OR d.path LIKE ?{n} ESCAPE '\\' \
+             OR d.query LIKE ?{n} ESCAPE '\\' OR d.repository LIKE ?{n} ESCAPE '\\' \
+             OR d.event LIKE ?{n} ESCAPE '\\' \
+             OR CAST(CASE WHEN octet_length(d.body) <= {BODY_PREFIX} THEN d.body \
+                 ELSE substr(d.body, 1, {BODY_PREFIX}) END AS TEXT) LIKE ?{n} ESCAPE '\\' \
+             OR {HEADER_TEXT}(d.headers) LIKE ?{n} ESCAPE '\\')"
+        ));
     }
     // `cond` holds `{}` where the parameter goes.
     let mut exact = |cond: &str, v: Value| {
@@ -93,35 +187,57 @@ fn matching(select: String, q: &Query, lowest: Option<i64>) -> (String, Vec<Valu
     match q.source {
         // A delivery recognition never ran on counts as unknown.
         Some(Source::Unknown) => exact(
-            "coalesce(source, 'unknown') = {}",
+            "coalesce(d.source, 'unknown') = {}",
             Value::Text(source_name(Source::Unknown).into()),
         ),
-        Some(source) => exact("source = {}", Value::Text(source_name(source).into())),
+        Some(source) => exact("d.source = {}", Value::Text(source_name(source).into())),
         None => {}
     }
     if let Some(event) = &q.event {
-        exact("event = {} COLLATE NOCASE", Value::Text(event.clone()));
+        exact("d.event = {} COLLATE NOCASE", Value::Text(event.clone()));
     }
     if let Some(repo) = q.repository.as_deref().filter(|r| !r.is_empty()) {
         // A part of the name: "payments" finds payments/api and payments/web.
         exact(
-            "repository LIKE {} ESCAPE '\\'",
+            "d.repository LIKE {} ESCAPE '\\'",
             Value::Text(contains_pattern(repo)),
         );
     }
     if let Some(route) = &q.route {
-        exact("route_token = {}", Value::Text(route.clone()));
+        exact("d.route_token = {}", Value::Text(route.clone()));
     }
     if let Some(status) = q.status {
-        exact("status = {}", Value::Integer(status.into()));
+        exact("d.status = {}", Value::Integer(status.into()));
     }
+    let key = row_key(q, index);
     if let Some(before) = q.before {
-        exact("id < {}", Value::Integer(before));
+        exact(&format!("{key} < {{}}"), Value::Integer(before));
     }
     if let Some(lowest) = lowest {
-        exact("id >= {}", Value::Integer(lowest));
+        exact(&format!("{key} >= {{}}"), Value::Integer(lowest));
     }
     (sql, args)
+}
+
+/// The SQL function that reads a header blob as the `name: value` lines the index holds; every
+/// connection of the store has it ([`register_functions`]).
+const HEADER_TEXT: &str = "wharf_header_text";
+
+/// Adds the store's SQL functions to `conn`.
+pub(super) fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        HEADER_TEXT,
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let blob = ctx.get_raw(0).as_blob_or_null().ok().flatten();
+            let headers = blob
+                .and_then(|b| crate::header_blob::decode(b).ok())
+                .unwrap_or_default();
+            Ok(text_index::header_text(&headers))
+        },
+    )
 }
 
 /// A LIKE pattern for "contains `text`", ASCII case ignored, with `%` and `_` typed by the user
@@ -135,15 +251,19 @@ fn contains_pattern(text: &str) -> String {
     )
 }
 
-/// What [`SUMMARY_COLS`] are read from: each delivery with its forwarding state, joined by
-/// primary key (no state row: never queued).
-pub(super) const SUMMARY_FROM: &str =
-    "deliveries LEFT JOIN delivery_forward ON delivery_forward.delivery_id = deliveries.id";
+/// Each delivery's forwarding state beside it, joined by primary key (no state row: never
+/// queued); its columns are `f`.
+pub(super) const FORWARD_JOIN: &str = " LEFT JOIN delivery_forward f ON f.delivery_id = d.id";
 
+/// What [`SUMMARY_COLS`] are read from.
+pub(super) const SUMMARY_FROM: &str =
+    "deliveries d LEFT JOIN delivery_forward f ON f.delivery_id = d.id";
+
+/// The list's columns: deliveries as `d`, their forwarding state as `f`.
 pub(super) const SUMMARY_COLS: &str =
-    "id, received_at, method, path, size, route_token, status, source, \
-                            event, repository, summary, alert, forward_phase, forward_attempts, \
-                            forward_status, forward_next_at";
+    "d.id, d.received_at, d.method, d.path, d.size, d.route_token, d.status, d.source, \
+     d.event, d.repository, d.summary, d.alert, f.forward_phase, f.forward_attempts, \
+     f.forward_status, f.forward_next_at";
 
 pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
     Ok(DeliverySummary {
@@ -233,6 +353,7 @@ mod tests {
     #[test]
     fn forward_again_reads_a_bounded_window_of_ids_even_with_a_text_filter() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
         super::super::schema::migrate(&conn).unwrap();
         let q = Query {
             text: Some("payments".into()),

@@ -19,4 +19,5 @@ mod routes;
 mod runtime;
 mod samples;
 mod store;
+mod text_search;
 mod toast_policy;

@@ -1,0 +1,350 @@
+//! The full-text index of deliveries: an SQLite FTS5 table with the trigram tokenizer, so a
+//! search for any part of a word (a tag, a digest, a header value) is answered from the index
+//! instead of by reading every row.
+//!
+//! The table is contentless (`content=''`): it holds the index only, not a second copy of the
+//! text, and `contentless_delete=1` lets rows be deleted from it. It keeps no positions
+//! (`detail=none`), which made it less than half the size and indexing a third cheaper
+//! (docs/benchmarks.md); so the index only says which rows hold every trigram of a text, and
+//! the search keeps those that really contain it by checking the row itself
+//! ([`super::rows`]). A delivery's fields go into one column, one per line: a trigram that
+//! spans two fields holds a line break, which typed text does not.
+//!
+//! Indexing is not on the answer's path: the writer commits a delivery and the receiver answers
+//! without it. Rows are indexed afterwards, oldest first, by the writer thread when no delivery
+//! has been waiting for [`super::writer`]'s idle time, in short transactions of its own that
+//! stop at the next row as soon as a delivery arrives ([`index_step`]). The table
+//! `text_indexed` holds the watermark: every row up to `upto` is in the index, none above it.
+//! A search reads the rows above it directly and asks the index for the rest, so a delivery is
+//! found as soon as it is acknowledged. A trigger removes a delivery's index row in the
+//! transaction that deletes the delivery (pruning, retention, any `DELETE`), and
+//! [`super::Store::clear`] empties the index with the deliveries.
+//!
+//! A file made before the index existed gets the table on upgrade with the watermark at 0: its
+//! older rows are indexed like new ones, and read directly until then. A crash or a restart
+//! mid-way loses at most the step under way (the watermark moves in the step's transaction),
+//! and the next writer goes on from the watermark.
+
+use std::borrow::Cow;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Header, Result};
+
+/// The index table, for a new file or an upgrade.
+pub(super) const SCHEMA: &str = concat!(
+    "CREATE VIRTUAL TABLE deliveries_text USING fts5(
+         text, tokenize = 'trigram', detail = none, content = '', contentless_delete = 1
+     );
+     CREATE TABLE text_indexed (upto INTEGER NOT NULL);
+     INSERT INTO text_indexed (upto) VALUES (0);",
+    delete_trigger!()
+);
+
+/// Removes a delivery's index row in the transaction that deletes the delivery (rows above the
+/// watermark have none).
+pub(super) const DELETE_TRIGGER: &str = delete_trigger!();
+
+macro_rules! delete_trigger {
+    () => {
+        "CREATE TRIGGER deliveries_text_delete AFTER DELETE ON deliveries
+         WHEN old.id <= (SELECT upto FROM text_indexed) BEGIN
+             DELETE FROM deliveries_text WHERE rowid = old.id;
+         END;"
+    };
+}
+use delete_trigger;
+
+/// Bytes of a body that are indexed. Every payload Quay and DTR document is under 2 KiB and a
+/// large scan report a few tens, so 16 KiB holds any registry's event whole, while a 10 MiB
+/// upload (the receiver's limit) costs the writer's transaction no more than a registry
+/// payload: trigram indexing takes about a microsecond per byte, so a whole 10 MiB body would
+/// hold every waiting acknowledgement for seconds.
+pub const BODY_PREFIX: usize = 16 * 1024;
+
+/// Fewest characters a text must have to be looked up in the index: the trigram tokenizer
+/// indexes runs of three. Shorter texts are searched by reading the rows.
+pub const MIN_INDEXED_CHARS: usize = 3;
+
+/// Rows indexed per transaction at most (fewer when a delivery arrives: [`index_step`]).
+const INDEX_STEP: i64 = 256;
+
+const INSERT: &str = "INSERT INTO deliveries_text (rowid, text) VALUES (?1, ?2)";
+
+/// What of a delivery is indexed.
+pub(super) struct Indexed<'a> {
+    pub id: i64,
+    pub summary: Option<&'a str>,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub repository: Option<&'a str>,
+    pub event: Option<&'a str>,
+    pub headers: &'a [Header],
+    pub body: &'a [u8],
+}
+
+/// Adds a delivery to the index, inside the caller's transaction.
+pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
+    let body = body_text(row.body);
+    let mut text = String::with_capacity(body.len() + 512);
+    for field in [
+        row.summary,
+        Some(row.path),
+        row.query,
+        row.repository,
+        row.event,
+    ] {
+        text.push_str(field.unwrap_or_default());
+        text.push('\n');
+    }
+    text.push_str(&header_text(row.headers));
+    text.push_str(&body);
+    conn.prepare_cached(INSERT)?
+        .execute(params![row.id, text])?;
+    Ok(())
+}
+
+/// Indexes a delivery again after its indexed columns changed, inside the caller's (write)
+/// transaction. A row above the watermark is left to the indexer.
+pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
+    if id > watermark(conn)? {
+        return Ok(());
+    }
+    conn.execute("DELETE FROM deliveries_text WHERE rowid = ?1", [id])?;
+    let mut stmt = conn.prepare_cached(&select_stored("id = ?1"))?;
+    let mut rows = stmt.query([id])?;
+    if let Some(r) = rows.next()? {
+        index_stored(conn, r)?;
+    }
+    Ok(())
+}
+
+/// The highest id up to which every stored delivery is in the index.
+pub(super) fn watermark(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT upto FROM text_indexed")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The query for what of the stored deliveries `condition` selects is indexed, in the order
+/// [`index_stored`] reads it. A body longer than [`BODY_PREFIX`] is left out (NULL): SQLite
+/// would load it whole, up to the receiver's 10 MiB, to hand out its first bytes; its prefix
+/// is read from the file instead ([`body_prefix`]).
+fn select_stored(condition: &str) -> String {
+    format!(
+        "SELECT id, summary, path, query, repository, event, headers, \
+         CASE WHEN octet_length(body) <= {BODY_PREFIX} THEN body END FROM deliveries \
+         WHERE {condition}"
+    )
+}
+
+/// The first [`BODY_PREFIX`] bytes of a stored delivery's body, read without loading the rest.
+fn body_prefix(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let blob = conn.blob_open(rusqlite::MAIN_DB, "deliveries", "body", id, true)?;
+    let mut prefix = Vec::with_capacity(BODY_PREFIX);
+    blob.take(BODY_PREFIX as u64).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+/// Indexes a row of [`select_stored`]; returns its id. It must not be in the index yet.
+fn index_stored(conn: &Connection, r: &rusqlite::Row<'_>) -> Result<i64> {
+    let id: i64 = r.get(0)?;
+    let summary: Option<String> = r.get(1)?;
+    let path: String = r.get(2)?;
+    let query: Option<String> = r.get(3)?;
+    let repository: Option<String> = r.get(4)?;
+    let event: Option<String> = r.get(5)?;
+    // Damaged headers (a file altered by hand) leave the rest searchable.
+    let headers = crate::header_blob::decode(&bytes(r, 6)?).unwrap_or_default();
+    index(
+        conn,
+        &Indexed {
+            id,
+            summary: summary.as_deref(),
+            path: &path,
+            query: query.as_deref(),
+            repository: repository.as_deref(),
+            event: event.as_deref(),
+            headers: &headers,
+            body: &match r.get_ref(7)? {
+                rusqlite::types::ValueRef::Null => body_prefix(conn, id)?,
+                _ => bytes(r, 7)?,
+            },
+        },
+    )?;
+    Ok(id)
+}
+
+/// A column's bytes, whether it was stored as a BLOB (as the store writes) or as TEXT (a row
+/// written by hand or another tool).
+fn bytes(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(i)? {
+        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+        _ => Vec::new(),
+    })
+}
+
+/// Headers as `name: value` lines; values that are not UTF-8 are left out (a search is typed
+/// text, and such a value cannot contain it).
+pub(super) fn header_text(headers: &[Header]) -> String {
+    let mut text = String::new();
+    for (name, value) in headers {
+        if let Ok(value) = std::str::from_utf8(value) {
+            text.push_str(name);
+            text.push_str(": ");
+            text.push_str(value);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// The body's first [`BODY_PREFIX`] bytes as text, cut back to a whole character. Bytes that
+/// are not UTF-8 are indexed only when nothing in them but the line's own controls (tab, line
+/// breaks) is below a space: that is 8-bit text (Latin-1 and its kin), whose ASCII parts can
+/// be searched, with the other bytes read as U+FFFD. Anything else (an image, a gzip, a
+/// protobuf) holds control bytes within its first few, and no typed text: nothing is indexed.
+pub fn body_text(body: &[u8]) -> Cow<'_, str> {
+    let prefix = &body[..body.len().min(BODY_PREFIX)];
+    match std::str::from_utf8(prefix) {
+        Ok(text) => Cow::Borrowed(text),
+        // Only the cut at the prefix's end split a character.
+        Err(e) if e.error_len().is_none() => {
+            Cow::Borrowed(std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default())
+        }
+        Err(_) if prefix.iter().all(|&b| b >= b' ' || b"\t\r\n".contains(&b)) => {
+            String::from_utf8_lossy(prefix)
+        }
+        Err(_) => Cow::Borrowed(""),
+    }
+}
+
+/// Indexes the oldest rows above the watermark, at most [`INDEX_STEP`] in one transaction,
+/// and moves the watermark past them. After each row `yield_now` is asked whether a delivery
+/// is waiting; if so the step commits what it did and returns. Returns whether rows still wait.
+/// Safe against other writers of the file (another Wharf process): the immediate transaction
+/// takes the write lock before it reads the watermark.
+pub(super) fn index_step(
+    conn: &mut Connection,
+    yield_now: &mut dyn FnMut() -> bool,
+) -> Result<bool> {
+    let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let from = watermark(&tx)?;
+    let mut upto = from;
+    let mut more = false;
+    {
+        let mut stmt = tx.prepare_cached(&select_stored("id > ?1 ORDER BY id LIMIT ?2"))?;
+        let mut rows = stmt.query(params![from, INDEX_STEP + 1])?;
+        let mut done = 0;
+        while let Some(r) = rows.next()? {
+            if done == INDEX_STEP || (done > 0 && yield_now()) {
+                more = true;
+                break;
+            }
+            upto = index_stored(&tx, r)?;
+            done += 1;
+        }
+    }
+    if upto > from {
+        tx.prepare_cached("UPDATE text_indexed SET upto = ?1")?
+            .execute([upto])?;
+    }
+    tx.commit()?;
+    Ok(more)
+}
+
+/// Whether every stored delivery is in the index.
+pub(super) fn caught_up(conn: &Connection) -> Result<bool> {
+    let newest: Option<i64> = conn.query_row("SELECT max(id) FROM deliveries", [], |r| r.get(0))?;
+    Ok(newest.unwrap_or(0) <= watermark(conn)?)
+}
+
+/// Trigrams of a text looked up at most; each costs a walk along its list of rows.
+const MAX_TRIGRAMS: usize = 8;
+
+/// An FTS5 query for the rows holding trigrams that cover `text` (each quoted, so every
+/// character is literal). Without positions in the index this is what it can answer; the rows
+/// it finds are checked for the text itself. Trigrams side by side (and the last three
+/// characters) cover every character with a third of the lookups of every overlapping one:
+/// each list walked slows the search, and the rows found are checked anyway.
+pub(super) fn trigrams(text: &str) -> String {
+    // Case is folded by the tokenizer, for the index and the query alike.
+    let chars: Vec<char> = text.chars().collect();
+    let mut starts: Vec<usize> = (0..chars.len().saturating_sub(2)).step_by(3).collect();
+    if let Some(last) = chars.len().checked_sub(3) {
+        if starts.last() != Some(&last) {
+            starts.push(last);
+        }
+    }
+    let mut terms: Vec<String> = Vec::new();
+    for start in starts {
+        let term: String = chars[start..start + 3].iter().collect();
+        let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+        if !terms.contains(&quoted) {
+            terms.push(quoted);
+        }
+    }
+    // Evenly spread over the text when it has more, keeping its start and end.
+    if terms.len() > MAX_TRIGRAMS {
+        let last = terms.len() - 1;
+        terms = (0..MAX_TRIGRAMS)
+            .map(|i| terms[i * last / (MAX_TRIGRAMS - 1)].clone())
+            .collect();
+    }
+    terms.join(" AND ")
+}
+
+/// Whether `text` is long enough to be looked up in the index.
+pub(super) fn indexable(text: &str) -> bool {
+    text.chars().count() >= MIN_INDEXED_CHARS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_indexed_up_to_its_prefix_and_only_as_text() {
+        assert_eq!(body_text(b"{\"a\":1}"), "{\"a\":1}");
+        assert_eq!(body_text(b"\xff\xd8\xff\xe0\x00\x10JFIF"), "");
+        assert_eq!(body_text(b"\x1f\x8b\x08\x00gzip"), "");
+        assert_eq!(
+            body_text(b"caf\xe9 na\xefve\r\n"),
+            "caf\u{fffd} na\u{fffd}ve\r\n"
+        );
+        let long = "é".repeat(BODY_PREFIX); // two bytes each: the cut falls inside one
+        let text = body_text(long.as_bytes());
+        assert!(text.len() <= BODY_PREFIX && text.len() > BODY_PREFIX - 2);
+        assert!(text.chars().all(|c| c == 'é'));
+        // Binary after a text start: the prefix is not text.
+        assert_eq!(body_text(b"abc\xff\xfe\x00def"), "");
+        assert_eq!(body_text(b"abc\x00def"), "abc\x00def", "NUL is valid UTF-8");
+    }
+
+    #[test]
+    fn header_values_that_are_not_text_are_left_out() {
+        let headers = vec![
+            ("x-a".to_owned(), b"one".to_vec()),
+            ("x-raw".to_owned(), b"\xff".to_vec()),
+        ];
+        assert_eq!(header_text(&headers), "x-a: one\n");
+    }
+
+    #[test]
+    fn a_text_is_looked_up_by_its_trigrams_with_quotes_literal() {
+        assert_eq!(trigrams("abcd"), r#""abc" AND "bcd""#);
+        assert_eq!(trigrams("abcdef"), r#""abc" AND "def""#);
+        assert_eq!(trigrams("abcdefg"), r#""abc" AND "def" AND "efg""#);
+        assert_eq!(trigrams(r#"A"b"#), r#""A""b""#);
+        assert_eq!(trigrams("aaaaaaa"), r#""aaa""#);
+        let long = trigrams("abcdefghijklmnopqrstuvwxyz0123456789");
+        assert_eq!(long.matches(" AND ").count(), MAX_TRIGRAMS - 1);
+        assert!(long.starts_with(r#""abc""#), "{long}");
+        assert!(long.ends_with(r#""789""#), "{long}");
+        assert!(indexable("abc") && !indexable("ab") && indexable("éé€"));
+    }
+}
