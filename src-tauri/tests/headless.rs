@@ -1,11 +1,15 @@
 //! `wharf headless` as a user runs it: the real binary, a real SQLite file, real HTTP on
-//! 127.0.0.1, a real Quay payload; and the command line on a machine without a display.
+//! 127.0.0.1, a real Quay payload; and the command line on a machine without a display. Also
+//! `--forward ROUTE=URL`: a consumer on 127.0.0.1 that is down while deliveries arrive, and a
+//! `kill -9` in between.
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use inbox::store::Store;
 
@@ -69,6 +73,14 @@ impl Headless {
             .split_once(": ")
             .map(|(_, url)| url.to_string())
             .unwrap_or_else(|| panic!("no route URL in {route:?}"))
+    }
+}
+
+impl Headless {
+    /// `kill -9`: no shutdown, no flush, whatever was in flight is cut.
+    fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 }
 
@@ -680,5 +692,49 @@ fn samples_are_printed_or_sent_with_the_registrys_headers() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("TAG_PUSH not sent"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_forward_delivers_each_of_500_exactly_once_in_order_across_a_kill_9() {
+    let dir = std::env::temp_dir().join(format!("wharf-headless-forward-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // The consumer is down: its port is reserved, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let forward = format!("headless=http://127.0.0.1:{port}/webhook");
+
+    let app = Headless::start_with(&dir, &["--forward", &forward]);
+    let url = app.route_url();
+    let client = reqwest::Client::new();
+    let want: Vec<String> = (0..500).map(|i| format!("delivery {i}")).collect();
+    for body in &want {
+        let answer = client.post(&url).body(body.clone()).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "stored before the kill");
+    }
+    app.kill_9();
+
+    let bodies = common::consumer(port).bodies;
+    let again = Headless::start_with(&dir, &["--forward", &forward]);
+    again.route_url();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while bodies.lock().unwrap().len() < want.len() {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {} forwarded",
+            bodies.lock().unwrap().len(),
+            want.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing more follows: each was sent once.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = bodies.lock().unwrap().clone();
+    assert_eq!(got.len(), want.len(), "duplicates were forwarded");
+    assert_eq!(got, want, "forwarded out of order");
+    drop(again);
     let _ = std::fs::remove_dir_all(&dir);
 }
