@@ -27,7 +27,7 @@ const BODY_NOT_WHOLE: u16 = 413;
 
 /// Whether a stored delivery can be forwarded at all: it came through a route and its body was
 /// stored whole. The receiver, forward again (one delivery or a selection, through
-/// [`forwardable_sql`]) and the detail panel (through `DeliveryDetail::forwardable`) all go by
+/// `forwardable_sql`) and the detail panel (through `DeliveryDetail::forwardable`) all go by
 /// this one rule. Whether its route forwards now is asked separately.
 pub fn forwardable(route_token: Option<&str>, status: u16) -> bool {
     route_token.is_some() && status != BODY_NOT_WHOLE

@@ -2,7 +2,7 @@
 //! in flight, and a supervising task starts one for each route that forwards. The queue is
 //! read from SQLite a few entries at a time, so a dead target holds a backlog on disk, not in
 //! memory; nothing here runs on the receiver's path. One process sharing the database forwards
-//! at a time: the supervisor holds the store's forward lease, renewing it every [`HEARTBEAT`],
+//! at a time: the supervisor holds the store's forward lease, renewing it every `HEARTBEAT`,
 //! and runs no route while another process holds it.
 
 use std::collections::HashMap;

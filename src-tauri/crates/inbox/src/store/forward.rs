@@ -455,8 +455,9 @@ impl Store {
     }
 
     /// Queues again, oldest first, every delivery matching `q`'s filters (its page ignored)
-    /// whose route forwards and that is not queued already; returns how many. Goes [`REQUEUE_STEP`] deliveries per short
-    /// transaction, so a large selection never holds the receiver's commits for long.
+    /// whose route forwards and that is not queued already; returns how many. Goes
+    /// `REQUEUE_STEP` deliveries per short transaction, so a large selection never holds the
+    /// receiver's commits for long.
     pub fn forward_again_matching(&self, q: &Query) -> Result<u64> {
         let tokens = self.forwarding_routes();
         if tokens.is_empty() {
