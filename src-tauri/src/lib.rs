@@ -63,23 +63,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 /// Starts the desktop app.
 pub fn run() {
     init_tracing();
-    lighten_webkit();
     builder(tauri::Builder::default())
         .run(tauri::generate_context!())
         .expect("error while running the Wharf application");
-}
-
-/// WebKitGTK's accelerated compositing renders the page through OpenGL, which on machines
-/// without a usable GPU driver means Mesa's software rasteriser and LLVM loaded into the web
-/// process: about 60 MB more for a window of forms and lists that gains nothing from it
-/// (docs/benchmarks.md, "Memory"). A value the user set is kept, so
-/// `WEBKIT_DISABLE_COMPOSITING_MODE=0 wharf` brings compositing back.
-fn lighten_webkit() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    // Before GTK or any other thread starts: the environment is read once, by WebKit.
-    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
-        std::env::set_var(VAR, "1");
-    }
 }
 
 fn init_tracing() {

@@ -8,8 +8,8 @@
 #   tests/memory/measure.sh            # 1,000,000 stored, 10,000 flooded, 30 s idle
 #   WHARF_MEMORY_STORED=0 tests/memory/measure.sh
 #
-# Two runs: the hello window as WebKit starts it (accelerated compositing on), then with
-# compositing off like Wharf (src-tauri/src/lib.rs `lighten_webkit`). Prints the MEMORY lines for
+# Two runs: both apps as WebKit starts them (accelerated compositing on), then both with
+# compositing off (WEBKIT_DISABLE_COMPOSITING_MODE=1). Prints the MEMORY lines for
 # docs/benchmarks.md. Needs what tests/e2e/run.sh needs (.ci/system-deps test installs it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
