@@ -290,7 +290,7 @@ async fn the_detail_keeps_its_close_button_and_the_list_readable_and_replays_are
     // still shows its close button.
     let layout = session
         .execute(
-            "const cells = Array.from(document.querySelectorAll('#inbox-list [data-testid=inbox-row] > span:nth-child(4)')).filter(c => c.offsetParent);\
+            "const cells = Array.from(document.querySelectorAll('#inbox-list [data-testid=inbox-row-event]')).filter(c => c.offsetParent);\
              const clipped = cells.filter(c => c.scrollWidth > c.clientWidth).map(c => c.textContent);\
              const panel = document.querySelector('[data-testid=inbox-detail]');\
              panel.scrollTop = panel.scrollHeight;\
