@@ -72,7 +72,7 @@ fn upgrade(dir: &Path, fixtures: &[Fixture]) {
     fill_n(&db, fixtures, ROWS);
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
-        "DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text; \
+        "DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text_terms; DROP TABLE deliveries_text; \
          DROP TABLE text_indexed; DROP INDEX deliveries_status; DROP TABLE forward_attempts; \
          DROP TABLE forward_queue; DROP TABLE route_forwards; DROP TABLE delivery_forward; \
          DROP TABLE forward_lease; PRAGMA user_version = 3; VACUUM;",
@@ -205,7 +205,7 @@ fn delivery(n: u64, fixtures: &[Fixture], routes: &[String]) -> NewDelivery {
         Source::Quay => b"python-requests/2.31.0",
         _ => b"Go-http-client/1.1",
     };
-    let headers = vec![
+    let mut headers = vec![
         ("host".to_owned(), b"wharf.local:8787".to_vec()),
         ("user-agent".to_owned(), agent.to_vec()),
         ("content-type".to_owned(), b"application/json".to_vec()),
@@ -218,6 +218,10 @@ fn delivery(n: u64, fixtures: &[Fixture], routes: &[String]) -> NewDelivery {
             format!("req-{}", hex(n + 3, 20)).into_bytes(),
         ),
     ];
+    // Ten rows, one in 100,000, carry a character found nowhere else.
+    if n % 100_000 == 4_321 {
+        headers.push(("x-note".to_owned(), b"~".to_vec()));
+    }
     // About one in a thousand went to a route that does not exist.
     let refused = n.is_multiple_of(997);
     let token = if refused {
@@ -417,9 +421,15 @@ fn queries(db: &Path) {
             text("no-such-text"),
         ),
         (
-            "text `zq` (2 characters: read row by row)".into(),
+            "text `zq` (2 characters, nothing matches)".into(),
             text("zq"),
         ),
+        (
+            "text `~` (1 character, 10 rows: one in 100,000)".into(),
+            text("~"),
+        ),
+        ("text `e` (1 character, in every row)".into(), text("e")),
+        ("text `7/` (2 characters, 1 in 40)".into(), text("7/")),
         (
             "event = `TAG_PUSH`".into(),
             q(&|q| q.event = Some("TAG_PUSH".into())),

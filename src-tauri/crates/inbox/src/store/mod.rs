@@ -56,6 +56,9 @@ pub const ROUTE_REFRESH: Duration = Duration::from_secs(1);
 const SEARCH_CHECK_STEPS: i32 = 10_000;
 /// A text search reads this many ids per statement (see [`Store::search`]).
 const SEARCH_WINDOW: i64 = 5_000;
+/// A text shorter than a trigram is first looked for in this many of the newest rows, read
+/// directly (see `Store::find_short`).
+const SHORT_SCAN: i64 = 20_000;
 /// The write-ahead log is copied into the database once it holds this many pages (SQLite's
 /// default is 1000). The commit that crosses it does the copy while every waiting delivery
 /// waits with it, so smaller steps keep the slowest acknowledgements down: p99 10.7 ms against
@@ -306,8 +309,7 @@ impl Store {
             return self.search_window(q, None, limit, TextPlan::Rows, superseded);
         }
         if !uses_index(q) {
-            // A text shorter than a trigram: every row is read.
-            return Ok(self.scan(q, 0, limit, superseded)?.0);
+            return self.find_short(q, limit, superseded);
         }
         // Rows not indexed yet are newer than every indexed one: read first, newest first,
         // then the index answers for the rest.
@@ -334,6 +336,54 @@ impl Store {
             )?);
         }
         Ok(rows)
+    }
+
+    /// A text shorter than a trigram, and no other filter the index narrows down. The newest
+    /// [`SHORT_SCAN`] rows (and any not indexed yet) are read first: a common text fills its
+    /// page there. The older ones are looked up through the trigrams that begin the text
+    /// ([`text_index::short_terms`]), or read row by row when it begins too many.
+    fn find_short(
+        &self,
+        q: &Query,
+        limit: usize,
+        superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    ) -> Result<Vec<DeliverySummary>> {
+        let from = self.short_from(q.before)?;
+        let (mut rows, _) = self.scan(q, from, limit, superseded)?;
+        if rows.len() == limit || from == 0 {
+            return Ok(rows);
+        }
+        // Every row below `from` is in the index.
+        let older = Query {
+            before: Some(q.before.map_or(from, |b| b.min(from))),
+            ..q.clone()
+        };
+        let text = q.text.as_deref().unwrap_or_default();
+        let terms = text_index::short_terms(&self.reads(), text)?;
+        rows.extend(match terms {
+            Some(terms) if terms.is_empty() => Vec::new(),
+            Some(terms) => self.search_window(
+                &older,
+                None,
+                limit - rows.len(),
+                TextPlan::Short(&terms),
+                superseded,
+            )?,
+            None => self.scan(&older, 0, limit - rows.len(), superseded)?.0,
+        });
+        Ok(rows)
+    }
+
+    /// The lowest id a search for a short text reads directly below `before`: the newest
+    /// [`SHORT_SCAN`] rows, and every row not indexed yet.
+    fn short_from(&self, before: Option<i64>) -> Result<i64> {
+        let upto = self.indexed_upto()?;
+        let newest: i64 = self.reads().query_row(
+            "SELECT coalesce(max(id), 0) FROM deliveries WHERE id < ?1",
+            [before.unwrap_or(i64::MAX)],
+            |r| r.get(0),
+        )?;
+        Ok((upto + 1).min(newest - SHORT_SCAN + 1).max(0))
     }
 
     /// Rows of `q` with an id of at least `from`, read row by row rather than through the text
@@ -421,12 +471,30 @@ impl Store {
                 .query_row(params_from_iter(args), |r| r.get(0))?;
             Ok(n as u64)
         };
-        if self.narrow(q)? || !uses_index(q) {
+        if self.narrow(q)? {
             return count(TextPlan::Rows, None, None);
         }
-        let upto = self.indexed_upto()?;
-        Ok(count(TextPlan::Index, None, Some(upto + 1))?
-            + count(TextPlan::Rows, Some(upto + 1), None)?)
+        // Split as the list splits it: rows from `from` on are read, the rest come from the
+        // index.
+        let (short, from);
+        let plan = if uses_index(q) {
+            from = self.indexed_upto()? + 1;
+            TextPlan::Index
+        } else {
+            let text = q.text.as_deref().unwrap_or_default();
+            short = text_index::short_terms(&self.reads(), text)?;
+            from = self.short_from(None)?;
+            match short.as_deref() {
+                Some(terms) if from > 0 => TextPlan::Short(terms),
+                _ => return count(TextPlan::Rows, None, None),
+            }
+        };
+        let indexed = match plan {
+            // No indexed row holds the text.
+            TextPlan::Short("") => 0,
+            plan => count(plan, None, Some(from))?,
+        };
+        Ok(indexed + count(TextPlan::Rows, Some(from), None)?)
     }
 
     /// Number of stored deliveries.

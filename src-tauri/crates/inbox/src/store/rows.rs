@@ -7,12 +7,15 @@ use super::{text_index, DeliverySummary, HookRoute, NewHookRoute, Query, RouteRe
 use crate::forward::{ForwardPhase, ForwardState};
 use crate::recognize::{Alert, Source};
 
-/// How text filters are answered: from the full-text index ([`text_index`]), or by reading
-/// the rows the other filters leave (rows not indexed yet, a text shorter than a trigram, or
-/// few rows left by the other filters: see [`narrow_sql`]).
+/// How text filters are answered: from the full-text index ([`text_index`]) by the trigrams
+/// of the text (and of a repository part), from the index by the trigrams that begin a text
+/// shorter than one (the query of [`text_index::short_terms`]), or by reading the rows the
+/// other filters leave (rows not indexed yet, or few rows left by the other filters: see
+/// [`narrow_sql`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TextPlan {
+pub(super) enum TextPlan<'a> {
     Index,
+    Short(&'a str),
     Rows,
 }
 
@@ -41,7 +44,11 @@ pub(super) fn narrow_sql(q: &Query) -> Option<(String, Vec<Value>)> {
 }
 
 /// The SQL and arguments of a [`Query`], limited to ids from `lowest` on when given.
-pub(super) fn list_sql(q: &Query, lowest: Option<i64>, index: TextPlan) -> (String, Vec<Value>) {
+pub(super) fn list_sql(
+    q: &Query,
+    lowest: Option<i64>,
+    index: TextPlan<'_>,
+) -> (String, Vec<Value>) {
     let (mut sql, args) = matching(
         &format!("SELECT {SUMMARY_COLS}"),
         FORWARD_JOIN,
@@ -59,7 +66,7 @@ pub(super) fn list_sql(q: &Query, lowest: Option<i64>, index: TextPlan) -> (Stri
 /// ignored) with an id from `lowest` on and below `below`, when given.
 pub(super) fn count_sql(
     q: &Query,
-    index: TextPlan,
+    index: TextPlan<'_>,
     lowest: Option<i64>,
     below: Option<i64>,
 ) -> (String, Vec<Value>) {
@@ -113,29 +120,34 @@ pub(super) fn forward_again_sql(
 
 /// The id that orders and pages the rows: the index's own when it is the outer loop, so that
 /// it hands out matches in that order and skips to a page by itself.
-fn row_key(q: &Query, index: TextPlan) -> &'static str {
-    if index == TextPlan::Index && uses_index(q) {
-        "t.rowid"
-    } else {
+fn row_key(q: &Query, index: TextPlan<'_>) -> &'static str {
+    if index_terms(q, index).is_empty() {
         "d.id"
+    } else {
+        "t.rowid"
     }
 }
 
 /// Whether the full-text index narrows `q` down (its text or repository filter is long enough).
 pub(super) fn uses_index(q: &Query) -> bool {
-    !index_terms(q).is_empty()
+    !index_terms(q, TextPlan::Index).is_empty()
 }
 
-/// The filters of `q` the index narrows down: the text, and a part of the repository's name,
-/// each when long enough for trigrams. The rows found are checked against the filters as
-/// without the index.
-fn index_terms(q: &Query) -> Vec<String> {
-    [q.text.as_deref(), q.repository.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|t| text_index::indexable(t))
-        .map(text_index::trigrams)
-        .collect()
+/// The FTS5 queries by which `plan` narrows `q` down, all of which a row must match: with
+/// [`TextPlan::Index`], the text's and a repository part's trigrams, each when long enough;
+/// with [`TextPlan::Short`], its query (none when empty). The rows found are checked against
+/// the filters as without the index.
+fn index_terms(q: &Query, plan: TextPlan<'_>) -> Vec<String> {
+    match plan {
+        TextPlan::Index => [q.text.as_deref(), q.repository.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|t| text_index::indexable(t))
+            .map(text_index::trigrams)
+            .collect(),
+        TextPlan::Short(terms) if !terms.is_empty() => vec![format!("({terms})")],
+        TextPlan::Short(_) | TextPlan::Rows => Vec::new(),
+    }
 }
 
 /// `select` with the FROM and WHERE clauses of `q`'s conditions added. Deliveries are `d`;
@@ -145,13 +157,10 @@ fn matching(
     join: &str,
     q: &Query,
     lowest: Option<i64>,
-    index: TextPlan,
+    index: TextPlan<'_>,
 ) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = Vec::new();
-    let terms = match index {
-        TextPlan::Index => index_terms(q),
-        TextPlan::Rows => Vec::new(),
-    };
+    let terms = index_terms(q, index);
     let mut sql = if terms.is_empty() {
         format!("{select} FROM deliveries d{join} WHERE 1=1")
     } else {

@@ -8,7 +8,9 @@
 //! (docs/benchmarks.md); so the index only says which rows hold every trigram of a text, and
 //! the search keeps those that really contain it by checking the row itself
 //! ([`super::rows`]). A delivery's fields go into one column, one per line: a trigram that
-//! spans two fields holds a line break, which typed text does not.
+//! spans two fields holds a line break, which typed text does not. The text ends with two
+//! more line breaks, so that every character of it begins a trigram: a text of one or two
+//! characters is looked up by the trigrams in the index that begin with it ([`short_terms`]).
 //!
 //! Indexing is not on the answer's path: the writer commits a delivery and the receiver answers
 //! without it. Rows are indexed afterwards, oldest first, by the writer thread when no delivery
@@ -36,6 +38,7 @@ pub(super) const SCHEMA: &str = concat!(
     "CREATE VIRTUAL TABLE deliveries_text USING fts5(
          text, tokenize = 'trigram', detail = none, content = '', contentless_delete = 1
      );
+     CREATE VIRTUAL TABLE deliveries_text_terms USING fts5vocab(deliveries_text, 'row');
      CREATE TABLE text_indexed (upto INTEGER NOT NULL);
      INSERT INTO text_indexed (upto) VALUES (0);",
     delete_trigger!()
@@ -62,9 +65,20 @@ use delete_trigger;
 /// hold every waiting acknowledgement for seconds.
 pub const BODY_PREFIX: usize = 16 * 1024;
 
-/// Fewest characters a text must have to be looked up in the index: the trigram tokenizer
-/// indexes runs of three. Shorter texts are searched by reading the rows.
+/// Fewest characters a text must have to be looked up in the index by its own trigrams: the
+/// trigram tokenizer indexes runs of three. Shorter texts are looked up by the trigrams that
+/// begin with them ([`short_terms`]).
 pub const MIN_INDEXED_CHARS: usize = 3;
+
+/// Ends every indexed text, so that its last two characters begin trigrams too: then every
+/// character of the text begins one, and a text of one or two characters is found through the
+/// trigrams that begin with it ([`short_terms`]). Typed text holds no line breaks.
+const TEXT_END: &str = "\n\n";
+
+/// Most trigrams a search for a text of one or two characters looks up side by side. A text
+/// that begins more is common (a letter, a digit, `"`): reading the newest rows fills a page
+/// sooner than merging that many lists.
+const MAX_SHORT_TERMS: usize = 256;
 
 /// Rows indexed per transaction at most (fewer when a delivery arrives: [`index_step`]).
 const INDEX_STEP: i64 = 256;
@@ -99,6 +113,7 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
     }
     text.push_str(&header_text(row.headers));
     text.push_str(&body);
+    text.push_str(TEXT_END);
     conn.prepare_cached(INSERT)?
         .execute(params![row.id, text])?;
     Ok(())
@@ -283,7 +298,7 @@ pub(super) fn trigrams(text: &str) -> String {
     let mut terms: Vec<String> = Vec::new();
     for start in starts {
         let term: String = chars[start..start + 3].iter().collect();
-        let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+        let quoted = quote(&term);
         if !terms.contains(&quoted) {
             terms.push(quoted);
         }
@@ -301,6 +316,46 @@ pub(super) fn trigrams(text: &str) -> String {
 /// Whether `text` is long enough to be looked up in the index.
 pub(super) fn indexable(text: &str) -> bool {
     text.chars().count() >= MIN_INDEXED_CHARS
+}
+
+/// A term of an FTS5 query, quoted so that every character is literal.
+fn quote(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// An FTS5 query for the rows holding a text shorter than a trigram: every trigram in the
+/// index that begins with it, side by side with OR (every character of an indexed text begins
+/// a trigram: [`TEXT_END`]). The rows found are checked for the text itself, as for [`trigrams`].
+/// An empty query when no indexed row holds it. `None` when it begins more than
+/// [`MAX_SHORT_TERMS`] trigrams, or when its case might not fold here as the tokenizer folds it
+/// (letters outside ASCII): its rows are read instead.
+pub(super) fn short_terms(conn: &Connection, text: &str) -> Result<Option<String>> {
+    let caseless = |c: char| c.is_ascii() || (c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]));
+    if text.is_empty() || indexable(text) || !text.chars().all(caseless) {
+        return Ok(None);
+    }
+    // The vocabulary table reads each term's list of rows to count them, so the cap also
+    // bounds what this lookup reads.
+    let terms = conn
+        .prepare_cached(
+            "SELECT term FROM deliveries_text_terms \
+             WHERE term >= ?1 AND term <= ?1 || char(1114111) LIMIT ?2",
+        )?
+        .query_map(
+            params![text.to_ascii_lowercase(), MAX_SHORT_TERMS as i64 + 1],
+            |r| r.get::<_, String>(0),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if terms.len() > MAX_SHORT_TERMS {
+        return Ok(None);
+    }
+    Ok(Some(
+        terms
+            .iter()
+            .map(|t| quote(t))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    ))
 }
 
 #[cfg(test)]
@@ -332,6 +387,41 @@ mod tests {
             ("x-raw".to_owned(), b"\xff".to_vec()),
         ];
         assert_eq!(header_text(&headers), "x-a: one\n");
+    }
+
+    #[test]
+    fn a_short_text_is_looked_up_by_the_trigrams_that_begin_it_unless_too_many_do() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::rows::register_functions(&conn).unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        let add = |id: i64, body: &str| {
+            let row = Indexed {
+                id,
+                summary: None,
+                path: "/p",
+                query: None,
+                repository: None,
+                event: None,
+                headers: &[],
+                body: body.as_bytes(),
+            };
+            index(&conn, &row).unwrap();
+        };
+        add(1, "Qz\"");
+        let short = |text| short_terms(&conn, text).unwrap();
+        // Every character begins a trigram, the last two with the line breaks that end the text.
+        assert_eq!(short("qz").as_deref(), Some("\"qz\"\"\""));
+        assert_eq!(short("\"").as_deref(), Some("\"\"\"\n\n\""));
+        assert_eq!(short("k").as_deref(), Some(""));
+        assert_eq!(short("qzx"), None, "long enough for its own trigrams");
+        assert_eq!(short("é"), None, "its case may fold otherwise");
+        // Every two letters after a `k`: more trigrams than are looked up side by side.
+        let pairs: String = ('a'..='z')
+            .flat_map(|a| ('a'..='z').map(move |b| format!("k{a}{b} ")))
+            .collect();
+        add(2, &pairs);
+        assert_eq!(short("k"), None);
+        assert!(short("ka").unwrap().matches(" OR ").count() >= 26);
     }
 
     #[test]

@@ -760,7 +760,7 @@ fn a_schema_2_file_gets_alerts_where_the_event_alone_decides() {
     conn.execute_batch(
         "DROP TABLE forward_attempts; DROP TABLE forward_queue; DROP TABLE route_forwards;
          DROP TABLE delivery_forward; DROP TABLE forward_lease;
-         DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text; DROP TABLE text_indexed;
+         DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text_terms; DROP TABLE deliveries_text; DROP TABLE text_indexed;
          ALTER TABLE deliveries DROP COLUMN alert; PRAGMA user_version = 2;",
     )
     .unwrap();

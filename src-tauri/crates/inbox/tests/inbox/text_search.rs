@@ -327,6 +327,67 @@ fn a_body_is_indexed_up_to_the_prefix() {
     assert_eq!(ids(&store, &text("late-marker")), Vec::<i64>::new());
 }
 
+/// More rows than a search for a short text reads directly before it asks the index.
+const PAST_THE_NEWEST: i64 = 30_000;
+
+#[test]
+fn a_text_of_one_or_two_characters_is_found_through_the_trigrams_that_begin_it() {
+    let dir = TempDir::new("fts-short");
+    drop(Store::open(dir.db()).unwrap());
+    // Hay: letters of "hay", digits and A-F only. The rows holding the texts are older than
+    // the newest rows a search reads directly, so only the index finds them; two end with
+    // the text, which then begins no trigram of the row's own characters.
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PAST_THE_NEWEST}) \
+             INSERT INTO deliveries (received_at, method, path, body, size, status, headers) \
+             SELECT i, 'POST', CASE i WHEN 300 THEN '/hooks/ZQ' ELSE '/hooks/hay' END, \
+             CASE i WHEN 100 THEN 'a ~ here' WHEN 200 THEN 'ends in zq' \
+             WHEN 400 THEN '東京 registry' WHEN 500 THEN 'ends in ~' \
+             ELSE 'hay ' || i || ' ' || hex(randomblob(40)) END, 10, 200, x'' FROM n;"
+        ))
+        .unwrap();
+    let store = Store::open(dir.db()).unwrap();
+    caught_up(&store);
+
+    assert_eq!(ids(&store, &text("~")), vec![500, 100]);
+    assert_eq!(ids(&store, &text("zq")), vec![300, 200]);
+    assert_eq!(ids(&store, &text("Zq")), vec![300, 200], "case is ignored");
+    assert_eq!(ids(&store, &text("q")), vec![300, 200]);
+    assert_eq!(ids(&store, &text("東京")), vec![400]);
+    assert_eq!(ids(&store, &text("京")), vec![400]);
+    // A letter whose case may fold otherwise here is read row by row: the same answer.
+    assert_eq!(ids(&store, &text("É")), Vec::<i64>::new());
+    assert_eq!(ids(&store, &text("\"")), Vec::<i64>::new());
+    // Filters and pages combine with it.
+    let before = Query {
+        before: Some(500),
+        limit: Some(100),
+        ..text("~")
+    };
+    assert_eq!(ids(&store, &before), vec![100]);
+    let one = Query {
+        limit: Some(1),
+        ..text("zq")
+    };
+    assert_eq!(ids(&store, &one), vec![300]);
+    // A common text fills its page from the newest rows.
+    let common = Query {
+        limit: Some(3),
+        ..text("y")
+    };
+    let newest = PAST_THE_NEWEST;
+    assert_eq!(ids(&store, &common), vec![newest, newest - 1, newest - 2]);
+    // A delivery not indexed yet comes first.
+    let new = store
+        .insert(&delivery("/hooks/new", &[], b"zq again"))
+        .unwrap();
+    assert_eq!(ids(&store, &text("zq")), vec![new, 300, 200]);
+    caught_up(&store);
+    assert_eq!(ids(&store, &text("zq")), vec![new, 300, 200]);
+}
+
 /// Makes `dir`'s file a schema-3 one (before forwarding and the index) holding `rows`
 /// deliveries written as that version did: every 1,000th says "needle". Returns those, newest
 /// first.
@@ -334,7 +395,7 @@ fn schema_3_file(dir: &TempDir, rows: i64) -> Vec<i64> {
     drop(Store::open(dir.db()).unwrap());
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     conn.execute_batch(&format!(
-        "DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text; \
+        "DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text_terms; DROP TABLE deliveries_text; \
          DROP TABLE text_indexed; DROP TABLE forward_attempts; DROP TABLE forward_queue; \
          DROP TABLE route_forwards; DROP TABLE delivery_forward; DROP TABLE forward_lease; \
          PRAGMA user_version = 3;
