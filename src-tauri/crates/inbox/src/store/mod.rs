@@ -56,6 +56,8 @@ pub const ROUTE_REFRESH: Duration = Duration::from_secs(1);
 const SEARCH_CHECK_STEPS: i32 = 10_000;
 /// A text search reads this many ids per statement (see [`Store::search`]).
 const SEARCH_WINDOW: i64 = 5_000;
+/// A delivery `d` that is in no forward queue.
+const NOT_QUEUED: &str = "NOT EXISTS (SELECT 1 FROM forward_queue q WHERE q.delivery_id = d.id)";
 /// A text shorter than a trigram is first looked for in this many of the newest rows, read
 /// directly (see `Store::find_short`).
 const SHORT_SCAN: i64 = 20_000;
@@ -561,6 +563,9 @@ impl Store {
     /// `limit` of them (the oldest matching ones) in one short transaction, so a large backlog
     /// is removed in steps without holding the database (and the receiver's commits behind it)
     /// for long. Returns how many were deleted; fewer than `limit` means nothing more matches.
+    /// A delivery still waiting to be forwarded stays until it is sent or its forwarding gives
+    /// up, however old: a target down for a day loses nothing. The size budget
+    /// ([`Store::prune_to_size`]) still takes it, so a queue cannot fill the disk.
     pub fn prune(
         &self,
         max_count: Option<u64>,
@@ -576,8 +581,11 @@ impl Store {
                 now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
             // Through the received_at index: cheap when nothing is old enough.
             deleted += tx.execute(
-                "DELETE FROM deliveries WHERE id IN \
-                 (SELECT id FROM deliveries WHERE received_at < ?1 ORDER BY id LIMIT ?2)",
+                &format!(
+                    "DELETE FROM deliveries WHERE id IN \
+                     (SELECT id FROM deliveries d WHERE received_at < ?1 AND {NOT_QUEUED} \
+                     ORDER BY id LIMIT ?2)"
+                ),
                 params![cutoff, limit],
             )? as i64;
         }
@@ -592,8 +600,11 @@ impl Store {
                 .optional()?;
             if let Some(first_gone) = first_gone {
                 deleted += tx.execute(
-                    "DELETE FROM deliveries WHERE id IN \
-                     (SELECT id FROM deliveries WHERE id <= ?1 ORDER BY id LIMIT ?2)",
+                    &format!(
+                        "DELETE FROM deliveries WHERE id IN \
+                         (SELECT id FROM deliveries d WHERE id <= ?1 AND {NOT_QUEUED} \
+                         ORDER BY id LIMIT ?2)"
+                    ),
                     params![first_gone, limit - deleted],
                 )? as i64;
             }

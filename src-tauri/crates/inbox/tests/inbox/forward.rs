@@ -501,6 +501,44 @@ async fn forward_again_appends_new_attempts_for_one_delivery_and_a_selection() {
 }
 
 #[tokio::test]
+async fn retention_by_count_and_age_keeps_what_waits_to_be_forwarded() {
+    let (url, port) = Target::down();
+    let fx = start_receiver("fwd-retention", |_| {}).await;
+    let token = route(&fx.store, NewHookRoute::default());
+    fx.store
+        .set_route_forward(&token, Some(&ForwardSettings::to(&url)))
+        .unwrap();
+    for i in 0..5 {
+        post(&fx, &token, &format!("queued{i}"), &[]).await;
+    }
+    let plain = route(&fx.store, NewHookRoute::default());
+    for i in 0..5 {
+        post(&fx, &plain, &format!("plain{i}"), &[]).await;
+    }
+    // Keep one, nothing older than an instant ago: only the queued ones and the newest stay.
+    std::thread::sleep(Duration::from_millis(5));
+    let deleted = fx
+        .store
+        .prune(Some(1), Some(Duration::from_millis(1)), 100)
+        .unwrap();
+    assert_eq!(deleted, 5);
+    assert_eq!(rows_of(&fx.store, &token).len(), 5);
+    assert!(rows_of(&fx.store, &plain).is_empty());
+    // Once forwarded they go like the rest.
+    let target = Target::come_up(port, &[]).await;
+    let _forwarder = spawn_forwarder(fx.store.clone(), fast());
+    settled(&fx.store, &token, Duration::from_secs(10)).await;
+    assert_eq!(target.bodies().len(), 5);
+    assert_eq!(fx.store.prune(Some(1), None, 100).unwrap(), 4);
+    // The size budget takes queued ones too.
+    drop(target);
+    post(&fx, &token, "queued again", &[]).await;
+    assert_eq!(fx.store.forward_queue_info(&token).unwrap().queued, 1);
+    assert_eq!(fx.store.prune_to_size(0, 100).unwrap(), 2);
+    assert!(rows_of(&fx.store, &token).is_empty());
+}
+
+#[tokio::test]
 async fn forward_queue_survives_a_restart_of_the_store_and_forwarder() {
     let (url, port) = Target::down();
     let fx = start_receiver("fwd-restart", |_| {}).await;
