@@ -12,6 +12,10 @@ export const PAGE = 500;
 const HEAD_PAGE = 100;
 /** Pages of catching up before starting over is cheaper. */
 const HEAD_PAGES = 10;
+/** Rows kept while the view shows the top of the list and live deliveries pour in: older ones
+ *  are dropped and come back as pages when scrolled to. A flood otherwise keeps every row it
+ *  brought in the webview's memory (about 1.5 kB each). */
+export const LIVE_KEEP = 2 * PAGE;
 
 export class InboxList {
   // Rows are many and never edited in place: a raw array, replaced on every change.
@@ -23,6 +27,9 @@ export class InboxList {
   applied = $state.raw<InboxFilters>(emptyFilters());
   /** Bumped on every reload; a view keyed on it starts over (scroll position). */
   generation = $state(0);
+  /** Whether the view shows the top of the list (the view sets it): only then are rows past
+   *  [LIVE_KEEP] dropped, so nothing moves under a reader scrolled down. */
+  atTop = true;
   #loadingFor = $state<number | null>(null);
   /** `before` for the next page: the id of the last row loaded. */
   #cursor: number | null = null;
@@ -40,6 +47,7 @@ export class InboxList {
   reload = (filters: InboxFilters = this.applied): void => {
     this.applied = filters;
     this.generation += 1;
+    this.atTop = true; // the view starts over at the top
     this.rows = [];
     this.#cursor = null;
     this.exhausted = false;
@@ -100,7 +108,15 @@ export class InboxList {
     this.#flushTimer = null;
     const batch = this.#pendingLive;
     this.#pendingLive = [];
-    if (batch.length > 0) this.rows = insertRows(this.rows, batch).rows;
+    if (batch.length === 0) return;
+    let rows = insertRows(this.rows, batch).rows;
+    // A page on its way was asked for below the rows dropped: it is not cut here.
+    if (this.atTop && rows.length > LIVE_KEEP && !this.loading) {
+      rows = rows.slice(0, LIVE_KEEP);
+      this.#cursor = rows[rows.length - 1].id;
+      this.exhausted = false;
+    }
+    this.rows = rows;
   };
 
   // Asks the store for the newest matches, page by page until they reach the rows shown.

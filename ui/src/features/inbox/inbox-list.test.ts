@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeliverySummary, Query } from "../../lib/api";
 import { emptyFilters } from "./filters";
-import { InboxList, PAGE } from "./inbox-list.svelte";
+import { InboxList, LIVE_KEEP, PAGE } from "./inbox-list.svelte";
 
 const d = (id: number, summary = `push ${id}`): DeliverySummary => ({
   id,
@@ -85,6 +85,30 @@ describe("InboxList", () => {
     list.offer(d(6));
     await vi.advanceTimersByTimeAsync(20);
     expect(list.rows.length).toBe(before);
+  });
+
+  it("keeps the newest rows of a flood while the view shows the top, and pages back to the rest", async () => {
+    const s = store(10);
+    const list = new InboxList(s.list);
+    list.reload();
+    await settle();
+    expect(list.exhausted).toBe(true);
+    const flood = Array.from({ length: 3 * LIVE_KEEP }, (_, i) => d(11 + i));
+    s.all.push(...flood);
+    for (const x of flood) list.offer(x);
+    await settle();
+    expect(list.rows.length).toBe(LIVE_KEEP);
+    expect(list.rows[0].id).toBe(10 + 3 * LIVE_KEEP);
+    expect(list.exhausted).toBe(false);
+    // Scrolled down, the dropped rows come back in order, with the first ten.
+    list.atTop = false;
+    while (!list.exhausted) await list.loadMore();
+    expect(list.rows.map((x) => x.id)).toEqual(s.all.map((x) => x.id).reverse());
+    // Not at the top, nothing is dropped.
+    const more = Array.from({ length: LIVE_KEEP }, (_, i) => d(11 + 3 * LIVE_KEEP + i));
+    for (const x of more) list.offer(x);
+    await settle();
+    expect(list.rows.length).toBe(10 + 4 * LIVE_KEEP);
   });
 
   it("asks the store when only the text could match, and ignores superseded searches", async () => {
