@@ -404,13 +404,14 @@ fn a_route_forwards_with_a_write_only_secret_and_a_delivery_can_be_forwarded_aga
     assert_eq!(attempts[0]["status"], 200);
     assert_eq!(attempts[0]["answer"], "ok");
 
-    invoke_with(
+    let queued_now = invoke_with(
         &app,
         "main",
         "inbox_forward_again",
         serde_json::json!({"id": id}),
     )
     .unwrap();
+    assert_eq!(queued_now, true, "not in its queue already");
     eventually("not forwarded again", || {
         got.bodies.lock().unwrap().len() == 2
     });

@@ -194,8 +194,9 @@ pub async fn inbox_forward_attempts(
     Ok(app.state::<Inbox>().forward_attempts(id).await?)
 }
 
-/// Queues delivery `id` to be forwarded again; its new attempts follow its earlier ones.
-pub async fn inbox_forward_again(app: &AppHandle<impl Runtime>, id: i64) -> CommandResult<()> {
+/// Queues delivery `id` to be forwarded again; its new attempts follow its earlier ones. False
+/// when it was in its queue already (it is sent once, when its turn comes).
+pub async fn inbox_forward_again(app: &AppHandle<impl Runtime>, id: i64) -> CommandResult<bool> {
     Ok(app.state::<Inbox>().forward_again(id).await?)
 }
 

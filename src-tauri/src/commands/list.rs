@@ -19,7 +19,7 @@ macro_rules! for_each_command {
             inbox::inbox_clear() -> u64;
             inbox::inbox_forward_attempts(id: i64) -> Vec<ForwardAttempt>;
             inbox::inbox_forward_states(ids: Vec<i64>) -> Vec<DeliveryForward>;
-            inbox::inbox_forward_again(id: i64) -> ();
+            inbox::inbox_forward_again(id: i64) -> bool;
             inbox::inbox_forward_again_matching(query: Query) -> u64;
             inbox::inbox_subscribe(| on_deliveries: Vec<DeliverySummary>) -> ();
             inbox::inbox_route_create(route: NewHookRoute) -> MintedRoute;

@@ -644,9 +644,11 @@ impl Inbox {
     }
 
     /// Queues delivery `id` to be forwarded again (its new attempts follow its earlier ones).
-    pub async fn forward_again(&self, id: i64) -> Result<(), InboxError> {
+    /// False when it was waiting in its queue already: it is sent once, when its turn comes.
+    pub async fn forward_again(&self, id: i64) -> Result<bool, InboxError> {
         self.with_store(move |store| match store.forward_again(id)? {
-            Requeued::Queued => Ok(()),
+            Requeued::Queued => Ok(true),
+            Requeued::AlreadyQueued => Ok(false),
             Requeued::Missing => Err(InboxError::NotFound),
             Requeued::NotForwarding => Err(InboxError::Invalid(
                 "This delivery's route does not forward: set a target on the Routes screen first."
@@ -656,9 +658,6 @@ impl Inbox {
                 "This delivery's body was refused as too large and not kept: there is nothing to \
                  forward."
                     .into(),
-            )),
-            Requeued::AlreadyQueued => Err(InboxError::Invalid(
-                "This delivery is queued already: it is sent when its turn comes.".into(),
             )),
         })
         .await

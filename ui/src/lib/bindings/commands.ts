@@ -17,7 +17,7 @@ export type Commands = {
   inbox_clear: { args: {}; result: number };
   inbox_forward_attempts: { args: { id: number }; result: Array<ForwardAttempt> };
   inbox_forward_states: { args: { ids: Array<number> }; result: Array<DeliveryForward> };
-  inbox_forward_again: { args: { id: number }; result: void };
+  inbox_forward_again: { args: { id: number }; result: boolean };
   inbox_forward_again_matching: { args: { query: Query }; result: number };
   inbox_subscribe: { args: { onDeliveries: Channel<Array<DeliverySummary>> }; result: void };
   inbox_route_create: { args: { route: NewHookRoute }; result: MintedRoute };
