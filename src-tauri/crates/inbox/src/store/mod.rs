@@ -361,7 +361,7 @@ impl Store {
             ..q.clone()
         };
         let text = q.text.as_deref().unwrap_or_default();
-        let terms = text_index::short_terms(&self.reads(), text)?;
+        let terms = text_index::short_terms(&mut self.reads(), text)?;
         rows.extend(match terms {
             Some(terms) if terms.is_empty() => Vec::new(),
             Some(terms) => self.search_window(
@@ -484,7 +484,7 @@ impl Store {
             TextPlan::Index
         } else {
             let text = q.text.as_deref().unwrap_or_default();
-            short = text_index::short_terms(&self.reads(), text)?;
+            short = text_index::short_terms(&mut self.reads(), text)?;
             from = self.short_from(None)?;
             match short.as_deref() {
                 Some(terms) if from > 0 => TextPlan::Short(terms),

@@ -28,6 +28,7 @@
 //! and the next writer goes on from the watermark.
 
 use std::borrow::Cow;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -79,6 +80,9 @@ const TEXT_END: &str = "\n\n";
 /// that begins more is common (a letter, a digit, `"`): reading the newest rows fills a page
 /// sooner than merging that many lists.
 const MAX_SHORT_TERMS: usize = 256;
+
+/// Longest the lookup of those trigrams may take before the rows are read instead.
+const SHORT_TERMS_BUDGET: Duration = Duration::from_millis(50);
 
 /// Rows indexed per transaction at most (fewer when a delivery arrives: [`index_step`]).
 const INDEX_STEP: i64 = 256;
@@ -327,25 +331,37 @@ fn quote(term: &str) -> String {
 /// index that begins with it, side by side with OR (every character of an indexed text begins
 /// a trigram: [`TEXT_END`]). The rows found are checked for the text itself, as for [`trigrams`].
 /// An empty query when no indexed row holds it. `None` when it begins more than
-/// [`MAX_SHORT_TERMS`] trigrams, or when its case might not fold here as the tokenizer folds it
-/// (letters outside ASCII): its rows are read instead.
-pub(super) fn short_terms(conn: &Connection, text: &str) -> Result<Option<String>> {
+/// [`MAX_SHORT_TERMS`] trigrams or finding them takes longer than [`SHORT_TERMS_BUDGET`], or
+/// when its case might not fold here as the tokenizer folds it (letters outside ASCII): its
+/// rows are read instead.
+pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
     let caseless = |c: char| c.is_ascii() || (c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]));
     if text.is_empty() || indexable(text) || !text.chars().all(caseless) {
         return Ok(None);
     }
-    // The vocabulary table reads each term's list of rows to count them, so the cap also
-    // bounds what this lookup reads.
+    // The vocabulary table reads each term's whole list of rows to count them: a text whose
+    // trigrams are in most rows would take seconds, so the lookup has a time budget too.
+    let started = Instant::now();
+    conn.progress_handler(64, Some(move || started.elapsed() > SHORT_TERMS_BUDGET))?;
     let terms = conn
         .prepare_cached(
             "SELECT term FROM deliveries_text_terms \
              WHERE term >= ?1 AND term <= ?1 || char(1114111) LIMIT ?2",
-        )?
-        .query_map(
-            params![text.to_ascii_lowercase(), MAX_SHORT_TERMS as i64 + 1],
-            |r| r.get::<_, String>(0),
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map(
+                params![text.to_ascii_lowercase(), MAX_SHORT_TERMS as i64 + 1],
+                |r| r.get::<_, String>(0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        });
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    let terms = match terms {
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+            return Ok(None)
+        }
+        terms => terms?,
+    };
     if terms.len() > MAX_SHORT_TERMS {
         return Ok(None);
     }
@@ -391,10 +407,10 @@ mod tests {
 
     #[test]
     fn a_short_text_is_looked_up_by_the_trigrams_that_begin_it_unless_too_many_do() {
-        let conn = Connection::open_in_memory().unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
         super::super::rows::register_functions(&conn).unwrap();
         super::super::schema::migrate(&conn).unwrap();
-        let add = |id: i64, body: &str| {
+        fn add(conn: &Connection, id: i64, body: &str) {
             let row = Indexed {
                 id,
                 summary: None,
@@ -405,10 +421,10 @@ mod tests {
                 headers: &[],
                 body: body.as_bytes(),
             };
-            index(&conn, &row).unwrap();
-        };
-        add(1, "Qz\"");
-        let short = |text| short_terms(&conn, text).unwrap();
+            index(conn, &row).unwrap();
+        }
+        add(&conn, 1, "Qz\"");
+        let mut short = |text| short_terms(&mut conn, text).unwrap();
         // Every character begins a trigram, the last two with the line breaks that end the text.
         assert_eq!(short("qz").as_deref(), Some("\"qz\"\"\""));
         assert_eq!(short("\"").as_deref(), Some("\"\"\"\n\n\""));
@@ -419,7 +435,8 @@ mod tests {
         let pairs: String = ('a'..='z')
             .flat_map(|a| ('a'..='z').map(move |b| format!("k{a}{b} ")))
             .collect();
-        add(2, &pairs);
+        add(&conn, 2, &pairs);
+        let mut short = |text| short_terms(&mut conn, text).unwrap();
         assert_eq!(short("k"), None);
         assert!(short("ka").unwrap().matches(" OR ").count() >= 26);
     }
