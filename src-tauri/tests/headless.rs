@@ -696,7 +696,7 @@ fn samples_are_printed_or_sent_with_the_registrys_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn headless_forward_delivers_each_of_500_exactly_once_in_order_across_a_kill_9() {
+async fn headless_forward_delivers_each_of_500_exactly_once_in_order_across_a_kill_9_at_once() {
     let dir = std::env::temp_dir().join(format!("wharf-headless-forward-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     // The consumer is down: its port is reserved, then let go.
@@ -716,6 +716,16 @@ async fn headless_forward_delivers_each_of_500_exactly_once_in_order_across_a_ki
         assert_eq!(answer.status(), 200, "stored before the kill");
     }
     app.kill_9();
+    // The killed process's lease would stay valid for an hour: the next one takes it over
+    // because the OS let go of the killed one's forward lock, not because it went stale.
+    let leases = rusqlite::Connection::open(dir.join("inbox.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE forward_lease SET expires_at = expires_at + 3600000",
+            [],
+        )
+        .unwrap();
+    assert_eq!(leases, 1, "the killed process held the lease");
 
     let bodies = common::consumer(port).bodies;
     let again = Headless::start_with(&dir, &["--forward", &forward]);

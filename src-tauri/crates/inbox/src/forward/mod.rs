@@ -11,6 +11,7 @@
 //!   left out, `X-Forwarded-*` added, the route's extra headers set, credentials optionally
 //!   stripped.
 
+mod lock;
 pub mod request;
 pub mod worker;
 

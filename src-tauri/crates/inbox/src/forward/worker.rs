@@ -3,7 +3,8 @@
 //! read from SQLite a few entries at a time, so a dead target holds a backlog on disk, not in
 //! memory; nothing here runs on the receiver's path. One process sharing the database forwards
 //! at a time: the supervisor holds the store's forward lease, renewing it every `HEARTBEAT`,
-//! and runs no route while another process holds it.
+//! and runs no route while another process holds it. It also holds the database's forward
+//! lock ([`super::lock`]), so after a crash the next process takes over at once.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -11,9 +12,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::lock::{ForwardLock, Lock};
 use super::{request, ForwardAttempt, ForwardSettings, ForwardTiming};
 use crate::replay;
-use crate::store::{now_ms, AfterAttempt, Delivery, Store};
+use crate::store::{now_ms, AfterAttempt, Delivery, Store, LOCKED_OWNER};
 
 /// Queue entries read per query.
 const BATCH: usize = 32;
@@ -96,10 +98,21 @@ async fn supervise(store: Store, timing: ForwardTiming, owner: String) {
     let mut signal = store.forward_settings_signal();
     let mut routes = Routes(HashMap::new());
     let mut renewed: Option<Instant> = None;
+    let mut lock = ForwardLock::new(store.forward_lock_path());
     loop {
         signal.borrow_and_update();
         if renewed.is_none_or(|at| at.elapsed() >= HEARTBEAT) {
-            let owner = owner.clone();
+            let owner = match lock.hold() {
+                Lock::Held => format!("{owner}{LOCKED_OWNER}"),
+                Lock::Unavailable => owner.clone(),
+                Lock::Busy => {
+                    // A live process forwards this database.
+                    routes.stop_all();
+                    renewed = None;
+                    changed_or(&mut signal, HEARTBEAT).await;
+                    continue;
+                }
+            };
             match blocking(&store, move |s| s.hold_forward_lease(&owner, LEASE_TTL)).await {
                 Ok(true) => renewed = Some(Instant::now()),
                 Ok(false) => {

@@ -17,6 +17,9 @@ const QUEUE_UNLESS_QUEUED: &str = "INSERT INTO forward_queue (delivery_id, route
 /// and counting a backlog of millions on every refresh of the Routes screen would not be cheap.
 pub const QUEUE_COUNT_CAP: u64 = 10_000;
 
+/// Ends the lease owner's name of a forwarder that holds the database's forward lock.
+pub const LOCKED_OWNER: &str = "+locked";
+
 /// Deliveries queued again per transaction by [`Store::forward_again_matching`].
 const REQUEUE_STEP: usize = 2_000;
 
@@ -270,7 +273,10 @@ impl Store {
     /// Takes or renews the lease that makes `owner` the one forwarder of this database for
     /// `ttl`: only one process sharing the file sends its queues (the app and `wharf headless`
     /// on one data folder would both send each delivery). A lease not renewed in time is taken
-    /// over. Whether `owner` holds it now.
+    /// over. An owner whose name ends in [`LOCKED_OWNER`] holds the database's forward lock
+    /// (`forward::lock`) while it holds the lease, so when another such owner holds the lock
+    /// now, the first one's process is gone: its lease is taken over at once. Whether `owner`
+    /// holds it now.
     pub fn hold_forward_lease(&self, owner: &str, ttl: std::time::Duration) -> Result<bool> {
         let now = super::now_ms();
         let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
@@ -279,16 +285,32 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO forward_lease (id, owner, expires_at) VALUES (1, ?1, ?2) \
              ON CONFLICT(id) DO UPDATE SET owner = ?1, expires_at = ?2 \
-             WHERE owner = ?1 OR expires_at < ?3",
+             WHERE owner = ?1 OR expires_at < ?3 \
+                OR (?4 AND substr(owner, -length(?5)) = ?5)",
             )?
-            .execute(params![owner, until, now])?;
+            .execute(params![
+                owner,
+                until,
+                now,
+                owner.ends_with(LOCKED_OWNER),
+                LOCKED_OWNER
+            ])?;
         Ok(changed > 0)
+    }
+
+    /// Where the forward lock of this database is (`forward::lock`).
+    pub(crate) fn forward_lock_path(&self) -> std::path::PathBuf {
+        let mut name = self.inner.file_name.clone();
+        name.push("-forward.lock");
+        self.inner.dir.join(name)
     }
 
     /// Gives the lease up, if `owner` holds it, so another process takes over at once.
     pub fn release_forward_lease(&self, owner: &str) -> Result<()> {
-        self.changes()
-            .execute("DELETE FROM forward_lease WHERE owner = ?1", [owner])?;
+        self.changes().execute(
+            "DELETE FROM forward_lease WHERE owner IN (?1, ?1 || ?2)",
+            params![owner, LOCKED_OWNER],
+        )?;
         Ok(())
     }
 

@@ -24,7 +24,9 @@ mod text_index;
 mod types;
 mod writer;
 
-pub use forward::{AfterAttempt, DeliveryForward, QueueEntry, Requeued, QUEUE_COUNT_CAP};
+pub use forward::{
+    AfterAttempt, DeliveryForward, QueueEntry, Requeued, LOCKED_OWNER, QUEUE_COUNT_CAP,
+};
 pub use text_index::{BODY_PREFIX, MIN_INDEXED_CHARS};
 pub use types::*;
 
@@ -118,6 +120,8 @@ struct Inner {
     wakeups: Arc<forward::Wakeups>,
     /// The folder holding the database, whose free space the receiver watches.
     dir: PathBuf,
+    /// The database file's name in `dir`.
+    file_name: std::ffi::OsString,
     reserve: reserve::Reserve,
 }
 
@@ -168,6 +172,7 @@ impl Store {
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
                 .to_owned(),
+            file_name: path.file_name().unwrap_or_default().to_owned(),
             reserve: reserve::Reserve::beside(path),
         });
         let weak = Arc::downgrade(&inner);
