@@ -133,7 +133,8 @@ pub struct DeliveryDetail {
     pub curl: String,
     /// The shells `curl` runs in unchanged ([`CURL_SHELLS`]).
     pub curl_shells: String,
-    /// Whether it can be forwarded ([`crate::forward::forwardable`]).
+    /// Whether it can be forwarded ([`crate::forward::forwardable`]) through a route that still
+    /// exists (the inbox runtime checks that).
     pub forwardable: bool,
 }
 

@@ -367,7 +367,13 @@ impl Inbox {
         let base = self.public_base_url().unwrap_or_default();
         self.with_store(move |store| {
             let delivery = store.get(id)?.ok_or(InboxError::NotFound)?;
-            Ok(export::detail(delivery, &base))
+            // A deleted route's delivery, or one to a token this inbox never had (whose body
+            // was not even read), has no route to be forwarded through.
+            let route = delivery.summary.route_token.as_deref();
+            let routed = route.is_some_and(|token| store.route(token).is_some());
+            let mut detail = export::detail(delivery, &base);
+            detail.forwardable &= routed;
+            Ok(detail)
         })
         .await
     }

@@ -44,7 +44,8 @@ curl: string,
  */
 curlShells: string, 
 /**
- * Whether it can be forwarded ([`crate::forward::forwardable`]).
+ * Whether it can be forwarded ([`crate::forward::forwardable`]) through a route that still
+ * exists (the inbox runtime checks that).
  */
 forwardable: boolean, };
 

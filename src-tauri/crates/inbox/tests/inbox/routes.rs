@@ -93,6 +93,7 @@ async fn routes_are_listed_named_fed_with_samples_and_deleted() {
         .expect("the acknowledgement names the delivery");
     let detail = inbox.detail(id).await.unwrap();
     assert_eq!(detail.summary.route_token.as_deref(), Some(token.as_str()));
+    assert!(detail.forwardable);
     assert_eq!(detail.summary.event.as_deref(), Some("build_failure"));
     assert_eq!(
         detail.summary.repository.as_deref(),
@@ -167,6 +168,10 @@ async fn routes_are_listed_named_fed_with_samples_and_deleted() {
     // The two samples, and the refused request, recorded like any to an unknown route.
     let statuses: Vec<u16> = kept.iter().map(|d| d.status).collect();
     assert_eq!(statuses, vec![404, 200, 200]);
+    // None of them has a route to be forwarded through any more.
+    for d in &kept {
+        assert!(!inbox.detail(d.id).await.unwrap().forwardable, "{d:?}");
+    }
     assert!(matches!(
         inbox.send_sample(token, build_failure("redhat")).await,
         Err(InboxError::NoSuchRoute)
