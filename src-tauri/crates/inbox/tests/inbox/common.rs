@@ -7,12 +7,38 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use inbox::receiver::{Receiver, ReceiverConfig};
-use inbox::recognize::Source;
-use inbox::store::{now_ms, DeliverySummary, NewHookRoute, Query, RouteResponse, Store};
+use inbox::recognize::{recognize, RouteHint, Source};
+use inbox::store::{
+    now_ms, DeliverySummary, NewDelivery, NewHookRoute, Query, RouteResponse, Store,
+};
 use inbox::toast_policy::ToastRules;
 
 /// A Quay `repo_push` body for `payments/api`, tag `v1.4.2`.
 pub const QUAY_PUSH: &str = r#"{"repository":"payments/api","namespace":"payments","name":"api","docker_url":"quay.example/payments/api","homepage":"https://quay.example/repository/payments/api","updated_tags":["v1.4.2"]}"#;
+
+/// A POST to `path` from 127.0.0.1, answered 200 and recognised as the receiver would with
+/// `hint`, ready for [`Store::insert`].
+pub fn delivery_of(
+    path: &str,
+    headers: Vec<(String, Vec<u8>)>,
+    body: &[u8],
+    hint: Option<&RouteHint>,
+) -> NewDelivery {
+    NewDelivery {
+        received_at: now_ms(),
+        method: "POST".into(),
+        path: path.into(),
+        query: None,
+        recognized: Some(recognize(hint, &headers, body)),
+        headers,
+        remote_addr: Some("127.0.0.1:5555".into()),
+        body: body.to_vec(),
+        size: body.len() as u64,
+        route_token: None,
+        status: 200,
+        forward: false,
+    }
+}
 
 /// The deliveries stored for route `token`, newest first.
 pub fn rows_of(store: &Store, token: &str) -> Vec<DeliverySummary> {

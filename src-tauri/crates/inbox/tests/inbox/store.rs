@@ -3,30 +3,17 @@
 
 use std::time::Duration;
 
-use inbox::recognize::{recognize, Alert, RouteHint, Source};
+use inbox::recognize::{Alert, RouteHint, Source};
 use inbox::store::{
     now_ms, NewDelivery, NewHookRoute, Query, RouteResponse, Store, StoreError, SCHEMA_VERSION,
     WAL_CHECKPOINT_PAGES,
 };
 
-use crate::common::{TempDir, QUAY_PUSH};
+use crate::common::{delivery_of, TempDir, QUAY_PUSH};
 
 fn delivery(path: &str, body: &[u8], hint: Option<RouteHint>) -> NewDelivery {
     let headers = vec![("content-type".to_owned(), b"application/json".to_vec())];
-    NewDelivery {
-        received_at: now_ms(),
-        method: "POST".into(),
-        path: path.into(),
-        query: None,
-        recognized: Some(recognize(hint.as_ref(), &headers, body)),
-        headers,
-        remote_addr: Some("127.0.0.1:5555".into()),
-        body: body.to_vec(),
-        size: body.len() as u64,
-        route_token: None,
-        status: 200,
-        forward: false,
-    }
+    delivery_of(path, headers, body, hint.as_ref())
 }
 
 #[test]

@@ -4,34 +4,17 @@
 
 use std::time::{Duration, Instant};
 
-use inbox::recognize::{recognize, RouteHint};
-use inbox::store::{now_ms, NewDelivery, Query, Store, BODY_PREFIX};
+use inbox::recognize::RouteHint;
+use inbox::store::{NewDelivery, Query, Store, BODY_PREFIX};
 
-use crate::common::{TempDir, QUAY_PUSH};
+use crate::common::{delivery_of, TempDir, QUAY_PUSH};
 
 fn delivery(path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> NewDelivery {
-    let headers: Vec<(String, Vec<u8>)> = headers
+    let headers = headers
         .iter()
         .map(|(n, v)| ((*n).to_owned(), v.to_vec()))
         .collect();
-    NewDelivery {
-        received_at: now_ms(),
-        method: "POST".into(),
-        path: path.into(),
-        query: None,
-        recognized: Some(recognize(
-            Some(&RouteHint::quay("repo_push")),
-            &headers,
-            body,
-        )),
-        headers,
-        remote_addr: Some("127.0.0.1:5555".into()),
-        body: body.to_vec(),
-        size: body.len() as u64,
-        route_token: None,
-        status: 200,
-        forward: false,
-    }
+    delivery_of(path, headers, body, Some(&RouteHint::quay("repo_push")))
 }
 
 fn text(t: &str) -> Query {
@@ -415,13 +398,7 @@ fn a_file_from_before_the_index_is_searchable_at_once_and_indexed_in_the_backgro
     let needles = schema_3_file(&dir, 5000);
     let store = Store::open(dir.db()).unwrap();
     // Before the index is complete, the rows are read: the answer is the same.
-    assert_eq!(ids(&store, &text("needle")), needles);
-    caught_up(&store);
-    assert_eq!(
-        indexed(&dir, "edl"),
-        needles.iter().rev().copied().collect::<Vec<_>>()
-    );
-    assert_eq!(ids(&store, &text("needle")), needles);
+    found_then_indexed(&dir, &store, &needles);
     // New rows are indexed as they come, and a reopened file does not index again.
     let new = store
         .insert(&delivery("/hooks/new", &[], b"a needle too"))
@@ -478,13 +455,19 @@ fn indexing_killed_mid_way_goes_on_from_its_watermark() {
     assert_eq!(indexed(&dir, "edl"), below);
     // Opened again: found at once, and indexed on from there, each row once.
     let store = Store::open(dir.db()).unwrap();
-    assert_eq!(ids(&store, &text("needle")), needles);
-    caught_up(&store);
+    found_then_indexed(&dir, &store, &needles);
+}
+
+/// `needles` (newest first) are found by "needle" at once, then indexed, each once, and found
+/// again through the index.
+fn found_then_indexed(dir: &TempDir, store: &Store, needles: &[i64]) {
+    assert_eq!(ids(store, &text("needle")), needles);
+    caught_up(store);
     assert_eq!(
-        indexed(&dir, "edl"),
+        indexed(dir, "edl"),
         needles.iter().rev().copied().collect::<Vec<_>>()
     );
-    assert_eq!(ids(&store, &text("needle")), needles);
+    assert_eq!(ids(store, &text("needle")), needles);
 }
 
 /// Run by [`indexing_killed_mid_way_goes_on_from_its_watermark`] as its own process: opens the
