@@ -284,23 +284,37 @@ async fn replay_sends_method_headers_and_bytes_to_the_target() {
     assert!(matches!(closed, ReplayError::Network(_)), "{closed:?}");
 }
 
-#[tokio::test]
-async fn replay_reads_only_the_start_of_an_endless_answer() {
-    let (delivery, _dir) = captured().await;
-    // A target that streams forever: replay must return after the first 2 KiB.
+/// A target on 127.0.0.1 that accepts one connection, reads the request and leaves the
+/// answer to `answer`.
+async fn one_request_target<F, A>(answer: A) -> std::net::SocketAddr
+where
+    A: FnOnce(tokio::net::TcpStream) -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let (mut socket, _) = listener.accept().await.unwrap();
         let mut request = vec![0u8; 64 * 1024];
         let _ = socket.read(&mut request).await;
+        answer(socket).await;
+    });
+    addr
+}
+
+#[tokio::test]
+async fn replay_reads_only_the_start_of_an_endless_answer() {
+    let (delivery, _dir) = captured().await;
+    // A target that streams forever: replay must return after the first 2 KiB.
+    let addr = one_request_target(|mut socket| async move {
         socket
             .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
             .await
             .unwrap();
         let chunk = vec![b'y'; 4096];
         while socket.write_all(&chunk).await.is_ok() {}
-    });
+    })
+    .await;
     let outcome = tokio::time::timeout(
         std::time::Duration::from_secs(10),
         replay(&delivery, &format!("http://{addr}/"), false),
@@ -316,17 +330,13 @@ async fn replay_reads_only_the_start_of_an_endless_answer() {
 async fn replay_keeps_the_status_of_an_answer_that_breaks_off() {
     let (delivery, _dir) = captured().await;
     // 200 with a body announced longer than what comes before the connection closes.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = vec![0u8; 64 * 1024];
-        let _ = socket.read(&mut request).await;
+    let addr = one_request_target(|mut socket| async move {
         socket
             .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
             .await
             .unwrap();
-    });
+    })
+    .await;
     let outcome = replay(&delivery, &format!("http://{addr}/"), false)
         .await
         .unwrap();
