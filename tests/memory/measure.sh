@@ -8,7 +8,7 @@
 #   tests/memory/measure.sh            # 1,000,000 stored, 10,000 flooded, 30 s idle
 #   WHARF_MEMORY_STORED=0 tests/memory/measure.sh
 #
-# Two runs: both apps as WebKit starts them (accelerated compositing on), then both with
+# Two runs: both apps as shipped (compositing on; Wharf paints on the CPU by itself), then both with
 # compositing off (WEBKIT_DISABLE_COMPOSITING_MODE=1). Prints the MEMORY lines for
 # docs/benchmarks.md. Needs what tests/e2e/run.sh needs (.ci/system-deps test installs it).
 set -euo pipefail
