@@ -156,6 +156,15 @@ async fn overview_finds_disabled_notifications_and_fixes_them_in_bulk() {
         attribute(&session, &format!("[data-id=\"{failing}\"]"), "data-state").await,
         "ok"
     );
+    // A row that delivers to Wharf names its route.
+    let named = session
+        .wait_text(
+            &format!("[data-id=\"{failing}\"] [data-testid=overview-route]"),
+            WAIT,
+            |t| t.contains("answers 500"),
+        )
+        .await;
+    assert_eq!(named, "Wharf route: answers 500");
 
     // The background re-scan has its baseline; now Quay's tests fail until it disables it.
     tokio::time::sleep(RESCAN * 2).await;
@@ -314,6 +323,26 @@ async fn overview_finds_disabled_notifications_and_fixes_them_in_bulk() {
             .any(|n| n["config"]["url"] == "https://ci.example/build-v2"),
         "{web:?}"
     );
+    // A notification to a route token this inbox never had (a deleted route, another
+    // machine's) says so.
+    let (base, _) = route.rsplit_once('/').unwrap();
+    let gone = create(
+        &staging,
+        "web",
+        "repo_mirror_sync_started",
+        &format!("{base}/0123456789abcdef0123456789abcdef"),
+        "to a gone route",
+    )
+    .await;
+    scan(&session).await;
+    session
+        .wait_text(
+            &format!("[data-id=\"{gone}\"] [data-testid=overview-route-unknown]"),
+            WAIT,
+            |t| t.contains("Not a route of this inbox"),
+        )
+        .await;
+
     // Later tests in this run start from no connections.
     remove_connection(&session, "Staging").await;
     remove_connection(&session, "Production").await;
