@@ -4,7 +4,7 @@
 //! memory; nothing here runs on the receiver's path. One process sharing the database forwards
 //! at a time: the supervisor holds the store's forward lease, renewing it every `HEARTBEAT`,
 //! and runs no route while another process holds it. It also holds the database's forward
-//! lock ([`super::lock`]), so after a crash the next process takes over at once.
+//! lock (`forward::lock`), so after a crash the next process takes over at once.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

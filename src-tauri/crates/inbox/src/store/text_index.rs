@@ -68,7 +68,7 @@ pub const BODY_PREFIX: usize = 16 * 1024;
 
 /// Fewest characters a text must have to be looked up in the index by its own trigrams: the
 /// trigram tokenizer indexes runs of three. Shorter texts are looked up by the trigrams that
-/// begin with them ([`short_terms`]).
+/// begin with them (`short_terms`).
 pub const MIN_INDEXED_CHARS: usize = 3;
 
 /// Ends every indexed text, so that its last two characters begin trigrams too: then every
