@@ -488,12 +488,16 @@ impl Store {
             from = self.indexed_upto()? + 1;
             TextPlan::Index
         } else {
+            from = self.short_from(None)?;
+            if from == 0 {
+                // Every row is read directly anyway: no lookup in the index.
+                return count(TextPlan::Rows, None, None);
+            }
             let text = q.text.as_deref().unwrap_or_default();
             short = text_index::short_terms(&mut self.reads(), text)?;
-            from = self.short_from(None)?;
             match short.as_deref() {
-                Some(terms) if from > 0 => TextPlan::Short(terms),
-                _ => return count(TextPlan::Rows, None, None),
+                Some(terms) => TextPlan::Short(terms),
+                None => return count(TextPlan::Rows, None, None),
             }
         };
         let indexed = match plan {
