@@ -4,7 +4,7 @@
 
 pub mod webdriver;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
@@ -116,4 +116,50 @@ pub async fn mint_route(session: &webdriver::Session, label: &str, status: u16) 
         .as_str()
         .unwrap_or_else(|| panic!("no route minted: {minted}"))
         .to_owned()
+}
+
+/// One running process: its id, its parent's and its short name (`comm`, at most 15 bytes).
+#[derive(Clone)]
+pub struct Process {
+    pub pid: u32,
+    pub parent: u32,
+    pub name: String,
+}
+
+/// Every running process.
+pub fn processes() -> Vec<Process> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let (head, rest) = stat.rsplit_once(')')?;
+            let name = head.split_once('(')?.1.to_owned();
+            let parent = rest.split_whitespace().nth(1)?.parse().ok()?;
+            Some(Process { pid, parent, name })
+        })
+        .collect()
+}
+
+/// The newest running process started from `exe`, first, then every process below it
+/// (WebKit's web and network processes for the app), out of `all`.
+pub fn process_tree(exe: &Path, all: &[Process]) -> Vec<Process> {
+    let exe = exe.canonicalize().unwrap();
+    let root = all
+        .iter()
+        .filter(|p| {
+            std::fs::read_link(format!("/proc/{}/exe", p.pid)).is_ok_and(|target| target == exe)
+        })
+        .max_by_key(|p| p.pid)
+        .unwrap_or_else(|| panic!("no running process of {}", exe.display()));
+    let mut tree = vec![root.clone()];
+    // Walking down from the root, so `tree` ends up holding every descendant.
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i].pid;
+        tree.extend(all.iter().filter(|p| p.parent == parent).cloned());
+        i += 1;
+    }
+    tree
 }

@@ -37,28 +37,6 @@ fn xdg(var: &str) -> PathBuf {
     PathBuf::from(std::env::var_os(var).unwrap_or_else(|| panic!("{var} is set by run.sh")))
 }
 
-/// One process of a measured tree.
-struct Process {
-    pid: u32,
-    parent: u32,
-    name: String,
-}
-
-fn processes() -> Vec<Process> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
-            let (head, rest) = stat.rsplit_once(')')?;
-            let name = head.split_once('(')?.1.to_owned();
-            let parent = rest.split_whitespace().nth(1)?.parse().ok()?;
-            Some(Process { pid, parent, name })
-        })
-        .collect()
-}
-
 /// PSS and USS (private pages) of one process in KiB (0 when it is gone). PSS splits each
 /// shared page between the processes that map it, so it depends on what else runs; USS does not.
 fn pss_uss_kib(pid: u32) -> (u64, u64) {
@@ -79,28 +57,12 @@ fn pss_uss_kib(pid: u32) -> (u64, u64) {
 /// The running process started from `exe`, and every process below it, PSS summed by kind:
 /// `main`, `web` (WebKitWebProcess), `network` (WebKitNetworkProcess) and `other`.
 fn tree_pss(exe: &Path) -> HashMap<&'static str, u64> {
-    let exe = exe.canonicalize().unwrap();
-    let all = processes();
-    let root = all
-        .iter()
-        .filter(|p| {
-            std::fs::read_link(format!("/proc/{}/exe", p.pid)).is_ok_and(|target| target == exe)
-        })
-        .map(|p| p.pid)
-        .max()
-        .unwrap_or_else(|| panic!("no running process of {}", exe.display()));
-    let mut tree = vec![root];
-    // Children are found by walking down from the root, so `tree` ends up holding every
-    // descendant.
-    let mut i = 0;
-    while i < tree.len() {
-        let parent = tree[i];
-        tree.extend(all.iter().filter(|p| p.parent == parent).map(|p| p.pid));
-        i += 1;
-    }
+    let all = e2e::processes();
+    let tree = e2e::process_tree(exe, &all);
+    let root = tree[0].pid;
     let mut kinds = HashMap::new();
-    for &pid in &tree {
-        let name = all.iter().find(|p| p.pid == pid).map_or("", |p| &p.name);
+    for process in &tree {
+        let (pid, name) = (process.pid, process.name.as_str());
         let kind = if pid == root {
             "main"
         } else if name.starts_with("WebKitWebProces") {
@@ -116,7 +78,7 @@ fn tree_pss(exe: &Path) -> HashMap<&'static str, u64> {
     }
     let others = all
         .iter()
-        .filter(|p| p.name.starts_with("WebKitWebProces") && !tree.contains(&p.pid))
+        .filter(|p| p.name.starts_with("WebKitWebProces") && !tree.iter().any(|t| t.pid == p.pid))
         .count();
     if others > 0 {
         println!(

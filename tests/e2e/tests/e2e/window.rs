@@ -89,6 +89,30 @@ async fn navigation_renders_and_about_shows_the_cargo_version() {
 
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
+async fn the_web_process_paints_on_the_cpu() {
+    let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
+    session.find("#nav-connections", WAIT).await;
+    let tree = e2e::process_tree(&e2e::app_binary(), &e2e::processes());
+    let web: Vec<u32> = tree
+        .iter()
+        .filter(|p| p.name.starts_with("WebKitWebProces"))
+        .map(|p| p.pid)
+        .collect();
+    assert!(!web.is_empty(), "no web process below the app");
+    for pid in web {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        assert!(
+            environ
+                .split(|&b| b == 0)
+                .any(|v| v == b"WEBKIT_SKIA_ENABLE_CPU_RENDERING=1"),
+            "web process {pid} was not told to paint on the CPU"
+        );
+    }
+    session.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the e2e environment: run `make e2e`"]
 async fn the_page_runs_under_the_strict_csp_and_frozen_prototype() {
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
     session.find("#nav-connections", WAIT).await;
