@@ -2,6 +2,7 @@
 //! tools those tests need. The tests run inside `tests/e2e/run.sh`, which starts Xvfb, a D-Bus
 //! session, dunst, an unlocked gnome-keyring and tauri-driver first.
 
+pub mod aside;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

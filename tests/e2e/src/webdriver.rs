@@ -87,6 +87,21 @@ impl Session {
         v[ELEMENT_KEY].as_str().map(|s| Element(s.to_string()))
     }
 
+    /// Fails the test with `what` and the text the window showed then (its heading, alerts and
+    /// the start of the page), so a CI log says what the screen was doing.
+    async fn give_up(&self, what: String) -> ! {
+        let page = self
+            .execute(
+                "const alerts = [...document.querySelectorAll('[role=alert]')]\
+                   .map(e => e.innerText.trim()).filter(Boolean);\
+                 return { h1: document.querySelector('main h1')?.innerText ?? null, alerts,\
+                          page: (document.body?.innerText ?? '').slice(0, 800) };",
+                vec![],
+            )
+            .await;
+        panic!("{what}\nthe window showed: {page}");
+    }
+
     /// Waits up to `timeout` for an element matching `css`.
     pub async fn find(&self, css: &str, timeout: Duration) -> Element {
         let deadline = Instant::now() + timeout;
@@ -94,10 +109,10 @@ impl Session {
             if let Some(e) = self.try_find(css).await {
                 return e;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no element {css} after {timeout:?}"
-            );
+            if Instant::now() >= deadline {
+                self.give_up(format!("no element {css} after {timeout:?}"))
+                    .await;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -139,10 +154,12 @@ impl Session {
                     return last;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "text of {css} never matched within {timeout:?}; last seen: {last:?}"
-            );
+            if Instant::now() >= deadline {
+                self.give_up(format!(
+                    "text of {css} never matched within {timeout:?}; last seen: {last:?}"
+                ))
+                .await;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -301,10 +318,10 @@ impl Session {
             if let Some(id) = v[ELEMENT_KEY].as_str() {
                 return Element(id.to_string());
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {css} containing {text:?} after {timeout:?}"
-            );
+            if Instant::now() >= deadline {
+                self.give_up(format!("no {css} containing {text:?} after {timeout:?}"))
+                    .await;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use e2e::aside::{app_dir, with_suffix, SetAside};
 use e2e::webdriver::Session;
 use inbox::settings::Settings;
 use inbox::store::Store;
@@ -16,43 +17,6 @@ use crate::workflows::{fill, nav};
 const DELIVERIES: i64 = 1_000_000;
 /// Longer than the UI's usual waits: the first open of a million rows is what is measured.
 const WAIT: Duration = Duration::from_secs(60);
-
-/// The app's folder under run.sh's private `XDG_*_HOME` named by `var`.
-fn app_dir(var: &str) -> PathBuf {
-    let home = std::env::var(var).unwrap_or_else(|_| panic!("run.sh sets {var}"));
-    Path::new(&home).join("dev.wharf.desktop")
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    PathBuf::from(format!("{}{suffix}", path.display()))
-}
-
-/// The other tests' files (their inbox, the settings), set aside while this test uses its own
-/// and put back when dropped, also when the test fails.
-struct SetAside(Vec<PathBuf>);
-
-impl SetAside {
-    fn new(files: Vec<PathBuf>) -> Self {
-        for file in &files {
-            if file.exists() {
-                std::fs::rename(file, with_suffix(file, ".e2e-aside")).unwrap();
-            }
-        }
-        SetAside(files)
-    }
-}
-
-impl Drop for SetAside {
-    fn drop(&mut self) {
-        for file in &self.0 {
-            let _ = std::fs::remove_file(file);
-            let aside = with_suffix(file, ".e2e-aside");
-            if aside.exists() {
-                let _ = std::fs::rename(&aside, file);
-            }
-        }
-    }
-}
 
 /// Fills `db` with [`DELIVERIES`] Quay pushes, delivery `i` tagging `rel-{i:07}` in
 /// `team{i % 40}/service{i % 500}`, one statement for all; then the store's own writer indexes

@@ -10,6 +10,9 @@ const WAIT: Duration = Duration::from_secs(20);
 #[tokio::test]
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn navigation_renders_and_about_shows_the_cargo_version() {
+    // A first launch, whatever connections a failed test left behind.
+    let connections = e2e::aside::app_dir("XDG_CONFIG_HOME").join("connections.json");
+    let _aside = e2e::aside::SetAside::new(vec![connections]);
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
 
     // The inbox is left out here: other tests in this run fill it.
