@@ -9,6 +9,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// Keeps the page's last 12 pointer events (type, target's test id or tag, time), for a test
+/// that gives up to say whether its clicks reached the page.
+const RECORD_POINTER: &str = "const seen = (window.__e2ePointer = []);
+    for (const type of ['mousedown', 'mouseup', 'click']) {
+      document.addEventListener(type, (e) => {
+        const t = e.target.closest?.('[data-testid]');
+        seen.push(`${type} ${t ? t.dataset.testid : e.target.tagName} at ${e.clientX},${e.clientY} ${Math.round(performance.now())}`);
+        if (seen.length > 12) seen.shift();
+      }, true);
+    }";
+
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// One WebDriver session, i.e. one running Wharf window.
@@ -45,11 +56,13 @@ impl Session {
             .as_str()
             .unwrap_or_else(|| panic!("no session created: {answer}"))
             .to_string();
-        Self {
+        let session = Self {
             http,
             base: driver_url.to_string(),
             id,
-        }
+        };
+        session.execute(RECORD_POINTER, vec![]).await;
+        session
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -89,12 +102,13 @@ impl Session {
 
     /// Fails the test with `what` and the text the window showed then (its heading, alerts and
     /// the start of the page), so a CI log says what the screen was doing.
-    async fn give_up(&self, what: String) -> ! {
+    pub async fn give_up(&self, what: String) -> ! {
         let page = self
             .execute(
                 "const alerts = [...document.querySelectorAll('[role=alert]')]\
                    .map(e => e.innerText.trim()).filter(Boolean);\
                  return { h1: document.querySelector('main h1')?.innerText ?? null, alerts,\
+                          pointer: window.__e2ePointer ?? null,\
                           page: (document.body?.innerText ?? '').slice(0, 800) };",
                 vec![],
             )
@@ -164,8 +178,11 @@ impl Session {
         }
     }
 
-    /// Clicks `element`.
+    /// Clicks `element` once it stands still and a click at its centre would reach it, as a
+    /// person waits for a page to settle: a click aimed while content above still loads lands
+    /// beside the button (seen on a loaded CI machine).
     pub async fn click(&self, element: &Element) {
+        self.wait_until_clickable(element).await;
         let v = self
             .call(
                 reqwest::Method::POST,
@@ -174,6 +191,38 @@ impl Session {
             )
             .await;
         assert!(!Self::is_error(&v), "click failed: {v}");
+    }
+
+    /// Waits up to 5 s for `element`'s box to be the same in two looks 50 ms apart and to be
+    /// what the point at its centre hits (an `<option>` is chosen without a point). Goes on
+    /// after 5 s, saying so: the click itself then reports what it can.
+    async fn wait_until_clickable(&self, element: &Element) {
+        const LOOK: &str = "const e = arguments[0];
+            if (e.tagName === 'OPTION') return 'option';
+            e.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+            const r = e.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return JSON.stringify([r.left, r.top, r.width, r.height, !!hit && e.contains(hit)]);";
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = Value::Null;
+        while Instant::now() < deadline {
+            let look = self
+                .execute(LOOK, vec![json!({ ELEMENT_KEY: element.0 })])
+                .await;
+            match look.as_str() {
+                Some("option") => return,
+                Some(boxed) if boxed.ends_with("true]") && look == last => {
+                    self.execute("window.__e2ePointer?.push('look ' + arguments[0])", vec![look])
+                        .await;
+                    return;
+                }
+                _ => {}
+            }
+            last = look;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("e2e: clicking an element that did not stand still or was covered: {last}");
+        self.execute("window.__e2ePointer?.push('look ' + arguments[0])", vec![last]).await;
     }
 
     /// Types `text` into an input or textarea after clearing it, as a person would (input events).

@@ -78,6 +78,7 @@ async fn open_row(session: &Session, full_name: &str) {
         .find_containing("[data-testid=repo-row]", full_name, WAIT)
         .await;
     session.click(&row).await;
+    crate::workflows::repository_shown(session).await;
 }
 
 /// Opening the inline delete confirmation of the row `row` (a CSS selector) keeps the row's

@@ -88,7 +88,7 @@ async fn filled_value(session: &Session, testid: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{testid} was never filled");
+    session.give_up(format!("{testid} was never filled")).await
 }
 
 /// Adds a connection through the form and verifies it; returns when "Signed in as" shows.
@@ -178,6 +178,18 @@ pub(crate) async fn open_repository(
         )
         .await;
     session.click(&repo).await;
+    repository_shown(session).await;
+}
+
+/// Waits until the opened repository's settings (or why they are missing) are shown: they
+/// arrive after the panels below them, which move down then, as a person sees before clicking.
+pub(crate) async fn repository_shown(session: &Session) {
+    session
+        .find(
+            "[data-testid=repo-settings], [data-testid=repo-detail-error]",
+            WAIT,
+        )
+        .await;
 }
 
 /// A fake Quay where alice (`token`, every scope) administers the organization acme, which has
