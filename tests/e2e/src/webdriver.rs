@@ -178,6 +178,18 @@ impl Session {
         }
     }
 
+    /// Waits up to `timeout` until `script` (called with `args`) returns `true`; `what` says
+    /// what was awaited if it never does.
+    pub async fn wait_true(&self, script: &str, args: Vec<Value>, timeout: Duration, what: &str) {
+        let deadline = Instant::now() + timeout;
+        while self.execute(script, args.clone()).await != Value::Bool(true) {
+            if Instant::now() >= deadline {
+                self.give_up(format!("{what}: not within {timeout:?}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clicks `element` once it stands still and a click at its centre would reach it, as a
     /// person waits for a page to settle: a click aimed while content above still loads lands
     /// beside the button (seen on a loaded CI machine).

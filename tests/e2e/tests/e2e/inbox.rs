@@ -277,6 +277,16 @@ async fn the_detail_keeps_its_close_button_and_the_list_readable_and_replays_are
         .await;
 
     fill(&session, "inbox-filter-repository", &marker).await;
+    // The filter applies after a typing pause; the row is clicked in the filtered list.
+    session
+        .wait_true(
+            "const rows = [...document.querySelectorAll('#inbox-list [data-testid=inbox-row]')];\
+             return rows.length === 1 && rows[0].textContent.includes(arguments[0]);",
+            vec![serde_json::json!(marker)],
+            WAIT,
+            "the list filtered to the one delivery",
+        )
+        .await;
     let row = session
         .find_containing("[data-testid=inbox-row]", &marker, WAIT)
         .await;
