@@ -184,7 +184,8 @@ impl Session {
         let deadline = Instant::now() + timeout;
         while self.execute(script, args.clone()).await != Value::Bool(true) {
             if Instant::now() >= deadline {
-                self.give_up(format!("{what}: not within {timeout:?}")).await;
+                self.give_up(format!("{what}: not within {timeout:?}"))
+                    .await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -224,8 +225,11 @@ impl Session {
             match look.as_str() {
                 Some("option") => return,
                 Some(boxed) if boxed.ends_with("true]") && look == last => {
-                    self.execute("window.__e2ePointer?.push('look ' + arguments[0])", vec![look])
-                        .await;
+                    self.execute(
+                        "window.__e2ePointer?.push('look ' + arguments[0])",
+                        vec![look],
+                    )
+                    .await;
                     return;
                 }
                 _ => {}
@@ -234,7 +238,11 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         eprintln!("e2e: clicking an element that did not stand still or was covered: {last}");
-        self.execute("window.__e2ePointer?.push('look ' + arguments[0])", vec![last]).await;
+        self.execute(
+            "window.__e2ePointer?.push('look ' + arguments[0])",
+            vec![last],
+        )
+        .await;
     }
 
     /// Types `text` into an input or textarea after clearing it, as a person would (input events).

@@ -370,7 +370,10 @@ async fn quay_team_picker_template_examples_and_a_readable_delete_confirmation()
         .await;
     // The team picker's field, not the plain name field it replaces once "team" is applied.
     let name = session
-        .find("[data-testid=notification-target-name][role=combobox]", WAIT)
+        .find(
+            "[data-testid=notification-target-name][role=combobox]",
+            WAIT,
+        )
         .await;
     session.click(&name).await;
     let ops = session
