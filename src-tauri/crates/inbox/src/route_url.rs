@@ -4,7 +4,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::recognize::Source;
-use crate::store::{HookRoute, RouteResponse};
+use crate::store::{HookRoute, NewHookRoute, RouteResponse};
 
 /// A new route and the URL to give the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -76,6 +76,8 @@ pub enum RouteCheck {
     Unknown,
     /// A route of this inbox at the address it listens on now, and how it answers.
     Current {
+        /// The route's name.
+        label: String,
         /// The route's answer (status, body, delay).
         response: RouteResponse,
     },
@@ -86,17 +88,20 @@ pub enum RouteCheck {
     },
 }
 
-/// Checks `url` against this inbox's routes (`answer_of` gives a route's answer by token) and
-/// the addresses that reach it now (the public base URL and the address it listens on).
+/// Checks `url` against this inbox's routes (`route_of` finds one by token) and the addresses
+/// that reach it now (the public base URL and the address it listens on).
 pub fn check(
     url: &str,
-    answer_of: impl Fn(&str) -> Option<RouteResponse>,
+    route_of: impl Fn(&str) -> Option<NewHookRoute>,
     current: &[String],
 ) -> RouteCheck {
     let Some(token) = token_in(url) else {
         return RouteCheck::NotARoute;
     };
-    let Some(response) = answer_of(token) else {
+    let Some(NewHookRoute {
+        label, response, ..
+    }) = route_of(token)
+    else {
         return RouteCheck::Unknown;
     };
     let base = normalize(url.trim().split("/hooks/").next().unwrap_or_default());
@@ -105,7 +110,7 @@ pub fn check(
             now: hook_url(now, token),
         },
         // Current, or the receiver is not running and there is nothing to compare with.
-        _ => RouteCheck::Current { response },
+        _ => RouteCheck::Current { label, response },
     }
 }
 
@@ -140,8 +145,14 @@ mod tests {
             status: 503,
             ..RouteResponse::default()
         };
-        let known = |t: &str| (t == "abc").then(|| answer.clone());
+        let route = NewHookRoute {
+            label: "builds".into(),
+            response: answer.clone(),
+            ..NewHookRoute::default()
+        };
+        let known = |t: &str| (t == "abc").then(|| route.clone());
         let current = RouteCheck::Current {
+            label: "builds".into(),
             response: answer.clone(),
         };
         let now = vec![

@@ -479,9 +479,7 @@ impl Inbox {
         current.extend(lock(&self.status).base_url.clone());
         Ok(urls
             .iter()
-            .map(|url| {
-                crate::route_url::check(url, |t| store.route(t).map(|r| r.route.response), &current)
-            })
+            .map(|url| crate::route_url::check(url, |t| store.route(t).map(|r| r.route), &current))
             .collect())
     }
 

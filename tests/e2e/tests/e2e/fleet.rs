@@ -59,7 +59,7 @@ async fn create(fake: &FakeQuay, repo: &str, event: &str, url: &str, title: &str
     created["uuid"].as_str().expect("created").to_owned()
 }
 
-async fn scan(session: &Session) {
+pub(crate) async fn scan(session: &Session) {
     nav(session, "overview").await;
     click(session, "overview-scan").await;
     session
@@ -159,7 +159,7 @@ async fn overview_finds_disabled_notifications_and_fixes_them_in_bulk() {
     // A row that delivers to Wharf names its route.
     let named = session
         .wait_text(
-            &format!("[data-id=\"{failing}\"] [data-testid=overview-route]"),
+            &format!("[data-id=\"{failing}\"] [data-testid=route-current]"),
             WAIT,
             |t| t.contains("answers 500"),
         )
@@ -337,7 +337,7 @@ async fn overview_finds_disabled_notifications_and_fixes_them_in_bulk() {
     scan(&session).await;
     session
         .wait_text(
-            &format!("[data-id=\"{gone}\"] [data-testid=overview-route-unknown]"),
+            &format!("[data-id=\"{gone}\"] [data-testid=route-unknown]"),
             WAIT,
             |t| t.contains("Not a route of this inbox"),
         )

@@ -179,6 +179,34 @@ async fn moving_the_receiver_offers_to_update_the_notifications_that_use_it() {
         );
     }
     assert_eq!(acme_notifications(&fake, TOKEN, "web").await.len(), 2);
+
+    // One left at the old address (made elsewhere, say): the Overview tells it from the others.
+    let stale = create(&fake, "api", &format!("http://{old}/hooks/{}", tokens[1])).await;
+    crate::fleet::scan(&session).await;
+    session
+        .wait_text(
+            &format!("[data-id=\"{stale}\"] [data-testid=route-moved]"),
+            WAIT,
+            |t| t == "Old Wharf address",
+        )
+        .await;
+    let web = acme_notifications(&fake, TOKEN, "web").await;
+    let updated = web
+        .iter()
+        .find(|n| {
+            n["config"]["url"]
+                .as_str()
+                .is_some_and(|u| u.contains(&tokens[0]))
+        })
+        .and_then(|n| n["uuid"].as_str())
+        .expect("web's notification to Wharf");
+    session
+        .wait_text(
+            &format!("[data-id=\"{updated}\"] [data-testid=route-current]"),
+            WAIT,
+            |t| t == "Wharf route: acme/web repo_push",
+        )
+        .await;
     // Later tests share this run's settings: back to no public base URL.
     save_public_base(&session, " ").await; // blank: WebDriver cannot type nothing
     click(&session, "receiver-move-only").await;

@@ -59,7 +59,7 @@ describe("moving the receiver", () => {
       "http://192.0.2.2:47840/hooks/gone",
     ]);
     const checks: RouteCheck[] = [
-      { kind: "current", response: { status: 200, body: null, delayMs: 0 } },
+      { kind: "current", label: "web", response: { status: 200, body: null, delayMs: 0 } },
       { kind: "not_a_route" },
       { kind: "moved", now: "http://192.0.2.2:47840/hooks/tokC" },
       { kind: "unknown" },

@@ -491,6 +491,10 @@ lastReceivedAt: number | null, };
  */
 export type RouteCheck = { "kind": "not_a_route" } | { "kind": "unknown" } | { "kind": "current", 
 /**
+ * The route's name.
+ */
+label: string, 
+/**
  * The route's answer (status, body, delay).
  */
 response: RouteResponse, } | { "kind": "moved", 
