@@ -1,6 +1,6 @@
 //! What a forwarded request carries: the delivery's headers in their order, minus the ones that
-//! describe one hop, with `X-Forwarded-*` saying where it came from, the route's extra headers
-//! set, and credentials left out when the route asks.
+//! describe one hop, with `X-Forwarded-*` saying where it came from and `X-Wharf-Delivery` which
+//! delivery it is, the route's extra headers set, and credentials left out when the route asks.
 
 use crate::store::{Delivery, Header};
 
@@ -24,12 +24,18 @@ pub fn is_hop_header(name: &str) -> bool {
     ) || name.starts_with("proxy-")
 }
 
-/// The `X-Forwarded-*` headers the forwarder writes.
+/// Names the delivery a forwarded request carries: the same on every attempt, after a restart
+/// and on Forward again, so a program that must not act twice can keep the ones it handled
+/// (forwarding is at least once: a crash between the target's answer and its record sends again).
+pub const DELIVERY_HEADER: &str = "X-Wharf-Delivery";
+
+/// The headers the forwarder writes itself (`X-Forwarded-*`, [`DELIVERY_HEADER`]): a received
+/// one (from a Wharf or proxy in front) is replaced, never passed on beside it.
 pub fn is_forwarded_header(name: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
     matches!(
         name.as_str(),
-        "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host"
+        "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host" | "x-wharf-delivery"
     )
 }
 
@@ -77,6 +83,10 @@ pub fn headers(delivery: &Delivery, settings: &ForwardSettings) -> Vec<Header> {
     out.extend(forwarded_for.map(|v| ("X-Forwarded-For".to_owned(), v.into_bytes())));
     out.push(("X-Forwarded-Proto".to_owned(), forwarded_proto.into_bytes()));
     out.extend(forwarded_host.map(|v| ("X-Forwarded-Host".to_owned(), v.into_bytes())));
+    out.push((
+        DELIVERY_HEADER.to_owned(),
+        delivery.id.to_string().into_bytes(),
+    ));
     out.extend(
         settings
             .headers

@@ -235,6 +235,7 @@ async fn forward_sends_method_body_and_headers_without_hop_headers_plus_x_forwar
             ("proxy-authorization", "Basic aG9wOmhvcA=="),
             ("te", "trailers"),
             ("x-forwarded-for", "203.0.113.9"),
+            ("x-wharf-delivery", "from-a-wharf-in-front"),
         ],
     )
     .await;
@@ -268,6 +269,7 @@ async fn forward_sends_method_body_and_headers_without_hop_headers_plus_x_forwar
     );
     assert_eq!(got.header("x-forwarded-proto"), ["http"]);
     assert_eq!(got.header("x-forwarded-for"), ["203.0.113.9, 127.0.0.1"]);
+    assert_eq!(got.header("x-wharf-delivery"), [rows[0].id.to_string()]);
 
     let attempts = fx.store.forward_attempts(rows[0].id).unwrap();
     assert_eq!(attempts.len(), 1);
@@ -388,6 +390,10 @@ async fn forward_retries_5xx_and_does_not_follow_a_redirect() {
     // The redirect was not followed: every request went to the route's target path.
     assert!(target.seen().iter().all(|s| s.path == "/webhook"));
     assert_eq!(target.seen().len(), 4);
+    // Every attempt names the same delivery, so the program can tell a retry from a new one.
+    for seen in target.seen() {
+        assert_eq!(seen.header("x-wharf-delivery"), [rows[0].id.to_string()]);
+    }
 }
 
 #[tokio::test]
@@ -495,6 +501,13 @@ async fn forward_again_appends_new_attempts_for_one_delivery_and_a_selection() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(target.bodies(), ["one", "two", "one", "one", "two"]);
+    let named: Vec<_> = target
+        .seen()
+        .iter()
+        .map(|s| s.header("x-wharf-delivery").concat())
+        .collect();
+    let (one, two) = (rows[0].id.to_string(), rows[1].id.to_string());
+    assert_eq!(named, [one.clone(), two.clone(), one.clone(), one, two]);
     let rows = settled(&fx.store, &token, Duration::from_secs(10)).await;
     assert_eq!(fx.store.forward_attempts(rows[0].id).unwrap().len(), 3);
     assert_eq!(fx.store.forward_attempts(rows[1].id).unwrap().len(), 2);
