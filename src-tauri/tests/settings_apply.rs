@@ -43,7 +43,7 @@ fn a_new_bind_address_applies_at_once_or_says_why_not() {
     assert_eq!(
         check(&url),
         serde_json::json!([
-            {"kind": "current", "response": {"status": 200, "body": null, "delayMs": 0}},
+            {"kind": "current", "label": "x", "response": {"status": 200, "body": null, "delayMs": 0}},
             {"kind": "unknown"},
             {"kind": "not_a_route"}
         ])
