@@ -89,6 +89,7 @@ async fn create_in_window(session: &Session, connection: &str, namespace: &str, 
         })
         .await;
     session.find("[data-testid=repo-created]", WAIT).await;
+    crate::workflows::repository_shown(session).await;
 }
 
 /// Public, a new description, each confirmed by the registry's read-back in the panel.

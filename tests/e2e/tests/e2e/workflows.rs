@@ -181,12 +181,12 @@ pub(crate) async fn open_repository(
     repository_shown(session).await;
 }
 
-/// Waits until the opened repository's settings (or why they are missing) are shown: they
-/// arrive after the panels below them, which move down then, as a person sees before clicking.
+/// Waits until the opened repository is loaded (or why it is not is shown): its settings show
+/// the repository as listed, read-only, until then.
 pub(crate) async fn repository_shown(session: &Session) {
     session
         .find(
-            "[data-testid=repo-settings], [data-testid=repo-detail-error]",
+            "[data-testid=repo-settings][aria-busy=false], [data-testid=repo-detail-error]",
             WAIT,
         )
         .await;
