@@ -11,6 +11,9 @@ use crate::workflows::{click, fill, nav, WAIT};
 /// Where `css` is relative to `anchor` (x, y) and its size (width, height): what a pending
 /// click aims at, whatever scrolling happened meanwhile.
 pub(crate) async fn offset(session: &Session, css: &str, anchor: &str) -> Vec<f64> {
+    // Both may still be on their way (the settings form comes once the settings are read).
+    session.find(css, WAIT).await;
+    session.find(anchor, WAIT).await;
     let r: Value = session
         .execute(
             "const r = document.querySelector(arguments[0]).getBoundingClientRect();\
