@@ -19,6 +19,13 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 pub struct SetAside(Vec<PathBuf>);
 
 impl SetAside {
+    /// The run's settings, so what a test saves goes with it.
+    pub fn settings() -> Self {
+        Self::new(vec![inbox::settings::Settings::path(&app_dir(
+            "XDG_CONFIG_HOME",
+        ))])
+    }
+
     pub fn new(files: Vec<PathBuf>) -> Self {
         for file in &files {
             if file.exists() {

@@ -73,8 +73,7 @@ async fn save_public_base(session: &Session, base: &str) {
 async fn moving_the_receiver_offers_to_update_the_notifications_that_use_it() {
     // The public base URL set here goes with the test, also when it fails: later tests
     // start from the run's settings.
-    let config = e2e::aside::app_dir("XDG_CONFIG_HOME");
-    let _settings = e2e::aside::SetAside::new(vec![inbox::settings::Settings::path(&config)]);
+    let _settings = e2e::aside::SetAside::settings();
     let fake = acme_quay(TOKEN, &["web", "api"]).await;
     fake.set_delivery_retries(0);
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;

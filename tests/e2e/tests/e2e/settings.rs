@@ -45,8 +45,7 @@ async fn field_error_under(session: &Session, testid: &str) -> String {
 #[ignore = "needs the e2e environment: run `make e2e`"]
 async fn settings_errors_stay_put_and_unsaved_edits_survive_leaving() {
     // What is saved here goes with the test, also when it fails.
-    let config = e2e::aside::app_dir("XDG_CONFIG_HOME");
-    let _settings = e2e::aside::SetAside::new(vec![inbox::settings::Settings::path(&config)]);
+    let _settings = e2e::aside::SetAside::settings();
     let session = Session::start(&e2e::webdriver_url(), &e2e::app_binary()).await;
     nav(&session, "settings").await;
     // Measured from the form's top: the refused save scrolls the form to the invalid field.
