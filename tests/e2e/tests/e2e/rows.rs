@@ -154,7 +154,23 @@ async fn dtr_webhook_rows_offer_their_level_say_what_a_test_did_and_keep_still()
         .await;
 
     open_namespace(&session, "payments").await;
-    open_row(&session, "payments/api").await;
+    // While the registry takes its time, the settings stand in the place they will keep: the
+    // button below them does not move when the answer comes.
+    fake.set_latency(std::time::Duration::from_millis(1500));
+    let row = session
+        .find_containing("[data-testid=repo-row]", "payments/api", WAIT)
+        .await;
+    session.click(&row).await;
+    session
+        .find("[data-testid=repo-settings][aria-busy=true]", WAIT)
+        .await;
+    let loading = rect(&session, "[data-testid=webhook-create]").await;
+    crate::workflows::repository_shown(&session).await;
+    assert_eq!(
+        rect(&session, "[data-testid=webhook-create]").await,
+        loading
+    );
+    fake.clear_faults();
     session.find("[data-testid=webhooks-panel]", WAIT).await;
     click(&session, "webhook-create").await;
 
