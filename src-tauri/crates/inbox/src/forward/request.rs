@@ -32,11 +32,12 @@ pub const DELIVERY_HEADER: &str = "X-Wharf-Delivery";
 /// The headers the forwarder writes itself (`X-Forwarded-*`, [`DELIVERY_HEADER`]): a received
 /// one (from a Wharf or proxy in front) is replaced, never passed on beside it.
 pub fn is_forwarded_header(name: &str) -> bool {
-    let name = name.trim().to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host" | "x-wharf-delivery"
-    )
+    let name = name.trim();
+    name.eq_ignore_ascii_case(DELIVERY_HEADER)
+        || matches!(
+            name.to_ascii_lowercase().as_str(),
+            "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host"
+        )
 }
 
 /// The headers to send for `delivery` under `settings`, in order.
