@@ -13,6 +13,7 @@ pub mod notifications_cli;
 pub mod route_cli;
 pub mod sample_cli;
 pub mod state;
+pub mod webkit;
 
 use std::sync::Arc;
 
@@ -58,30 +59,16 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             Ok(())
         })
         .invoke_handler(commands::handler())
+        .on_page_load(webkit::on_page_load)
 }
 
 /// Starts the desktop app.
 pub fn run() {
     init_tracing();
-    paint_on_the_cpu();
+    webkit::paint_on_the_cpu();
     builder(tauri::Builder::default())
         .run(tauri::generate_context!())
         .expect("error while running the Wharf application");
-}
-
-/// WebKitGTK (2.46 on) paints a page's layers with Skia on the GPU; where there is no usable GPU
-/// driver (many VMs and remote desktops) that is Mesa's software rasteriser, whose GL buffers
-/// and Skia's GPU caches took about 40 MB of the web process for Wharf's window of lists and
-/// forms (docs/benchmarks.md, "Memory"). Painting on the CPU leaves compositing on, so
-/// scrolling and WebDriver's snapshots work as before. A value the user set is kept:
-/// `WEBKIT_SKIA_ENABLE_CPU_RENDERING=0 wharf` paints on the GPU again.
-fn paint_on_the_cpu() {
-    const VAR: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
-    // Before GTK or any other thread starts: WebKit reads it once, and its web process inherits
-    // the environment.
-    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
-        std::env::set_var(VAR, "1");
-    }
 }
 
 fn init_tracing() {

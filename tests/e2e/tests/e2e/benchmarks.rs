@@ -106,6 +106,19 @@ fn report(label: &str, kinds: &HashMap<&'static str, u64>) -> (f64, f64) {
     (total, mib("uss"))
 }
 
+/// Prints how many elements the page holds and how many rows the Inbox renders and keeps.
+async fn page_size(session: &Session, when: &str) {
+    let size = session
+        .execute(
+            "return [document.getElementsByTagName('*').length,\
+                     document.querySelectorAll('[data-testid=inbox-row]').length,\
+                     document.querySelector('[data-testid=inbox-count]')?.textContent ?? ''];",
+            vec![],
+        )
+        .await;
+    println!("MEMORY page {when}: {size}");
+}
+
 /// Leaves the window alone for `idle`, with a WebDriver call every 10 s: the driver ends a
 /// session it has not heard from for about a minute.
 async fn rest(session: &Session, idle: Duration) {
@@ -264,6 +277,7 @@ async fn bench_memory_beside_a_hello_window() {
     session.click(&row).await;
     session.find("[data-testid=inbox-detail]", WAIT).await;
     click(&session, "inbox-detail-close").await;
+    page_size(&session, "before the flood").await;
     let started = Instant::now();
     flood(&url, flooded).await;
     println!(
@@ -271,6 +285,7 @@ async fn bench_memory_beside_a_hello_window() {
         started.elapsed().as_secs_f64()
     );
     rest(&session, idle).await;
+    page_size(&session, "after the flood").await;
     let wharf = report(
         &format!(
             "Wharf ({stored} stored, {flooded} flooded, idle {} s)",
