@@ -429,6 +429,10 @@ fn queries(db: &Path) {
             text("~"),
         ),
         ("text `e` (1 character, in every row)".into(), text("e")),
+        (
+            "text `É` (1 character outside ASCII, nothing matches)".into(),
+            text("É"),
+        ),
         ("text `7/` (2 characters, 1 in 40)".into(), text("7/")),
         (
             "event = `TAG_PUSH`".into(),

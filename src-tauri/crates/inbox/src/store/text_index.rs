@@ -331,14 +331,13 @@ fn quote(term: &str) -> String {
 /// index that begins with it, side by side with OR (every character of an indexed text begins
 /// a trigram: [`TEXT_END`]). The rows found are checked for the text itself, as for [`trigrams`].
 /// An empty query when no indexed row holds it. `None` when it begins more than
-/// [`MAX_SHORT_TERMS`] trigrams or finding them takes longer than [`SHORT_TERMS_BUDGET`], or
-/// when its case might not fold here as the tokenizer folds it (letters outside ASCII): its
+/// [`MAX_SHORT_TERMS`] trigrams or finding them takes longer than [`SHORT_TERMS_BUDGET`]: its
 /// rows are read instead.
 pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
-    let caseless = |c: char| c.is_ascii() || (c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]));
-    if text.is_empty() || indexable(text) || !text.chars().all(caseless) {
+    if text.is_empty() || indexable(text) {
         return Ok(None);
     }
+    let folded = folded(conn, text)?;
     // The vocabulary table reads each term's whole list of rows to count them: a text whose
     // trigrams are in most rows would take seconds, so the lookup has a time budget too.
     let started = Instant::now();
@@ -349,10 +348,9 @@ pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<St
              WHERE term >= ?1 AND term <= ?1 || char(1114111) LIMIT ?2",
         )
         .and_then(|mut stmt| {
-            stmt.query_map(
-                params![text.to_ascii_lowercase(), MAX_SHORT_TERMS as i64 + 1],
-                |r| r.get::<_, String>(0),
-            )?
+            stmt.query_map(params![folded, MAX_SHORT_TERMS as i64 + 1], |r| {
+                r.get::<_, String>(0)
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()
         });
     conn.progress_handler(0, None::<fn() -> bool>)?;
@@ -372,6 +370,31 @@ pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<St
             .collect::<Vec<_>>()
             .join(" OR "),
     ))
+}
+
+/// `text` (shorter than a trigram) with its letters folded as the trigram tokenizer folds what
+/// it indexes, so that the index's terms for it begin with this. The tokenizer's folding is
+/// SQLite's own table, which is not Rust's for every letter outside ASCII, so it is asked: the
+/// text is indexed alone in a table of this connection's temporary schema, and the one trigram
+/// it makes is read back.
+fn folded(conn: &Connection, text: &str) -> Result<String> {
+    conn.execute_batch(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.folding USING fts5(text, tokenize = 'trigram', detail = none);
+         CREATE VIRTUAL TABLE IF NOT EXISTS temp.folding_terms USING fts5vocab(temp, folding, row);
+         DELETE FROM temp.folding;",
+    )?;
+    // One trigram exactly: the text, then line breaks up to three characters.
+    let count = text.chars().count();
+    let padded = format!(
+        "{text}{}",
+        "\n".repeat(MIN_INDEXED_CHARS.saturating_sub(count))
+    );
+    conn.prepare_cached("INSERT INTO temp.folding (text) VALUES (?1)")?
+        .execute([padded])?;
+    let term: String = conn
+        .prepare_cached("SELECT term FROM temp.folding_terms")?
+        .query_row([], |r| r.get(0))?;
+    Ok(term.chars().take(count).collect())
 }
 
 #[cfg(test)]
@@ -430,7 +453,14 @@ mod tests {
         assert_eq!(short("\"").as_deref(), Some("\"\"\"\n\n\""));
         assert_eq!(short("k").as_deref(), Some(""));
         assert_eq!(short("qzx"), None, "long enough for its own trigrams");
-        assert_eq!(short("é"), None, "its case may fold otherwise");
+        // Letters outside ASCII are folded as the tokenizer folds them, which for a letter
+        // newer than SQLite's table (Georgian capitals, Unicode 11) is not Rust's folding.
+        add(&conn, 3, "Éx Ა");
+        let mut short = |text| short_terms(&mut conn, text).unwrap();
+        assert_eq!(short("É").as_deref(), Some("\"éx \""));
+        assert_eq!(short("éx").as_deref(), Some("\"éx \""));
+        assert_eq!("Ა".to_lowercase(), "ა");
+        assert_eq!(short("Ა").as_deref(), Some("\"Ა\n\n\""));
         // Every two letters after a `k`: more trigrams than are looked up side by side.
         let pairs: String = ('a'..='z')
             .flat_map(|a| ('a'..='z').map(move |b| format!("k{a}{b} ")))
