@@ -16,5 +16,6 @@ mod routes;
 mod rows;
 mod search;
 mod settings;
+mod webkit;
 mod window;
 mod workflows;
