@@ -48,7 +48,7 @@ use schema::migrate;
 use writer::{writer_loop, Job};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// How often the routes are read again from the file, for changes made by another process

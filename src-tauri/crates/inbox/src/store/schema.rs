@@ -42,6 +42,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
                 add_text_index(conn)?;
                 add_status_index(conn)?;
             }
+            if version < 6 {
+                index_again(conn)?;
+            }
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(())
@@ -197,6 +200,14 @@ fn add_forwarding(conn: &Connection) -> Result<()> {
 /// new ones are, and read directly by searches until then.
 fn add_text_index(conn: &Connection) -> Result<()> {
     conn.execute_batch(text_index::SCHEMA)?;
+    Ok(())
+}
+
+/// Schema 6 indexes each row's characters as well ([`text_index`]'s character marks): the
+/// index is emptied and its watermark set back, so every row is indexed again by the writer
+/// as an upgraded file's rows are, and read directly by searches until then.
+fn index_again(conn: &Connection) -> Result<()> {
+    conn.execute_batch(text_index::INDEX_AGAIN)?;
     Ok(())
 }
 

@@ -11,6 +11,8 @@
 //! spans two fields holds a line break, which typed text does not. The text ends with two
 //! more line breaks, so that every character of it begins a trigram: a text of one or two
 //! characters is looked up by the trigrams in the index that begin with it ([`short_terms`]).
+//! A text of one character is looked up by one term: each character a delivery holds is also
+//! indexed once between two [`CHAR_MARK`]s, a trigram no typed text spells ([`char_marks`]).
 //!
 //! Indexing is not on the answer's path: the writer commits a delivery and the receiver answers
 //! without it. Rows are indexed afterwards, oldest first, by the writer thread when no delivery
@@ -71,6 +73,18 @@ pub const BODY_PREFIX: usize = 16 * 1024;
 /// begin with them (`short_terms`).
 pub const MIN_INDEXED_CHARS: usize = 3;
 
+/// Between the distinct characters of an indexed text, in a line of its own after it: each
+/// character between two marks is one trigram, so the rows holding a character are one term's
+/// list in the index ([`char_term`]). Listing the trigrams that begin with a character instead
+/// took seconds for a common one (the vocabulary reads each term's whole list), and then every
+/// row was read. A control character: no typed text holds it.
+const CHAR_MARK: char = '\u{1}';
+
+/// Empties the index and sets its watermark back: every row is indexed again, oldest first.
+pub(super) const INDEX_AGAIN: &str =
+    "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
+     UPDATE text_indexed SET upto = 0;";
+
 /// Ends every indexed text, so that its last two characters begin trigrams too: then every
 /// character of the text begins one, and a text of one or two characters is found through the
 /// trigrams that begin with it ([`short_terms`]). Typed text holds no line breaks.
@@ -117,10 +131,33 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
     }
     text.push_str(&header_text(row.headers));
     text.push_str(&body);
+    text.push('\n');
+    let marks = char_marks(&text);
+    text.push_str(&marks);
     text.push_str(TEXT_END);
     conn.prepare_cached(INSERT)?
         .execute(params![row.id, text])?;
     Ok(())
+}
+
+/// The distinct characters of `text` between [`CHAR_MARK`]s, line breaks left out (typed text
+/// holds none): two trigrams a character, one of them its term. Case is folded by the
+/// tokenizer, so `É` and `é` give the same term.
+fn char_marks(text: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut marks = String::from(CHAR_MARK);
+    for c in text.chars() {
+        if c != '\n' && c != CHAR_MARK && seen.insert(c) {
+            marks.push(c);
+            marks.push(CHAR_MARK);
+        }
+    }
+    marks
+}
+
+/// The term of the rows holding the character `c`: it between two [`CHAR_MARK`]s.
+fn char_term(c: char) -> String {
+    quote(&format!("{CHAR_MARK}{c}{CHAR_MARK}"))
 }
 
 /// Indexes a delivery again after its indexed columns changed, inside the caller's (write)
@@ -327,15 +364,18 @@ fn quote(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
 
-/// An FTS5 query for the rows holding a text shorter than a trigram: every trigram in the
-/// index that begins with it, side by side with OR (every character of an indexed text begins
-/// a trigram: [`TEXT_END`]). The rows found are checked for the text itself, as for [`trigrams`].
-/// An empty query when no indexed row holds it. `None` when it begins more than
-/// [`MAX_SHORT_TERMS`] trigrams or finding them takes longer than [`SHORT_TERMS_BUDGET`]: its
-/// rows are read instead.
+/// An FTS5 query for the rows holding a text shorter than a trigram. One character: its
+/// term between [`CHAR_MARK`]s. Two: every trigram in the index that begins with them, side by side
+/// with OR (every character of an indexed text begins a trigram: [`TEXT_END`]); an empty query
+/// when no indexed row holds them, `None` when they begin more than [`MAX_SHORT_TERMS`]
+/// trigrams or finding those takes longer than [`SHORT_TERMS_BUDGET`] (their rows are read
+/// instead). The rows found are checked for the text itself, as for [`trigrams`].
 pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
     if text.is_empty() || indexable(text) {
         return Ok(None);
+    }
+    if let [c] = text.chars().collect::<Vec<_>>()[..] {
+        return Ok(Some(char_term(c)));
     }
     let folded = folded(conn, text)?;
     // The vocabulary table reads each term's whole list of rows to count them: a text whose
@@ -447,28 +487,56 @@ mod tests {
             index(conn, &row).unwrap();
         }
         add(&conn, 1, "Qz\"");
-        let mut short = |text| short_terms(&mut conn, text).unwrap();
-        // Every character begins a trigram, the last two with the line breaks that end the text.
-        assert_eq!(short("qz").as_deref(), Some("\"qz\"\"\""));
-        assert_eq!(short("\"").as_deref(), Some("\"\"\"\n\n\""));
-        assert_eq!(short("k").as_deref(), Some(""));
-        assert_eq!(short("qzx"), None, "long enough for its own trigrams");
+        let short = |conn: &mut Connection, text: &str| short_terms(conn, text).unwrap();
+        // The rows the index gives for a text's query.
+        let found = |conn: &mut Connection, text: &str| -> Vec<i64> {
+            let query = short_terms(conn, text).unwrap().unwrap();
+            let mut stmt = conn
+                .prepare("SELECT rowid FROM deliveries_text WHERE deliveries_text MATCH ?1 ORDER BY rowid")
+                .unwrap();
+            stmt.query_map([query], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        // Two characters: every trigram beginning with them, the last two characters of a text
+        // with the line break after it.
+        assert_eq!(short(&mut conn, "qz").as_deref(), Some("\"qz\"\"\""));
+        assert_eq!(short(&mut conn, "z\"").as_deref(), Some("\"z\"\"\n\""));
+        assert_eq!(short(&mut conn, "kz").as_deref(), Some(""));
+        assert_eq!(
+            short(&mut conn, "qzx"),
+            None,
+            "long enough for its own trigrams"
+        );
+        // One character: its mark, one term.
+        assert_eq!(short(&mut conn, "k").as_deref(), Some("\"\u{1}k\u{1}\""));
+        assert_eq!(
+            short(&mut conn, "\"").as_deref(),
+            Some("\"\u{1}\"\"\u{1}\"")
+        );
+        assert_eq!(found(&mut conn, "\""), vec![1]);
+        assert_eq!(found(&mut conn, "Q"), vec![1], "case is folded");
+        assert_eq!(found(&mut conn, "k"), Vec::<i64>::new());
         // Letters outside ASCII are folded as the tokenizer folds them, which for a letter
         // newer than SQLite's table (Georgian capitals, Unicode 11) is not Rust's folding.
-        add(&conn, 3, "Éx Ა");
-        let mut short = |text| short_terms(&mut conn, text).unwrap();
-        assert_eq!(short("É").as_deref(), Some("\"éx \""));
-        assert_eq!(short("éx").as_deref(), Some("\"éx \""));
+        add(&conn, 3, "Éx Აb");
+        assert_eq!(short(&mut conn, "Éx").as_deref(), Some("\"éx \""));
+        assert_eq!(short(&mut conn, "éx").as_deref(), Some("\"éx \""));
         assert_eq!("Ა".to_lowercase(), "ა");
-        assert_eq!(short("Ა").as_deref(), Some("\"Ა\n\n\""));
-        // Every two letters after a `k`: more trigrams than are looked up side by side.
-        let pairs: String = ('a'..='z')
-            .flat_map(|a| ('a'..='z').map(move |b| format!("k{a}{b} ")))
+        assert_eq!(short(&mut conn, "Აb").as_deref(), Some("\"Აb\n\""));
+        assert_eq!(found(&mut conn, "é"), vec![3]);
+        assert_eq!(found(&mut conn, "É"), vec![3]);
+        assert_eq!(found(&mut conn, "Ა"), vec![3]);
+        // `ka` and 300 different characters after it: more trigrams than are looked up side
+        // by side.
+        let many: String = (0..300)
+            .filter_map(|i| char::from_u32(0x4e00 + i))
+            .map(|c| format!("ka{c} "))
             .collect();
-        add(&conn, 2, &pairs);
-        let mut short = |text| short_terms(&mut conn, text).unwrap();
-        assert_eq!(short("k"), None);
-        assert!(short("ka").unwrap().matches(" OR ").count() >= 26);
+        add(&conn, 2, &many);
+        assert_eq!(short(&mut conn, "ka"), None);
+        assert_eq!(found(&mut conn, "k"), vec![2]);
     }
 
     #[test]

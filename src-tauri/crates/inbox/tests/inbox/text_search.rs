@@ -373,6 +373,38 @@ fn a_text_of_one_or_two_characters_is_found_through_the_trigrams_that_begin_it()
     assert_eq!(ids(&store, &text("zq")), vec![new, 300, 200]);
 }
 
+#[test]
+fn a_file_indexed_before_the_character_marks_is_indexed_again() {
+    let dir = TempDir::new("fts-marks");
+    let store = Store::open(dir.db()).unwrap();
+    let tilde = store
+        .insert(&delivery("/hooks/a", &[], b"a ~ here"))
+        .unwrap();
+    let other = store.insert(&delivery("/hooks/b", &[], b"hay")).unwrap();
+    caught_up(&store);
+    assert_eq!(indexed(&dir, "\u{1}~\u{1}"), vec![tilde]);
+    drop(store);
+    // A schema-5 file: every row indexed, none with marks. Here the index is emptied with the
+    // watermark left at the top, so only indexing every row again brings the marks back.
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
+         PRAGMA user_version = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(dir.db()).unwrap();
+    assert_eq!(
+        ids(&store, &text("~")),
+        vec![tilde],
+        "rows not indexed are read"
+    );
+    caught_up(&store);
+    assert_eq!(indexed(&dir, "\u{1}~\u{1}"), vec![tilde]);
+    assert_eq!(indexed(&dir, "hay"), vec![other]);
+    assert_eq!(ids(&store, &text("~")), vec![tilde]);
+}
+
 /// Makes `dir`'s file a schema-3 one (before forwarding and the index) holding `rows`
 /// deliveries written as that version did: every 1,000th says "needle". Returns those, newest
 /// first.
