@@ -29,15 +29,24 @@ pub fn is_hop_header(name: &str) -> bool {
 /// (forwarding is at least once: a crash between the target's answer and its record sends again).
 pub const DELIVERY_HEADER: &str = "X-Wharf-Delivery";
 
-/// The headers the forwarder writes itself (`X-Forwarded-*`, [`DELIVERY_HEADER`]): a received
-/// one (from a Wharf or proxy in front) is replaced, never passed on beside it.
+const FORWARDED_FOR: &str = "X-Forwarded-For";
+const FORWARDED_PROTO: &str = "X-Forwarded-Proto";
+const FORWARDED_HOST: &str = "X-Forwarded-Host";
+
+/// The headers the forwarder writes itself: a received one (from a Wharf or proxy in front)
+/// is replaced, never passed on beside it.
+const WRITTEN: [&str; 4] = [
+    FORWARDED_FOR,
+    FORWARDED_PROTO,
+    FORWARDED_HOST,
+    DELIVERY_HEADER,
+];
+
+/// Whether `name` is one of the headers the forwarder writes itself (`X-Forwarded-*`,
+/// [`DELIVERY_HEADER`]).
 pub fn is_forwarded_header(name: &str) -> bool {
     let name = name.trim();
-    name.eq_ignore_ascii_case(DELIVERY_HEADER)
-        || matches!(
-            name.to_ascii_lowercase().as_str(),
-            "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host"
-        )
+    WRITTEN.iter().any(|w| name.eq_ignore_ascii_case(w))
 }
 
 /// The headers to send for `delivery` under `settings`, in order.
@@ -56,12 +65,12 @@ pub fn headers(delivery: &Delivery, settings: &ForwardSettings) -> Vec<Header> {
         .map(|a| a.ip().to_string());
     // A proxy in front of the receiver (a tunnel) already said where the request came from:
     // the chain goes on from there.
-    let forwarded_for = match (received("x-forwarded-for"), peer) {
+    let forwarded_for = match (received(FORWARDED_FOR), peer) {
         (Some(chain), Some(peer)) => Some(format!("{chain}, {peer}")),
         (chain, peer) => chain.or(peer),
     };
-    let forwarded_proto = received("x-forwarded-proto").unwrap_or_else(|| "http".into());
-    let forwarded_host = received("x-forwarded-host").or_else(|| received("host"));
+    let forwarded_proto = received(FORWARDED_PROTO).unwrap_or_else(|| "http".into());
+    let forwarded_host = received(FORWARDED_HOST).or_else(|| received("host"));
 
     let overridden = |name: &str| {
         settings
@@ -81,9 +90,9 @@ pub fn headers(delivery: &Delivery, settings: &ForwardSettings) -> Vec<Header> {
         })
         .cloned()
         .collect();
-    out.extend(forwarded_for.map(|v| ("X-Forwarded-For".to_owned(), v.into_bytes())));
-    out.push(("X-Forwarded-Proto".to_owned(), forwarded_proto.into_bytes()));
-    out.extend(forwarded_host.map(|v| ("X-Forwarded-Host".to_owned(), v.into_bytes())));
+    out.extend(forwarded_for.map(|v| (FORWARDED_FOR.to_owned(), v.into_bytes())));
+    out.push((FORWARDED_PROTO.to_owned(), forwarded_proto.into_bytes()));
+    out.extend(forwarded_host.map(|v| (FORWARDED_HOST.to_owned(), v.into_bytes())));
     out.push((
         DELIVERY_HEADER.to_owned(),
         delivery.id.to_string().into_bytes(),
