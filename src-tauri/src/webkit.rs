@@ -100,34 +100,39 @@ pub mod features {
     pub fn set(settings: &Settings, identifier: &str, enabled: bool) -> Result<(), &'static str> {
         // SAFETY: the signature of WebKitGTK's documented function.
         let set_enabled: SetEnabled = unsafe { function(c"webkit_settings_set_feature_enabled")? };
-        let raw: *mut webkit2gtk::ffi::WebKitSettings = settings.to_glib_none().0;
-        let mut found = false;
-        each(|name, feature| {
-            if name == identifier {
-                // SAFETY: `raw` is kept alive by `settings`, a GObject wrapper that cannot
-                // leave this thread; `feature` is valid during `each`'s call.
-                unsafe { set_enabled(raw.cast(), feature, c_int::from(enabled)) };
-                found = true;
-            }
-        })?;
-        found
-            .then_some(())
-            .ok_or("this WebKitGTK has no such feature")
+        // SAFETY: as in `with_feature`.
+        with_feature(settings, identifier, |raw, feature| unsafe {
+            set_enabled(raw, feature, c_int::from(enabled))
+        })
     }
 
     /// Whether the feature `identifier` is on in `settings`.
     pub fn enabled(settings: &Settings, identifier: &str) -> Result<bool, &'static str> {
         // SAFETY: the signature of WebKitGTK's documented function.
         let is_enabled: IsEnabled = unsafe { function(c"webkit_settings_get_feature_enabled")? };
+        // SAFETY: as in `with_feature`.
+        with_feature(settings, identifier, |raw, feature| unsafe {
+            is_enabled(raw, feature) != 0
+        })
+    }
+
+    /// Calls `act` with `settings` as a `WebKitSettings*` and the feature named `identifier`.
+    /// Both pointers are valid during the call: the settings are kept alive by `settings`, a
+    /// GObject wrapper that cannot leave this thread, and the feature by the list `each` holds.
+    fn with_feature<T>(
+        settings: &Settings,
+        identifier: &str,
+        act: impl FnOnce(*mut c_void, *mut c_void) -> T,
+    ) -> Result<T, &'static str> {
         let raw: *mut webkit2gtk::ffi::WebKitSettings = settings.to_glib_none().0;
-        let mut on = None;
+        let mut act = Some(act);
+        let mut done = None;
         each(|name, feature| {
             if name == identifier {
-                // SAFETY: as in [`set`].
-                on = Some(unsafe { is_enabled(raw.cast(), feature) } != 0);
+                done = act.take().map(|act| act(raw.cast(), feature));
             }
         })?;
-        on.ok_or("this WebKitGTK has no such feature")
+        done.ok_or("this WebKitGTK has no such feature")
     }
 
     /// Calls `visit` with each feature's identifier and pointer, valid during the call.
