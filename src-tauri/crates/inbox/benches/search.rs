@@ -429,7 +429,7 @@ fn queries(db: &Path) {
             text("no-such-text"),
         ),
         (
-            "text `zq` (2 characters, 15 rows: old marks)".into(),
+            "text `zq` (2 characters, 15 rows: old `x-mark` headers)".into(),
             text("zq"),
         ),
         (

@@ -8,11 +8,11 @@
 //! (docs/benchmarks.md); so the index only says which rows hold every trigram of a text, and
 //! the search keeps those that really contain it by checking the row itself
 //! ([`super::rows`]). A delivery's fields go into one column, one per line: a trigram that
-//! spans two fields holds a line break, which typed text does not. The text ends with two
-//! more line breaks, so that every character of it begins a trigram: a text of one or two
+//! spans two fields holds a line break, which typed text does not. The text ends with a line
+//! of its distinct characters, each between two [`CHAR_MARK`]s ([`char_marks`]): a character
+//! between marks is a trigram no typed text spells, so a text of one character is looked up
+//! by that one term; and every character of the text before begins a trigram, so a text of two
 //! characters is looked up by the trigrams in the index that begin with it ([`short_terms`]).
-//! A text of one character is looked up by one term: each character a delivery holds is also
-//! indexed once between two [`CHAR_MARK`]s, a trigram no typed text spells ([`char_marks`]).
 //!
 //! Indexing is not on the answer's path: the writer commits a delivery and the receiver answers
 //! without it. Rows are indexed afterwards, oldest first, by the writer thread when no delivery
@@ -85,14 +85,9 @@ pub(super) const INDEX_AGAIN: &str =
     "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
      UPDATE text_indexed SET upto = 0;";
 
-/// Ends every indexed text, so that its last two characters begin trigrams too: then every
-/// character of the text begins one, and a text of one or two characters is found through the
-/// trigrams that begin with it ([`short_terms`]). Typed text holds no line breaks.
-const TEXT_END: &str = "\n\n";
-
-/// Most trigrams a search for a text of one or two characters looks up side by side. A text
-/// that begins more is common (a letter, a digit, `"`): reading the newest rows fills a page
-/// sooner than merging that many lists.
+/// Most trigrams a search for a text of two characters looks up side by side. A text that
+/// begins more is common: reading the newest rows fills a page sooner than merging that many
+/// lists.
 const MAX_SHORT_TERMS: usize = 256;
 
 /// Longest the lookup of those trigrams may take before the rows are read instead.
@@ -131,10 +126,10 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
     }
     text.push_str(&header_text(row.headers));
     text.push_str(&body);
+    // The line break and the marks' first one begin trigrams with the last two characters.
     text.push('\n');
     let marks = char_marks(&text);
     text.push_str(&marks);
-    text.push_str(TEXT_END);
     conn.prepare_cached(INSERT)?
         .execute(params![row.id, text])?;
     Ok(())
@@ -366,7 +361,7 @@ fn quote(term: &str) -> String {
 
 /// An FTS5 query for the rows holding a text shorter than a trigram. One character: its
 /// term between [`CHAR_MARK`]s. Two: every trigram in the index that begins with them, side by side
-/// with OR (every character of an indexed text begins a trigram: [`TEXT_END`]); an empty query
+/// with OR (every character of an indexed text begins a trigram: [`char_marks`]); an empty query
 /// when no indexed row holds them, `None` when they begin more than [`MAX_SHORT_TERMS`]
 /// trigrams or finding those takes longer than [`SHORT_TERMS_BUDGET`] (their rows are read
 /// instead). The rows found are checked for the text itself, as for [`trigrams`].
