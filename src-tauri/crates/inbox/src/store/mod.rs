@@ -48,7 +48,7 @@ use schema::migrate;
 use writer::{writer_loop, Job};
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 /// [`Query::limit`] is capped at this many rows.
 pub const MAX_LIST: usize = 1000;
 /// How often the routes are read again from the file, for changes made by another process
@@ -347,8 +347,7 @@ impl Store {
 
     /// A text shorter than a trigram, and no other filter the index narrows down. The newest
     /// [`SHORT_SCAN`] rows (and any not indexed yet) are read first: a common text fills its
-    /// page there. The older ones are looked up through the trigrams that begin the text
-    /// ([`text_index::short_terms`]), or read row by row when it begins too many.
+    /// page there. The older ones are looked up in the index ([`text_index::short_terms`]).
     fn find_short(
         &self,
         q: &Query,

@@ -11,8 +11,10 @@
 //! spans two fields holds a line break, which typed text does not. The text ends with a line
 //! of its distinct characters, each between two [`CHAR_MARK`]s ([`char_marks`]): a character
 //! between marks is a trigram no typed text spells, so a text of one character is looked up
-//! by that one term; and every character of the text before begins a trigram, so a text of two
-//! characters is looked up by the trigrams in the index that begin with it ([`short_terms`]).
+//! by that one term. Every character of the text before begins a trigram, whose third
+//! character is one of the row's characters (or the line break), so a text of two characters
+//! is looked up by those trigrams, the third character taken from the table `text_chars`,
+//! every character the index holds ([`short_terms`]).
 //!
 //! Indexing is not on the answer's path: the writer commits a delivery and the receiver answers
 //! without it. Rows are indexed afterwards, oldest first, by the writer thread when no delivery
@@ -30,6 +32,7 @@
 //! and the next writer goes on from the watermark.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -44,8 +47,29 @@ pub(super) const SCHEMA: &str = concat!(
      CREATE VIRTUAL TABLE deliveries_text_terms USING fts5vocab(deliveries_text, 'row');
      CREATE TABLE text_indexed (upto INTEGER NOT NULL);
      INSERT INTO text_indexed (upto) VALUES (0);",
+    text_chars!(),
     delete_trigger!()
 );
+
+/// Schema 7: the characters of the rows already indexed, read from their marks (one term per
+/// character; reading their lists takes under a second at a million rows, once).
+pub(super) const ADD_CHARS: &str = concat!(
+    text_chars!(),
+    "INSERT OR IGNORE INTO text_chars (c)
+         SELECT substr(term, 2, 1) FROM deliveries_text_terms
+         WHERE term > char(1) AND term < char(2)
+             AND length(term) = 3 AND substr(term, 3) = char(1);"
+);
+
+/// Every character of the indexed texts (ASCII letters in lower case, as the tokenizer folds
+/// them), kept by the indexer: a character once indexed stays, as a text of two characters
+/// only costs a lookup more for it.
+macro_rules! text_chars {
+    () => {
+        "CREATE TABLE IF NOT EXISTS text_chars (c TEXT PRIMARY KEY) WITHOUT ROWID;"
+    };
+}
+use text_chars;
 
 /// Removes a delivery's index row in the transaction that deletes the delivery (rows above the
 /// watermark have none).
@@ -85,12 +109,17 @@ pub(super) const INDEX_AGAIN: &str =
     "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
      UPDATE text_indexed SET upto = 0;";
 
-/// Most trigrams a search for a text of two characters looks up side by side. A text that
-/// begins more is common: reading the newest rows fills a page sooner than merging that many
-/// lists.
+/// Most characters after a text of two its search looks up, one trigram each: about 20 µs a
+/// trigram at a million rows (docs/benchmarks.md), so 2,048 take about 45 ms. An index of
+/// more characters (text in a script of thousands) has its trigrams listed instead.
+const MAX_THIRD_CHARS: usize = 2048;
+
+/// Most trigrams FTS5's vocabulary may list for a text of two characters: more begin it in
+/// text of such a script, and the rows holding both its characters are looked up instead.
 const MAX_SHORT_TERMS: usize = 256;
 
-/// Longest the lookup of those trigrams may take before the rows are read instead.
+/// Longest that listing may take: the vocabulary reads each term's whole list of rows to
+/// count them.
 const SHORT_TERMS_BUDGET: Duration = Duration::from_millis(50);
 
 /// Rows indexed per transaction at most (fewer when a delivery arrives: [`index_step`]).
@@ -110,8 +139,13 @@ pub(super) struct Indexed<'a> {
     pub body: &'a [u8],
 }
 
-/// Adds a delivery to the index, inside the caller's transaction.
-pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
+/// Characters of indexed texts, to be kept in `text_chars` ([`record_chars`]) in the
+/// transaction that indexed them: gathered over a step's rows, as a row has dozens.
+pub(super) type Chars = HashSet<char>;
+
+/// Adds a delivery to the index, inside the caller's transaction; its characters are added to
+/// `chars`.
+pub(super) fn index(conn: &Connection, row: &Indexed<'_>, chars: &mut Chars) -> Result<()> {
     let body = body_text(row.body);
     let mut text = String::with_capacity(body.len() + 512);
     for field in [
@@ -128,7 +162,7 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
     text.push_str(&body);
     // The line break and the marks' first one begin trigrams with the last two characters.
     text.push('\n');
-    let marks = char_marks(&text);
+    let marks = char_marks(&text, chars);
     text.push_str(&marks);
     conn.prepare_cached(INSERT)?
         .execute(params![row.id, text])?;
@@ -136,18 +170,31 @@ pub(super) fn index(conn: &Connection, row: &Indexed<'_>) -> Result<()> {
 }
 
 /// The distinct characters of `text` between [`CHAR_MARK`]s, line breaks left out (typed text
-/// holds none): two trigrams a character, one of them its term. Case is folded by the
-/// tokenizer, so `É` and `é` give the same term.
-fn char_marks(text: &str) -> String {
-    let mut seen = std::collections::HashSet::new();
+/// holds none) and NUL (the tokenizer skips it, and FTS5 reads a query only up to one): two
+/// trigrams a character, one of them its term. Case is folded by the
+/// tokenizer, so `É` and `é` give the same term. The characters are added to `chars`.
+fn char_marks(text: &str, chars: &mut Chars) -> String {
+    let mut seen = HashSet::new();
     let mut marks = String::from(CHAR_MARK);
     for c in text.chars() {
-        if c != '\n' && c != CHAR_MARK && seen.insert(c) {
+        if !['\n', CHAR_MARK, '\0'].contains(&c) && seen.insert(c) {
             marks.push(c);
             marks.push(CHAR_MARK);
+            // SQLite's folding is not Rust's outside ASCII (the tokenizer is asked there:
+            // [`folded`]); within it, both map A-Z to a-z.
+            chars.insert(c.to_ascii_lowercase());
         }
     }
     marks
+}
+
+/// Adds `chars` to `text_chars`, inside the transaction that indexed them.
+fn record_chars(conn: &Connection, chars: &Chars) -> Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO text_chars (c) VALUES (?1)")?;
+    for c in chars {
+        stmt.execute([c.to_string()])?;
+    }
+    Ok(())
 }
 
 /// The term of the rows holding the character `c`: it between two [`CHAR_MARK`]s.
@@ -164,10 +211,11 @@ pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
     conn.execute("DELETE FROM deliveries_text WHERE rowid = ?1", [id])?;
     let mut stmt = conn.prepare_cached(&select_stored("id = ?1"))?;
     let mut rows = stmt.query([id])?;
+    let mut chars = Chars::new();
     if let Some(r) = rows.next()? {
-        index_stored(conn, r)?;
+        index_stored(conn, r, &mut chars)?;
     }
-    Ok(())
+    record_chars(conn, &chars)
 }
 
 /// The highest id up to which every stored delivery is in the index.
@@ -201,7 +249,7 @@ fn body_prefix(conn: &Connection, id: i64) -> Result<Vec<u8>> {
 }
 
 /// Indexes a row of [`select_stored`]; returns its id. It must not be in the index yet.
-fn index_stored(conn: &Connection, r: &rusqlite::Row<'_>) -> Result<i64> {
+fn index_stored(conn: &Connection, r: &rusqlite::Row<'_>, chars: &mut Chars) -> Result<i64> {
     let id: i64 = r.get(0)?;
     let summary: Option<String> = r.get(1)?;
     let path: String = r.get(2)?;
@@ -225,6 +273,7 @@ fn index_stored(conn: &Connection, r: &rusqlite::Row<'_>) -> Result<i64> {
                 _ => bytes(r, 7)?,
             },
         },
+        chars,
     )?;
     Ok(id)
 }
@@ -287,6 +336,7 @@ pub(super) fn index_step(
     let from = watermark(&tx)?;
     let mut upto = from;
     let mut more = false;
+    let mut chars = Chars::new();
     {
         let mut stmt = tx.prepare_cached(&select_stored("id > ?1 ORDER BY id LIMIT ?2"))?;
         let mut rows = stmt.query(params![from, INDEX_STEP + 1])?;
@@ -296,7 +346,7 @@ pub(super) fn index_step(
                 more = true;
                 break;
             }
-            upto = index_stored(&tx, r)?;
+            upto = index_stored(&tx, r, &mut chars)?;
             done += 1;
         }
     }
@@ -304,6 +354,7 @@ pub(super) fn index_step(
         tx.prepare_cached("UPDATE text_indexed SET upto = ?1")?
             .execute([upto])?;
     }
+    record_chars(&tx, &chars)?;
     tx.commit()?;
     Ok(more)
 }
@@ -359,22 +410,51 @@ fn quote(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
 
-/// An FTS5 query for the rows holding a text shorter than a trigram. One character: its
-/// term between [`CHAR_MARK`]s. Two: every trigram in the index that begins with them, side by side
-/// with OR (every character of an indexed text begins a trigram: [`char_marks`]); an empty query
-/// when no indexed row holds them, `None` when they begin more than [`MAX_SHORT_TERMS`]
-/// trigrams or finding those takes longer than [`SHORT_TERMS_BUDGET`] (their rows are read
-/// instead). The rows found are checked for the text itself, as for [`trigrams`].
+/// An FTS5 query for the rows holding a text shorter than a trigram, `None` for any other
+/// text; the rows it finds are checked for the text itself, as for [`trigrams`]. One
+/// character: its term between [`CHAR_MARK`]s. Two: the trigrams they begin, side by side with
+/// OR: the two followed by each character the index holds ([`third_chars`]), or, in an index
+/// of more characters than that looks up, the trigrams FTS5's vocabulary lists for them
+/// ([`listed_terms`]), or else the rows holding both characters.
 pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
-    if text.is_empty() || indexable(text) {
-        return Ok(None);
+    let [a, b] = match text.chars().collect::<Vec<_>>()[..] {
+        [c] => return Ok(Some(char_term(c))),
+        [a, b] => [a, b],
+        _ => return Ok(None),
+    };
+    if let Some(chars) = third_chars(conn)? {
+        // A text's last two characters are followed by the line break before its marks; a
+        // mark is no character of `text_chars` but a body may hold it.
+        let terms = chars.into_iter().chain(['\n', CHAR_MARK]);
+        return Ok(Some(
+            terms
+                .map(|c| quote(&format!("{text}{c}")))
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        ));
     }
-    if let [c] = text.chars().collect::<Vec<_>>()[..] {
-        return Ok(Some(char_term(c)));
+    if let Some(terms) = listed_terms(conn, text)? {
+        return Ok(Some(terms));
     }
+    Ok(Some(format!("{} AND {}", char_term(a), char_term(b))))
+}
+
+/// Every character of the indexed texts, `None` when there are more than
+/// [`MAX_THIRD_CHARS`].
+fn third_chars(conn: &Connection) -> Result<Option<Vec<char>>> {
+    let chars = conn
+        .prepare_cached("SELECT c FROM text_chars LIMIT ?1")?
+        .query_map([MAX_THIRD_CHARS as i64 + 1], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((chars.len() <= MAX_THIRD_CHARS)
+        .then(|| chars.iter().filter_map(|c| c.chars().next()).collect()))
+}
+
+/// The trigrams in the index that begin with `text` (two characters) as an FTS5 query, empty
+/// when no indexed row holds them; `None` when they are more than [`MAX_SHORT_TERMS`] or
+/// listing them takes longer than [`SHORT_TERMS_BUDGET`].
+fn listed_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
     let folded = folded(conn, text)?;
-    // The vocabulary table reads each term's whole list of rows to count them: a text whose
-    // trigrams are in most rows would take seconds, so the lookup has a time budget too.
     let started = Instant::now();
     conn.progress_handler(64, Some(move || started.elapsed() > SHORT_TERMS_BUDGET))?;
     let terms = conn
@@ -464,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn a_short_text_is_looked_up_by_the_trigrams_that_begin_it_unless_too_many_do() {
+    fn a_short_text_is_looked_up_by_its_characters_or_the_trigrams_that_begin_it() {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::rows::register_functions(&conn).unwrap();
         super::super::schema::migrate(&conn).unwrap();
@@ -479,9 +559,10 @@ mod tests {
                 headers: &[],
                 body: body.as_bytes(),
             };
-            index(conn, &row).unwrap();
+            let mut chars = Chars::new();
+            index(conn, &row, &mut chars).unwrap();
+            record_chars(conn, &chars).unwrap();
         }
-        add(&conn, 1, "Qz\"");
         let short = |conn: &mut Connection, text: &str| short_terms(conn, text).unwrap();
         // The rows the index gives for a text's query.
         let found = |conn: &mut Connection, text: &str| -> Vec<i64> {
@@ -494,11 +575,27 @@ mod tests {
                 .collect::<rusqlite::Result<_>>()
                 .unwrap()
         };
-        // Two characters: every trigram beginning with them, the last two characters of a text
-        // with the line break after it.
-        assert_eq!(short(&mut conn, "qz").as_deref(), Some("\"qz\"\"\""));
-        assert_eq!(short(&mut conn, "z\"").as_deref(), Some("\"z\"\"\n\""));
-        assert_eq!(short(&mut conn, "kz").as_deref(), Some(""));
+        add(&conn, 1, "Qz\"");
+        let chars: Vec<String> = conn
+            .prepare("SELECT c FROM text_chars ORDER BY c")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(chars, ["\"", "/", "p", "q", "z"], "ASCII letters folded");
+        // Two characters: followed by each character of the index, or by the line break
+        // that ends a text.
+        assert_eq!(
+            short(&mut conn, "qz").as_deref(),
+            Some(
+                "\"qz\"\"\" OR \"qz/\" OR \"qzp\" OR \"qzq\" OR \"qzz\" OR \"qz\n\" OR \"qz\u{1}\""
+            )
+        );
+        assert_eq!(found(&mut conn, "qz"), vec![1]);
+        assert_eq!(found(&mut conn, "QZ"), vec![1], "case is folded");
+        assert_eq!(found(&mut conn, "z\""), vec![1], "the last two characters");
+        assert_eq!(found(&mut conn, "kz"), Vec::<i64>::new());
         assert_eq!(
             short(&mut conn, "qzx"),
             None,
@@ -516,22 +613,65 @@ mod tests {
         // Letters outside ASCII are folded as the tokenizer folds them, which for a letter
         // newer than SQLite's table (Georgian capitals, Unicode 11) is not Rust's folding.
         add(&conn, 3, "Éx Აb");
-        assert_eq!(short(&mut conn, "Éx").as_deref(), Some("\"éx \""));
-        assert_eq!(short(&mut conn, "éx").as_deref(), Some("\"éx \""));
         assert_eq!("Ა".to_lowercase(), "ა");
-        assert_eq!(short(&mut conn, "Აb").as_deref(), Some("\"Აb\n\""));
-        assert_eq!(found(&mut conn, "é"), vec![3]);
-        assert_eq!(found(&mut conn, "É"), vec![3]);
-        assert_eq!(found(&mut conn, "Ა"), vec![3]);
-        // `ka` and 300 different characters after it: more trigrams than are looked up side
-        // by side.
-        let many: String = (0..300)
-            .filter_map(|i| char::from_u32(0x4e00 + i))
-            .map(|c| format!("ka{c} "))
-            .collect();
+        for text in ["é", "É", "Ა", "Éx", "éx", "Აb", "x "] {
+            assert_eq!(found(&mut conn, text), vec![3], "{text}");
+        }
+        // `ka` and 300 different characters after it.
+        let cjk = |from: u32, n: usize| -> Vec<char> {
+            (from..).filter_map(char::from_u32).take(n).collect()
+        };
+        let many: String = cjk(0x4e00, 300).iter().map(|c| format!("ka{c} ")).collect();
         add(&conn, 2, &many);
-        assert_eq!(short(&mut conn, "ka"), None);
+        assert_eq!(found(&mut conn, "ka"), vec![2]);
         assert_eq!(found(&mut conn, "k"), vec![2]);
+        // More characters in the index than a text of two is looked up with: the trigrams
+        // that begin it are listed, unless they are too many; then the rows holding both
+        // characters are looked up.
+        let script: String = cjk(0x5000, MAX_THIRD_CHARS).into_iter().collect();
+        add(&conn, 4, &script);
+        assert_eq!(third_chars(&conn).unwrap(), None);
+        assert_eq!(short(&mut conn, "qz").as_deref(), Some("\"qz\"\"\""));
+        assert_eq!(found(&mut conn, "Qz"), vec![1]);
+        assert_eq!(short(&mut conn, "Éx").as_deref(), Some("\"éx \""));
+        assert_eq!(short(&mut conn, "Აb").as_deref(), Some("\"Აb\n\""));
+        assert_eq!(found(&mut conn, "Აb"), vec![3]);
+        assert_eq!(short(&mut conn, "kz").as_deref(), Some(""));
+        assert_eq!(
+            short(&mut conn, "ka").as_deref(),
+            Some("\"\u{1}k\u{1}\" AND \"\u{1}a\u{1}\"")
+        );
+        assert_eq!(found(&mut conn, "ka"), vec![2]);
+    }
+
+    #[test]
+    fn a_body_holding_nul_leaves_texts_of_two_characters_searchable() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        let row = Indexed {
+            id: 1,
+            summary: None,
+            path: "/p",
+            query: None,
+            repository: None,
+            event: None,
+            headers: &[],
+            body: b"qz\0x",
+        };
+        let mut chars = Chars::new();
+        index(&conn, &row, &mut chars).unwrap();
+        record_chars(&conn, &chars).unwrap();
+        // FTS5 reads a query only up to a NUL; the tokenizer skips it in what it indexes.
+        let query = short_terms(&mut conn, "qz").unwrap().unwrap();
+        assert!(!query.contains('\0'), "{query:?}");
+        let found: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM deliveries_text WHERE deliveries_text MATCH ?1",
+                [query],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1);
     }
 
     #[test]

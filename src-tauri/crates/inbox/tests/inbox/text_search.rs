@@ -405,6 +405,44 @@ fn a_file_indexed_before_the_character_marks_is_indexed_again() {
     assert_eq!(ids(&store, &text("~")), vec![tilde]);
 }
 
+#[test]
+fn a_file_from_before_the_table_of_characters_gets_it_from_the_marks() {
+    let dir = TempDir::new("fts-chars");
+    drop(Store::open(dir.db()).unwrap());
+    // Older than the newest rows a search for two characters reads directly, and followed by
+    // a character no other row holds: only the table of characters makes the index find it.
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PAST_THE_NEWEST}) \
+             INSERT INTO deliveries (received_at, method, path, body, size, status, headers) \
+             SELECT i, 'POST', '/hooks/hay', CASE i WHEN 200 THEN 'a Zq% b' \
+             ELSE 'hay ' || i END, 10, 200, x'' FROM n;"
+        ))
+        .unwrap();
+    let store = Store::open(dir.db()).unwrap();
+    caught_up(&store);
+    assert_eq!(ids(&store, &text("zq")), vec![200]);
+    drop(store);
+    // A schema-6 file: the index holds the character marks, no table lists the characters.
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    conn.execute_batch("DROP TABLE text_chars; PRAGMA user_version = 6;")
+        .unwrap();
+    drop(conn);
+    let store = Store::open(dir.db()).unwrap();
+    assert_eq!(ids(&store, &text("zq")), vec![200]);
+    assert_eq!(ids(&store, &text("q%")), vec![200]);
+    let chars: String = rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .query_row(
+            "SELECT group_concat(c, '') FROM (SELECT c FROM text_chars ORDER BY c)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(chars, " %/0123456789abhkoqsyz", "ASCII letters folded");
+}
+
 /// Makes `dir`'s file a schema-3 one (before forwarding and the index) holding `rows`
 /// deliveries written as that version did: every 1,000th says "needle". Returns those, newest
 /// first.
@@ -413,7 +451,7 @@ fn schema_3_file(dir: &TempDir, rows: i64) -> Vec<i64> {
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     conn.execute_batch(&format!(
         "DROP TRIGGER deliveries_text_delete; DROP TABLE deliveries_text_terms; DROP TABLE deliveries_text; \
-         DROP TABLE text_indexed; DROP TABLE forward_attempts; DROP TABLE forward_queue; \
+         DROP TABLE text_indexed; DROP TABLE text_chars; DROP TABLE forward_attempts; DROP TABLE forward_queue; \
          DROP TABLE route_forwards; DROP TABLE delivery_forward; DROP TABLE forward_lease; \
          PRAGMA user_version = 3;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
