@@ -193,9 +193,10 @@ impl Session {
         }
     }
 
-    /// Clicks `element` once it stands still and a click at its centre would reach it, as a
-    /// person waits for a page to settle: a click aimed while content above still loads lands
-    /// beside the button (seen on a loaded CI machine).
+    /// Clicks `element` once it stands still, is enabled and a click at its centre would reach
+    /// it, as a person waits for a page to settle: a click aimed while content above still
+    /// loads lands beside the button (seen on a loaded CI machine), and one on a button still
+    /// disabled (a form checking its fields) does nothing.
     pub async fn click(&self, element: &Element) {
         self.wait_until_clickable(element).await;
         let v = self
@@ -208,9 +209,10 @@ impl Session {
         assert!(!Self::is_error(&v), "click failed: {v}");
     }
 
-    /// Waits up to 5 s for `element`'s box to be the same in two looks 50 ms apart and to be
-    /// what the point at its centre hits (an `<option>` is chosen without a point). Goes on
-    /// after 5 s, saying so: the click itself then reports what it can.
+    /// Waits up to 5 s for `element`'s box to be the same in two looks 50 ms apart, for it not
+    /// to be disabled and to be what the point at its centre hits (an `<option>` is chosen
+    /// without a point). Goes on after 5 s, saying so: the click itself then reports what it
+    /// can.
     async fn wait_until_clickable(&self, element: &Element) {
         const LOOK: &str = "const e = arguments[0];
             if (e.tagName === 'OPTION') return 'option';
@@ -219,7 +221,8 @@ impl Session {
             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
             // Kept for a test that gives up: where the last click was aimed.
             return (window.__e2eLastLook =
-              JSON.stringify([r.left, r.top, r.width, r.height, !!hit && e.contains(hit)]));";
+              JSON.stringify([r.left, r.top, r.width, r.height,
+                !e.disabled && !!hit && e.contains(hit)]));";
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut last = Value::Null;
         while Instant::now() < deadline {

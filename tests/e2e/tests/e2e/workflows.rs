@@ -80,15 +80,17 @@ async fn test_and_wait(session: &Session, row: &e2e::webdriver::Element, testid:
 
 /// The value of the field `testid` once something (Send to Wharf) has filled it.
 async fn filled_value(session: &Session, testid: &str) -> String {
-    let field = session.find(&format!("[data-testid={testid}]"), WAIT).await;
-    for _ in 0..200 {
-        let value = session.value(&field).await;
-        if !value.is_empty() {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    session.give_up(format!("{testid} was never filled")).await
+    let css = format!("[data-testid={testid}]");
+    let field = session.find(&css, WAIT).await;
+    session
+        .wait_true(
+            "return (document.querySelector(arguments[0])?.value ?? '') !== '';",
+            vec![css.into()],
+            WAIT,
+            &format!("{testid} filled"),
+        )
+        .await;
+    session.value(&field).await
 }
 
 /// Adds a connection through the form and verifies it; returns when "Signed in as" shows.
