@@ -543,39 +543,49 @@ mod tests {
         assert_eq!(header_text(&headers), "x-a: one\n");
     }
 
+    /// An empty index in memory.
+    fn empty_index() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        conn
+    }
+
+    /// Indexes a delivery to `/p` with `body`, as an indexing step does.
+    fn add(conn: &Connection, id: i64, body: &[u8]) {
+        let row = Indexed {
+            id,
+            summary: None,
+            path: "/p",
+            query: None,
+            repository: None,
+            event: None,
+            headers: &[],
+            body,
+        };
+        let mut chars = Chars::new();
+        index(conn, &row, &mut chars).unwrap();
+        record_chars(conn, &chars).unwrap();
+    }
+
+    /// The rows the index gives for a short text's query.
+    fn found(conn: &mut Connection, text: &str) -> Vec<i64> {
+        let query = short_terms(conn, text).unwrap().unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT rowid FROM deliveries_text WHERE deliveries_text MATCH ?1 ORDER BY rowid",
+            )
+            .unwrap();
+        stmt.query_map([query], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
     #[test]
     fn a_short_text_is_looked_up_by_its_characters_or_the_trigrams_that_begin_it() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::rows::register_functions(&conn).unwrap();
-        super::super::schema::migrate(&conn).unwrap();
-        fn add(conn: &Connection, id: i64, body: &str) {
-            let row = Indexed {
-                id,
-                summary: None,
-                path: "/p",
-                query: None,
-                repository: None,
-                event: None,
-                headers: &[],
-                body: body.as_bytes(),
-            };
-            let mut chars = Chars::new();
-            index(conn, &row, &mut chars).unwrap();
-            record_chars(conn, &chars).unwrap();
-        }
+        let mut conn = empty_index();
         let short = |conn: &mut Connection, text: &str| short_terms(conn, text).unwrap();
-        // The rows the index gives for a text's query.
-        let found = |conn: &mut Connection, text: &str| -> Vec<i64> {
-            let query = short_terms(conn, text).unwrap().unwrap();
-            let mut stmt = conn
-                .prepare("SELECT rowid FROM deliveries_text WHERE deliveries_text MATCH ?1 ORDER BY rowid")
-                .unwrap();
-            stmt.query_map([query], |r| r.get(0))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap()
-        };
-        add(&conn, 1, "Qz\"");
+        add(&conn, 1, b"Qz\"");
         let chars: Vec<String> = conn
             .prepare("SELECT c FROM text_chars ORDER BY c")
             .unwrap()
@@ -612,7 +622,7 @@ mod tests {
         assert_eq!(found(&mut conn, "k"), Vec::<i64>::new());
         // Letters outside ASCII are folded as the tokenizer folds them, which for a letter
         // newer than SQLite's table (Georgian capitals, Unicode 11) is not Rust's folding.
-        add(&conn, 3, "Éx Აb");
+        add(&conn, 3, "Éx Აb".as_bytes());
         assert_eq!("Ა".to_lowercase(), "ა");
         for text in ["é", "É", "Ა", "Éx", "éx", "Აb", "x "] {
             assert_eq!(found(&mut conn, text), vec![3], "{text}");
@@ -622,14 +632,14 @@ mod tests {
             (from..).filter_map(char::from_u32).take(n).collect()
         };
         let many: String = cjk(0x4e00, 300).iter().map(|c| format!("ka{c} ")).collect();
-        add(&conn, 2, &many);
+        add(&conn, 2, many.as_bytes());
         assert_eq!(found(&mut conn, "ka"), vec![2]);
         assert_eq!(found(&mut conn, "k"), vec![2]);
         // More characters in the index than a text of two is looked up with: the trigrams
         // that begin it are listed, unless they are too many; then the rows holding both
         // characters are looked up.
         let script: String = cjk(0x5000, MAX_THIRD_CHARS).into_iter().collect();
-        add(&conn, 4, &script);
+        add(&conn, 4, script.as_bytes());
         assert_eq!(third_chars(&conn).unwrap(), None);
         assert_eq!(short(&mut conn, "qz").as_deref(), Some("\"qz\"\"\""));
         assert_eq!(found(&mut conn, "Qz"), vec![1]);
@@ -646,32 +656,12 @@ mod tests {
 
     #[test]
     fn a_body_holding_nul_leaves_texts_of_two_characters_searchable() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::migrate(&conn).unwrap();
-        let row = Indexed {
-            id: 1,
-            summary: None,
-            path: "/p",
-            query: None,
-            repository: None,
-            event: None,
-            headers: &[],
-            body: b"qz\0x",
-        };
-        let mut chars = Chars::new();
-        index(&conn, &row, &mut chars).unwrap();
-        record_chars(&conn, &chars).unwrap();
+        let mut conn = empty_index();
+        add(&conn, 1, b"qz\0x");
         // FTS5 reads a query only up to a NUL; the tokenizer skips it in what it indexes.
         let query = short_terms(&mut conn, "qz").unwrap().unwrap();
         assert!(!query.contains('\0'), "{query:?}");
-        let found: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM deliveries_text WHERE deliveries_text MATCH ?1",
-                [query],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(found, 1);
+        assert_eq!(found(&mut conn, "qz"), vec![1]);
     }
 
     #[test]

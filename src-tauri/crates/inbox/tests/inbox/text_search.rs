@@ -313,26 +313,36 @@ fn a_body_is_indexed_up_to_the_prefix() {
 /// More rows than a search for a short text reads directly before it asks the index.
 const PAST_THE_NEWEST: i64 = 30_000;
 
-#[test]
-fn a_text_of_one_or_two_characters_is_found_through_the_trigrams_that_begin_it() {
-    let dir = TempDir::new("fts-short");
+/// Fills `dir`'s new file with [`PAST_THE_NEWEST`] deliveries, row `i`'s path and body the SQL
+/// expressions `path` and `body` of it, then indexes them.
+fn past_the_newest(dir: &TempDir, path: &str, body: &str) -> Store {
     drop(Store::open(dir.db()).unwrap());
-    // Hay: letters of "hay", digits and A-F only. The rows holding the texts are older than
-    // the newest rows a search reads directly, so only the index finds them; two end with
-    // the text, which then begins no trigram of the row's own characters.
     rusqlite::Connection::open(dir.db())
         .unwrap()
         .execute_batch(&format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PAST_THE_NEWEST}) \
              INSERT INTO deliveries (received_at, method, path, body, size, status, headers) \
-             SELECT i, 'POST', CASE i WHEN 300 THEN '/hooks/ZQ' ELSE '/hooks/hay' END, \
-             CASE i WHEN 100 THEN 'a ~ here' WHEN 200 THEN 'ends in zq' \
-             WHEN 400 THEN '東京 registry' WHEN 500 THEN 'ends in ~' WHEN 600 THEN 'Émile' \
-             ELSE 'hay ' || i || ' ' || hex(randomblob(40)) END, 10, 200, x'' FROM n;"
+             SELECT i, 'POST', {path}, {body}, 10, 200, x'' FROM n;"
         ))
         .unwrap();
     let store = Store::open(dir.db()).unwrap();
     caught_up(&store);
+    store
+}
+
+#[test]
+fn a_text_of_one_or_two_characters_is_found_through_the_trigrams_that_begin_it() {
+    let dir = TempDir::new("fts-short");
+    // Hay: letters of "hay", digits and A-F only. The rows holding the texts are older than
+    // the newest rows a search reads directly, so only the index finds them; two end with
+    // the text, which then begins no trigram of the row's own characters.
+    let store = past_the_newest(
+        &dir,
+        "CASE i WHEN 300 THEN '/hooks/ZQ' ELSE '/hooks/hay' END",
+        "CASE i WHEN 100 THEN 'a ~ here' WHEN 200 THEN 'ends in zq' \
+         WHEN 400 THEN '東京 registry' WHEN 500 THEN 'ends in ~' WHEN 600 THEN 'Émile' \
+         ELSE 'hay ' || i || ' ' || hex(randomblob(40)) END",
+    );
 
     assert_eq!(ids(&store, &text("~")), vec![500, 100]);
     assert_eq!(ids(&store, &text("zq")), vec![300, 200]);
@@ -408,20 +418,13 @@ fn a_file_indexed_before_the_character_marks_is_indexed_again() {
 #[test]
 fn a_file_from_before_the_table_of_characters_gets_it_from_the_marks() {
     let dir = TempDir::new("fts-chars");
-    drop(Store::open(dir.db()).unwrap());
     // Older than the newest rows a search for two characters reads directly, and followed by
     // a character no other row holds: only the table of characters makes the index find it.
-    rusqlite::Connection::open(dir.db())
-        .unwrap()
-        .execute_batch(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PAST_THE_NEWEST}) \
-             INSERT INTO deliveries (received_at, method, path, body, size, status, headers) \
-             SELECT i, 'POST', '/hooks/hay', CASE i WHEN 200 THEN 'a Zq% b' \
-             ELSE 'hay ' || i END, 10, 200, x'' FROM n;"
-        ))
-        .unwrap();
-    let store = Store::open(dir.db()).unwrap();
-    caught_up(&store);
+    let store = past_the_newest(
+        &dir,
+        "'/hooks/hay'",
+        "CASE i WHEN 200 THEN 'a Zq% b' ELSE 'hay ' || i END",
+    );
     assert_eq!(ids(&store, &text("zq")), vec![200]);
     drop(store);
     // A schema-6 file: the index holds the character marks, no table lists the characters.
