@@ -29,6 +29,8 @@ const IN_FLIGHT: usize = 1024;
 /// The inbox list's page (ui/src/features/inbox/inbox-list.svelte.ts, `PAGE`).
 const PAGE: usize = 500;
 const REPEATS: usize = 25;
+/// Runs of each count: a count reads every match, seconds for a common text.
+const COUNT_REPEATS: usize = 5;
 /// Deliveries from this many namespaces × repositories.
 const NAMESPACES: u64 = 40;
 const REPOSITORIES: u64 = 500;
@@ -57,6 +59,7 @@ fn main() {
     );
     open_then_first_page(&db);
     queries(&db);
+    counts(&db);
     upgrade(&dir, &fixtures);
 }
 
@@ -531,4 +534,50 @@ fn queries(db: &Path) {
         let (median, p95) = stats(times);
         println!("| {name} | {rows} | {median:.2} ms | {p95:.2} ms |");
     }
+}
+
+/// The Inbox's export label counts what its filters match, after each search: how long each
+/// count takes, and how long a delivery's detail (a row clicked meanwhile) takes to read while
+/// the longest of them runs.
+fn counts(db: &Path) {
+    let store = Store::open(db).unwrap();
+    let text = |t: &str| Query {
+        text: Some(t.into()),
+        ..Query::default()
+    };
+    println!("\n| count (the export label) | deliveries | median | p95 |");
+    println!("|---|---|---|---|");
+    for (name, query) in [
+        ("no filter", Query::default()),
+        ("text `service7`", text("service7")),
+        ("text `latest`", text("latest")),
+        ("text `e`", text("e")),
+        ("text `qj`", text("qj")),
+    ] {
+        let mut times = Vec::new();
+        let mut n = 0;
+        for _ in 0..COUNT_REPEATS {
+            let started = Instant::now();
+            n = store.count_matching(&query).unwrap();
+            times.push(started.elapsed());
+        }
+        let (median, p95) = stats(times);
+        println!("| {name} | {n} | {median:.2} ms | {p95:.2} ms |");
+    }
+    let mut times = Vec::new();
+    for _ in 0..COUNT_REPEATS {
+        let counting = std::thread::spawn({
+            let (store, query) = (store.clone(), text("qj"));
+            move || store.count_matching(&query).unwrap()
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        store.get(DELIVERIES as i64 / 2).unwrap().unwrap();
+        times.push(started.elapsed());
+        counting.join().unwrap();
+    }
+    let (median, p95) = stats(times);
+    println!(
+        "\nA delivery's detail read 100 ms into a count of `qj`: median {median:.2} ms, p95 {p95:.2} ms."
+    );
 }

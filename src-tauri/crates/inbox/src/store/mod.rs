@@ -107,6 +107,9 @@ pub struct Store {
 struct Inner {
     /// Reads for the UI: lists, searches, single deliveries.
     reads: Mutex<Connection>,
+    /// Counts of matching deliveries (the Inbox's export label): a count reads every match,
+    /// seconds at a million for a common text, and must not hold up the reads meanwhile.
+    counts: Mutex<Connection>,
     /// Route changes, pruning and clearing.
     changes: Mutex<Connection>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
@@ -144,6 +147,7 @@ impl Store {
         let routes = read_routes(&changes)?;
         let forwards = forward::Forwards::read(&changes)?;
         let reads = connect(path)?;
+        let counts = connect(path)?;
         let writer = connect(path)?;
         let indexer = connect(path)?;
         // The index can be rebuilt from the rows: a step lost to a power cut is indexed again
@@ -158,6 +162,7 @@ impl Store {
             .spawn(move || writer_loop(writer, indexer, rx, queued))?;
         let inner = Arc::new(Inner {
             reads: Mutex::new(reads),
+            counts: Mutex::new(counts),
             changes: Mutex::new(changes),
             writer: Mutex::new(Some(tx)),
             routes: RwLock::new(Routes {
@@ -248,6 +253,10 @@ impl Store {
 
     fn reads(&self) -> MutexGuard<'_, Connection> {
         lock(&self.inner.reads)
+    }
+
+    fn counts(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.inner.counts)
     }
 
     fn changes(&self) -> MutexGuard<'_, Connection> {
@@ -449,32 +458,27 @@ impl Store {
             lowest,
             plan,
         );
-        let mut conn = self.reads();
-        if superseded() {
-            return Err(StoreError::Superseded);
-        }
-        conn.progress_handler(SEARCH_CHECK_STEPS, Some(superseded.clone()))?;
-        let rows = conn.prepare_cached(&sql).and_then(|mut stmt| {
-            stmt.query_map(params_from_iter(args), summary_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        });
-        conn.progress_handler(SEARCH_CHECK_STEPS, None::<fn() -> bool>)?;
-        match rows {
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
-                Err(StoreError::Superseded)
-            }
-            rows => Ok(rows?),
-        }
+        interruptible(&mut self.reads(), superseded, |conn| {
+            conn.prepare_cached(&sql)?
+                .query_map(params_from_iter(args), summary_from_row)?
+                .collect()
+        })
     }
 
     /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
+    /// Counted on a connection of its own, so lists, searches and single deliveries are read
+    /// meanwhile; a [`Store::search`] begun meanwhile (the person typed on) stops it
+    /// ([`StoreError::Superseded`]).
     pub fn count_matching(&self, q: &Query) -> Result<u64> {
+        let at_start = self.inner.newest_search.load(Ordering::SeqCst);
+        let newest = Arc::clone(&self.inner.newest_search);
+        let superseded = move || newest.load(Ordering::SeqCst) != at_start;
         let count = |plan, lowest, below| -> Result<u64> {
             let (sql, args) = count_sql(q, plan, lowest, below);
-            let n: i64 = self
-                .reads()
-                .prepare_cached(&sql)?
-                .query_row(params_from_iter(args), |r| r.get(0))?;
+            let n: i64 = interruptible(&mut self.counts(), &superseded, |conn| {
+                conn.prepare_cached(&sql)?
+                    .query_row(params_from_iter(args), |r| r.get(0))
+            })?;
             Ok(n as u64)
         };
         if self.narrow(q)? {
@@ -892,6 +896,27 @@ const VACUUM_STEP: u32 = 256;
 
 /// `PRAGMA auto_vacuum`'s answer for incremental.
 const AUTO_VACUUM_INCREMENTAL: i64 = 2;
+
+/// Runs `read` on `conn`, stopping with [`StoreError::Superseded`] as soon as `superseded`
+/// says so (checked every [`SEARCH_CHECK_STEPS`] steps of SQLite's).
+fn interruptible<T>(
+    conn: &mut Connection,
+    superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T> {
+    if superseded() {
+        return Err(StoreError::Superseded);
+    }
+    conn.progress_handler(SEARCH_CHECK_STEPS, Some(superseded.clone()))?;
+    let read = read(conn);
+    conn.progress_handler(SEARCH_CHECK_STEPS, None::<fn() -> bool>)?;
+    match read {
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+            Err(StoreError::Superseded)
+        }
+        read => Ok(read?),
+    }
+}
 
 fn connect(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;

@@ -527,6 +527,70 @@ fn a_newer_search_stops_one_still_running() {
 }
 
 #[test]
+fn a_count_leaves_reads_free_and_stops_for_a_newer_search() {
+    let dir = TempDir::new("count-aside");
+    let store = Store::open(dir.db()).unwrap();
+    // Rows not indexed yet, with body text to read: counting a text reads every one of them.
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000) \
+             INSERT INTO deliveries (received_at, method, path, body, size, status) \
+             SELECT i, 'POST', '/hooks/x', CAST(hex(randomblob(1000)) AS BLOB), 2000, 200 \
+             FROM n;",
+        )
+        .unwrap();
+    let slow = Query {
+        text: Some("zz".into()),
+        ..Query::default()
+    };
+    // Counts `slow` on another thread and runs `then` 20 ms into it; returns the count, when
+    // it ended, and `then`'s result and when it ended.
+    let race = |then: &dyn Fn() -> usize| {
+        let started = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let count = std::thread::spawn({
+            let (store, started, slow) = (store.clone(), started.clone(), slow.clone());
+            move || {
+                started.wait();
+                (store.count_matching(&slow), std::time::Instant::now())
+            }
+        });
+        started.wait();
+        std::thread::sleep(Duration::from_millis(20));
+        let then = then();
+        let then_ended = std::time::Instant::now();
+        let (count, count_ended) = count.join().unwrap();
+        (count, count_ended, then, then_ended)
+    };
+
+    // A delivery's detail and a plain listing are read while the count goes on.
+    let (count, count_ended, read, read_ended) = race(&|| {
+        store.get(1).unwrap().unwrap();
+        store.list(&Query::default()).unwrap().len()
+    });
+    assert_eq!(read, 100);
+    let counted = count.unwrap();
+    assert!(
+        read_ended < count_ended,
+        "the reads waited for the count ({counted} found)"
+    );
+    // A search for other filters stops it and answers.
+    let (count, _, found, _) = race(&|| {
+        store
+            .search(&Query {
+                limit: Some(2),
+                ..Query::default()
+            })
+            .unwrap()
+            .len()
+    });
+    assert_eq!(found, 2);
+    assert!(matches!(count, Err(StoreError::Superseded)), "{count:?}");
+    // With no search begun meanwhile, it counts.
+    assert_eq!(store.count_matching(&slow).unwrap(), counted);
+}
+
+#[test]
 fn routes_crud() {
     let dir = TempDir::new("routes");
     let store = Store::open(dir.db()).unwrap();
