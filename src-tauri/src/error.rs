@@ -257,6 +257,7 @@ impl From<InboxError> for CommandError {
                 return Self::invalid_field(field, message.clone());
             }
             InboxError::Store(StoreError::Superseded) => ErrorKind::Superseded,
+            InboxError::Store(StoreError::NulInSearch) => ErrorKind::Invalid,
             InboxError::Store(_) | InboxError::Io { .. } => ErrorKind::Storage,
             InboxError::Replay(inbox::replay::ReplayError::InvalidUrl) => ErrorKind::Invalid,
             InboxError::Replay(_) => ErrorKind::Unreachable,

@@ -39,7 +39,8 @@ pub async fn inbox_get(app: &AppHandle<impl Runtime>, id: i64) -> CommandResult<
     Ok(app.state::<Inbox>().detail(id).await?)
 }
 
-/// How many deliveries match `query`'s filters: what an export of them would write.
+/// How many deliveries match `query`'s filters: what an export of them would write. A newer
+/// count or a search for other filters stops it (the UI then shows the label without a number).
 pub async fn inbox_count(app: &AppHandle<impl Runtime>, query: Query) -> CommandResult<u64> {
     Ok(app.state::<Inbox>().count(query).await?)
 }

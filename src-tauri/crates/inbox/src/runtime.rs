@@ -378,9 +378,11 @@ impl Inbox {
         .await
     }
 
-    /// How many deliveries match `query`'s filters (what an export of it would write).
+    /// How many deliveries match `query`'s filters (what an export of it would write), for the
+    /// Inbox's label: a newer count or a search for other filters stops it
+    /// ([`crate::store::Store::count_search`]).
     pub async fn count(&self, query: Query) -> Result<u64, InboxError> {
-        self.with_store(move |store| Ok(store.count_matching(&query)?))
+        self.with_store(move |store| Ok(store.count_search(&query)?))
             .await
     }
 

@@ -93,6 +93,10 @@ pub enum StoreError {
     /// A newer [`Store::search`] started, so this one was stopped before it finished.
     #[error("a newer search replaced this one")]
     Superseded,
+    /// A search text or repository filter held NUL, which no stored text can be searched for
+    /// (SQLite compares text up to its first NUL, FTS5 reads a query up to one).
+    #[error("a search cannot hold the NUL character (U+0000)")]
+    NulInSearch,
 }
 
 /// Store result.
@@ -117,6 +121,8 @@ struct Inner {
     /// The filters of the newest [`Store::search`] ([`Query::filters_hash`]); searches for
     /// other filters still running stop.
     newest_search: Arc<AtomicU64>,
+    /// How many [`Store::count_search`] calls began; a count stops when a newer one begins.
+    newest_count: AtomicU64,
     /// Every route's forwarding settings, read by the receiver for each delivery.
     forwards: RwLock<forward::Forwards>,
     /// Wakes the forwarder when deliveries are queued or forwarding settings change.
@@ -170,6 +176,7 @@ impl Store {
                 by_token: routes,
             }),
             newest_search: Arc::new(AtomicU64::new(0)),
+            newest_count: AtomicU64::new(0),
             forwards: RwLock::new(forwards),
             wakeups,
             dir: path
@@ -319,6 +326,7 @@ impl Store {
         q: &Query,
         superseded: &(impl Fn() -> bool + Clone + Send + 'static),
     ) -> Result<Vec<DeliverySummary>> {
+        refuse_nul(q)?;
         let limit = q.limit.unwrap_or(100).min(MAX_LIST);
         if self.narrow(q)? || (q.text.as_deref().is_none_or(str::is_empty) && !uses_index(q)) {
             // Few rows to read, or no text: B-tree indexes answer at once.
@@ -465,17 +473,37 @@ impl Store {
         })
     }
 
-    /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored).
-    /// Counted on a connection of its own, so lists, searches and single deliveries are read
-    /// meanwhile; a [`Store::search`] begun meanwhile (the person typed on) stops it
-    /// ([`StoreError::Superseded`]).
+    /// Number of stored deliveries matching `q`'s filters (its `limit` and `before` ignored),
+    /// counted on a connection of its own: a count reads every match, and lists, searches and
+    /// single deliveries are read meanwhile.
     pub fn count_matching(&self, q: &Query) -> Result<u64> {
-        let at_start = self.inner.newest_search.load(Ordering::SeqCst);
-        let newest = Arc::clone(&self.inner.newest_search);
-        let superseded = move || newest.load(Ordering::SeqCst) != at_start;
+        self.count_where(q, &|| false)
+    }
+
+    /// Like [`Store::count_matching`], for the label of what a person's search shows: a newer
+    /// count, or a search for other filters begun meanwhile (the person typed on), stops it
+    /// ([`StoreError::Superseded`]), so counts for filters no longer shown do not queue up.
+    pub fn count_search(&self, q: &Query) -> Result<u64> {
+        let mine = self.inner.newest_count.fetch_add(1, Ordering::SeqCst) + 1;
+        let searched = self.inner.newest_search.load(Ordering::SeqCst);
+        let filters = q.filters_hash();
+        let inner = Arc::clone(&self.inner);
+        self.count_where(q, &move || {
+            let search = inner.newest_search.load(Ordering::SeqCst);
+            inner.newest_count.load(Ordering::SeqCst) != mine
+                || (search != searched && search != filters)
+        })
+    }
+
+    fn count_where(
+        &self,
+        q: &Query,
+        superseded: &(impl Fn() -> bool + Clone + Send + 'static),
+    ) -> Result<u64> {
+        refuse_nul(q)?;
         let count = |plan, lowest, below| -> Result<u64> {
             let (sql, args) = count_sql(q, plan, lowest, below);
-            let n: i64 = interruptible(&mut self.counts(), &superseded, |conn| {
+            let n: i64 = interruptible(&mut self.counts(), superseded, |conn| {
                 conn.prepare_cached(&sql)?
                     .query_row(params_from_iter(args), |r| r.get(0))
             })?;
@@ -655,7 +683,7 @@ impl Store {
                 conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
             }
             // Readers may keep part of the log for now (the answer says so; not an error).
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            truncate_log(&conn)?;
             Ok(deleted)
         })
     }
@@ -858,9 +886,9 @@ fn delete_every_delivery(conn: &Connection) -> Result<u64> {
         tx.execute_batch(
             "DELETE FROM forward_attempts; DELETE FROM forward_queue; \
              DELETE FROM delivery_forward;
-             DROP TRIGGER deliveries_text_delete;
-             INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');",
+             DROP TRIGGER deliveries_text_delete;",
         )?;
+        tx.execute_batch(text_index::EMPTY_INDEX)?;
         let deleted = tx.execute("DELETE FROM deliveries", [])? as u64;
         tx.execute_batch(text_index::DELETE_TRIGGER)?;
         tx.commit()?;
@@ -897,6 +925,15 @@ const VACUUM_STEP: u32 = 256;
 /// `PRAGMA auto_vacuum`'s answer for incremental.
 const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
+/// Refuses a query whose text or repository filter holds NUL ([`StoreError::NulInSearch`]).
+fn refuse_nul(q: &Query) -> Result<()> {
+    let nul = |t: &Option<String>| t.as_deref().is_some_and(|t| t.contains('\0'));
+    if nul(&q.text) || nul(&q.repository) {
+        return Err(StoreError::NulInSearch);
+    }
+    Ok(())
+}
+
 /// Runs `read` on `conn`, stopping with [`StoreError::Superseded`] as soon as `superseded`
 /// says so (checked every [`SEARCH_CHECK_STEPS`] steps of SQLite's).
 fn interruptible<T>(
@@ -908,9 +945,8 @@ fn interruptible<T>(
         return Err(StoreError::Superseded);
     }
     conn.progress_handler(SEARCH_CHECK_STEPS, Some(superseded.clone()))?;
-    let read = read(conn);
-    conn.progress_handler(SEARCH_CHECK_STEPS, None::<fn() -> bool>)?;
-    match read {
+    let conn = Interrupting(conn);
+    match read(conn.0) {
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
             Err(StoreError::Superseded)
         }
@@ -918,9 +954,35 @@ fn interruptible<T>(
     }
 }
 
+/// A connection with a progress handler that stops its reads; the handler goes when this does,
+/// even when the read panics (the connection's mutex is then used on, not given up).
+struct Interrupting<'a>(&'a mut Connection);
+
+impl Drop for Interrupting<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .progress_handler(SEARCH_CHECK_STEPS, None::<fn() -> bool>);
+    }
+}
+
+/// Writes the log back into the database and truncates it, without waiting: TRUNCATE waits
+/// through the busy timeout for readers on an older snapshot (a count reading for a second
+/// or more) and holds off every writer meanwhile, the receiver's commits too. Blocked, it
+/// writes back what it can at once (as PASSIVE would), and a later one truncates.
+fn truncate_log(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::ZERO)?;
+    let done = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(done?)
+}
+
+/// How long a statement waits for a lock another connection holds.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn connect(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     // Every transaction of the store writes: taking the write lock at its start waits for the
     // other writers (the writer's commits, the indexer's steps) through `busy_timeout`, where a
     // read upgraded to a write after one of them committed would fail at once (BUSY_SNAPSHOT).

@@ -62,8 +62,9 @@ pub(super) const ADD_CHARS: &str = concat!(
 );
 
 /// Every character of the indexed texts (ASCII letters in lower case, as the tokenizer folds
-/// them), kept by the indexer: a character once indexed stays, as a text of two characters
-/// only costs a lookup more for it.
+/// them), kept by the indexer. A character whose rows are all deleted stays until the index is
+/// emptied (clearing the inbox, [`INDEX_AGAIN`]): a text of two characters only costs a lookup
+/// more for it.
 macro_rules! text_chars {
     () => {
         "CREATE TABLE IF NOT EXISTS text_chars (c TEXT PRIMARY KEY) WITHOUT ROWID;"
@@ -105,9 +106,23 @@ pub const MIN_INDEXED_CHARS: usize = 3;
 const CHAR_MARK: char = '\u{1}';
 
 /// Empties the index and sets its watermark back: every row is indexed again, oldest first.
-pub(super) const INDEX_AGAIN: &str =
-    "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
-     UPDATE text_indexed SET upto = 0;";
+pub(super) const INDEX_AGAIN: &str = concat!(
+    // A file from before the table (schema 5) gets it here.
+    text_chars!(),
+    empty_index!(),
+    "UPDATE text_indexed SET upto = 0;"
+);
+
+/// Empties the index and the table of its characters.
+pub(super) const EMPTY_INDEX: &str = empty_index!();
+
+macro_rules! empty_index {
+    () => {
+        "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
+         DELETE FROM text_chars;"
+    };
+}
+use empty_index;
 
 /// Most characters after a text of two its search looks up, one trigram each: about 20 µs a
 /// trigram at a million rows (docs/benchmarks.md), so 2,048 take about 45 ms. An index of
@@ -415,8 +430,12 @@ fn quote(term: &str) -> String {
 /// character: its term between [`CHAR_MARK`]s. Two: the trigrams they begin, side by side with
 /// OR: the two followed by each character the index holds ([`third_chars`]), or, in an index
 /// of more characters than that looks up, the trigrams FTS5's vocabulary lists for them
-/// ([`listed_terms`]), or else the rows holding both characters.
+/// ([`listed_terms`]), or else the rows holding both characters. A text holding a line break
+/// or a mark has no such terms (it is read row by row).
 pub(super) fn short_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
+    if text.contains(['\n', CHAR_MARK]) {
+        return Ok(None);
+    }
     let [a, b] = match text.chars().collect::<Vec<_>>()[..] {
         [c] => return Ok(Some(char_term(c))),
         [a, b] => [a, b],

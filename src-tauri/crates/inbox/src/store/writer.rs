@@ -70,7 +70,7 @@ pub(super) fn writer_loop(
                         Ok(false) => {
                             // Caught up, and idle: the log the indexing wrote goes into the
                             // database now rather than in the next delivery's commit.
-                            if let Err(e) = index.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+                            if let Err(e) = super::truncate_log(&index) {
                                 tracing::warn!("inbox store: checkpoint after indexing: {e}");
                             }
                             false

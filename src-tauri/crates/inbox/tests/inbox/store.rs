@@ -527,67 +527,81 @@ fn a_newer_search_stops_one_still_running() {
 }
 
 #[test]
-fn a_count_leaves_reads_free_and_stops_for_a_newer_search() {
+fn a_count_leaves_reads_free_and_stops_for_a_newer_search_or_count() {
     let dir = TempDir::new("count-aside");
     let store = Store::open(dir.db()).unwrap();
     // Rows not indexed yet, with body text to read: counting a text reads every one of them.
+    // One in 1,000 says "zz" (hex digits never do).
     rusqlite::Connection::open(dir.db())
         .unwrap()
         .execute_batch(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000) \
              INSERT INTO deliveries (received_at, method, path, body, size, status) \
-             SELECT i, 'POST', '/hooks/x', CAST(hex(randomblob(1000)) AS BLOB), 2000, 200 \
-             FROM n;",
+             SELECT i, 'POST', '/hooks/x', CAST(CASE WHEN i % 1000 = 0 THEN 'zz' \
+             ELSE hex(randomblob(1000)) END AS BLOB), 2000, 200 FROM n;",
         )
         .unwrap();
     let slow = Query {
         text: Some("zz".into()),
         ..Query::default()
     };
-    // Counts `slow` on another thread and runs `then` 20 ms into it; returns the count, when
-    // it ended, and `then`'s result and when it ended.
-    let race = |then: &dyn Fn() -> usize| {
-        let started = std::sync::Arc::new(std::sync::Barrier::new(2));
-        let count = std::thread::spawn({
-            let (store, started, slow) = (store.clone(), started.clone(), slow.clone());
-            move || {
-                started.wait();
-                (store.count_matching(&slow), std::time::Instant::now())
-            }
-        });
-        started.wait();
-        std::thread::sleep(Duration::from_millis(20));
-        let then = then();
-        let then_ended = std::time::Instant::now();
-        let (count, count_ended) = count.join().unwrap();
-        (count, count_ended, then, then_ended)
+    let other = Query {
+        limit: Some(2),
+        ..Query::default()
     };
+    assert_eq!(store.count_matching(&slow).unwrap(), 40);
+    type Count = fn(&Store, &Query) -> Result<u64, StoreError>;
+    // Searches for `before`, counts `slow` on another thread and runs `then` meanwhile, until
+    // the count is still running when `then` returns (a fast machine may end it first), then
+    // until `done` says the count's result is the one sought.
+    let race = |count: Count,
+                before: &Query,
+                then: &dyn Fn(),
+                done: &dyn Fn(&Result<u64, StoreError>) -> bool| {
+        let mut last = None;
+        for _ in 0..20 {
+            store.search(before).unwrap();
+            let counting = std::thread::spawn({
+                let (store, slow) = (store.clone(), slow.clone());
+                move || count(&store, &slow)
+            });
+            std::thread::sleep(Duration::from_millis(5));
+            then();
+            let overlapped = !counting.is_finished();
+            let result = counting.join().unwrap();
+            if overlapped && done(&result) {
+                return;
+            }
+            last = Some((overlapped, result));
+        }
+        panic!("20 tries, the last (still counting when `then` returned, result): {last:?}");
+    };
+    let counted = |r: &Result<u64, StoreError>| matches!(r, Ok(40));
+    let stopped = |r: &Result<u64, StoreError>| matches!(r, Err(StoreError::Superseded));
 
-    // A delivery's detail and a plain listing are read while the count goes on.
-    let (count, count_ended, read, read_ended) = race(&|| {
+    // A delivery's detail and a plain listing are read while a count goes on.
+    let read = || {
         store.get(1).unwrap().unwrap();
-        store.list(&Query::default()).unwrap().len()
-    });
-    assert_eq!(read, 100);
-    let counted = count.unwrap();
-    assert!(
-        read_ended < count_ended,
-        "the reads waited for the count ({counted} found)"
-    );
-    // A search for other filters stops it and answers.
-    let (count, _, found, _) = race(&|| {
-        store
-            .search(&Query {
-                limit: Some(2),
-                ..Query::default()
-            })
-            .unwrap()
-            .len()
-    });
-    assert_eq!(found, 2);
-    assert!(matches!(count, Err(StoreError::Superseded)), "{count:?}");
-    // With no search begun meanwhile, it counts.
-    assert_eq!(store.count_matching(&slow).unwrap(), counted);
+        assert_eq!(store.list(&Query::default()).unwrap().len(), 100);
+    };
+    race(Store::count_search, &other, &read, &counted);
+    // A search for other filters stops the label's count, not a plain one.
+    let search_other = || assert_eq!(store.search(&other).unwrap().len(), 2);
+    race(Store::count_search, &slow, &search_other, &stopped);
+    race(Store::count_matching, &slow, &search_other, &counted);
+    // A page of the count's own filters leaves it alone, even when a search for others was
+    // the newest as it began.
+    let search_same = || {
+        let page = Query {
+            before: Some(30_000),
+            ..slow.clone()
+        };
+        assert_eq!(store.search(&page).unwrap().len(), 29);
+    };
+    race(Store::count_search, &other, &search_same, &counted);
+    // A newer count stops the older one.
+    let count_newer = || assert_eq!(store.count_search(&Query::default()).unwrap(), 40_000);
+    race(Store::count_search, &slow, &count_newer, &stopped);
 }
 
 #[test]

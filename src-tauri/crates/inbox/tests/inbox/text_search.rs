@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use inbox::recognize::RouteHint;
-use inbox::store::{NewDelivery, Query, Store, BODY_PREFIX};
+use inbox::store::{NewDelivery, Query, Store, StoreError, BODY_PREFIX};
 
 use crate::common::{delivery_of, TempDir, QUAY_PUSH};
 
@@ -56,6 +56,18 @@ fn watermark(dir: &TempDir) -> i64 {
     rusqlite::Connection::open(dir.db())
         .unwrap()
         .query_row("SELECT upto FROM text_indexed", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Every character in the index's table of them, in order.
+fn characters(dir: &TempDir) -> String {
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .query_row(
+            "SELECT coalesce(group_concat(c, ''), '') FROM (SELECT c FROM text_chars ORDER BY c)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 
@@ -275,9 +287,11 @@ fn pruning_clearing_and_a_changed_summary_keep_the_index_in_step() {
     assert_eq!(indexed(&dir, "tch"), vec![fourth]);
     assert_eq!(ids(&store, &text("batch")), vec![fourth]);
 
-    // Clearing empties the index, and it goes on working after.
+    // Clearing empties the index and its table of characters, and it goes on working after.
+    assert!(characters(&dir).contains('v'), "{}", characters(&dir));
     store.clear().unwrap();
     assert_eq!(indexed(&dir, "tch"), Vec::<i64>::new());
+    assert_eq!(characters(&dir), "");
     let again = store
         .insert(&delivery("/hooks/a", &[], br#"{"note":"batch three"}"#))
         .unwrap();
@@ -355,6 +369,28 @@ fn a_text_of_one_or_two_characters_is_found_through_the_trigrams_that_begin_it()
     assert_eq!(ids(&store, &text("Ém")), vec![600]);
     assert_eq!(ids(&store, &text("é")), Vec::<i64>::new());
     assert_eq!(ids(&store, &text("\"")), Vec::<i64>::new());
+    // Texts the index has no terms for (line breaks separate the indexed fields, marks end
+    // them) are read row by row; NUL is refused (SQLite compares text up to one).
+    for odd in ["\n", "zq\n", "\u{1}", "q\u{1}"] {
+        assert_eq!(ids(&store, &text(odd)), Vec::<i64>::new(), "{odd:?}");
+    }
+    for nul in ["\0", "z\0", "ha\0y"] {
+        let refused = |r: Result<_, StoreError>| matches!(r, Err(StoreError::NulInSearch));
+        assert!(refused(store.search(&text(nul)).map(|_| ())), "{nul:?}");
+        assert!(refused(store.list(&text(nul)).map(|_| ())), "{nul:?}");
+        assert!(
+            refused(store.count_matching(&text(nul)).map(|_| ())),
+            "{nul:?}"
+        );
+    }
+    let repository = Query {
+        repository: Some("team\0".into()),
+        ..Query::default()
+    };
+    assert!(matches!(
+        store.list(&repository),
+        Err(StoreError::NulInSearch)
+    ));
     // Filters and pages combine with it.
     let before = Query {
         before: Some(500),
@@ -399,7 +435,7 @@ fn a_file_indexed_before_the_character_marks_is_indexed_again() {
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     conn.execute_batch(
         "INSERT INTO deliveries_text (deliveries_text) VALUES ('delete-all');
-         PRAGMA user_version = 5;",
+         DROP TABLE text_chars; PRAGMA user_version = 5;",
     )
     .unwrap();
     drop(conn);
@@ -435,15 +471,11 @@ fn a_file_from_before_the_table_of_characters_gets_it_from_the_marks() {
     let store = Store::open(dir.db()).unwrap();
     assert_eq!(ids(&store, &text("zq")), vec![200]);
     assert_eq!(ids(&store, &text("q%")), vec![200]);
-    let chars: String = rusqlite::Connection::open(dir.db())
-        .unwrap()
-        .query_row(
-            "SELECT group_concat(c, '') FROM (SELECT c FROM text_chars ORDER BY c)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(chars, " %/0123456789abhkoqsyz", "ASCII letters folded");
+    assert_eq!(
+        characters(&dir),
+        " %/0123456789abhkoqsyz",
+        "ASCII letters folded"
+    );
 }
 
 /// Makes `dir`'s file a schema-3 one (before forwarding and the index) holding `rows`
@@ -554,4 +586,35 @@ fn crash_child() {
         std::env::var(CRASH_DB).expect("run by indexing_killed_mid_way_goes_on_from_its_watermark");
     let _store = Store::open(db).unwrap();
     std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn a_reader_on_an_older_snapshot_does_not_hold_up_the_next_delivery() {
+    let dir = TempDir::new("fts-checkpoint");
+    let store = Store::open(dir.db()).unwrap();
+    store.insert(&delivery("/hooks/a", &[], b"first")).unwrap();
+    caught_up(&store);
+    // A read that began before the indexing after this delivery committed (as a long count
+    // does), still open when the writer, caught up, writes the log back into the database.
+    store.insert(&delivery("/hooks/a", &[], b"second")).unwrap();
+    let reader = rusqlite::Connection::open(dir.db()).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))
+        .unwrap();
+    caught_up(&store);
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    store.insert(&delivery("/hooks/a", &[], b"third")).unwrap();
+    let took = started.elapsed();
+    let log = std::fs::metadata(format!("{}-wal", dir.db().display()))
+        .unwrap()
+        .len();
+    reader.execute_batch("COMMIT").unwrap();
+    assert!(log > 0, "the reader kept the log from being truncated");
+    // Waiting for the reader would take the busy timeout (5 s).
+    assert!(
+        took < Duration::from_secs(2),
+        "the delivery waited {took:?}"
+    );
 }
