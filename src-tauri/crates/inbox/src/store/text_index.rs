@@ -654,6 +654,17 @@ mod tests {
         add(&conn, 2, many.as_bytes());
         assert_eq!(found(&mut conn, "ka"), vec![2]);
         assert_eq!(found(&mut conn, "k"), vec![2]);
+        // As many characters as a text of two is looked up with: an OR of 2,050 trigrams.
+        let known = conn
+            .query_row("SELECT count(*) FROM text_chars", [], |r| {
+                r.get::<_, u32>(0)
+            })
+            .unwrap() as usize;
+        let up_to_the_most: String = cjk(0x5000, MAX_THIRD_CHARS - known).into_iter().collect();
+        add(&conn, 5, up_to_the_most.as_bytes());
+        let chars = third_chars(&conn).unwrap().map(|c| c.len());
+        assert_eq!(chars, Some(MAX_THIRD_CHARS));
+        assert_eq!(found(&mut conn, "ka"), vec![2]);
         // More characters in the index than a text of two is looked up with: the trigrams
         // that begin it are listed, unless they are too many; then the rows holding both
         // characters are looked up.
