@@ -466,7 +466,7 @@ impl Store {
             lowest,
             plan,
         );
-        interruptible(&mut self.reads(), superseded, |conn| {
+        interruptible(&mut self.reads(), SEARCH_CHECK_STEPS, superseded, |conn| {
             conn.prepare_cached(&sql)?
                 .query_map(params_from_iter(args), summary_from_row)?
                 .collect()
@@ -503,10 +503,11 @@ impl Store {
         refuse_nul(q)?;
         let count = |plan, lowest, below| -> Result<u64> {
             let (sql, args) = count_sql(q, plan, lowest, below);
-            let n: i64 = interruptible(&mut self.counts(), superseded, |conn| {
-                conn.prepare_cached(&sql)?
-                    .query_row(params_from_iter(args), |r| r.get(0))
-            })?;
+            let n: i64 =
+                interruptible(&mut self.counts(), SEARCH_CHECK_STEPS, superseded, |conn| {
+                    conn.prepare_cached(&sql)?
+                        .query_row(params_from_iter(args), |r| r.get(0))
+                })?;
             Ok(n as u64)
         };
         if self.narrow(q)? {
@@ -935,16 +936,17 @@ fn refuse_nul(q: &Query) -> Result<()> {
 }
 
 /// Runs `read` on `conn`, stopping with [`StoreError::Superseded`] as soon as `superseded`
-/// says so (checked every [`SEARCH_CHECK_STEPS`] steps of SQLite's).
+/// says so (checked every `steps` steps of SQLite's virtual machine).
 fn interruptible<T>(
     conn: &mut Connection,
+    steps: i32,
     superseded: &(impl Fn() -> bool + Clone + Send + 'static),
     read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> Result<T> {
     if superseded() {
         return Err(StoreError::Superseded);
     }
-    conn.progress_handler(SEARCH_CHECK_STEPS, Some(superseded.clone()))?;
+    conn.progress_handler(steps, Some(superseded.clone()))?;
     let conn = Interrupting(conn);
     match read(conn.0) {
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
@@ -960,9 +962,7 @@ struct Interrupting<'a>(&'a mut Connection);
 
 impl Drop for Interrupting<'_> {
     fn drop(&mut self) {
-        let _ = self
-            .0
-            .progress_handler(SEARCH_CHECK_STEPS, None::<fn() -> bool>);
+        let _ = self.0.progress_handler(0, None::<fn() -> bool>);
     }
 }
 

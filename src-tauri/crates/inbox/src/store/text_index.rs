@@ -475,23 +475,20 @@ fn third_chars(conn: &Connection) -> Result<Option<Vec<char>>> {
 fn listed_terms(conn: &mut Connection, text: &str) -> Result<Option<String>> {
     let folded = folded(conn, text)?;
     let started = Instant::now();
-    conn.progress_handler(64, Some(move || started.elapsed() > SHORT_TERMS_BUDGET))?;
-    let terms = conn
-        .prepare_cached(
+    let over_budget = move || started.elapsed() > SHORT_TERMS_BUDGET;
+    // The vocabulary counts a term's whole list within one step: checked every few steps.
+    let listed = super::interruptible(conn, 64, &over_budget, |conn| {
+        conn.prepare_cached(
             "SELECT term FROM deliveries_text_terms \
              WHERE term >= ?1 AND term <= ?1 || char(1114111) LIMIT ?2",
-        )
-        .and_then(|mut stmt| {
-            stmt.query_map(params![folded, MAX_SHORT_TERMS as i64 + 1], |r| {
-                r.get::<_, String>(0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
-        });
-    conn.progress_handler(0, None::<fn() -> bool>)?;
-    let terms = match terms {
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
-            return Ok(None)
-        }
+        )?
+        .query_map(params![folded, MAX_SHORT_TERMS as i64 + 1], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    let terms = match listed {
+        Err(super::StoreError::Superseded) => return Ok(None),
         terms => terms?,
     };
     if terms.len() > MAX_SHORT_TERMS {
